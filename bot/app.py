@@ -1,0 +1,88 @@
+"""The composition root: the one place that reads settings and creates clients.
+
+It builds Settings once, starts the bundled simulated vLLM server when no LLM_BASE_URL
+is set, creates ONE shared httpx.AsyncClient for the LLM, opens the store, builds the
+pipeline and the job runner, and hands them to the adapters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from core.config import Settings
+from core.llm import LLMClient
+from core.pipeline import Pipeline
+from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
+from devtools.samples import SAMPLES_DIR
+from devtools.simllm import SimConfig, SimServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """What every adapter gets: settings, the LLM client and the pipeline."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    llm: LLMClient
+    pipeline: Pipeline
+    sim: SimServer | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.sim is not None
+
+
+def make_http_client(settings: Settings) -> httpx.AsyncClient:
+    # Enough pooled connections for every concurrent LLM call, with keep-alive.
+    limit = settings.llm_max_concurrency + 4
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.llm_timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+    )
+
+
+def make_source(settings: Settings, *, with_samples: bool) -> TranscriptSource:
+    folders = [settings.transcripts_dir] if settings.transcripts_dir else []
+    if with_samples:
+        folders.append(SAMPLES_DIR)
+    return ChainSource(
+        *(DirectorySource(folder) for folder in folders),
+        YouTubeSource(proxy_url=settings.youtube_proxy_url),
+    )
+
+
+@asynccontextmanager
+async def open_core(settings: Settings) -> AsyncIterator[Core]:
+    async with AsyncExitStack() as stack:
+        sim: SimServer | None = None
+        base_url = settings.llm_base_url
+        if not base_url:
+            sim = SimServer(SimConfig(speedup=settings.sim_speedup, model=settings.llm_model))
+            base_url = await stack.enter_async_context(sim.serve())
+            log.info("no LLM_BASE_URL: using the bundled simulated vLLM server at %s", base_url)
+        http = await stack.enter_async_context(make_http_client(settings))
+        llm = LLMClient(
+            http,
+            base_url=base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+            max_concurrency=settings.llm_max_concurrency,
+            timeout=settings.llm_timeout,
+            max_attempts=settings.llm_max_attempts,
+            structured_output=settings.llm_structured_output,
+        )
+        pipeline = Pipeline(
+            source=make_source(settings, with_samples=sim is not None),
+            llm=llm,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_max_items=settings.chunk_max_items,
+            max_video_minutes=settings.max_video_minutes,
+        )
+        yield Core(settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim)

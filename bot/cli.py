@@ -1,0 +1,211 @@
+"""`vocabot` command line: build, demo, sim-llm, and the long-running adapters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.app import open_core
+from bot.console.render import deck_view, summary
+from core import errors
+from core.config import Settings
+from core.models import Deck, Stage
+from core.models import Progress as PipelineProgress
+from core.pipeline import DeckRequest
+from core.transcripts import load_transcript_file
+from core.youtube import parse_video_id
+from devtools.samples import SLEEP_TALK, all_samples
+from devtools.simllm import SimConfig, serve_forever
+
+log = logging.getLogger("vocabot")
+out = Console()
+err = Console(stderr=True)
+
+STAGE_LABELS = {
+    Stage.QUEUED: "waiting in line",
+    Stage.TRANSCRIPT: "fetching captions",
+    Stage.ANALYSING: "picking words",
+    Stage.EXTRACTING: "explaining words",
+    Stage.SAVING: "saving",
+    Stage.DONE: "done",
+    Stage.FAILED: "failed",
+    Stage.CANCELLED: "cancelled",
+}
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+    )
+    for noisy in ("httpx", "httpcore", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def request_for(target: str, settings: Settings, args: argparse.Namespace) -> DeckRequest:
+    """A file path becomes a loaded transcript; anything else must hold a video link."""
+    path = Path(target)
+    common: dict[str, Any] = {
+        "learner_language": args.lang or settings.default_learner_language,
+        "level": args.level or settings.default_level,
+        "languages": tuple(settings.youtube_languages),
+        "known_words": frozenset(w.strip().lower() for w in (args.known or "").split(",") if w),
+    }
+    if path.suffix.lower() in (".srt", ".vtt", ".txt") and path.exists():
+        transcript = load_transcript_file(path)
+        return DeckRequest(video_id=transcript.video_id, transcript=transcript, **common)
+    return DeckRequest(video_id=parse_video_id(target), **common)
+
+
+async def build_with_progress(
+    settings: Settings, request: DeckRequest, *, show: bool = True
+) -> tuple[Deck, float]:
+    async with open_core(settings) as core:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not show,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("starting", total=None)
+
+            async def on_progress(p: PipelineProgress) -> None:
+                bar.update(
+                    task,
+                    description=STAGE_LABELS[p.stage],
+                    completed=p.done,
+                    total=p.total or None,
+                )
+
+            started = time.perf_counter()
+            deck = await core.pipeline.build(request, on_progress)
+            return deck, time.perf_counter() - started
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    request = request_for(args.target, settings, args)
+    deck, seconds = asyncio.run(build_with_progress(settings, request, show=not args.json))
+    if args.json:
+        print(json.dumps(deck.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out.print(deck_view(deck))
+        _print_stats(deck, seconds)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """The bundled sample(s) through the bundled simulated vLLM server, no tokens needed."""
+    if not settings.llm_base_url:
+        settings = settings.model_copy(update={"sim_speedup": args.speedup})
+    samples = all_samples() if args.all else [SLEEP_TALK]
+    out.print(
+        "[bold]vocabot demo[/]: bundled sample transcript -> "
+        + ("your LLM server" if settings.llm_base_url else "the bundled simulated vLLM server")
+        + f" (model {settings.llm_model}), learner language "
+        + f"{args.lang or settings.default_learner_language}, level "
+        + f"{args.level or settings.default_level}\n"
+    )
+    for sample in samples:
+        request = request_for(str(sample), settings, args)
+        deck, seconds = asyncio.run(build_with_progress(settings, request))
+        out.print(deck_view(deck))
+        _print_stats(deck, seconds)
+    return 0
+
+
+def _print_stats(deck: Deck, seconds: float) -> None:
+    s = deck.stats
+    out.print(
+        f"[dim]{summary(deck)}. {s.chunks} chunks, {s.llm_calls} LLM calls, "
+        f"{s.prompt_tokens} prompt + {s.completion_tokens} completion tokens, "
+        f"{seconds:.1f} s.[/]"
+    )
+
+
+def cmd_sim_llm(args: argparse.Namespace, settings: Settings) -> int:
+    config = SimConfig(
+        speedup=args.speedup,
+        model=args.model or settings.llm_model,
+        dialect=args.dialect,
+        max_num_seqs=args.max_num_seqs,
+        fault_rates={k: v for k, v in (("429", args.fail_429), ("500", args.fail_500)) if v},
+    )
+    asyncio.run(serve_forever(config, args.host, args.port))
+    return 0
+
+
+def _add_deck_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="learner language code for meanings (default: ko)")
+    parser.add_argument("--level", help="CEFR level A1..C2 (default: B1)")
+    parser.add_argument("--known", help="comma-separated words you already know")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vocabot", description="Turn a YouTube video into a vocabulary deck."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build a deck from a YouTube link or a subtitle file")
+    build.add_argument("target", help="YouTube link or id, or a .srt/.vtt/.txt file")
+    build.add_argument("--json", action="store_true", help="print the deck as JSON")
+    _add_deck_options(build)
+    build.set_defaults(func=cmd_build)
+
+    demo = sub.add_parser("demo", help="run the bundled sample through the simulated vLLM")
+    demo.add_argument("--all", action="store_true", help="every bundled sample")
+    demo.add_argument(
+        "--speedup", type=float, default=1.0, help="simulated server speed-up (default 1)"
+    )
+    _add_deck_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    sim = sub.add_parser("sim-llm", help="run the simulated vLLM server")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8000)
+    sim.add_argument("--speedup", type=float, default=1.0)
+    sim.add_argument("--model")
+    sim.add_argument("--dialect", choices=["vllm", "llamacpp", "json_object", "prompt"])
+    sim.add_argument("--max-num-seqs", type=int, default=256)
+    sim.add_argument("--fail-429", type=float, default=0.0, help="rate of 429 answers")
+    sim.add_argument("--fail-500", type=float, default=0.0, help="rate of 500 answers")
+    sim.set_defaults(func=cmd_sim_llm, dialect="vllm")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError names the bad variable
+        err.print(f"[red]Configuration error:[/] {exc}")
+        return 2
+    setup_logging(settings.log_level)
+    try:
+        code: int = args.func(args, settings)
+        return code
+    except errors.VocabotError as exc:
+        log.info("%s: %s", exc.code, exc.detail)
+        err.print(f"[red]{exc.user_message}[/]")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Deck rendering for a terminal (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from core.models import Deck, Phrase, Word
+
+
+def _when(start: float | None) -> str:
+    if start is None:
+        return ""
+    minutes, seconds = divmod(int(start), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def words_table(words: tuple[Word, ...] | list[Word], title: str = "Words") -> Table:
+    table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("word", style="bold")
+    table.add_column("pos", style="dim")
+    table.add_column("meaning", style="green")
+    table.add_column("sentence from the video", ratio=3)
+    table.add_column("at", style="cyan", no_wrap=True)
+    for word in words:
+        table.add_row(
+            word.lemma, word.pos, word.meaning, Text(word.sentence), _link(word.link, word.start)
+        )
+    return table
+
+
+def phrases_table(phrases: tuple[Phrase, ...] | list[Phrase], title: str = "Phrases") -> Table:
+    table = Table(title=title, expand=True)
+    table.add_column("phrase", style="bold")
+    table.add_column("meaning", style="green")
+    table.add_column("sentence from the video", ratio=3)
+    table.add_column("at", style="cyan", no_wrap=True)
+    for phrase in phrases:
+        table.add_row(
+            phrase.text, phrase.meaning, Text(phrase.sentence), _link(phrase.link, phrase.start)
+        )
+    return table
+
+
+def _link(url: str | None, start: float | None) -> Text:
+    label = _when(start) or ("video" if url else "")
+    return Text(label, style=f"link {url}" if url else "")
+
+
+def summary(deck: Deck) -> str:
+    parts = [f"{len(deck.words)} words", f"{len(deck.phrases)} phrases"]
+    line = f"{deck.title or deck.video_id or 'transcript'}: " + ", ".join(parts)
+    if deck.missing:
+        spans = ", ".join(f"{_when(g.start)}-{_when(g.end)}" for g in deck.missing)
+        line += f" (partial: missing {spans})"
+    return line
+
+
+def deck_view(deck: Deck) -> Group:
+    return Group(
+        Text(summary(deck), style="bold"), words_table(deck.words), phrases_table(deck.phrases)
+    )

@@ -1,0 +1,58 @@
+"""Settings, read once at the composition root (bot/app.py) and passed down."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
+
+
+class StructuredOutput(StrEnum):
+    AUTO = "auto"
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    PROMPT = "prompt"
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that works on one machine (see .env.example)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    discord_bot_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+
+    # No LLM_BASE_URL: the bundled simulated vLLM server is started in-process.
+    llm_base_url: str | None = None
+    llm_model: str = DEFAULT_MODEL
+    llm_api_key: SecretStr | None = None
+    llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
+    llm_timeout: float = Field(default=120.0, gt=0)
+    llm_max_attempts: int = Field(default=4, ge=1, le=10)
+    llm_structured_output: StructuredOutput = StructuredOutput.AUTO
+    sim_speedup: float = Field(default=1.0, gt=0)
+
+    chunk_tokens: int = Field(default=2000, ge=100)
+    chunk_max_items: int = Field(default=12, ge=1)
+
+    db_path: Path = Path("vocabot.sqlite3")
+    transcripts_dir: Path | None = None
+    youtube_proxy_url: str | None = None
+    youtube_languages: list[str] = ["en"]
+
+    default_learner_language: str = "ko"
+    default_level: str = "B1"
+    max_video_minutes: int = Field(default=180, ge=1)
+    user_max_running_jobs: int = Field(default=2, ge=1)
+    user_cooldown_seconds: float = Field(default=3.0, ge=0)
+    daily_new_cards: int = Field(default=10, ge=0)
+
+    log_level: str = "INFO"

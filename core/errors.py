@@ -1,0 +1,171 @@
+"""Errors a user can be told about, each with the sentence a user reads.
+
+Adapters catch `VocabotError`, send `user_message` to the chat and log the rest.
+Anything that is not a `VocabotError` is a bug: adapters answer with
+`InternalError.message` and log the traceback.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class VocabotError(Exception):
+    """Base of every error a learner may be told about."""
+
+    code: ClassVar[str] = "error"
+    message: ClassVar[str] = "Something went wrong on my side. Please try again in a minute."
+
+    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+        super().__init__(detail or self.message)
+        self.detail = detail
+        self._user_message = user_message
+
+    @property
+    def user_message(self) -> str:
+        return self._user_message or self.message
+
+
+class InternalError(VocabotError):
+    code = "internal"
+
+
+class NotAVideoLink(VocabotError):
+    code = "not_a_video_link"
+    message = (
+        "That doesn't look like a YouTube video link. "
+        "Send me a link like https://youtu.be/dQw4w9WgXcQ"
+    )
+
+
+class InvalidVideoId(VocabotError):
+    code = "invalid_video_id"
+    message = "YouTube says that video id doesn't exist. Please check the link."
+
+
+class VideoUnavailable(VocabotError):
+    code = "video_unavailable"
+    message = "That video is unavailable (private, removed or blocked in this region)."
+
+
+class AgeRestricted(VocabotError):
+    code = "age_restricted"
+    message = "That video is age-restricted, so I can't read its captions."
+
+
+class CaptionsDisabled(VocabotError):
+    code = "captions_disabled"
+    message = "Captions are turned off for that video, so there is nothing for me to read."
+
+
+class NoCaptions(VocabotError):
+    code = "no_captions"
+    message = "That video has no captions in a language I can use."
+
+
+class YouTubeBlocked(VocabotError):
+    code = "youtube_blocked"
+    message = (
+        "YouTube is blocking requests from this server right now, so I can't fetch captions. "
+        "The bot's owner can fix this with a proxy (YOUTUBE_PROXY_URL)."
+    )
+
+
+class YouTubeFailed(VocabotError):
+    code = "youtube_failed"
+    message = "YouTube didn't answer properly. Please try again in a few minutes."
+
+
+class TranscriptFileError(VocabotError):
+    code = "transcript_file"
+    message = "I couldn't read that subtitle file. Use .srt, .vtt or plain .txt."
+
+
+class EmptyTranscript(VocabotError):
+    code = "empty_transcript"
+    message = "The captions of that video are empty."
+
+
+class VideoTooLong(VocabotError):
+    code = "video_too_long"
+    message = "That video is too long for me."
+
+    def __init__(self, minutes: float, limit_minutes: int) -> None:
+        super().__init__(
+            f"{minutes:.0f} min > {limit_minutes} min",
+            user_message=(
+                f"That video is {minutes:.0f} minutes long; I handle videos up to "
+                f"{limit_minutes} minutes. Try a shorter one."
+            ),
+        )
+
+
+class LLMUnavailable(VocabotError):
+    code = "llm_unavailable"
+    message = "My language model server isn't answering right now. Please try again later."
+
+
+class LLMRejected(VocabotError):
+    """The server refused a request for a reason a retry will not fix (a 4xx)."""
+
+    code = "llm_rejected"
+    message = "My language model server refused the request."
+
+
+class ContextOverflow(LLMRejected):
+    code = "context_overflow"
+
+
+class LLMBadOutput(VocabotError):
+    code = "llm_bad_output"
+    message = "My language model answered with something I couldn't read."
+
+
+class NothingToLearn(VocabotError):
+    code = "nothing_to_learn"
+    message = (
+        "I didn't find any words worth learning at your level in that video. "
+        "Try a harder video, or lower your level in /settings."
+    )
+
+
+class StorageUnavailable(VocabotError):
+    code = "storage_unavailable"
+    message = "My database can't be opened. The bot's owner has to look at it."
+
+
+class DeckNotFound(VocabotError):
+    code = "deck_not_found"
+    message = "I can't find that deck. It may have been deleted."
+
+
+class NotYourButton(VocabotError):
+    code = "not_your_button"
+    message = "These buttons belong to someone else. Send me a link to get your own deck."
+
+
+class TooManyJobs(VocabotError):
+    code = "too_many_jobs"
+    message = "You already have videos in progress. Wait for one to finish, or /cancel it."
+
+
+class SlowDown(VocabotError):
+    code = "slow_down"
+    message = "One moment, please: you're sending links faster than I can take them."
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(
+            f"cool-down {retry_in:.1f}s",
+            user_message=f"One moment, please: try again in {max(1, round(retry_in))} s.",
+        )
+        self.retry_in = retry_in
+
+
+class JobCancelled(VocabotError):
+    code = "cancelled"
+    message = "Cancelled."
+
+
+class ShuttingDown(VocabotError):
+    code = "shutting_down"
+    message = "I'm restarting right now. Please send the link again in a minute."

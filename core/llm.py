@@ -1,0 +1,348 @@
+"""The LLM client: OpenAI-compatible chat completions with structured output.
+
+One shared `httpx.AsyncClient` is injected by the composition root. Every call goes
+through a fair global concurrency limit, has a timeout, and is retried with exponential
+backoff and jitter (honouring Retry-After) on 429, 5xx, timeouts and connection errors;
+other 4xx are not retried. Output is validated with pydantic and repaired once.
+
+Structured output is spoken in one of three dialects: `json_schema` (vLLM >= 0.12, OpenAI),
+`json_object` with an inline schema (llama.cpp servers, older Ollama) or `prompt` only.
+In `auto` mode the client starts with json_schema and steps down when a server rejects
+the form, then remembers what worked for the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from core import errors
+from core.config import StructuredOutput
+from core.limiter import FairLimiter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+FORMS = (StructuredOutput.JSON_SCHEMA, StructuredOutput.JSON_OBJECT, StructuredOutput.PROMPT)
+_RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+_FORM_WORDS = re.compile(r"response_format|json_schema|json_object|guided|grammar", re.I)
+_OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context window", re.I)
+_MAX_RETRY_AFTER = 60.0
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt (429, 5xx, timeout, connection)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _FormRejected(Exception):
+    """The server does not accept this structured-output form."""
+
+
+@dataclass
+class LLMStats:
+    """Counters for the whole process (a benchmark reads them)."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+    repairs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Completion(Generic[T]):
+    value: T
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass
+class _Tally:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from `retry-after-ms` (OpenAI) or `Retry-After` (seconds or a date)."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def extract_json(text: str) -> Any:
+    """The JSON value in a reply, tolerating code fences and prose around it."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    start, end = text.find("{"), text.rfind("}")
+    if start == -1 or end <= start:
+        raise json.JSONDecodeError("no JSON object in reply", text, 0)
+    return json.loads(text[start : end + 1])
+
+
+class LLMClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        max_concurrency: int = 16,
+        timeout: float = 120.0,
+        max_attempts: int = 4,
+        structured_output: StructuredOutput = StructuredOutput.AUTO,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 20.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self._api_key = api_key
+        self.limiter = FairLimiter(max_concurrency)
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.mode = structured_output
+        self._form_index = 0 if structured_output == StructuredOutput.AUTO else None
+        # Exponential backoff with jitter, so that parallel calls do not retry in step.
+        self._backoff = wait_exponential(multiplier=backoff_initial, max=backoff_max) + wait_random(
+            0, backoff_initial
+        )
+        self._sleep = sleep
+        self.stats = LLMStats()
+
+    # -- public ---------------------------------------------------------------------
+
+    @property
+    def form(self) -> StructuredOutput:
+        """The structured-output form in use now."""
+        if self._form_index is None:
+            return self.mode
+        return FORMS[self._form_index]
+
+    async def complete_json(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        schema_name: str,
+        schema: dict[str, Any],
+        model_type: type[T],
+        temperature: float = 0.2,
+        max_tokens: int = 1024,
+        owner: Hashable = None,
+    ) -> Completion[T]:
+        """One validated JSON answer; at most one repair call when the output is invalid."""
+        tally = _Tally()
+        content, finish = await self._chat(
+            messages, schema_name, schema, temperature, max_tokens, owner, tally
+        )
+        try:
+            value = model_type.model_validate(extract_json(content))
+        except (json.JSONDecodeError, ValidationError) as first_error:
+            self.stats.repairs += 1
+            problem = _describe(first_error, finish)
+            log.info("repairing invalid output (%s): %s", schema_name, problem)
+            repair = [
+                *messages,
+                {"role": "assistant", "content": content[:4000]},
+                {
+                    "role": "user",
+                    "content": f"That reply was not valid: {problem}. Reply again with "
+                    "the complete JSON only, in the required shape. Keep meanings short.",
+                },
+            ]
+            content, finish = await self._chat(
+                repair, schema_name, schema, 0.0, int(max_tokens * 1.5), owner, tally
+            )
+            try:
+                value = model_type.model_validate(extract_json(content))
+            except (json.JSONDecodeError, ValidationError) as exc:
+                raise errors.LLMBadOutput(_describe(exc, finish)) from exc
+        return Completion(value, tally.requests, tally.prompt_tokens, tally.completion_tokens)
+
+    async def list_models(self) -> list[str]:
+        response = await self._http.get(
+            f"{self.base_url}/models", headers=self._headers(), timeout=self.timeout
+        )
+        response.raise_for_status()
+        data = response.json()
+        return [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)]
+
+    # -- one chat call, with form negotiation and retries ------------------------------
+
+    async def _chat(
+        self,
+        messages: list[dict[str, str]],
+        schema_name: str,
+        schema: dict[str, Any],
+        temperature: float,
+        max_tokens: int,
+        owner: Hashable,
+        tally: _Tally,
+    ) -> tuple[str, str]:
+        while True:
+            index = self._form_index
+            form = self.form
+            body: dict[str, Any] = {
+                "model": self.model,
+                "messages": messages,
+                "temperature": temperature,
+                "max_tokens": max_tokens,
+            }
+            if form == StructuredOutput.JSON_SCHEMA:
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+                }
+            elif form == StructuredOutput.JSON_OBJECT:
+                body["response_format"] = {"type": "json_object", "schema": schema}
+            try:
+                data = await self._post_with_retries(body, owner, tally)
+            except _FormRejected as exc:
+                if index is None or index + 1 >= len(FORMS):
+                    raise errors.LLMRejected(f"structured output refused: {exc}") from exc
+                if self._form_index == index:  # the first caller to notice steps down
+                    self._form_index = index + 1
+                    log.warning(
+                        "LLM server refused response_format %s; using %s from now on",
+                        form.value,
+                        self.form.value,
+                    )
+                continue
+            return _content_of(data)
+
+    async def _post_with_retries(
+        self, body: dict[str, Any], owner: Hashable, tally: _Tally
+    ) -> dict[str, Any]:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=self._before_sleep,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._post_once(body, owner, tally)
+        except _Retryable as exc:
+            raise errors.LLMUnavailable(exc.reason) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _post_once(
+        self, body: dict[str, Any], owner: Hashable, tally: _Tally
+    ) -> dict[str, Any]:
+        async with self.limiter.slot(owner):
+            tally.requests += 1
+            self.stats.requests += 1
+            try:
+                response = await self._http.post(
+                    f"{self.base_url}/chat/completions",
+                    json=body,
+                    headers=self._headers(),
+                    timeout=self.timeout,
+                )
+            except httpx.TimeoutException as exc:
+                raise _Retryable(f"timeout after {self.timeout:.0f}s") from exc
+            except httpx.TransportError as exc:
+                raise _Retryable(f"connection: {type(exc).__name__}") from exc
+        status = response.status_code
+        if status >= 400:
+            text = response.text[:2000]
+            if _OVERFLOW_WORDS.search(text) and status < 500:
+                raise errors.ContextOverflow(text[:300])
+            if status != 429 and _FORM_WORDS.search(text) and body.get("response_format"):
+                raise _FormRejected(f"HTTP {status}: {text[:200]}")
+            if status in _RETRYABLE_STATUS:
+                raise _Retryable(f"HTTP {status}", parse_retry_after(response.headers))
+            if status == 401:
+                raise errors.LLMRejected("HTTP 401: the API key was refused")
+            raise errors.LLMRejected(f"HTTP {status}: {text[:300]}")
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise _Retryable("the server answered with something that is not JSON") from exc
+        usage = data.get("usage") or {}
+        prompt, completion = (
+            int(usage.get("prompt_tokens", 0)),
+            int(usage.get("completion_tokens", 0)),
+        )
+        tally.prompt_tokens += prompt
+        tally.completion_tokens += completion
+        self.stats.prompt_tokens += prompt
+        self.stats.completion_tokens += completion
+        return data  # type: ignore[no-any-return]
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, _MAX_RETRY_AFTER)
+        return float(self._backoff(state))
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("LLM call failed (%s); retry %d in %.2fs", exc, state.attempt_number, wait)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+
+def _content_of(data: dict[str, Any]) -> tuple[str, str]:
+    try:
+        choice = data["choices"][0]
+        content = choice["message"]["content"] or ""
+        return str(content), str(choice.get("finish_reason") or "")
+    except (KeyError, IndexError, TypeError) as exc:
+        raise errors.LLMBadOutput("no choices[0].message.content in the reply") from exc
+
+
+def _describe(exc: Exception, finish_reason: str) -> str:
+    if finish_reason == "length":
+        return "the reply was cut off at max_tokens"
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first.get('msg', 'invalid')}"
+    return f"not JSON ({exc})"

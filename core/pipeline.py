@@ -1,0 +1,297 @@
+"""The pipeline: transcript -> local selection -> one parallel round of LLM calls -> Deck.
+
+One structured-output call per chunk returns words AND phrases with context meanings;
+all chunks run at once (bounded by the LLM client's global limit). A chunk that keeps
+failing does not sink the deck: the deck comes back with what succeeded and names the
+parts of the video that are missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+from core import errors
+from core.chunking import make_chunks
+from core.llm import LLMClient
+from core.models import (
+    Chunk,
+    Deck,
+    DeckStats,
+    Gap,
+    Phrase,
+    Progress,
+    Segment,
+    Stage,
+    Transcript,
+    Word,
+)
+from core.prompts import (
+    OUTPUT_SCHEMA,
+    SCHEMA_NAME,
+    ChunkOut,
+    build_messages,
+    max_tokens_for,
+)
+from core.selection import lemma_of, normalise_level, select_candidates, tokens
+from core.transcripts import TranscriptSource
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+MAX_MEANING = 80
+
+
+@dataclass(frozen=True, slots=True)
+class DeckRequest:
+    """What to build: a video (or an already loaded transcript) for one learner."""
+
+    video_id: str | None
+    learner_language: str = "ko"
+    level: str = "B1"
+    languages: tuple[str, ...] = ("en",)
+    known_words: frozenset[str] = frozenset()
+    transcript: Transcript | None = None
+
+
+@dataclass
+class _Outcome:
+    words: list[Word] = field(default_factory=list)
+    phrases: list[Phrase] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    errors: list[errors.VocabotError] = field(default_factory=list)
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+async def _no_progress(_: Progress) -> None:
+    return None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        source: TranscriptSource,
+        llm: LLMClient,
+        chunk_tokens: int = 2000,
+        chunk_max_items: int = 12,
+        max_video_minutes: int = 180,
+    ) -> None:
+        self.source = source
+        self.llm = llm
+        self.chunk_tokens = chunk_tokens
+        self.chunk_max_items = chunk_max_items
+        self.max_video_minutes = max_video_minutes
+
+    async def fetch_transcript(self, request: DeckRequest) -> Transcript:
+        if request.transcript is not None:
+            transcript = request.transcript
+        elif request.video_id is None:
+            raise errors.NotAVideoLink("no video id and no transcript")
+        else:
+            transcript = await self.source.fetch(request.video_id, request.languages)
+        minutes = transcript.duration / 60
+        if minutes > self.max_video_minutes:
+            raise errors.VideoTooLong(minutes, self.max_video_minutes)
+        return transcript
+
+    def plan(self, transcript: Transcript, request: DeckRequest) -> list[Chunk]:
+        """Local work only: candidates and chunks (CPU-bound, run it off the event loop)."""
+        candidates = select_candidates(
+            transcript.segments,
+            language=transcript.language,
+            level=request.level,
+            known=request.known_words,
+        )
+        return make_chunks(
+            transcript.segments,
+            candidates,
+            max_tokens=self.chunk_tokens,
+            max_items=self.chunk_max_items,
+        )
+
+    async def build(
+        self,
+        request: DeckRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        owner: Hashable = None,
+    ) -> Deck:
+        emit = progress or _no_progress
+        await emit(Progress(Stage.TRANSCRIPT))
+        transcript = await self.fetch_transcript(request)
+        await emit(Progress(Stage.ANALYSING))
+        chunks = await asyncio.to_thread(self.plan, transcript, request)
+        total = len(chunks)
+        await emit(Progress(Stage.EXTRACTING, 0, total))
+
+        outcome = _Outcome()
+        done = 0
+
+        async def run(chunk: Chunk) -> None:
+            nonlocal done
+            await self._extract(chunk, transcript, request, outcome, owner)
+            done += 1
+            await emit(Progress(Stage.EXTRACTING, done, total))
+
+        await asyncio.gather(*(run(chunk) for chunk in chunks))
+
+        if chunks and len(outcome.gaps) == len(chunks):
+            # Nothing worked: tell the user why instead of handing over an empty deck.
+            raise outcome.errors[0]
+        words = sorted(outcome.words, key=lambda w: (w.start or 0.0, w.lemma))
+        phrases = _dedupe_phrases(outcome.phrases)
+        if not words and not phrases:
+            raise errors.NothingToLearn(transcript.video_id or "")
+        return Deck(
+            video_id=transcript.video_id,
+            title=transcript.title,
+            transcript_language=transcript.language,
+            learner_language=request.learner_language,
+            level=normalise_level(request.level),
+            words=tuple(words),
+            phrases=phrases,
+            missing=tuple(sorted(outcome.gaps, key=lambda g: g.start)),
+            stats=DeckStats(
+                chunks=total,
+                llm_calls=outcome.requests,
+                prompt_tokens=outcome.prompt_tokens,
+                completion_tokens=outcome.completion_tokens,
+                candidates=sum(len(c.candidates) for c in chunks),
+            ),
+        )
+
+    async def _extract(
+        self,
+        chunk: Chunk,
+        transcript: Transcript,
+        request: DeckRequest,
+        outcome: _Outcome,
+        owner: Hashable,
+    ) -> None:
+        messages = build_messages(
+            chunk,
+            learner_language=request.learner_language,
+            level=normalise_level(request.level),
+            transcript_language=transcript.language,
+        )
+        try:
+            completion = await self.llm.complete_json(
+                messages,
+                schema_name=SCHEMA_NAME,
+                schema=OUTPUT_SCHEMA,
+                model_type=ChunkOut,
+                temperature=0.1,
+                max_tokens=max_tokens_for(chunk),
+                owner=owner,
+            )
+        except errors.ContextOverflow as exc:
+            if len(chunk.segments) < 2:
+                self._gap(chunk, exc, outcome)
+                return
+            log.info("chunk %d overflowed the context; splitting it", chunk.index)
+            for half in _halves(chunk):
+                await self._extract(half, transcript, request, outcome, owner)
+            return
+        except errors.VocabotError as exc:
+            self._gap(chunk, exc, outcome)
+            return
+        outcome.requests += completion.requests
+        outcome.prompt_tokens += completion.prompt_tokens
+        outcome.completion_tokens += completion.completion_tokens
+        words, phrases = _cards(chunk, completion.value, transcript)
+        outcome.words.extend(words)
+        outcome.phrases.extend(phrases)
+
+    @staticmethod
+    def _gap(chunk: Chunk, exc: errors.VocabotError, outcome: _Outcome) -> None:
+        log.warning(
+            "chunk %d (%.0f-%.0fs) failed: %s %s",
+            *(chunk.index, chunk.start, chunk.end, exc.code, exc),
+        )
+        outcome.gaps.append(Gap(chunk.start, chunk.end, exc.code))
+        outcome.errors.append(exc)
+
+
+def _halves(chunk: Chunk) -> list[Chunk]:
+    middle = len(chunk.segments) // 2
+    parts = (chunk.segments[:middle], chunk.segments[middle:])
+    out = []
+    for part in parts:
+        indices = {s.index for s in part}
+        out.append(
+            Chunk(
+                chunk.index,
+                part,
+                tuple(c for c in chunk.candidates if c.segment in indices),
+                chunk.tokens * len(part) // len(chunk.segments),
+            )
+        )
+    return out
+
+
+def _cards(chunk: Chunk, out: ChunkOut, transcript: Transcript) -> tuple[list[Word], list[Phrase]]:
+    """Trust nothing: a word must be one of this chunk's candidates, a segment one of its own."""
+    by_lemma = {c.lemma: c for c in chunk.candidates}
+    by_index = {s.index: s for s in chunk.segments}
+    timed = transcript.timed
+    words: list[Word] = []
+    for item in out.w:
+        candidate = by_lemma.get(item.l.strip().lower())
+        if candidate is None:
+            continue  # invented, or another chunk's word: it would break "each lemma once"
+        by_lemma.pop(candidate.lemma)
+        segment = by_index[candidate.segment]
+        words.append(
+            Word(
+                lemma=candidate.lemma,
+                pos=item.p,
+                meaning=_short(item.m),
+                sentence=segment.text,
+                start=segment.start if timed else None,
+                zipf=candidate.zipf,
+                video_id=transcript.video_id,
+            )
+        )
+    phrases: list[Phrase] = []
+    for phrase_out in out.p:
+        text = " ".join(phrase_out.t.split())
+        if len(text.split()) < 2:
+            continue
+        segment = by_index.get(phrase_out.s) or _segment_with(chunk.segments, text)
+        phrases.append(
+            Phrase(
+                text=text,
+                meaning=_short(phrase_out.m),
+                sentence=segment.text,
+                start=segment.start if timed else None,
+                video_id=transcript.video_id,
+            )
+        )
+    return words, phrases
+
+
+def _segment_with(segments: Sequence[Segment], phrase: str) -> Segment:
+    """The first segment that holds the phrase's first word (in any inflection)."""
+    head = lemma_of(phrase.split()[0].lower())
+    for segment in segments:
+        if head in {lemma_of(t.lower()) for t in tokens(segment.text)}:
+            return segment
+    return segments[0]
+
+
+def _dedupe_phrases(phrases: list[Phrase]) -> tuple[Phrase, ...]:
+    seen: dict[str, Phrase] = {}
+    for phrase in sorted(phrases, key=lambda p: p.start or 0.0):
+        key = " ".join(lemma_of(t.lower()) for t in tokens(phrase.text))
+        seen.setdefault(key, phrase)
+    return tuple(seen.values())
+
+
+def _short(meaning: str) -> str:
+    meaning = " ".join(meaning.split())
+    return meaning if len(meaning) <= MAX_MEANING else meaning[: MAX_MEANING - 1] + "…"

@@ -1,0 +1,161 @@
+"""Prompts and the output schema of the one extraction call per chunk.
+
+Output tokens are the currency: short keys, no copied sentences (phrases point at a
+segment number, words are tied to the segment we already know), no echo of the input.
+The static text comes first and is identical for every call (vLLM prefix caching); the
+chunk comes last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.models import Chunk
+
+# Goes into cache keys: change it whenever the prompt or the schema changes.
+PROMPT_VERSION = "extract-v1"
+SCHEMA_NAME = "vocab_chunk"
+
+LANGUAGE_NAMES = {
+    "ko": "Korean",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "vi": "Vietnamese",
+    "th": "Thai",
+    "id": "Indonesian",
+    "tr": "Turkish",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "pl": "Polish",
+    "nl": "Dutch",
+}
+
+SYSTEM_PROMPT = """\
+You are a vocabulary tutor. You read a numbered part of a video transcript and explain \
+the words and phrases a language learner should learn from it.
+
+Reply with JSON only, exactly in this shape:
+{"w":[{"l":"<candidate>","p":"<n|v|adj|adv|other>","m":"<meaning>"}],\
+"p":[{"t":"<phrase>","m":"<meaning>","s":<segment number>}]}
+
+Rules:
+- "w": one entry per candidate worth learning, in the order given. Each candidate is \
+followed by the number of the segment where it is used. Skip names of people, places \
+and brands, and transcription mistakes.
+- "l": the candidate exactly as given. "p": its part of speech in that segment.
+- "m": the meaning in the learner's language that fits how it is used in that segment. \
+At most 6 words. No examples, no explanations.
+- "p" (top level): idioms, phrasal verbs and fixed collocations used in these segments \
+that a learner at this level may not know, up to the number asked. "t": the phrase in \
+its dictionary form; "s": the segment number where it is used. A single word is not a phrase.
+- Never copy the transcript into the reply.\
+"""
+
+POS_ALIASES = {
+    "n": "n",
+    "noun": "n",
+    "v": "v",
+    "verb": "v",
+    "adj": "adj",
+    "adjective": "adj",
+    "a": "adj",
+    "adv": "adv",
+    "adverb": "adv",
+    "r": "adv",
+}
+
+
+class WordOut(BaseModel):
+    l: str = Field(min_length=1, max_length=80)  # noqa: E741 - short keys save output tokens
+    p: str = "other"
+    m: str = Field(min_length=1, max_length=200)
+
+    @field_validator("p")
+    @classmethod
+    def _pos(cls, value: str) -> str:
+        return POS_ALIASES.get(value.strip().lower(), "other")
+
+
+class PhraseOut(BaseModel):
+    t: str = Field(min_length=1, max_length=120)
+    m: str = Field(min_length=1, max_length=200)
+    s: int
+
+
+class ChunkOut(BaseModel):
+    w: list[WordOut] = Field(default_factory=list)
+    p: list[PhraseOut] = Field(default_factory=list)
+
+
+OUTPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "w": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "l": {"type": "string"},
+                    "p": {"type": "string", "enum": ["n", "v", "adj", "adv", "other"]},
+                    "m": {"type": "string"},
+                },
+                "required": ["l", "p", "m"],
+                "additionalProperties": False,
+            },
+        },
+        "p": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "t": {"type": "string"},
+                    "m": {"type": "string"},
+                    "s": {"type": "integer"},
+                },
+                "required": ["t", "m", "s"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["w", "p"],
+    "additionalProperties": False,
+}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+
+
+def phrase_budget(chunk: Chunk) -> int:
+    """About one phrase per 150 tokens of speech, 1 to 4 per chunk."""
+    return max(1, min(4, chunk.tokens // 150))
+
+
+def build_messages(
+    chunk: Chunk, *, learner_language: str, level: str, transcript_language: str
+) -> list[dict[str, str]]:
+    candidates = ", ".join(f"{c.lemma} [{c.segment}]" for c in chunk.candidates) or "(none)"
+    segments = "\n".join(f"[{s.index}] {s.text}" for s in chunk.segments)
+    user = (
+        f"Learner: {language_name(learner_language)} ({learner_language}), level {level}.\n"
+        f"Transcript language: {language_name(transcript_language)}.\n"
+        f"Phrases: up to {phrase_budget(chunk)}.\n"
+        f"Candidates: {candidates}\n"
+        f"Segments:\n{segments}"
+    )
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def max_tokens_for(chunk: Chunk) -> int:
+    """Room for every candidate and phrase with a short meaning, plus slack; never huge."""
+    return 100 + 40 * len(chunk.candidates) + 50 * phrase_budget(chunk)

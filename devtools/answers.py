@@ -1,0 +1,166 @@
+"""What the simulated model says: valid JSON built from the text it was actually sent.
+
+It knows the shapes it is asked for (vocabot's extraction prompt, the seed design's three
+prompts used by the benchmark) and answers any other schema with a minimal valid value.
+Meanings are marked as simulated ("consolidate (뜻)") so nobody mistakes them for a model's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import simplemma
+
+MEANING_WORD = {
+    "ko": "뜻",
+    "ja": "意味",
+    "zh": "意思",
+    "es": "significado",
+    "fr": "sens",
+    "de": "Bedeutung",
+    "ru": "значение",
+    "pt": "significado",
+    "vi": "nghĩa",
+}
+_PARTICLES = "up|out|off|down|away|back|over"
+_PHRASAL = re.compile(rf"\b([a-z]{{3,}}) ({_PARTICLES})\b")
+_NOT_VERBS = {
+    "the", "and", "but", "for", "you", "are", "was", "this", "that", "with", "not", "all",
+    "one", "two", "get", "got", "its", "our", "out", "who", "how", "can", "has", "had",
+    "then", "than", "them", "they", "there", "here", "what", "when", "just", "also",
+    "more", "most", "very", "much", "some", "even", "from", "well", "back", "down",
+}  # fmt: skip
+_SEGMENT = re.compile(r"^\[(\d+)\] (.*)$", re.M)
+_CANDIDATE = re.compile(r"([^\s,\[\]]+) \[(\d+)\]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+def _pos(word: str) -> str:
+    if word.endswith("ly"):
+        return "adv"
+    if word.endswith(("tion", "ment", "ness", "ity", "ance", "ence", "ism", "ship")):
+        return "n"
+    if word.endswith(("ize", "ise", "ate", "ify", "en")):
+        return "v"
+    if word.endswith(("ous", "ful", "ive", "able", "ible", "al", "ic", "less")):
+        return "adj"
+    return "n"
+
+
+def _meaning(term: str, lang: str) -> str:
+    return f"{term} ({MEANING_WORD.get(lang, 'meaning')})"
+
+
+def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int]]:
+    found: dict[str, int] = {}
+    for index, text in segments:
+        for verb, particle in _PHRASAL.findall(text.lower()):
+            if verb in _NOT_VERBS or verb.endswith("ly"):
+                continue
+            phrase = f"{simplemma.lemmatize(verb, lang='en')} {particle}"
+            found.setdefault(phrase, index)
+    return list(found.items())[:limit]
+
+
+def vocab_chunk(last: str) -> dict[str, Any]:
+    lang_match = re.search(r"^Learner: .*?\((\w[\w-]*)\)", last, re.M)
+    lang = lang_match.group(1) if lang_match else "ko"
+    limit_match = re.search(r"^Phrases: up to (\d+)", last, re.M)
+    limit = int(limit_match.group(1)) if limit_match else 2
+    candidates_line = re.search(r"^Candidates: (.*)$", last, re.M)
+    candidates = _CANDIDATE.findall(candidates_line.group(1)) if candidates_line else []
+    segments = [(int(i), text) for i, text in _SEGMENT.findall(last)]
+    return {
+        "w": [
+            {"l": lemma, "p": _pos(lemma), "m": _meaning(lemma, lang)} for lemma, _ in candidates
+        ],
+        "p": [
+            {"t": phrase, "m": _meaning(phrase, lang), "s": index}
+            for phrase, index in _phrases(segments, limit)
+        ],
+    }
+
+
+def seed_words(last: str) -> dict[str, Any]:
+    """The seed design asked for every noun/verb/adjective/adverb, inflected forms and all."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(last):
+        lower = word.lower()
+        if len(lower) >= 4 and lower not in _NOT_VERBS:
+            seen.setdefault(lower, None)
+    return {"words": [{"word": w, "pos": _pos(w)} for w in seen]}
+
+
+def seed_phrases(last: str) -> dict[str, Any]:
+    segments = [(i, line) for i, line in enumerate(last.splitlines())]
+    return {"phrases": [{"phrase": p} for p, _ in _phrases(segments, 12)]}
+
+
+def seed_enrich(last: str) -> dict[str, Any]:
+    match = re.search(r"^Item: (.*)$", last, re.M)
+    item = match.group(1).strip() if match else "word"
+    return {
+        "meanings": [_meaning(item, "ko"), f"{item} (뜻 2)"],
+        "synonyms": [f"{item}-like", f"similar to {item}"],
+        "example": f"This is an example sentence that uses the expression '{item}' naturally.",
+    }
+
+
+def invent(answer: dict[str, Any]) -> dict[str, Any]:
+    """A model that makes things up: a word nobody said, phrases at segments that don't exist."""
+    words = [*answer.get("w", []), {"l": "zyzzyva", "p": "n", "m": "invented"}]
+    phrases = [{**p, "s": 9999} for p in answer.get("p", [])]
+    return {**answer, "w": words, "p": phrases}
+
+
+TASKS = {
+    "vocab_chunk": vocab_chunk,
+    "seed_words": seed_words,
+    "seed_phrases": seed_phrases,
+    "seed_enrich": seed_enrich,
+}
+
+
+def minimal(schema: dict[str, Any]) -> Any:
+    """The smallest value valid for a JSON schema (for shapes the simulator does not know)."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: minimal(props[k]) for k in schema.get("required", props)}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return 0
+    if kind == "boolean":
+        return False
+    return "x"
+
+
+def answer_for(messages: list[dict[str, Any]], response_format: Any) -> tuple[str, Any]:
+    """(task name, JSON value) for a chat request."""
+    last = str(messages[-1].get("content", "")) if messages else ""
+    system = str(messages[0].get("content", "")) if messages else ""
+    schema: dict[str, Any] = {}
+    name = ""
+    if isinstance(response_format, dict):
+        spec = response_format.get("json_schema") or {}
+        name = str(spec.get("name", "")) if isinstance(spec, dict) else ""
+        schema = (spec.get("schema") if isinstance(spec, dict) else None) or response_format.get(
+            "schema", {}
+        )
+    if not name:
+        marker = re.search(r"TASK: (\w+)", system)
+        name = marker.group(1) if marker else ""
+    if not name and "Candidates:" in last:
+        name = "vocab_chunk"
+    # A repair request carries the original prompt earlier in the conversation.
+    source = next(
+        (str(m.get("content", "")) for m in messages if "Candidates:" in str(m.get("content", ""))),
+        last,
+    )
+    if name in TASKS:
+        return name, TASKS[name](source if name == "vocab_chunk" else last)
+    return "generic", minimal(schema) if schema else {}

@@ -1,0 +1,90 @@
+"""Shared fixtures: the simulated vLLM server over real loopback HTTP, and an LLM client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from core.llm import LLMClient
+from core.pipeline import Pipeline
+from core.transcripts import DirectorySource
+from devtools.samples import SAMPLES_DIR
+from devtools.simllm import SimConfig, SimServer
+
+FAST = 200.0  # simulated server speed-up for tests
+
+
+@dataclass
+class Sim:
+    server: SimServer
+    url: str
+
+    @property
+    def config(self) -> SimConfig:
+        return self.server.config
+
+    def ok_calls(self) -> int:
+        return sum(1 for c in self.server.calls if c.status == 200)
+
+
+@dataclass
+class Sleeps:
+    """Stands in for asyncio.sleep in retry backoff: records the waits, waits for nothing."""
+
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read a developer's .env or tokens."""
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "DISCORD_BOT_TOKEN",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+        "LLM_MODEL",
+        "DB_PATH",
+        "TRANSCRIPTS_DIR",
+        "YOUTUBE_PROXY_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Sim]:
+    server = SimServer(SimConfig(speedup=FAST))
+    async with server.serve() as url:
+        yield Sim(server, url)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+@pytest.fixture
+def llm(sim: Sim, http: httpx.AsyncClient, sleeps: Sleeps) -> LLMClient:
+    return LLMClient(http, base_url=sim.url, model=sim.config.model, timeout=10, sleep=sleeps)
+
+
+@pytest.fixture
+def pipeline(llm: LLMClient) -> Pipeline:
+    return Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm)
+
+
+@pytest.fixture
+def samples_dir() -> Iterator[object]:
+    yield SAMPLES_DIR

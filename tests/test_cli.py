@@ -1,0 +1,46 @@
+"""`vocabot build` and `vocabot demo` as a user runs them, on embedded defaults."""
+
+import json
+
+import pytest
+
+from bot.cli import main
+from devtools.samples import COFFEE_HOWTO
+
+
+@pytest.fixture(autouse=True)
+def fast_sim(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIM_SPEEDUP", "200")
+
+
+def test_build_a_file_prints_the_deck_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(COFFEE_HOWTO), "--json", "--lang", "ja"]) == 0
+    deck = json.loads(capsys.readouterr().out)
+    assert deck["video_id"] == "vocabDemo02"
+    assert deck["learner_language"] == "ja"
+    lemmas = [w["lemma"] for w in deck["words"]]
+    assert "barista" in lemmas and len(lemmas) == len(set(lemmas))
+    assert all(w["meaning"].endswith("(意味)") for w in deck["words"])
+    assert deck["stats"]["llm_calls"] == deck["stats"]["chunks"]
+
+
+def test_build_a_bundled_video_id_by_link(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "https://youtu.be/vocabDemo02?t=3", "--level", "C1"]) == 0
+    out = capsys.readouterr().out
+    assert "barista" in out and "vocabDemo02" in out
+
+
+def test_garbage_gets_a_friendly_sentence_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["build", "hello there"]) == 1
+    captured = capsys.readouterr()
+    assert "doesn't look like a YouTube video link" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_demo_runs_on_embedded_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--speedup", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "hippocampus" in out
+    assert "LLM calls" in out

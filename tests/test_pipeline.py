@@ -1,0 +1,119 @@
+"""The whole pipeline against the simulated vLLM server over real HTTP."""
+
+import pytest
+
+from core import errors
+from core.models import Progress, Stage
+from core.pipeline import DeckRequest, Pipeline
+from core.selection import select_candidates
+from core.transcripts import load_transcript_file, load_transcript_text
+from devtools.samples import SLEEP_TALK
+from tests.conftest import Sim
+
+
+async def test_one_call_per_chunk_and_a_full_deck(pipeline: Pipeline, sim: Sim) -> None:
+    seen: list[Progress] = []
+
+    async def on_progress(p: Progress) -> None:
+        seen.append(p)
+
+    deck = await pipeline.build(DeckRequest("vocabDemo01"), on_progress)
+    chunks = deck.stats.chunks
+    assert chunks >= 10
+    assert deck.stats.llm_calls == chunks == len(sim.server.calls)
+    assert deck.stats.prompt_tokens == sum(c.prompt_tokens for c in sim.server.calls)
+    assert not deck.is_partial
+
+    lemmas = [w.lemma for w in deck.words]
+    assert len(lemmas) == len(set(lemmas)), "no duplicate lemmas"
+    assert {"consolidation", "hippocampus", "deprivation"} <= set(lemmas)
+    assert not {"the", "sleep", "brain", "people"} & set(lemmas)
+    word = next(w for w in deck.words if w.lemma == "hippocampus")
+    assert "hippocampus" in word.sentence.lower()
+    assert word.link is not None and word.link.startswith("https://youtu.be/vocabDemo01?t=")
+    assert word.meaning == "hippocampus (뜻)"
+    assert [w.start for w in deck.words] == sorted(w.start or 0 for w in deck.words)
+    assert any(p.text == "wrap up" and "wrap up" in p.sentence for p in deck.phrases)
+
+    stages = [p.stage for p in seen]
+    assert stages[:3] == [Stage.TRANSCRIPT, Stage.ANALYSING, Stage.EXTRACTING]
+    extracting = [p for p in seen if p.stage == Stage.EXTRACTING]
+    assert [p.done for p in extracting] == list(range(chunks + 1))
+    assert all(p.total == chunks for p in extracting)
+
+
+async def test_prompts_share_a_cached_prefix(pipeline: Pipeline, sim: Sim) -> None:
+    await pipeline.build(DeckRequest("vocabDemo01"))
+    later = sim.server.calls[1:]
+    assert all(c.cached_tokens > 0 for c in later), "static prompt text first, chunk last"
+
+
+async def test_known_words_never_reach_the_model(pipeline: Pipeline, sim: Sim) -> None:
+    deck = await pipeline.build(
+        DeckRequest("vocabDemo01", known_words=frozenset({"hippocampus", "consolidation"}))
+    )
+    assert not {"hippocampus", "consolidation"} & {w.lemma for w in deck.words}
+
+
+async def test_a_chunk_that_keeps_failing_leaves_a_partial_deck(
+    pipeline: Pipeline, sim: Sim
+) -> None:
+    transcript = load_transcript_file(SLEEP_TALK)
+    # Every call for the chunk holding this sentence fails with 500, retries included.
+    sim.config.fault_rules.append(("rats running through mazes", "500"))
+    deck = await pipeline.build(DeckRequest(None, transcript=transcript))
+    assert deck.is_partial and len(deck.missing) == 1
+    gap = deck.missing[0]
+    assert gap.reason == "llm_unavailable"
+    maze = next(s for s in transcript.segments if "rats running through mazes" in s.text)
+    assert gap.start <= maze.start <= gap.end
+    assert deck.words, "the other chunks still made cards"
+    assert all(not (gap.start <= (w.start or 0) < gap.end) for w in deck.words)
+    failed = [c for c in sim.server.calls if c.status == 500]
+    assert len(failed) == pipeline.llm.max_attempts
+    assert deck.stats.llm_calls == deck.stats.chunks - 1  # successful calls counted
+
+
+async def test_when_every_chunk_fails_the_user_is_told_why(pipeline: Pipeline, sim: Sim) -> None:
+    sim.config.fault_rates["500"] = 1.0
+    with pytest.raises(errors.LLMUnavailable):
+        await pipeline.build(DeckRequest("vocabDemo02"))
+
+
+async def test_a_context_overflow_splits_the_chunk(pipeline: Pipeline, sim: Sim) -> None:
+    sim.config.fault_queue[:] = ["overflow"]
+    transcript = load_transcript_file(SLEEP_TALK)
+    deck = await pipeline.build(DeckRequest(None, transcript=transcript))
+    assert not deck.is_partial
+    expected = {c.lemma for c in select_candidates(transcript.segments)}
+    assert {w.lemma for w in deck.words} == expected
+    assert deck.stats.llm_calls == deck.stats.chunks + 1  # one chunk became two calls
+
+
+async def test_model_output_is_not_trusted(pipeline: Pipeline, sim: Sim) -> None:
+    """An invented word is dropped; a phrase at a made-up segment goes to its real one."""
+    sim.config.fault_queue[:] = ["invent"]
+    text = "0:01 The hypothesis was bold.\n0:05 They had to figure out the details.\n"
+    transcript = load_transcript_text(text, ".txt", video_id="abcdefghij1")
+    deck = await pipeline.build(DeckRequest(None, level="B1", transcript=transcript))
+    assert "zyzzyva" not in {w.lemma for w in deck.words}
+    assert "hypothesis" in {w.lemma for w in deck.words}
+    assert [(p.text, p.start) for p in deck.phrases] == [("figure out", 5.0)]
+
+
+async def test_too_long_video(pipeline: Pipeline) -> None:
+    pipeline.max_video_minutes = 2
+    with pytest.raises(errors.VideoTooLong) as info:
+        await pipeline.build(DeckRequest("vocabDemo01"))
+    assert "up to 2 minutes" in info.value.user_message
+
+
+async def test_nothing_to_learn(pipeline: Pipeline, sim: Sim) -> None:
+    transcript = load_transcript_text("0:01 I am here.\n0:02 You are there.\n", ".txt")
+    with pytest.raises(errors.NothingToLearn):
+        await pipeline.build(DeckRequest(None, transcript=transcript))
+
+
+async def test_missing_captions(pipeline: Pipeline) -> None:
+    with pytest.raises(errors.NoCaptions):
+        await pipeline.build(DeckRequest("zzzzzzzzzz1"))

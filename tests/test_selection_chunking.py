@@ -1,0 +1,77 @@
+from core.chunking import estimate_tokens, make_chunks
+from core.models import Segment
+from core.selection import select_candidates
+from core.transcripts import load_transcript_file
+from devtools.samples import SLEEP_TALK
+
+
+def segs(*texts: str) -> list[Segment]:
+    return [Segment(i, float(i * 3), 3.0, t) for i, t in enumerate(texts)]
+
+
+def test_each_lemma_once_at_its_first_occurrence() -> None:
+    segments = segs(
+        "The industries consolidated their hypotheses.",
+        "Industry consolidates; the hypothesis of consolidation stands.",
+    )
+    found = select_candidates(segments, level="A2")
+    lemmas = [c.lemma for c in found]
+    assert len(lemmas) == len(set(lemmas))
+    assert "industry" in lemmas and "industries" not in lemmas
+    assert "consolidate" in lemmas and "consolidated" not in lemmas
+    assert {c.lemma: c.segment for c in found}["hypothesis"] == 0
+    assert "consolidation" in lemmas
+
+
+def test_common_words_and_stopwords_are_gone() -> None:
+    found = {c.lemma for c in select_candidates(segs("The people have a very good time."))}
+    assert found == set()
+
+
+def test_known_words_are_skipped_by_lemma_or_form() -> None:
+    segments = segs("Researchers consolidate hypotheses about hippocampus replay.")
+    all_words = {c.lemma for c in select_candidates(segments, level="B2")}
+    assert {"hypothesis", "consolidate"} <= all_words
+    known_words = {"hypotheses", "consolidate"}
+    known = {c.lemma for c in select_candidates(segments, level="B2", known=known_words)}
+    assert "hypothesis" not in known and "consolidate" not in known
+    assert "hippocampus" in known
+
+
+def test_names_and_numbers_are_not_vocabulary() -> None:
+    segments = segs("Yesterday Bartholomew visited Copenhagen with ninety-six colleagues.")
+    lemmas = {c.lemma for c in select_candidates(segments, level="C2")}
+    assert "bartholomew" not in lemmas and "copenhagen" not in lemmas
+    assert "ninety-six" not in lemmas
+
+
+def test_level_changes_what_counts_as_known() -> None:
+    transcript = load_transcript_file(SLEEP_TALK)
+    beginner = select_candidates(transcript.segments, level="A2")
+    advanced = select_candidates(transcript.segments, level="C1")
+    assert len(beginner) > len(advanced) > 0
+    assert {c.lemma for c in advanced} <= {c.lemma for c in beginner}
+
+
+def test_chunks_keep_order_times_and_both_budgets() -> None:
+    transcript = load_transcript_file(SLEEP_TALK)
+    candidates = select_candidates(transcript.segments)
+    chunks = make_chunks(transcript.segments, candidates, max_tokens=300, max_items=8)
+    flat = [s for c in chunks for s in c.segments]
+    assert flat == list(transcript.segments)  # every segment once, in order
+    assert sum(len(c.candidates) for c in chunks) == len(candidates)
+    for chunk in chunks:
+        assert chunk.tokens <= 300 or len(chunk.segments) == 1
+        assert len(chunk.candidates) <= 8 or len(chunk.segments) == 1
+        assert {c.segment for c in chunk.candidates} <= {s.index for s in chunk.segments}
+        assert chunk.start == chunk.segments[0].start
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+
+
+def test_a_three_hour_transcript_chunks_to_the_token_budget() -> None:
+    line = "and so the committee gradually reconsidered its unusually ambitious proposal"
+    segments = [Segment(i, i * 4.0, 4.0, f"{line} {i}") for i in range(2700)]  # 3 hours
+    chunks = make_chunks(segments, [], max_tokens=2000, max_items=12)
+    total = sum(estimate_tokens(s.text) for s in segments)
+    assert len(chunks) == -(-total // 2000) or len(chunks) == -(-total // 2000) + 1
+    assert chunks[-1].end == segments[-1].end

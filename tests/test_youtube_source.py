@@ -1,0 +1,65 @@
+"""The YouTube source against youtube-transcript-api's own recorded pages (no network)."""
+
+import pytest
+
+from core import errors
+from core.youtube import YouTubeSource
+from devtools.youtube_stub import stub_session
+
+VIDEO = "GJLlxj_dtq8"  # the video the library's recorded pages belong to
+
+
+async def test_fetches_preferred_language_with_times() -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session("ok"))
+    transcript = await source.fetch(VIDEO, ["en"])
+    assert transcript.video_id == VIDEO
+    assert transcript.language == "en"
+    assert [s.text for s in transcript.segments] == [
+        "Hey, this is just a test",
+        "this is not the original transcript",
+        "just something shorter, I made up for testing",
+    ]
+    assert transcript.segments[1].start == pytest.approx(1.54)
+    assert [s.index for s in transcript.segments] == [0, 1, 2]
+
+
+async def test_falls_back_to_a_translation_when_the_language_is_missing() -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session("ok"))
+    transcript = await source.fetch(VIDEO, ["uk"])
+    assert transcript.language == "uk"  # translated by YouTube from a translatable track
+    assert transcript.segments
+
+
+@pytest.mark.parametrize(
+    ("scenario", "error", "words"),
+    [
+        ("blocked", errors.YouTubeBlocked, "proxy"),
+        ("age_restricted", errors.AgeRestricted, "age-restricted"),
+        ("unplayable", errors.VideoUnavailable, "unavailable"),
+        ("unavailable", errors.VideoUnavailable, "unavailable"),
+        ("disabled", errors.CaptionsDisabled, "Captions are turned off"),
+        ("disabled2", errors.CaptionsDisabled, "Captions are turned off"),
+        ("po_token", errors.YouTubeBlocked, "blocking"),
+    ],
+)
+async def test_each_library_failure_becomes_a_sentence(
+    scenario: str, error: type[errors.VocabotError], words: str
+) -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session(scenario))
+    with pytest.raises(error) as info:
+        await source.fetch(VIDEO, ["en"])
+    assert words in info.value.user_message
+    assert "Traceback" not in info.value.user_message
+
+
+async def test_too_many_requests_is_reported_as_blocked() -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session("ok", watch_status=429))
+    with pytest.raises(errors.YouTubeBlocked):
+        await source.fetch(VIDEO, ["en"])
+
+
+async def test_server_error_is_a_retry_later_message() -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session("ok", watch_status=503))
+    with pytest.raises(errors.YouTubeFailed) as info:
+        await source.fetch(VIDEO, ["en"])
+    assert "try again" in info.value.user_message
