@@ -1,0 +1,97 @@
+"""Deck export: CSV (UTF-8 with header) and Anki .apkg (genanki), as bytes for adapters.
+
+Model, deck and note ids are stable, so importing the same deck again into Anki updates
+the notes instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import genanki
+
+from core.models import Word
+from core.store import Card
+
+MODEL_ID = 1_607_392_319  # never change: Anki matches notes to this note type by id
+MODEL = genanki.Model(
+    MODEL_ID,
+    "vocabot card",
+    fields=[
+        {"name": "Front"},
+        {"name": "PartOfSpeech"},
+        {"name": "Meaning"},
+        {"name": "Sentence"},
+        {"name": "Link"},
+    ],
+    templates=[
+        {
+            "name": "Recognise",
+            "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
+            "<div class=sentence>{{Sentence}}</div>",
+            "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
+            "{{#Link}}<div><a href='{{Link}}'>▶ watch this moment</a></div>{{/Link}}",
+        }
+    ],
+    css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
+    ".pos{color:#888}.sentence{margin-top:1em;font-style:italic}.meaning{font-size:1.5em}",
+)
+CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "sentence", "link"]
+
+
+def _row(card: Card) -> list[str]:
+    item = card.item
+    pos = item.pos if isinstance(item, Word) else "phrase"
+    return [card.kind, card.front, pos, item.meaning, item.sentence, item.link or ""]
+
+
+def csv_bytes(cards: Sequence[Card]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(_row(card) for card in cards)
+    return buffer.getvalue().encode("utf-8")
+
+
+def stable_id(*parts: object) -> int:
+    """A 31-bit id derived from its parts (Anki ids must fit a signed 64-bit int)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF | 1 << 30
+
+
+def build_package(cards: Sequence[Card], *, deck_name: str, owner: str) -> genanki.Package:
+    deck = genanki.Deck(stable_id("deck", owner, deck_name), deck_name)
+    for card in cards:
+        fields = [genanki_escape(v) for v in _row(card)[1:]]
+        deck.add_note(
+            genanki.Note(
+                model=MODEL,
+                fields=fields,
+                guid=genanki.guid_for(owner, card.kind, card.key, card.item.video_id or ""),
+            )
+        )
+    return genanki.Package(deck)
+
+
+def genanki_escape(value: str) -> str:
+    """Anki fields are HTML: keep transcript text as text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _apkg_blocking(cards: Sequence[Card], deck_name: str, owner: str) -> bytes:
+    package = build_package(cards, deck_name=deck_name, owner=owner)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deck.apkg"
+        package.write_to_file(str(path))
+        return path.read_bytes()
+
+
+async def apkg_bytes(cards: Sequence[Card], *, deck_name: str, owner: str) -> bytes:
+    """The .apkg file's bytes (genanki writes SQLite and zip: done in a worker thread)."""
+    return await asyncio.to_thread(_apkg_blocking, cards, deck_name, owner)

@@ -1,0 +1,189 @@
+"""The storage contract, in core's own types. storage/ implements it (SQLite today).
+
+Every method that reads or changes a learner's data takes that learner's user id, and an
+id that belongs to someone else behaves exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from core.models import Deck, Gap, Phrase, Progress, Stage, Word
+
+CardKind = Literal["word", "phrase"]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    platform: str
+    platform_user_id: str
+    learner_language: str
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """A deck is the same for everyone who asks with these settings: never pay twice."""
+
+    video_id: str
+    languages: str
+    learner_language: str
+    level: str
+    prompt_version: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeckInfo:
+    id: int
+    user_id: int
+    video_id: str | None
+    title: str | None
+    learner_language: str
+    level: str
+    words: int
+    phrases: int
+    missing: tuple[Gap, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: int
+    deck_id: int
+    kind: CardKind
+    item: Word | Phrase
+
+    @property
+    def key(self) -> str:
+        return self.item.key
+
+    @property
+    def front(self) -> str:
+        return self.item.lemma if isinstance(self.item, Word) else self.item.text
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    """One card's scheduling state, as the SRS stores it (opaque JSON to storage)."""
+
+    card_id: int
+    state: dict[str, Any]
+    due: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLogEntry:
+    card_id: int
+    rating: int
+    reviewed_at: datetime
+    question: str = ""
+    correct: bool | None = None
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Where to tell the user about a job: the adapter that owns the chat, and the message."""
+
+    platform: str
+    chat_id: str
+    message_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    id: str
+    user_id: int
+    video_id: str
+    status: JobStatus
+    progress: Progress
+    learner_language: str
+    level: str
+    error_code: str | None = None
+    error_message: str | None = None
+    deck_id: int | None = None
+    notify: Notify | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def progress_of(stage: str, done: int, total: int) -> Progress:
+    return Progress(Stage(stage), done, total)
+
+
+class Store(Protocol):
+    # users
+    async def get_or_create_user(
+        self, platform: str, platform_user_id: str, *, learner_language: str, level: str
+    ) -> User: ...
+    async def get_user(self, user_id: int) -> User | None: ...
+    async def update_user(
+        self, user_id: int, *, learner_language: str | None = None, level: str | None = None
+    ) -> User: ...
+
+    # the shared result cache
+    async def cached_deck(self, key: CacheKey) -> Deck | None: ...
+    async def cache_deck(self, key: CacheKey, deck: Deck) -> None: ...
+
+    # decks and cards
+    async def save_deck(self, user_id: int, deck: Deck) -> DeckInfo: ...
+    async def list_decks(self, user_id: int) -> list[DeckInfo]: ...
+    async def get_deck(self, user_id: int, deck_id: int) -> DeckInfo | None: ...
+    async def deck_cards(
+        self, user_id: int, deck_id: int, kind: CardKind | None = None
+    ) -> list[Card]: ...
+    async def user_cards(self, user_id: int) -> list[Card]: ...
+    async def get_card(self, user_id: int, card_id: int) -> Card | None: ...
+
+    # known words
+    async def add_known_words(self, user_id: int, words: Iterable[str]) -> int: ...
+    async def remove_known_word(self, user_id: int, word: str) -> bool: ...
+    async def known_words(self, user_id: int) -> frozenset[str]: ...
+
+    # spaced repetition
+    async def review_states(self, user_id: int) -> dict[int, ReviewState]: ...
+    async def save_review(
+        self, user_id: int, state: ReviewState, entry: ReviewLogEntry | None
+    ) -> bool: ...
+    async def review_log(
+        self, user_id: int, since: datetime | None = None
+    ) -> list[ReviewLogEntry]: ...
+    async def get_session(self, user_id: int, name: str) -> dict[str, Any] | None: ...
+    async def put_session(self, user_id: int, name: str, data: dict[str, Any] | None) -> None: ...
+
+    # jobs
+    async def create_job(self, job: JobRecord) -> None: ...
+    async def update_job(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus | None = None,
+        progress: Progress | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        deck_id: int | None = None,
+        notify: Notify | None = None,
+    ) -> None: ...
+    async def get_job(self, user_id: int, job_id: str) -> JobRecord | None: ...
+    async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]: ...
+    async def unfinished_jobs(self) -> list[JobRecord]:
+        """Every job left queued or running (start-up recovery; not a per-user read)."""
+        ...

@@ -1,0 +1,567 @@
+"""The SQLite store: one long-lived aiosqlite connection, WAL, foreign keys, migrations.
+
+This module (with storage/migrations/*.sql) is the only place with SQL. Statements are
+serialised through one lock so that a transaction of one coroutine never interleaves
+with another's statements on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from pydantic import TypeAdapter
+
+from core import errors
+from core.models import Deck, Gap, Phrase, Progress, Stage, Word
+from core.store import (
+    CacheKey,
+    Card,
+    CardKind,
+    DeckInfo,
+    JobRecord,
+    JobStatus,
+    Notify,
+    ReviewLogEntry,
+    ReviewState,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+_WORD = TypeAdapter(Word)
+_PHRASE = TypeAdapter(Phrase)
+_GAPS = TypeAdapter(tuple[Gap, ...])
+_NOTIFY = TypeAdapter(Notify)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every storage/migrations/NNNN_name.sql, in order."""
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {versions}")
+    return found
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def video_key(deck: Deck) -> str:
+    """One deck per user and video; a file without a video id is keyed by its title."""
+    return deck.video_id or f"file:{deck.title or 'untitled'}"
+
+
+class SQLiteStore:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate_to: int | None = None) -> SQLiteStore:
+        """Open (creating or upgrading) the database, or raise StorageUnavailable."""
+        path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise errors.StorageUnavailable(f"cannot open {path}: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        store = cls(db, path)
+        try:
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA busy_timeout = 10000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await store._migrate(migrate_to)
+        except sqlite3.Error as exc:
+            await db.close()
+            raise errors.StorageUnavailable(f"database {path} is unusable: {exc}") from exc
+        return store
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    async def schema_version(self) -> int:
+        async with self._lock:
+            return await self._version()
+
+    async def _version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self, target: int | None) -> None:
+        current = await self._version()
+        available = migrations()
+        latest = available[-1][0] if available else 0
+        if current > latest:
+            raise errors.StorageUnavailable(
+                f"database {self.path} is version {current}, newer than this code ({latest})"
+            )
+        for version, name, sql in available:
+            if version <= current or (target is not None and version > target):
+                continue
+            log.info("applying migration %s", name)
+            # executescript commits first; the script and its version bump go in one transaction.
+            await self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            else:
+                await self._db.commit()
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock, self._db.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock, self._db.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+    # -- users -----------------------------------------------------------------------
+
+    async def get_or_create_user(
+        self, platform: str, platform_user_id: str, *, learner_language: str, level: str
+    ) -> User:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO users (platform, platform_user_id, learner_language, level) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+                (platform, str(platform_user_id), learner_language, level),
+            )
+            async with db.execute(
+                "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+                (platform, str(platform_user_id)),
+            ) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return _user(row)
+
+    async def get_user(self, user_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def update_user(
+        self, user_id: int, *, learner_language: str | None = None, level: str | None = None
+    ) -> User:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE users SET learner_language = COALESCE(?, learner_language), "
+                "level = COALESCE(?, level) WHERE id = ?",
+                (learner_language, level, user_id),
+            )
+        user = await self.get_user(user_id)
+        if user is None:
+            raise KeyError(user_id)
+        return user
+
+    # -- cache -----------------------------------------------------------------------
+
+    async def cached_deck(self, key: CacheKey) -> Deck | None:
+        row = await self._one(
+            "SELECT deck FROM deck_cache WHERE video_id = ? AND languages = ? AND "
+            "learner_language = ? AND level = ? AND prompt_version = ? AND model = ?",
+            _cache_params(key),
+        )
+        return Deck.from_dict(json.loads(row["deck"])) if row else None
+
+    async def cache_deck(self, key: CacheKey, deck: Deck) -> None:
+        if deck.is_partial:
+            return  # a partial deck is not the answer for the next learner
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO deck_cache (video_id, languages, learner_language, level, "
+                "prompt_version, model, deck) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
+                (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
+            )
+            if deck.video_id:
+                await db.execute(
+                    "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET title = COALESCE(excluded.title, title), "
+                    "transcript_language = excluded.transcript_language",
+                    (deck.video_id, deck.title, deck.transcript_language),
+                )
+
+    # -- decks and cards -------------------------------------------------------------
+
+    async def save_deck(self, user_id: int, deck: Deck) -> DeckInfo:
+        """Idempotent per user and video: saving again updates cards, keeps their ids."""
+        now = _now()
+        gaps = _GAPS.dump_json(deck.missing).decode()
+        async with self._tx() as db:
+            async with db.execute(
+                "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, "
+                "level, missing, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, video_key) DO UPDATE SET title = excluded.title, "
+                "learner_language = excluded.learner_language, level = excluded.level, "
+                "missing = excluded.missing, updated_at = excluded.updated_at RETURNING id",
+                (
+                    user_id,
+                    video_key(deck),
+                    deck.video_id,
+                    deck.title,
+                    deck.learner_language,
+                    deck.level,
+                    gaps,
+                    now,
+                    now,
+                ),
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            deck_id = int(row[0])
+            rows: list[tuple[Any, ...]] = []
+            for position, word in enumerate(deck.words):
+                rows.append((deck_id, user_id, "word", word.key, position, _WORD.dump_json(word)))
+            for position, phrase in enumerate(deck.phrases):
+                rows.append(
+                    (deck_id, user_id, "phrase", phrase.key, position, _PHRASE.dump_json(phrase))
+                )
+            await db.executemany(
+                "INSERT INTO cards (deck_id, user_id, kind, key, position, payload) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (deck_id, kind, key) DO UPDATE SET "
+                "payload = excluded.payload, position = excluded.position",
+                [(*r[:5], r[5].decode()) for r in rows],
+            )
+        info = await self.get_deck(user_id, deck_id)
+        assert info is not None
+        return info
+
+    _DECK_SELECT = (
+        "SELECT d.*, "
+        "(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.kind = 'word') AS n_words, "
+        "(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.kind = 'phrase') AS n_phrases "
+        "FROM decks d"
+    )
+
+    async def list_decks(self, user_id: int) -> list[DeckInfo]:
+        rows = await self._all(
+            f"{self._DECK_SELECT} WHERE d.user_id = ? ORDER BY d.updated_at DESC, d.id DESC",
+            (user_id,),
+        )
+        return [_deck_info(r) for r in rows]
+
+    async def get_deck(self, user_id: int, deck_id: int) -> DeckInfo | None:
+        row = await self._one(
+            f"{self._DECK_SELECT} WHERE d.id = ? AND d.user_id = ?", (deck_id, user_id)
+        )
+        return _deck_info(row) if row else None
+
+    async def deck_cards(
+        self, user_id: int, deck_id: int, kind: CardKind | None = None
+    ) -> list[Card]:
+        sql = "SELECT * FROM cards WHERE deck_id = ? AND user_id = ?"
+        params: list[Any] = [deck_id, user_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        rows = await self._all(sql + " ORDER BY kind DESC, position", params)
+        return [_card(r) for r in rows]
+
+    async def user_cards(self, user_id: int) -> list[Card]:
+        rows = await self._all(
+            "SELECT * FROM cards WHERE user_id = ? ORDER BY deck_id, kind DESC, position",
+            (user_id,),
+        )
+        return [_card(r) for r in rows]
+
+    async def get_card(self, user_id: int, card_id: int) -> Card | None:
+        row = await self._one(
+            "SELECT * FROM cards WHERE id = ? AND user_id = ?", (card_id, user_id)
+        )
+        return _card(row) if row else None
+
+    # -- known words -----------------------------------------------------------------
+
+    async def add_known_words(self, user_id: int, words: Iterable[str]) -> int:
+        clean = sorted({w.strip().lower() for w in words if w.strip()})
+        async with self._tx() as db:
+            before = db.total_changes
+            await db.executemany(
+                "INSERT INTO known_words (user_id, word) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(user_id, w) for w in clean],
+            )
+            return db.total_changes - before
+
+    async def remove_known_word(self, user_id: int, word: str) -> bool:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM known_words WHERE user_id = ? AND word = ?",
+                (user_id, word.strip().lower()),
+            )
+            return cur.rowcount > 0
+
+    async def known_words(self, user_id: int) -> frozenset[str]:
+        rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))
+        return frozenset(str(r["word"]) for r in rows)
+
+    # -- reviews and sessions --------------------------------------------------------
+
+    async def review_states(self, user_id: int) -> dict[int, ReviewState]:
+        rows = await self._all("SELECT * FROM reviews WHERE user_id = ?", (user_id,))
+        return {
+            int(r["card_id"]): ReviewState(int(r["card_id"]), json.loads(r["state"]), _ts(r["due"]))
+            for r in rows
+        }
+
+    async def save_review(
+        self, user_id: int, state: ReviewState, entry: ReviewLogEntry | None
+    ) -> bool:
+        """False (and nothing written) when the card is not this user's."""
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT 1 FROM cards WHERE id = ? AND user_id = ?", (state.card_id, user_id)
+            ) as cur:
+                if await cur.fetchone() is None:
+                    return False
+            await db.execute(
+                "INSERT INTO reviews (card_id, user_id, state, due, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_id) DO UPDATE SET "
+                "state = excluded.state, due = excluded.due, updated_at = excluded.updated_at",
+                (state.card_id, user_id, json.dumps(state.state), _iso(state.due), _now()),
+            )
+            if entry is not None:
+                await db.execute(
+                    "INSERT INTO review_log (user_id, card_id, rating, question, correct, "
+                    "reviewed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        user_id,
+                        entry.card_id,
+                        entry.rating,
+                        entry.question,
+                        None if entry.correct is None else int(entry.correct),
+                        _iso(entry.reviewed_at),
+                    ),
+                )
+        return True
+
+    async def review_log(self, user_id: int, since: datetime | None = None) -> list[ReviewLogEntry]:
+        rows = await self._all(
+            "SELECT * FROM review_log WHERE user_id = ? AND reviewed_at >= ? ORDER BY id",
+            (user_id, _iso(since) if since else ""),
+        )
+        return [
+            ReviewLogEntry(
+                card_id=int(r["card_id"]),
+                rating=int(r["rating"]),
+                reviewed_at=_ts(r["reviewed_at"]),
+                question=str(r["question"]),
+                correct=None if r["correct"] is None else bool(r["correct"]),
+            )
+            for r in rows
+        ]
+
+    async def get_session(self, user_id: int, name: str) -> dict[str, Any] | None:
+        row = await self._one(
+            "SELECT data FROM sessions WHERE user_id = ? AND name = ?", (user_id, name)
+        )
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row["data"])
+        return data
+
+    async def put_session(self, user_id: int, name: str, data: dict[str, Any] | None) -> None:
+        async with self._tx() as db:
+            if data is None:
+                await db.execute(
+                    "DELETE FROM sessions WHERE user_id = ? AND name = ?", (user_id, name)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO sessions (user_id, name, data, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "data = excluded.data, updated_at = excluded.updated_at",
+                    (user_id, name, json.dumps(data), _now()),
+                )
+
+    # -- jobs ------------------------------------------------------------------------
+
+    async def create_job(self, job: JobRecord) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO jobs (id, user_id, video_id, status, stage, done, total, "
+                "learner_language, level, notify, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.id,
+                    job.user_id,
+                    job.video_id,
+                    job.status.value,
+                    job.progress.stage.value,
+                    job.progress.done,
+                    job.progress.total,
+                    job.learner_language,
+                    job.level,
+                    _NOTIFY.dump_json(job.notify).decode() if job.notify else None,
+                    _now(),
+                    _now(),
+                ),
+            )
+
+    async def update_job(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus | None = None,
+        progress: Progress | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        deck_id: int | None = None,
+        notify: Notify | None = None,
+    ) -> None:
+        sets: list[str] = ["updated_at = ?"]
+        params: list[Any] = [_now()]
+        if status is not None:
+            sets.append("status = ?")
+            params.append(status.value)
+        if progress is not None:
+            sets += ["stage = ?", "done = ?", "total = ?"]
+            params += [progress.stage.value, progress.done, progress.total]
+        if error_code is not None:
+            sets += ["error_code = ?", "error_message = ?"]
+            params += [error_code, error_message]
+        if deck_id is not None:
+            sets.append("deck_id = ?")
+            params.append(deck_id)
+        if notify is not None:
+            sets.append("notify = ?")
+            params.append(_NOTIFY.dump_json(notify).decode())
+        async with self._tx() as db:
+            await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*params, job_id))
+
+    async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
+        row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
+        return _job(row) if row else None
+
+    async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
+        sql = "SELECT * FROM jobs WHERE user_id = ?"
+        if active_only:
+            sql += " AND status IN ('queued', 'running')"
+        rows = await self._all(sql + " ORDER BY created_at DESC", (user_id,))
+        return [_job(r) for r in rows]
+
+    async def unfinished_jobs(self) -> list[JobRecord]:
+        rows = await self._all(
+            "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
+        )
+        return [_job(r) for r in rows]
+
+
+# -- row mapping ---------------------------------------------------------------------
+
+
+def _cache_params(key: CacheKey) -> tuple[str, ...]:
+    return (
+        key.video_id,
+        key.languages,
+        key.learner_language,
+        key.level,
+        key.prompt_version,
+        key.model,
+    )
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        id=int(row["id"]),
+        platform=str(row["platform"]),
+        platform_user_id=str(row["platform_user_id"]),
+        learner_language=str(row["learner_language"]),
+        level=str(row["level"]),
+    )
+
+
+def _deck_info(row: aiosqlite.Row) -> DeckInfo:
+    return DeckInfo(
+        id=int(row["id"]),
+        user_id=int(row["user_id"]),
+        video_id=row["video_id"],
+        title=row["title"],
+        learner_language=str(row["learner_language"]),
+        level=str(row["level"]),
+        words=int(row["n_words"]),
+        phrases=int(row["n_phrases"]),
+        missing=_GAPS.validate_json(row["missing"]),
+        created_at=_ts(row["created_at"]),
+    )
+
+
+def _card(row: aiosqlite.Row) -> Card:
+    kind = row["kind"]
+    item: Word | Phrase = (
+        _WORD.validate_json(row["payload"])
+        if kind == "word"
+        else _PHRASE.validate_json(row["payload"])
+    )
+    return Card(id=int(row["id"]), deck_id=int(row["deck_id"]), kind=kind, item=item)
+
+
+def _job(row: aiosqlite.Row) -> JobRecord:
+    return JobRecord(
+        id=str(row["id"]),
+        user_id=int(row["user_id"]),
+        video_id=str(row["video_id"]),
+        status=JobStatus(row["status"]),
+        progress=Progress(Stage(row["stage"]), int(row["done"]), int(row["total"])),
+        learner_language=str(row["learner_language"]),
+        level=str(row["level"]),
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        deck_id=row["deck_id"],
+        notify=_NOTIFY.validate_json(row["notify"]) if row["notify"] else None,
+        created_at=_ts(row["created_at"]),
+        updated_at=_ts(row["updated_at"]),
+    )
+
+
+@asynccontextmanager
+async def open_store(path: Path | str) -> AsyncIterator[SQLiteStore]:
+    store = await SQLiteStore.open(path)
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -1,0 +1,45 @@
+"""Small builders for decks, so storage and adapter tests read as stories."""
+
+from core.models import Deck, DeckStats, Gap, Phrase, Word
+
+
+def word(lemma: str, meaning: str = "", start: float = 1.0, video: str = "vidAAAAAAA1") -> Word:
+    return Word(
+        lemma=lemma,
+        pos="n",
+        meaning=meaning or f"{lemma} (뜻)",
+        sentence=f"A sentence with {lemma} in it.",
+        start=start,
+        zipf=3.0,
+        video_id=video,
+    )
+
+
+def phrase(text: str, start: float = 2.0, video: str = "vidAAAAAAA1") -> Phrase:
+    return Phrase(
+        text=text,
+        meaning=f"{text} (뜻)",
+        sentence=f"They {text} quickly.",
+        start=start,
+        video_id=video,
+    )
+
+
+def deck(
+    video: str = "vidAAAAAAA1",
+    words: tuple[str, ...] = ("hypothesis", "consolidate", "hippocampus"),
+    phrases: tuple[str, ...] = ("figure out",),
+    missing: tuple[Gap, ...] = (),
+    title: str | None = "A talk",
+) -> Deck:
+    return Deck(
+        video_id=video,
+        title=title,
+        transcript_language="en",
+        learner_language="ko",
+        level="B1",
+        words=tuple(word(w, start=i * 10.0, video=video) for i, w in enumerate(words)),
+        phrases=tuple(phrase(p, video=video) for p in phrases),
+        missing=missing,
+        stats=DeckStats(chunks=1, llm_calls=1),
+    )

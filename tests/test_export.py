@@ -1,0 +1,47 @@
+"""CSV and Anki exports, read back the way a user's tools would read them."""
+
+import csv
+import io
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from core.export import apkg_bytes, csv_bytes
+from storage.sqlite import open_store
+from tests.factories import deck
+
+
+async def _cards(tmp_path: Path, words: tuple[str, ...] = ("hypothesis", "<b>bold</b>")):  # type: ignore[no-untyped-def]
+    async with open_store(tmp_path / "e.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        info = await store.save_deck(user.id, deck(words=words))
+        return await store.deck_cards(user.id, info.id)
+
+
+async def test_csv_has_a_header_and_one_row_per_card(tmp_path: Path) -> None:
+    cards = await _cards(tmp_path)
+    rows = list(csv.reader(io.StringIO(csv_bytes(cards).decode("utf-8"))))
+    assert rows[0] == ["kind", "front", "part_of_speech", "meaning", "sentence", "link"]
+    assert rows[1][:2] == ["word", "hypothesis"]
+    assert rows[1][5] == "https://youtu.be/vidAAAAAAA1?t=0"
+    assert rows[-1][:3] == ["phrase", "figure out", "phrase"]
+    assert len(rows) == 1 + len(cards)
+
+
+def _notes(data: bytes, tmp_path: Path) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = next(n for n in archive.namelist() if n.startswith("collection.anki2"))
+        (tmp_path / "c.anki2").write_bytes(archive.read(name))
+    with sqlite3.connect(tmp_path / "c.anki2") as db:
+        return sorted(db.execute("SELECT guid, flds FROM notes").fetchall())
+
+
+async def test_apkg_is_an_anki_package_with_stable_note_ids(tmp_path: Path) -> None:
+    cards = await _cards(tmp_path)
+    first = _notes(await apkg_bytes(cards, deck_name="A talk", owner="1"), tmp_path)
+    again = _notes(await apkg_bytes(cards, deck_name="A talk", owner="1"), tmp_path)
+    assert len(first) == len(cards)
+    assert [g for g, _ in first] == [g for g, _ in again], "re-import updates, not duplicates"
+    fields = "\n".join(f for _, f in first)
+    assert "hypothesis" in fields and "&lt;b&gt;bold&lt;/b&gt;" in fields
+    assert "<b>" not in fields

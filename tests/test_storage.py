@@ -1,0 +1,213 @@
+"""The SQLite store on real files: migrations, isolation, idempotence, cache, crash safety."""
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core import errors
+from core.models import Gap, Progress, Stage
+from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
+from storage.sqlite import SQLiteStore, migrations, open_store
+from tests.factories import deck
+
+LATEST = migrations()[-1][0]
+
+
+async def test_new_database_is_at_the_latest_version_with_wal(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "sub" / "v.sqlite3") as store:
+        assert await store.schema_version() == LATEST >= 2
+        assert await store.integrity_check() == "ok"
+    with sqlite3.connect(tmp_path / "sub" / "v.sqlite3") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_v1_database_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = await SQLiteStore.open(path, migrate_to=1)
+    assert await old.schema_version() == 1
+    user = await old.get_or_create_user("telegram", "42", learner_language="ko", level="B1")
+    saved = await old.save_deck(user.id, deck())
+    await old.close()
+
+    async with open_store(path) as store:
+        assert await store.schema_version() == LATEST
+        assert [d.id for d in await store.list_decks(user.id)] == [saved.id]
+        cards = await store.deck_cards(user.id, saved.id)
+        assert [c.front for c in cards if c.kind == "word"][:1] == ["hypothesis"]
+        # tables of the second migration work on the upgraded file
+        state = ReviewState(cards[0].id, {"s": 1}, datetime.now(UTC))
+        assert await store.save_review(user.id, state, None)
+
+
+async def test_saving_the_same_video_twice_gives_one_deck(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "d.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        first = await store.save_deck(user.id, deck())
+        first_cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
+        second = await store.save_deck(user.id, deck(words=("hypothesis", "replay")))
+        assert second.id == first.id
+        assert len(await store.list_decks(user.id)) == 1
+        cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
+        assert cards["hypothesis"] == first_cards["hypothesis"], "card ids (and reviews) survive"
+        assert "replay" in cards
+
+
+async def test_users_are_isolated_even_with_guessed_ids(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "iso.sqlite3") as store:
+        alice = await store.get_or_create_user("telegram", "a", learner_language="ko", level="B1")
+        bob = await store.get_or_create_user("telegram", "b", learner_language="ko", level="B1")
+        a_deck = await store.save_deck(alice.id, deck())
+        a_cards = await store.deck_cards(alice.id, a_deck.id)
+        await store.add_known_words(alice.id, ["hypothesis"])
+        state = ReviewState(a_cards[0].id, {"x": 1}, datetime.now(UTC))
+        assert await store.save_review(alice.id, state, None)
+
+        assert await store.get_deck(bob.id, a_deck.id) is None
+        assert await store.deck_cards(bob.id, a_deck.id) == []
+        assert await store.get_card(bob.id, a_cards[0].id) is None
+        assert await store.list_decks(bob.id) == []
+        assert await store.user_cards(bob.id) == []
+        assert await store.known_words(bob.id) == frozenset()
+        assert await store.review_states(bob.id) == {}
+        # Bob cannot write a review onto Alice's card either.
+        forged = ReviewState(a_cards[0].id, {"x": 666}, datetime.now(UTC))
+        assert not await store.save_review(bob.id, forged, None)
+        assert (await store.review_states(alice.id))[a_cards[0].id].state == {"x": 1}
+        assert not await store.remove_known_word(bob.id, "hypothesis")
+        assert await store.known_words(alice.id) == frozenset({"hypothesis"})
+
+
+async def test_cache_round_trip_and_partial_decks_are_not_cached(tmp_path: Path) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m")
+    async with open_store(tmp_path / "c.sqlite3") as store:
+        assert await store.cached_deck(key) is None
+        await store.cache_deck(key, deck())
+        assert await store.cached_deck(key) == deck()
+        other = CacheKey("vidAAAAAAA2", "en", "ko", "B1", "extract-v1", "m")
+        await store.cache_deck(other, deck(video="vidAAAAAAA2", missing=(Gap(0, 10, "x"),)))
+        assert await store.cached_deck(other) is None
+        new_prompt = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v2", "m")
+        assert await store.cached_deck(new_prompt) is None
+
+
+async def test_known_words_are_lowercased_and_deduplicated(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "k.sqlite3") as store:
+        user = await store.get_or_create_user("discord", "9", learner_language="ja", level="A2")
+        assert await store.add_known_words(user.id, ["Hypothesis", "hypothesis ", "replay"]) == 2
+        assert await store.add_known_words(user.id, ["replay"]) == 0
+        assert await store.known_words(user.id) == frozenset({"hypothesis", "replay"})
+
+
+async def test_review_log_and_jobs(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "j.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        info = await store.save_deck(user.id, deck())
+        card = (await store.deck_cards(user.id, info.id))[0]
+        now = datetime.now(UTC)
+        entry = ReviewLogEntry(card.id, 3, now, "choice", True)
+        await store.save_review(user.id, ReviewState(card.id, {}, now + timedelta(days=1)), entry)
+        assert await store.review_log(user.id) == [entry]
+
+        job = JobRecord(
+            id="job1",
+            user_id=user.id,
+            video_id="vidAAAAAAA1",
+            status=JobStatus.QUEUED,
+            progress=Progress(Stage.QUEUED),
+            learner_language="ko",
+            level="B1",
+            notify=Notify("telegram", "100", "7"),
+        )
+        await store.create_job(job)
+        await store.update_job(
+            "job1", status=JobStatus.RUNNING, progress=Progress(Stage.EXTRACTING, 2, 5)
+        )
+        assert [j.id for j in await store.unfinished_jobs()] == ["job1"]
+        got = await store.get_job(user.id, "job1")
+        assert got is not None and got.progress == Progress(Stage.EXTRACTING, 2, 5)
+        assert got.notify == Notify("telegram", "100", "7")
+        await store.update_job("job1", status=JobStatus.DONE, deck_id=info.id)
+        assert await store.unfinished_jobs() == []
+        stranger = await store.get_or_create_user(
+            "telegram", "2", learner_language="ko", level="B1"
+        )
+        assert await store.get_job(stranger.id, "job1") is None
+
+
+async def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(errors.StorageUnavailable) as info:
+        await SQLiteStore.open(path)
+    assert "corrupt.sqlite3" in info.value.detail
+    assert "database" in info.value.user_message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+async def test_a_read_only_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ro.sqlite3"
+    sqlite3.connect(path).close()
+    path.chmod(0o444)
+    with pytest.raises(errors.StorageUnavailable):
+        await SQLiteStore.open(path)
+
+
+async def test_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(errors.StorageUnavailable):
+        await SQLiteStore.open(blocker / "db.sqlite3")  # a file where a folder should be
+
+
+WRITER = """
+import asyncio, sys
+from storage.sqlite import SQLiteStore
+from tests.factories import deck
+
+async def main():
+    store = await SQLiteStore.open(sys.argv[1])
+    user = await store.get_or_create_user("telegram", "w", learner_language="ko", level="B1")
+    i = 0
+    while True:
+        words = tuple(f"word{i}x{j}" for j in range(30))
+        info = await store.save_deck(user.id, deck(video=f"v{i:010d}", words=words))
+        print(info.id, flush=True)
+        i += 1
+
+asyncio.run(main())
+"""
+
+
+async def test_sigkill_during_writes_loses_nothing_committed(tmp_path: Path) -> None:
+    path = tmp_path / "crash.sqlite3"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WRITER,
+        str(path),
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert proc.stdout is not None
+    committed: list[int] = []
+    while len(committed) < 40:
+        line = await proc.stdout.readline()
+        assert line, "writer died early"
+        committed.append(int(line))
+    proc.send_signal(signal.SIGKILL)
+    await proc.wait()
+
+    async with open_store(path) as store:
+        assert await store.integrity_check() == "ok"
+        user = await store.get_or_create_user("telegram", "w", learner_language="ko", level="B1")
+        ids = {d.id for d in await store.list_decks(user.id)}
+        assert set(committed) <= ids
+        for deck_id in committed[-3:]:
+            assert len(await store.deck_cards(user.id, deck_id, "word")) == 30
