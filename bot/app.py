@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import httpx
 
 from core.config import Settings
+from core.jobs import JobRunner
 from core.llm import LLMClient
 from core.pipeline import Pipeline
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
+from storage.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +88,40 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             max_video_minutes=settings.max_video_minutes,
         )
         yield Core(settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim)
+
+
+@dataclass
+class App:
+    """Core plus the store and the job runner: what the chat and HTTP adapters get."""
+
+    core: Core
+    store: SQLiteStore
+    runner: JobRunner
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, resume: bool = True) -> AsyncIterator[App]:
+    """Everything a long-running process needs; closes in reverse order on exit."""
+    store = await SQLiteStore.open(settings.db_path)  # fails fast with a clear error
+    try:
+        async with open_core(settings) as core:
+            runner = JobRunner(
+                pipeline=core.pipeline,
+                store=store,
+                model=settings.llm_model,
+                max_parallel_videos=settings.max_parallel_videos,
+                user_max_running_jobs=settings.user_max_running_jobs,
+                user_cooldown_seconds=settings.user_cooldown_seconds,
+                languages=tuple(settings.youtube_languages),
+            )
+            app = App(core=core, store=store, runner=runner)
+            try:
+                yield app
+            finally:
+                await runner.shutdown(grace=settings.shutdown_grace_seconds)
+    finally:
+        await store.close()

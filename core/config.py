@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     default_learner_language: str = "ko"
     default_level: str = "B1"
     max_video_minutes: int = Field(default=180, ge=1)
+    max_parallel_videos: int = Field(default=8, ge=1)
     user_max_running_jobs: int = Field(default=2, ge=1)
     user_cooldown_seconds: float = Field(default=3.0, ge=0)
     daily_new_cards: int = Field(default=10, ge=0)
 
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 
 
@@ -29,20 +29,50 @@ class FairLimiter:
     def waiting(self) -> int:
         return sum(len(q) for q in self._waiting.values())
 
+    def position(self, owner: Hashable, index: int) -> int:
+        """How many waiters are served before the `index`-th waiter of `owner` (round-robin)."""
+        owners = list(self._waiting.items())
+        ahead = 0
+        for other, queue in owners:
+            if other == owner:
+                continue
+            ahead += min(len(queue), index)
+        for other, queue in owners:
+            if other == owner:
+                break
+            if len(queue) > index:
+                ahead += 1
+        return ahead
+
+    def waiting_index(self, owner: Hashable, future: asyncio.Future[None]) -> int | None:
+        queue = self._waiting.get(owner)
+        if queue is None or future not in queue:
+            return None
+        return list(queue).index(future)
+
     @asynccontextmanager
-    async def slot(self, owner: Hashable = None) -> AsyncIterator[None]:
-        await self._acquire(owner)
+    async def slot(
+        self,
+        owner: Hashable = None,
+        *,
+        on_wait: Callable[[asyncio.Future[None]], None] | None = None,
+    ) -> AsyncIterator[None]:
+        await self._acquire(owner, on_wait)
         try:
             yield
         finally:
             self._release()
 
-    async def _acquire(self, owner: Hashable) -> None:
+    async def _acquire(
+        self, owner: Hashable, on_wait: Callable[[asyncio.Future[None]], None] | None
+    ) -> None:
         if self._free > 0 and not self._waiting:
             self._free -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(owner, deque()).append(future)
+        if on_wait is not None:
+            on_wait(future)
         try:
             await future
         except asyncio.CancelledError:

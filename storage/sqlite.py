@@ -470,8 +470,12 @@ class SQLiteStore:
         if notify is not None:
             sets.append("notify = ?")
             params.append(_NOTIFY.dump_json(notify).decode())
+        where = "id = ?"
+        if status is None:
+            # A late progress write never reopens a finished job.
+            where += " AND status IN ('queued', 'running')"
         async with self._tx() as db:
-            await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*params, job_id))
+            await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))

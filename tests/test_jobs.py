@@ -1,0 +1,301 @@
+"""The job runner against the simulated vLLM over real HTTP and a real SQLite file."""
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from core import errors
+from core.jobs import JobRunner, JobUpdate
+from core.llm import LLMClient
+from core.models import Stage
+from core.pipeline import Pipeline
+from core.store import JobStatus, Notify, User
+from core.transcripts import ChainSource, DirectorySource
+from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR
+from storage.sqlite import SQLiteStore
+from tests.conftest import Sim
+
+
+@dataclass
+class Recorder:
+    updates: list[JobUpdate] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, update: JobUpdate) -> None:
+        self.updates.append(update)
+        if update.finished:
+            self.finished.set()
+
+    def stages(self) -> list[Stage]:
+        return [u.progress.stage for u in self.updates]
+
+
+@pytest.fixture
+def videos(tmp_path: Path) -> Path:
+    """Ten more short videos (copies of the coffee how-to under other ids)."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    for i in range(10):
+        shutil.copy(COFFEE_HOWTO, folder / f"vidCoffee{i:02d}.en.vtt")
+    return folder
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    store = await SQLiteStore.open(tmp_path / "jobs.sqlite3")
+    yield store
+    await store.close()
+
+
+def make_runner(llm: LLMClient, store: SQLiteStore, videos: Path, **kwargs: object) -> JobRunner:
+    source = ChainSource(DirectorySource(videos), DirectorySource(SAMPLES_DIR))
+    options = {"user_cooldown_seconds": 0.0, "user_max_running_jobs": 10, **kwargs}
+    return JobRunner(
+        pipeline=Pipeline(source=source, llm=llm),
+        store=store,
+        model=llm.model,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def runner(llm: LLMClient, store: SQLiteStore, videos: Path) -> AsyncIterator[JobRunner]:
+    runner = make_runner(llm, store, videos)
+    yield runner
+    await runner.shutdown(grace=5)
+
+
+async def user(store: SQLiteStore, name: str) -> User:
+    return await store.get_or_create_user("test", name, learner_language="ko", level="B1")
+
+
+async def test_cache_hit_costs_zero_llm_calls(
+    runner: JobRunner, store: SQLiteStore, sim: Sim
+) -> None:
+    alice, bob = await user(store, "alice"), await user(store, "bob")
+    first = await (await runner.submit(alice, "vocabDemo02")).wait()
+    calls = len(sim.server.calls)
+    assert first.deck is not None and not first.cached and calls > 0
+
+    listener = Recorder()
+    second = await (await runner.submit(bob, "vocabDemo02", listener=listener)).wait()
+    assert second.cached and second.deck is not None
+    assert len(sim.server.calls) == calls, "served from the cache"
+    assert second.deck.user_id == bob.id and second.deck.words == first.deck.words
+    await listener.finished.wait()
+    assert listener.stages()[-1] == Stage.DONE
+
+
+async def test_cache_respects_each_users_known_words(runner: JobRunner, store: SQLiteStore) -> None:
+    alice, bob = await user(store, "alice"), await user(store, "bob")
+    await (await runner.submit(alice, "vocabDemo02")).wait()
+    await store.add_known_words(bob.id, ["barista", "kettle"])
+    done = await (await runner.submit(bob, "vocabDemo02")).wait()
+    assert done.deck is not None
+    bob_words = {c.front for c in await store.deck_cards(bob.id, done.deck.id, "word")}
+    assert "barista" not in bob_words and "kettle" not in bob_words
+    assert "thermometer" in bob_words
+
+
+async def test_fifty_users_one_video_one_pipeline_run(
+    runner: JobRunner, store: SQLiteStore, sim: Sim
+) -> None:
+    users = [await user(store, f"u{i}") for i in range(50)]
+    recorders = [Recorder() for _ in users]
+    handles = await asyncio.gather(
+        *(
+            runner.submit(u, "vocabDemo01", listener=r)
+            for u, r in zip(users, recorders, strict=True)
+        )
+    )
+    results = await asyncio.gather(*(h.wait() for h in handles))
+    assert runner.pipeline_runs == 1
+    chunks = results[0].deck.words if results[0].deck else 0
+    assert all(r.deck is not None and r.deck.words == chunks for r in results)
+    assert len({r.deck.user_id for r in results if r.deck}) == 50, "each user has a deck"
+    assert len(sim.server.calls) == len([c for c in sim.server.calls if c.status == 200])
+    first_run_calls = len(sim.server.calls)
+    assert first_run_calls < 20
+    for recorder in recorders:
+        await recorder.finished.wait()
+        assert recorder.stages()[-1] == Stage.DONE
+    late_joiner = recorders[-1].stages()
+    assert Stage.DONE in late_joiner and Stage.SAVING in late_joiner
+
+
+async def test_one_users_many_links_do_not_starve_another(
+    llm: LLMClient, store: SQLiteStore, videos: Path
+) -> None:
+    runner = make_runner(llm, store, videos, max_parallel_videos=1)
+    alice, bob = await user(store, "alice"), await user(store, "bob")
+    started: list[str] = []
+
+    def watch(name: str) -> Recorder:
+        class Watch(Recorder):
+            async def __call__(self, update: JobUpdate) -> None:
+                await super().__call__(update)
+                # The first update past the queue: stages coalesce, so any of them counts.
+                if update.progress.stage != Stage.QUEUED and name not in started:
+                    started.append(name)
+
+        return Watch()
+
+    # Hold the only video slot while everyone submits, so the order is fairness alone.
+    hold, holding = asyncio.Event(), asyncio.Event()
+
+    async def blocker() -> None:
+        async with runner.slots.slot("someone else"):
+            holding.set()
+            await hold.wait()
+
+    blocking = asyncio.create_task(blocker())
+    await holding.wait()
+    a_watch = [watch(f"a{i}") for i in range(4)]
+    handles = [
+        await runner.submit(alice, f"vidCoffee{i:02d}", listener=a_watch[i]) for i in range(4)
+    ]
+    b_watch = watch("b0")
+    handles.append(await runner.submit(bob, "vidCoffee09", listener=b_watch))
+    hold.set()
+    await blocking
+    await asyncio.gather(*(h.wait() for h in handles))
+    await runner.shutdown()
+    assert started.index("b0") < started.index("a3"), started
+    assert started.index("b0") <= 2, "bob waits for at most one of alice's videos in line"
+    queued = [
+        u.progress.queue_position for u in b_watch.updates if u.progress.stage == Stage.QUEUED
+    ]
+    assert queued and queued[0] >= 1, "bob was shown his place in line"
+
+
+async def test_per_user_limits(llm: LLMClient, store: SQLiteStore, videos: Path) -> None:
+    now = [100.0]
+    runner = make_runner(
+        llm, store, videos, user_max_running_jobs=1, user_cooldown_seconds=5.0, clock=lambda: now[0]
+    )
+    alice = await user(store, "alice")
+    first = await runner.submit(alice, "vidCoffee01")
+    with pytest.raises(errors.TooManyJobs):
+        await runner.submit(alice, "vidCoffee02")
+    await first.wait()
+    now[0] += 1.0
+    with pytest.raises(errors.SlowDown) as info:
+        await runner.submit(alice, "vidCoffee02")
+    assert "4 s" in info.value.user_message
+    now[0] += 5.0
+    await (await runner.submit(alice, "vidCoffee02")).wait()
+    await runner.shutdown()
+
+
+async def test_cancel_stops_the_build(runner: JobRunner, store: SQLiteStore, sim: Sim) -> None:
+    sim.config.speedup = 5  # slow enough to cancel mid-build
+    alice = await user(store, "alice")
+    reached = asyncio.Event()
+
+    async def listener(update: JobUpdate) -> None:
+        if update.progress.stage == Stage.EXTRACTING:
+            reached.set()
+
+    handle = await runner.submit(alice, "vocabDemo01", listener=listener)
+    await reached.wait()
+    assert await runner.cancel(alice.id) == 1
+    done = await handle.wait()
+    assert done.progress.stage == Stage.CANCELLED
+    assert isinstance(done.error, errors.JobCancelled)
+    record = await store.get_job(alice.id, handle.id)
+    assert record is not None and record.status == JobStatus.CANCELLED
+    assert runner.active_jobs(alice.id) == []
+
+
+async def test_a_failing_or_slow_listener_does_not_break_the_job(
+    runner: JobRunner, store: SQLiteStore
+) -> None:
+    alice = await user(store, "alice")
+    gate, slow_done = asyncio.Event(), asyncio.Event()
+    slow_seen: list[Stage] = []
+
+    async def broken(update: JobUpdate) -> None:
+        raise RuntimeError("listener bug")
+
+    async def slow(update: JobUpdate) -> None:
+        await gate.wait()
+        slow_seen.append(update.progress.stage)
+        if update.finished:
+            slow_done.set()
+
+    handle = await runner.submit(alice, "vocabDemo02", listener=broken)
+    assert runner.subscribe(alice.id, handle.id, slow)
+    done = await handle.wait()
+    assert done.deck is not None  # finished while `slow` was still stuck on its first update
+    assert slow_seen == []
+    gate.set()
+    await slow_done.wait()
+    assert slow_seen[-1] == Stage.DONE
+    assert len(slow_seen) <= 3, "a slow listener gets the latest state, not a backlog"
+
+
+async def test_failure_is_recorded_and_told(runner: JobRunner, store: SQLiteStore) -> None:
+    alice = await user(store, "alice")
+    listener = Recorder()
+    done = await (await runner.submit(alice, "zzzzzzzzzz1", listener=listener)).wait()
+    assert isinstance(done.error, errors.NoCaptions)
+    await listener.finished.wait()
+    assert listener.stages()[-1] == Stage.FAILED
+    record = await store.get_job(alice.id, done.job_id)
+    assert record is not None and record.status == JobStatus.FAILED
+    assert record.error_code == "no_captions"
+
+
+async def test_jobs_survive_a_restart(
+    llm: LLMClient, tmp_path: Path, videos: Path, sim: Sim
+) -> None:
+    path = tmp_path / "restart.sqlite3"
+    sim.config.speedup = 5
+    store = await SQLiteStore.open(path)
+    first = make_runner(llm, store, videos)
+    alice = await user(store, "alice")
+    reached = asyncio.Event()
+
+    async def listener(update: JobUpdate) -> None:
+        if update.progress.stage == Stage.EXTRACTING:
+            reached.set()
+
+    handle = await first.submit(
+        alice, "vocabDemo01", notify=Notify("telegram", "1", "2"), listener=listener
+    )
+    await reached.wait()
+    await first.shutdown(grace=0)  # the process goes away mid-build
+    await store.close()
+    sim.config.speedup = 200
+
+    store = await SQLiteStore.open(path)
+    told: list[tuple[Notify, JobUpdate]] = []
+    finished = asyncio.Event()
+
+    async def notifier(target: Notify, update: JobUpdate) -> None:
+        told.append((target, update))
+        if update.finished:
+            finished.set()
+
+    second = make_runner(llm, store, videos)
+    second.notifiers["telegram"] = notifier
+    assert await second.resume() == 1
+    await finished.wait()
+    target, final = told[-1]
+    assert target == Notify("telegram", "1", "2")
+    assert final.job_id == handle.id and final.deck is not None
+    assert any(u.progress.detail == "resumed" for _, u in told)
+    record = await store.get_job(alice.id, handle.id)
+    assert record is not None and record.status == JobStatus.DONE
+    await second.shutdown()
+    await store.close()
+
+
+async def test_no_new_jobs_while_shutting_down(runner: JobRunner, store: SQLiteStore) -> None:
+    await runner.shutdown()
+    with pytest.raises(errors.ShuttingDown):
+        await runner.submit(await user(store, "alice"), "vocabDemo02")
