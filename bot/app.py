@@ -61,7 +61,9 @@ def make_source(settings: Settings, *, with_samples: bool) -> TranscriptSource:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Core]:
+async def open_core(
+    settings: Settings, *, source: TranscriptSource | None = None
+) -> AsyncIterator[Core]:
     async with AsyncExitStack() as stack:
         sim: SimServer | None = None
         base_url = settings.llm_base_url
@@ -79,9 +81,10 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             timeout=settings.llm_timeout,
             max_attempts=settings.llm_max_attempts,
             structured_output=settings.llm_structured_output,
+            backoff_initial=settings.llm_backoff_seconds,
         )
         pipeline = Pipeline(
-            source=make_source(settings, with_samples=sim is not None),
+            source=source or make_source(settings, with_samples=sim is not None),
             llm=llm,
             chunk_tokens=settings.chunk_tokens,
             chunk_max_items=settings.chunk_max_items,
@@ -104,11 +107,16 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, resume: bool = True) -> AsyncIterator[App]:
-    """Everything a long-running process needs; closes in reverse order on exit."""
+async def open_app(
+    settings: Settings, *, source: TranscriptSource | None = None
+) -> AsyncIterator[App]:
+    """Everything a long-running process needs; closes in reverse order on exit.
+
+    `source` replaces the transcript sources (tests use a stand-in for YouTube).
+    """
     store = await SQLiteStore.open(settings.db_path)  # fails fast with a clear error
     try:
-        async with open_core(settings) as core:
+        async with open_core(settings, source=source) as core:
             runner = JobRunner(
                 pipeline=core.pipeline,
                 store=store,

@@ -149,6 +149,12 @@ def cmd_sim_llm(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.run import run
+
+    return asyncio.run(run(settings))
+
+
 def _add_deck_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", help="learner language code for meanings (default: ko)")
     parser.add_argument("--level", help="CEFR level A1..C2 (default: B1)")
@@ -174,6 +180,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _add_deck_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run the bots whose tokens are set (Telegram, Discord)")
+    run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("sim-llm", help="run the simulated vLLM server")
     sim.add_argument("--host", default="127.0.0.1")

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
     llm_timeout: float = Field(default=120.0, gt=0)
     llm_max_attempts: int = Field(default=4, ge=1, le=10)
+    llm_backoff_seconds: float = Field(default=0.5, gt=0)
     llm_structured_output: StructuredOutput = StructuredOutput.AUTO
     sim_speedup: float = Field(default=1.0, gt=0)
 

@@ -123,13 +123,15 @@ def load_transcript_file(path: Path, *, video_id: str | None = None) -> Transcri
         video_id = stem
     # "talk.en.srt" names its language the way yt-dlp does.
     parts = path.name.split(".")
-    language = parts[-2] if len(parts) >= 3 and 2 <= len(parts[-2]) <= 3 else "en"
+    has_language = len(parts) >= 3 and 2 <= len(parts[-2]) <= 3
+    language = parts[-2] if has_language else "en"
+    title = ".".join(parts[:-2] if has_language else parts[:-1])
     transcript = load_transcript_text(text, path.suffix, video_id=video_id, language=language)
     return Transcript(
         video_id=transcript.video_id,
         language=transcript.language,
         segments=transcript.segments,
-        title=path.stem,
+        title=title,
         timed=transcript.timed,
     )
 

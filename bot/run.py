@@ -1,0 +1,89 @@
+"""`vocabot run`: every platform whose token is set, in one process and one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import App, open_app
+from core.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
+    """The adapters to start, and a sentence for each platform that will not start."""
+    settings = app.settings
+    adapters: list[Adapter] = []
+    skipped: list[str] = []
+    if settings.telegram_bot_token:
+        from bot.telegram.adapter import TelegramAdapter
+
+        adapters.append(
+            TelegramAdapter(
+                app,
+                token=settings.telegram_bot_token.get_secret_value(),
+                base_url=settings.telegram_api_base_url,
+            )
+        )
+    else:
+        skipped.append("Telegram: not started (TELEGRAM_BOT_TOKEN is not set)")
+    if settings.discord_bot_token:
+        skipped.append("Discord: not started (the Discord adapter is not built yet)")
+    else:
+        skipped.append("Discord: not started (DISCORD_BOT_TOKEN is not set)")
+    return adapters, skipped
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    if not settings.telegram_bot_token and not settings.discord_bot_token:
+        log.error(
+            "No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN is set, so there is no bot to run. "
+            "Set one in .env (see .env.example), or try `vocabot demo` with no tokens."
+        )
+        return 2
+    stop = stop or asyncio.Event()
+    async with open_app(settings) as app:
+        adapters, skipped = build_adapters(app)
+        for line in skipped:
+            log.info(line)
+        started: list[Adapter] = []
+        for adapter in adapters:
+            try:
+                await adapter.start()
+            except InvalidToken:
+                log.error("%s: the token was rejected; check it with @BotFather", adapter.name)
+                continue
+            except NetworkError as exc:
+                log.error("%s: cannot reach the API (%s)", adapter.name, exc)
+                continue
+            log.info("%s: started", adapter.name)
+            started.append(adapter)
+        if not started:
+            log.error("no platform could start")
+            return 1
+        resumed = await app.runner.resume()
+        if resumed:
+            log.info("resumed %d job(s) left over from the last run", resumed)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info(
+            "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds
+        )
+        await app.runner.shutdown(grace=settings.shutdown_grace_seconds)
+        for adapter in reversed(started):
+            await adapter.stop()
+    return 0

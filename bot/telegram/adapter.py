@@ -1,0 +1,540 @@
+"""The Telegram adapter: python-telegram-bot handlers that parse, call core, and render.
+
+One PTB Application (AIORateLimiter, concurrent updates) shares the process's store, job
+runner and LLM client. A link gets a reply at once; that one message is then edited with
+progress (throttled) and finally becomes page 1 of the deck. All button state lives in
+the database, so old buttons keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.app import App
+from bot.pages import page_of
+from bot.telegram.render import (
+    NOOP,
+    Press,
+    decks_keyboard,
+    decode,
+    esc,
+    export_keyboard,
+    page_html,
+    page_keyboard,
+    settings_keyboard,
+    split_text,
+)
+from core import errors
+from core.export import apkg_bytes, csv_bytes
+from core.jobs import JobUpdate
+from core.models import Stage
+from core.store import CardKind, DeckInfo, Notify, User
+from core.youtube import find_video_id
+
+log = logging.getLogger(__name__)
+
+# Opt in to PTB 23's behaviour now (durations as timedelta), as PTB 22 asks us to.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+PLATFORM = "telegram"
+COMMANDS = [
+    ("vocab", "make a deck from a YouTube link"),
+    ("decks", "your decks"),
+    ("quiz", "review your words"),
+    ("stats", "your progress"),
+    ("known", "never show me a word again"),
+    ("settings", "your language and level"),
+    ("export", "download a deck (Anki or CSV)"),
+    ("cancel", "stop the video I'm working on"),
+    ("help", "how this works"),
+]
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+@dataclass
+class ThrottledEditor:
+    """Edits one message at most once per `interval`, only when the text changed.
+
+    A change that arrives too soon is kept and sent when the interval is over, so the
+    message never stays stale; the final state always goes out.
+    """
+
+    send: Callable[[str], Awaitable[None]]
+    interval: float
+    clock: Callable[[], float] = time.monotonic
+    last_text: str = ""
+    last_time: float = float("-inf")
+    pending: str | None = None
+    _later: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def update(self, text: str) -> None:
+        if text == self.last_text:
+            self.pending = None
+            return
+        self.pending = text
+        wait = self.interval - (self.clock() - self.last_time)
+        if wait <= 0:
+            await self._flush()
+        elif self._later is None:
+            self._later = asyncio.create_task(self._flush_after(wait))
+
+    async def _flush_after(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._later = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        text, self.pending = self.pending, None
+        if text is None or text == self.last_text:
+            return
+        self.last_text, self.last_time = text, self.clock()
+        await self.send(text)
+
+    async def finish(self, send_final: Callable[[], Awaitable[None]]) -> None:
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
+        self.pending = None
+        wait = self.interval - (self.clock() - self.last_time)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        await send_final()
+
+
+class TelegramAdapter:
+    name = "Telegram"
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        token: str,
+        base_url: str | None = None,
+        edit_interval: float = 1.5,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.app = app
+        self.store = app.store
+        self.runner = app.runner
+        self.edit_interval = edit_interval
+        self.poll_timeout = poll_timeout
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .concurrent_updates(True)
+            .connect_timeout(10)
+            .read_timeout(30)
+            .write_timeout(30)
+            .pool_timeout(10)
+            .get_updates_read_timeout(poll_timeout + 10)
+            .post_init(self._post_init)
+        )
+        if base_url:
+            builder = builder.base_url(base_url).base_file_url(
+                base_url.replace("/bot", "/file/bot")
+            )
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self._editors: dict[tuple[int, int], ThrottledEditor] = {}
+        self._register()
+        self.runner.notifiers[PLATFORM] = self.notify
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def _register(self) -> None:
+        add = self.application.add_handler
+        add(CommandHandler("start", self.cmd_start))
+        add(CommandHandler("help", self.cmd_help))
+        add(CommandHandler("vocab", self.cmd_vocab))
+        add(CommandHandler("decks", self.cmd_decks))
+        add(CommandHandler("known", self.cmd_known))
+        add(CommandHandler("settings", self.cmd_settings))
+        add(CommandHandler("export", self.cmd_export))
+        add(CommandHandler("cancel", self.cmd_cancel))
+        add(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        add(CallbackQueryHandler(self.on_press))
+        self.application.add_error_handler(self.on_error)
+
+    async def _post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self._post_init(self.application)
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=self.poll_timeout,
+            allowed_updates=["message", "callback_query"],
+            error_callback=self._polling_error,
+        )
+        me = self.application.bot
+        log.info("Telegram bot @%s is polling", me.username)
+
+    def _polling_error(self, exc: TelegramError) -> None:
+        log.warning("Telegram polling: %s", exc)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    async def _user(self, update: Update) -> User:
+        tg_user = update.effective_user
+        assert tg_user is not None
+        settings = self.app.settings
+        return await self.store.get_or_create_user(
+            PLATFORM,
+            str(tg_user.id),
+            learner_language=settings.default_learner_language,
+            level=settings.default_level,
+        )
+
+    async def _reply(
+        self, update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> Message | None:
+        message = update.effective_message
+        if message is None:
+            return None
+        pieces = split_text(text)
+        sent: Message | None = None
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            sent = await message.reply_text(
+                piece,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                disable_web_page_preview=True,
+            )
+        return sent
+
+    async def _edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        try:
+            await self.application.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+            return True
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.warning("edit %s/%s failed: %s", chat_id, message_id, exc)
+            return False
+        except RetryAfter as exc:
+            log.info("edit %s/%s rate-limited (retry after %s)", chat_id, message_id, exc)
+            return False
+        except Forbidden as exc:
+            log.info("chat %s blocked the bot: %s", chat_id, exc)
+            return True
+
+    async def _deck_view(
+        self, user: User, info: DeckInfo, kind: CardKind, page: int
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        cards = await self.store.deck_cards(user.id, info.id, kind)
+        known = await self.store.known_words(user.id)
+        return (
+            page_html(info, cards, kind, page, known),
+            page_keyboard(info, cards, kind, page, known),
+        )
+
+    # -- links -------------------------------------------------------------------------
+
+    def _addressed_to_me(self, update: Update) -> bool:
+        """Private chats: always. Groups: a mention, or a reply to one of my messages."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None:
+            return False
+        if chat.type == "private":
+            return True
+        username = self.application.bot.username
+        if username and f"@{username}".lower() in (message.text or "").lower():
+            return True
+        replied = message.reply_to_message
+        return bool(
+            replied and replied.from_user and replied.from_user.id == self.application.bot.id
+        )
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        if not self._addressed_to_me(update):
+            return
+        text = update.effective_message.text if update.effective_message else ""
+        video_id = find_video_id(text or "")
+        if video_id is None:
+            log.info("not a video link from %s", update.effective_user and update.effective_user.id)
+            await self._reply(update, esc(texts.NOT_A_LINK))
+            return
+        await self._start_job(update, video_id)
+
+    async def cmd_vocab(self, update: Update, context: Context) -> None:
+        argument = " ".join(context.args or [])
+        video_id = find_video_id(argument)
+        if video_id is None:
+            await self._reply(update, "Usage: /vocab &lt;YouTube link&gt;")
+            return
+        await self._start_job(update, video_id)
+
+    async def _start_job(self, update: Update, video_id: str) -> None:
+        user = await self._user(update)
+        reply = await self._reply(update, texts.WORKING)  # at once, before any work
+        if reply is None:
+            return
+        notify = Notify(PLATFORM, str(reply.chat_id), str(reply.message_id))
+        try:
+            await self.runner.submit(user, video_id, notify=notify)
+        except errors.VocabotError as exc:
+            log.info("job refused for user %s: %s", user.id, exc.code)
+            await self._edit(reply.chat_id, reply.message_id, esc(f"❌ {exc.user_message}"))
+
+    async def notify(self, target: Notify, update: JobUpdate) -> None:
+        """The runner's notifier: keeps the job's message up to date."""
+        chat_id, message_id = int(target.chat_id), int(target.message_id or 0)
+        key = (chat_id, message_id)
+        editor = self._editors.get(key)
+        if editor is None:
+
+            async def send(text: str) -> None:
+                await self._edit(chat_id, message_id, text)
+
+            editor = ThrottledEditor(send, self.edit_interval)
+            self._editors[key] = editor
+        if not update.finished:
+            await editor.update(esc(texts.progress_text(update.progress)))
+            return
+        self._editors.pop(key, None)
+
+        async def final() -> None:
+            if update.progress.stage == Stage.DONE and update.deck is not None:
+                await self._show_result(chat_id, message_id, update)
+            elif update.progress.stage == Stage.CANCELLED:
+                await self._edit(chat_id, message_id, esc(texts.progress_text(update.progress)))
+            else:
+                await self._edit(chat_id, message_id, esc(texts.failure_text(update)))
+
+        await editor.finish(final)
+
+    async def _show_result(self, chat_id: int, message_id: int, update: JobUpdate) -> None:
+        info = update.deck
+        assert info is not None
+        user = await self.store.get_user(update.user_id)
+        if user is None:
+            return
+        kind: CardKind = "word" if info.words or not info.phrases else "phrase"
+        text, markup = await self._deck_view(user, info, kind, 0)
+        if not await self._edit(chat_id, message_id, text, markup):
+            # The progress message is gone (deleted by the user): send the deck anew.
+            await self.application.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+
+    # -- buttons -----------------------------------------------------------------------
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        press = decode(query.data or "")
+        if press is None:
+            await query.answer(texts.EXPIRED, show_alert=True)
+            return
+        if press.action == NOOP:
+            await query.answer()
+            return
+        user = await self._user(update)
+        if press.action in ("sl", "sv"):
+            await self._press_settings(update, user, press)
+            return
+        info = await self.store.get_deck(user.id, press.deck_id)
+        if info is None:
+            log.info("user %s pressed a button of deck %s they don't own", user.id, press.deck_id)
+            await query.answer(texts.NOT_YOURS, show_alert=True)
+            return
+        message = query.message
+        if press.action in ("p", "d"):
+            text, markup = await self._deck_view(user, info, press.kind, press.page)
+            if isinstance(message, Message):
+                await self._edit(message.chat_id, message.message_id, text, markup)
+            await query.answer()
+        elif press.action in ("k", "K"):
+            await self._press_known(update, user, info, press)
+        elif press.action == "x":
+            await query.answer("Preparing your file…")
+            await self._send_export(update, user, info, press.value)
+
+    async def _press_known(self, update: Update, user: User, info: DeckInfo, press: Press) -> None:
+        query = update.callback_query
+        assert query is not None
+        if press.action == "k":
+            card = await self.store.get_card(user.id, press.card_id)
+            if card is None or card.deck_id != info.id:
+                await query.answer(texts.NOT_YOURS, show_alert=True)
+                return
+            await self.store.add_known_words(user.id, [card.key])
+            kind: CardKind = card.kind
+            note = f"✓ “{card.front}” is known: it leaves your quizzes and future decks."
+        else:
+            kind = press.kind
+            cards = await self.store.deck_cards(user.id, info.id, kind)
+            shown = page_of(cards, press.page)
+            await self.store.add_known_words(user.id, [c.key for c in shown])
+            note = f"✓ {len(shown)} marked as known."
+        text, markup = await self._deck_view(user, info, kind, press.page)
+        message = query.message
+        if isinstance(message, Message):
+            await self._edit(message.chat_id, message.message_id, text, markup)
+        await query.answer(note)
+
+    async def _send_export(self, update: Update, user: User, info: DeckInfo, fmt: str) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        cards = await self.store.deck_cards(user.id, info.id)
+        name = (info.title or info.video_id or f"deck-{info.id}").replace("/", "-")[:60]
+        if fmt == "csv":
+            data, filename = csv_bytes(cards), f"{name}.csv"
+        else:
+            data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(user.id))
+            filename = f"{name}.apkg"
+        await self.application.bot.send_document(
+            chat.id, document=data, filename=filename, caption=f"{len(cards)} cards"
+        )
+
+    async def _press_settings(self, update: Update, user: User, press: Press) -> None:
+        query = update.callback_query
+        assert query is not None
+        if press.action == "sl" and press.value in texts.LEARNER_LANGUAGES:
+            user = await self.store.update_user(user.id, learner_language=press.value)
+        elif press.action == "sv" and press.value in texts.LEVEL_NAMES:
+            user = await self.store.update_user(user.id, level=press.value)
+        else:
+            await query.answer(texts.EXPIRED, show_alert=True)
+            return
+        message = query.message
+        if isinstance(message, Message):
+            await self._edit(
+                message.chat_id,
+                message.message_id,
+                texts.settings_text(user.learner_language, user.level),
+                settings_keyboard(user.learner_language, user.level),
+            )
+        await query.answer("Saved ✓")
+
+    # -- commands ----------------------------------------------------------------------
+
+    async def cmd_start(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        await self._reply(
+            update,
+            esc(texts.START),
+            settings_keyboard(user.learner_language, user.level),
+        )
+
+    async def cmd_help(self, update: Update, context: Context) -> None:
+        await self._reply(update, texts.HELP)
+
+    async def cmd_settings(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        await self._reply(
+            update,
+            texts.settings_text(user.learner_language, user.level),
+            settings_keyboard(user.learner_language, user.level),
+        )
+
+    async def cmd_decks(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        decks = await self.store.list_decks(user.id)
+        if not decks:
+            await self._reply(update, esc(texts.NO_DECKS))
+            return
+        await self._reply(update, f"📚 Your decks ({len(decks)}):", decks_keyboard(decks))
+
+    async def cmd_known(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        words = [w for w in (context.args or []) if w.strip()]
+        if not words:
+            known = sorted(await self.store.known_words(user.id))
+            listing = ", ".join(known) if known else "none yet"
+            await self._reply(
+                update,
+                esc(f"Usage: /known word [word …]\nWords you know ({len(known)}): {listing}"),
+            )
+            return
+        added = await self.store.add_known_words(user.id, words)
+        shown = ", ".join(f"“{w.lower()}”" for w in words)
+        await self._reply(
+            update,
+            esc(f"✓ Got it: I'll skip {shown} from now on ({added} new)."),
+        )
+
+    async def cmd_export(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        decks = await self.store.list_decks(user.id)
+        if not decks:
+            await self._reply(update, esc(texts.NO_DECKS))
+            return
+        latest = decks[0]
+        markup = export_keyboard(latest.id)
+        title = esc(latest.title or latest.video_id or "your latest deck")
+        await self._reply(update, f"Export <b>{title}</b> as:", markup)
+
+    async def cmd_cancel(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        count = await self.runner.cancel(user.id)
+        await self._reply(
+            update,
+            f"⏹ Cancelled {count} video{'s' if count != 1 else ''}."
+            if count
+            else "Nothing to cancel: I'm not working on any video of yours.",
+        )
+
+    # -- errors ------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        log.error("unhandled error in a Telegram handler", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await self.application.bot.send_message(
+                    update.effective_chat.id, texts.INTERNAL_ERROR
+                )
+            except TelegramError:
+                log.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -1,0 +1,115 @@
+"""What the bot says, shared by every chat adapter (Telegram, Discord, console)."""
+
+from __future__ import annotations
+
+from core.jobs import JobUpdate
+from core.models import Gap, Progress, Stage
+from core.prompts import LANGUAGE_NAMES
+from core.selection import LEVELS
+
+LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+LEVEL_NAMES = {
+    "A1": "A1 beginner",
+    "A2": "A2 elementary",
+    "B1": "B1 intermediate",
+    "B2": "B2 upper-intermediate",
+    "C1": "C1 advanced",
+    "C2": "C2 proficient",
+}
+assert set(LEVEL_NAMES) == set(LEVELS)
+
+WORKING = "⏳ Got it! Working on your video…"
+NOT_A_LINK = (
+    "Send me a YouTube link and I'll make you a vocabulary deck from it. "
+    "For example: https://youtu.be/dQw4w9WgXcQ"
+)
+INTERNAL_ERROR = "Something went wrong on my side. Please try again in a minute."
+NO_DECKS = "You have no decks yet. Send me a YouTube link to make one."
+NOT_YOURS = "These buttons belong to someone else. Send me a link to get your own deck."
+EXPIRED = "This button is no longer valid. Send the link again to get a fresh deck."
+
+HELP = """\
+<b>vocabot</b> turns a YouTube video into a vocabulary deck.
+
+• Send a YouTube link (or /vocab &lt;link&gt; in groups). I'll pick the words and phrases \
+worth learning at your level, explain each one as it's used in the video, and link to \
+the second it's said.
+• ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves \
+future decks and quizzes).
+
+/decks – your decks
+/quiz – review your words (spaced repetition)
+/stats – your progress
+/known &lt;word&gt; – never show me this word again
+/settings – your language and level
+/export – download a deck for Anki (.apkg) or as CSV
+/cancel – stop the video I'm working on"""
+
+START = (
+    "Hi! I make vocabulary decks from YouTube videos.\n\n"
+    "First, which language should I explain words in?"
+)
+
+
+def language_label(code: str) -> str:
+    return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
+
+
+def settings_text(learner_language: str, level: str) -> str:
+    return (
+        f"Meanings in: <b>{language_label(learner_language)}</b>\n"
+        f"Your level: <b>{LEVEL_NAMES.get(level, level)}</b>\n\n"
+        "Words more common than your level are skipped. Change either below."
+    )
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_text(progress: Progress) -> str:
+    """One line for a live progress message."""
+    stage = progress.stage
+    if stage == Stage.QUEUED:
+        if progress.detail == "resumed":
+            return "🔄 I was restarted; picking your video up again…"
+        if progress.queue_position > 0:
+            n = progress.queue_position
+            return f"🕒 Waiting in line: {n} video{'s' if n != 1 else ''} ahead of you…"
+        return "🕒 Waiting for a free slot: you're next…"
+    if stage == Stage.TRANSCRIPT:
+        return "📜 Fetching the captions…"
+    if stage == Stage.ANALYSING:
+        return "🔎 Picking the words worth learning…"
+    if stage == Stage.EXTRACTING:
+        if progress.total:
+            filled = round(10 * progress.done / progress.total)
+            bar = "▰" * filled + "▱" * (10 - filled)
+            return f"🧠 Explaining words {bar} {progress.done}/{progress.total}"
+        return "🧠 Explaining words…"
+    if stage == Stage.SAVING:
+        return "💾 Saving your deck…"
+    if stage == Stage.DONE:
+        return "✅ Done!"
+    if stage == Stage.CANCELLED:
+        return "⏹ Cancelled."
+    return "❌ Failed."
+
+
+def partial_notice(missing: tuple[Gap, ...]) -> str:
+    spans = ", ".join(f"{clock(g.start)}–{clock(g.end)}" for g in missing)
+    return (
+        f"⚠️ I couldn't process part of the video ({spans}); the words from there are "
+        "missing. Send the link again later to try those parts again."
+    )
+
+
+def failure_text(update: JobUpdate) -> str:
+    if update.error is not None:
+        return f"❌ {update.error.user_message}"
+    return f"❌ {INTERNAL_ERROR}"

@@ -1,0 +1,265 @@
+"""The Telegram bot end to end: PTB's real HTTP stack against a local fake Bot API server,
+the simulated vLLM over real HTTP, and a real SQLite file."""
+
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.app import App, open_app
+from bot.telegram.adapter import TelegramAdapter
+from core.config import Settings
+from core.transcripts import ChainSource, DirectorySource
+from core.youtube import YouTubeSource
+from devtools.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, Message
+from devtools.samples import SAMPLES_DIR
+from devtools.youtube_stub import stub_session
+from tests.conftest import Sim
+
+ALICE, BOB = 111, 222
+
+
+def settings_for(sim: Sim, db: Path) -> Settings:
+    return Settings(
+        llm_base_url=sim.url,
+        llm_model=sim.config.model,
+        db_path=db,
+        user_cooldown_seconds=0,
+        user_max_running_jobs=5,
+        llm_max_attempts=2,
+        llm_backoff_seconds=0.001,
+    )
+
+
+def offline_source() -> ChainSource:
+    """Bundled samples by id; any other video is YouTube's recorded "captions disabled"."""
+    return ChainSource(
+        DirectorySource(SAMPLES_DIR),
+        YouTubeSource(session_factory=lambda: stub_session("disabled")),
+    )
+
+
+@dataclass
+class TG:
+    fake: FakeTelegram
+    app: App
+    adapter: TelegramAdapter
+    sim: Sim
+
+    async def final_message(self, chat: int, marker: str = "📚") -> Message:
+        def found() -> Message | None:
+            return next((m for m in self.fake.sent(chat) if marker in m.text), None)
+
+        message: Message = await self.fake.wait_for(found)
+        return message
+
+    async def press(self, user: int, message: Message, data: str) -> str:
+        query = self.fake.push_callback(user, message, data)
+        await self.fake.wait_for(lambda: query in self.fake.answered_callbacks)
+        return str(self.fake.answered_callbacks[query].get("text", ""))
+
+    async def reply_to(self, user: int, text: str) -> list[Message]:
+        before = len(self.fake.sent(user))
+        self.fake.push_text(user, text)
+        await self.fake.wait_for(lambda: len(self.fake.sent(user)) > before)
+        return self.fake.sent(user)[before:]
+
+
+async def start_bot(fake: FakeTelegram, base_url: str, app: App) -> TelegramAdapter:
+    adapter = TelegramAdapter(app, token=TOKEN, base_url=base_url, edit_interval=0, poll_timeout=1)
+    await adapter.start()
+    return adapter
+
+
+@pytest.fixture
+async def tg(sim: Sim, tmp_path: Path) -> AsyncIterator[TG]:
+    fake = FakeTelegram()
+    async with (
+        fake.serve() as base_url,
+        open_app(settings_for(sim, tmp_path / "tg.sqlite3"), source=offline_source()) as app,
+    ):
+        adapter = await start_bot(fake, base_url, app)
+        try:
+            yield TG(fake, app, adapter, sim)
+        finally:
+            await adapter.stop()
+
+
+async def test_link_gets_an_immediate_reply_then_progress_then_page_one(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "please https://youtu.be/vocabDemo01?si=x thanks")
+    first = await tg.fake.wait_for(lambda: tg.fake.sent(ALICE))
+    assert first[0].text == texts.WORKING
+
+    page = await tg.final_message(ALICE)
+    assert page.message_id == first[0].message_id, "the progress message becomes the deck"
+    edits = [
+        c for c in tg.fake.calls_of("editMessageText") if c.params["message_id"] == page.message_id
+    ]
+    progress = [c.params["text"] for c in edits[:-1]]
+    assert any("Explaining words" in t for t in progress)
+    assert any("Fetching the captions" in t for t in progress)
+
+    assert "Words 1–5 of" in page.text
+    assert '<a href="https://youtu.be/vocabDemo01?t=' in page.text
+    assert "(뜻)" in page.text
+    labels = [label for label, _ in page.buttons()]
+    assert "▶" in labels and "◀" not in labels and "1/" in " ".join(labels)
+    assert any("Words" in lb for lb in labels) and any("Phrases" in lb for lb in labels)
+    assert all(len(data.encode()) <= 64 for _, data in page.buttons())
+    assert tg.fake.calls_of("setMyCommands"), "commands are registered"
+
+
+async def test_paging_and_tabs(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    page = await tg.final_message(ALICE)
+    await tg.press(ALICE, page, page.button("▶"))
+    assert "Words 6–10 of" in page.text
+    assert "◀" in [label for label, _ in page.buttons()]
+    await tg.press(ALICE, page, page.button("Phrases"))
+    assert page.text.count("\n\n") >= 1 and "Phrases" in page.text.split("\n")[1]
+    await tg.press(ALICE, page, page.button("Words"))
+    assert "Words 1–5 of" in page.text
+
+
+async def test_another_user_cannot_use_my_buttons(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    page = await tg.final_message(ALICE)
+    before = page.text
+    answer = await tg.press(BOB, page, page.button("▶"))
+    assert answer == texts.NOT_YOURS
+    assert page.text == before
+    # Forged data naming Alice's deck and card ids does nothing either.
+    answer = await tg.press(BOB, page, page.button("✓1"))
+    assert answer == texts.NOT_YOURS
+    bob = await tg.app.store.get_or_create_user(
+        "telegram", str(BOB), learner_language="ko", level="B1"
+    )
+    assert await tg.app.store.known_words(bob.id) == frozenset()
+
+
+async def test_i_know_this_word(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    page = await tg.final_message(ALICE)
+    answer = await tg.press(ALICE, page, page.button("✓1"))
+    assert "is known" in answer
+    assert "<s>" in page.text
+    alice = await tg.app.store.get_or_create_user(
+        "telegram", str(ALICE), learner_language="ko", level="B1"
+    )
+    assert len(await tg.app.store.known_words(alice.id)) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["hello", "https://example.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/@chan"]
+)
+async def test_plain_text_and_non_video_links_get_a_hint(tg: TG, text: str) -> None:
+    replies = await tg.reply_to(ALICE, text)
+    assert replies[0].plain == texts.NOT_A_LINK
+    assert tg.sim.server.calls == []
+
+
+async def test_a_video_without_captions(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/GJLlxj_dtq8")
+    message = await tg.final_message(ALICE, "❌")
+    assert "Captions are turned off" in message.text
+    assert "Traceback" not in message.text
+    assert tg.sim.server.calls == []
+
+
+async def test_a_failing_llm_gives_a_partial_deck_with_a_notice(tg: TG) -> None:
+    tg.sim.config.fault_rules.append(("rats running through mazes", "500"))
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
+    page = await tg.final_message(ALICE)
+    assert "couldn't process part of the video" in page.text
+    assert "Words 1–5 of" in page.text
+
+
+async def test_llm_down_is_told_plainly(tg: TG) -> None:
+    tg.sim.config.fault_rates["500"] = 1.0
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    message = await tg.final_message(ALICE, "❌")
+    assert "isn't answering" in message.text
+
+
+async def test_a_429_from_the_bot_api_is_waited_out(tg: TG) -> None:
+    tg.fake.fail_next("sendMessage", retry_after=1)
+    replies = await tg.reply_to(ALICE, "/help")
+    assert "vocabulary deck" in replies[0].text
+    assert len(tg.fake.calls_of("sendMessage")) == 2, "one 429, then the retry"
+
+
+async def test_two_users_at_once(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
+    tg.fake.push_text(BOB, "https://youtu.be/vocabDemo02")
+    alice_page, bob_page = await tg.final_message(ALICE), await tg.final_message(BOB)
+    assert "vocabDemo01" in alice_page.text and "vocabDemo02" in bob_page.text
+    assert alice_page.chat_id == ALICE and bob_page.chat_id == BOB
+
+
+async def test_old_buttons_work_after_a_restart(sim: Sim, tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    settings = settings_for(sim, tmp_path / "restart.sqlite3")
+    async with fake.serve() as base_url:
+        async with open_app(settings, source=offline_source()) as app:
+            adapter = await start_bot(fake, base_url, app)
+            fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+            page = await TG(fake, app, adapter, sim).final_message(ALICE)
+            await adapter.stop()
+        async with open_app(settings, source=offline_source()) as app:
+            adapter = await start_bot(fake, base_url, app)
+            answer = await TG(fake, app, adapter, sim).press(ALICE, page, page.button("▶"))
+            assert answer == ""
+            assert "Words 6–10 of" in page.text
+            await adapter.stop()
+
+
+async def test_commands(tg: TG) -> None:
+    replies = await tg.reply_to(ALICE, "/decks")
+    assert replies[0].plain == texts.NO_DECKS
+
+    start = (await tg.reply_to(ALICE, "/start"))[0]
+    await tg.press(ALICE, start, start.button("ja"))
+    assert "Japanese" in start.text
+    await tg.press(ALICE, start, start.button("C1"))
+    assert "C1 advanced" in start.text
+
+    tg.fake.push_text(ALICE, "/vocab https://youtu.be/vocabDemo02")
+    page = await tg.final_message(ALICE)
+    assert "(意味)" in page.text, "meanings in the language picked in settings"
+
+    decks = (await tg.reply_to(ALICE, "/decks"))[0]
+    assert "Your decks (1)" in decks.text
+    await tg.press(ALICE, decks, decks.buttons()[0][1])
+    assert "Words 1–5" in decks.text
+
+    known = (await tg.reply_to(ALICE, "/known Barista kettle"))[0]
+    assert "“barista”" in known.text
+
+    export = (await tg.reply_to(ALICE, "/export"))[0]
+    await tg.press(ALICE, export, export.button("Anki"))
+    document = await tg.fake.wait_for(
+        lambda: next((m for m in tg.fake.sent(ALICE) if m.document), None)
+    )
+    name, data = document.document
+    assert name.endswith(".apkg")
+    assert any(n.startswith("collection") for n in zipfile.ZipFile(BytesIO(data)).namelist())
+
+    cancel = (await tg.reply_to(ALICE, "/cancel"))[0]
+    assert "Nothing to cancel" in cancel.text
+    help_text = (await tg.reply_to(ALICE, "/help"))[0].text
+    assert "/quiz" in help_text and len(help_text) < 4096
+
+
+async def test_groups_only_when_addressed(tg: TG) -> None:
+    group = -500
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02", chat_id=group, chat_type="group")
+    tg.fake.push_text(
+        ALICE, f"@{BOT_USERNAME} https://youtu.be/vocabDemo02", chat_id=group, chat_type="group"
+    )
+    page = await tg.final_message(group)
+    assert len([m for m in tg.fake.sent(group)]) == 1, "the unaddressed link was ignored"
+    assert "Words 1–5" in page.text

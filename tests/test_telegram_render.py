@@ -1,0 +1,102 @@
+"""Telegram rendering and throttling, without a network."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.telegram.adapter import ThrottledEditor
+from bot.telegram.render import decode, encode, page_html, page_keyboard, split_text
+from core.models import Phrase, Word
+from core.store import Card, DeckInfo
+
+
+def info(words: int = 40, phrases: int = 3) -> DeckInfo:
+    return DeckInfo(
+        id=123456789,
+        user_id=1,
+        video_id="dQw4w9WgXcQ",
+        title="<script>alert(1)</script> & friends",
+        learner_language="ko",
+        level="B1",
+        words=words,
+        phrases=phrases,
+        missing=(),
+        created_at=datetime.now(UTC),
+    )
+
+
+def huge_card(i: int) -> Card:
+    word = Word(
+        lemma=f"<b>word{i}</b>",
+        pos="n",
+        meaning="뜻 " * 200,
+        sentence="<a href='x'>click</a> & " * 200,
+        start=3725.0,
+        zipf=3.0,
+        video_id="dQw4w9WgXcQ",
+    )
+    return Card(id=10**9 + i, deck_id=123456789, kind="word", item=word)
+
+
+def test_pages_stay_under_telegrams_limits_and_escape_everything() -> None:
+    cards = [huge_card(i) for i in range(40)]
+    text = page_html(info(), cards, "word", 3, frozenset())
+    assert len(text) <= 4096
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "<b>word15</b>" not in text and "&lt;b&gt;word15&lt;/b&gt;" in text
+    assert "click</a>" not in text
+    assert "?t=3725" in text and "1:02:05" in text
+    keyboard = page_keyboard(info(), cards, "word", 3, frozenset())
+    for row in keyboard.inline_keyboard:
+        for button in row:
+            assert button.callback_data is not None
+            assert len(button.callback_data.encode()) <= 64
+
+
+def test_callback_data_round_trips_and_rejects_garbage() -> None:
+    press = decode(encode("p", 123456789, "p", 7))
+    assert press is not None and (press.deck_id, press.kind, press.page) == (123456789, "phrase", 7)
+    know = decode(encode("k", 5, 99, 2))
+    assert know is not None and (know.deck_id, know.card_id, know.page) == (5, 99, 2)
+    for garbage in ["", "p|x|w|1", "p|1|z|1", "x|1|exe", "zz|1", "k|1"]:
+        assert decode(garbage) is None
+
+
+def test_phrase_pages_and_empty_tabs() -> None:
+    phrase = Phrase("figure out", "알아내다", "They figured it out.", 12.0, "dQw4w9WgXcQ")
+    cards = [Card(1, 123456789, "phrase", phrase)]
+    assert "figure out" in page_html(info(), cards, "phrase", 0, frozenset())
+    assert "No phrases in this video." in page_html(info(), [], "phrase", 0, frozenset())
+
+
+def test_split_text_keeps_every_character_under_the_limit() -> None:
+    text = "\n".join(f"line {i} " + "x" * (i % 50) for i in range(2000)) + "\n" + "y" * 9000
+    pieces = split_text(text, 4096)
+    assert all(len(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+async def test_throttled_editor_sends_first_and_latest_only() -> None:
+    sent: list[str] = []
+    now = [0.0]
+    flushed = asyncio.Event()
+
+    async def send(text: str) -> None:
+        sent.append(text)
+        if text == "step 9":
+            flushed.set()
+
+    editor = ThrottledEditor(send, interval=0.01, clock=lambda: now[0])
+    for i in range(10):
+        await editor.update(f"step {i}")
+    await editor.update("step 9")
+    assert sent == ["step 0"]
+    now[0] = 1.0  # the interval has passed: the pending latest text goes out
+    await flushed.wait()
+    assert sent == ["step 0", "step 9"]
+    final: list[str] = []
+
+    async def send_final() -> None:
+        final.append("done")
+
+    await editor.finish(send_final)
+    assert final == ["done"]
