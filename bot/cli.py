@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -149,6 +150,42 @@ def cmd_sim_llm(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _check_llm(settings: Settings) -> int:
+    from core.llm_check import check_llm
+
+    async with open_core(settings) as core:
+        where = "the bundled simulated vLLM server" if core.simulated else core.llm.base_url
+        out.print(f"Checking {where} with model [bold]{settings.llm_model}[/] …")
+        report = await check_llm(core.llm, core.http)
+    if not report.ok:
+        for problem in report.problems:
+            out.print(f"[red]✗[/] {problem}")
+        return 1
+    out.print(f"[green]✓[/] reachable; model found among {len(report.models)} served")
+    out.print(f"[green]✓[/] structured output: [bold]{report.structured_output}[/]")
+    if report.structured_output != "json_schema":
+        out.print(f"  set LLM_STRUCTURED_OUTPUT={report.structured_output} to skip the detection")
+    out.print(f"[green]✓[/] round trip: {report.round_trip_ms:.0f} ms")
+    if report.tokens_per_second:
+        out.print(f"[green]✓[/] short generation: {report.tokens_per_second:.0f} tokens/s")
+    for note in report.notes:
+        out.print(f"[yellow]![/] {note}")
+    return 0
+
+
+def cmd_check_llm(args: argparse.Namespace, settings: Settings) -> int:
+    updates = {
+        k: v
+        for k, v in (
+            ("llm_base_url", args.url),
+            ("llm_model", args.model),
+            ("llm_api_key", SecretStr(args.key) if args.key else None),
+        )
+        if v
+    }
+    return asyncio.run(_check_llm(settings.model_copy(update=updates)))
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.run import run
 
@@ -180,6 +217,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _add_deck_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    check = sub.add_parser("check-llm", help="check that an LLM server works for vocabot")
+    check.add_argument("--url", help="override LLM_BASE_URL")
+    check.add_argument("--model", help="override LLM_MODEL")
+    check.add_argument("--key", help="override LLM_API_KEY")
+    check.set_defaults(func=cmd_check_llm)
 
     run = sub.add_parser("run", help="run the bots whose tokens are set (Telegram, Discord)")
     run.set_defaults(func=cmd_run)

@@ -58,6 +58,10 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+class TextReply(BaseModel):
+    text: str
+
+
 class _FormRejected(Exception):
     """The server does not accept this structured-output form."""
 
@@ -137,7 +141,7 @@ class LLMClient:
         self._http = http
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self._api_key = api_key
+        self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -199,13 +203,21 @@ class LLMClient:
                 raise errors.LLMBadOutput(_describe(exc, finish)) from exc
         return Completion(value, tally.requests, tally.prompt_tokens, tally.completion_tokens)
 
-    async def list_models(self) -> list[str]:
-        response = await self._http.get(
-            f"{self.base_url}/models", headers=self._headers(), timeout=self.timeout
+    async def complete_text(
+        self, messages: list[dict[str, str]], *, max_tokens: int = 128, temperature: float = 0.0
+    ) -> Completion[TextReply]:
+        """A plain (unstructured) answer, with the same limits and retries."""
+        tally = _Tally()
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+        }
+        content, _ = _content_of(await self._post_with_retries(body, None, tally))
+        return Completion(
+            TextReply(text=content), tally.requests, tally.prompt_tokens, tally.completion_tokens
         )
-        response.raise_for_status()
-        data = response.json()
-        return [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)]
 
     # -- one chat call, with form negotiation and retries ------------------------------
 
@@ -326,7 +338,7 @@ class LLMClient:
         log.info("LLM call failed (%s); retry %d in %.2fs", exc, state.attempt_number, wait)
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
 
 def _content_of(data: dict[str, Any]) -> tuple[str, str]:

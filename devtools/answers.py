@@ -107,6 +107,11 @@ def seed_enrich(last: str) -> dict[str, Any]:
     }
 
 
+def bad_types(answer: dict[str, Any]) -> dict[str, Any]:
+    """A model that ignores the schema's types."""
+    return {"w": "none", "p": 5} if "w" in answer else {"answer": answer}
+
+
 def invent(answer: dict[str, Any]) -> dict[str, Any]:
     """A model that makes things up: a word nobody said, phrases at segments that don't exist."""
     words = [*answer.get("w", []), {"l": "zyzzyva", "p": "n", "m": "invented"}]
@@ -140,7 +145,7 @@ def minimal(schema: dict[str, Any]) -> Any:
 
 
 def answer_for(messages: list[dict[str, Any]], response_format: Any) -> tuple[str, Any]:
-    """(task name, JSON value) for a chat request."""
+    """(task name, JSON value, or a plain string for free text) for a chat request."""
     last = str(messages[-1].get("content", "")) if messages else ""
     system = str(messages[0].get("content", "")) if messages else ""
     schema: dict[str, Any] = {}
@@ -163,4 +168,8 @@ def answer_for(messages: list[dict[str, Any]], response_format: Any) -> tuple[st
     )
     if name in TASKS:
         return name, TASKS[name](source if name == "vocab_chunk" else last)
-    return "generic", minimal(schema) if schema else {}
+    if schema:
+        return "generic", minimal(schema)
+    if response_format is None:
+        return "text", " ".join(str(i) for i in range(1, 51))  # a plain short generation
+    return "generic", {}

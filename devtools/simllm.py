@@ -42,13 +42,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devtools.answers import answer_for, invent
+from devtools.answers import answer_for, bad_types, invent
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
 _TOKEN = re.compile(r"\w+|[^\w\s]+", re.UNICODE)
-FAULTS = ("429", "500", "hang", "malformed", "overflow", "invent")
+FAULTS = (
+    "429",
+    "500",
+    "hang",
+    "malformed",
+    "overflow",
+    "invent",
+    "empty",
+    "wrongtypes",
+    "truncate",
+)
 DIALECTS = ("vllm", "llamacpp", "json_object", "prompt")
 
 
@@ -78,7 +88,7 @@ class SimConfig:
     api_key: str | None = None
     dialect: str = "vllm"
     fault_rates: dict[str, float] = field(default_factory=dict)
-    # Deterministic faults: (substring of the last message, fault) pairs, and a queue of
+    # Deterministic faults: (substring of the prompt, fault) pairs, and a queue of
     # faults for the next requests in arrival order.
     fault_rules: list[tuple[str, str]] = field(default_factory=list)
     fault_queue: list[str] = field(default_factory=list)
@@ -334,7 +344,7 @@ class SimServer:
             id=next(self._ids),
             task="?",
             status=200,
-            fault=self._pick_fault(str(messages[-1].get("content", ""))),
+            fault=self._pick_fault(prompt_text),
             prompt_tokens=0,
             cached_tokens=0,
             completion_tokens=0,
@@ -378,7 +388,14 @@ class SimServer:
         record.task = task
         if record.fault == "invent" and isinstance(answer, dict):
             answer = invent(answer)
-        content = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+        elif record.fault == "empty" and isinstance(answer, dict):
+            answer = {k: [] for k in answer}
+        elif record.fault == "wrongtypes" and isinstance(answer, dict):
+            answer = bad_types(answer)
+        if isinstance(answer, str):
+            content = answer
+        else:
+            content = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
         if self.config.wrap_prose:
             content = f"Sure! Here is the JSON:\n```json\n{content}\n```"
         finish = "stop"
@@ -389,6 +406,11 @@ class SimServer:
             finish = "length"
         if record.fault == "malformed":
             content = content[: max(1, len(content) // 2)]
+        elif record.fault == "truncate":
+            # as if max_tokens ran out mid-answer
+            content = content[: max(1, len(content) // 3)]
+            output_tokens = count_tokens(content)
+            finish = "length"
         record.completion_tokens = len(output_tokens)
         record.cached_tokens = self.cache.lookup_and_insert(prompt_tokens)
 
@@ -476,12 +498,12 @@ class SimServer:
             return _error(400, "response_format is not supported by this server")
         return None
 
-    def _pick_fault(self, last_message: str) -> str | None:
+    def _pick_fault(self, prompt: str) -> str | None:
         if self.config.fault_queue:
             fault = self.config.fault_queue.pop(0)
             return fault or None
         for needle, fault in self.config.fault_rules:
-            if needle in last_message:
+            if needle in prompt:
                 return fault
         for fault in FAULTS:
             rate = self.config.fault_rates.get(fault, 0.0)
