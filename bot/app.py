@@ -7,6 +7,7 @@ pipeline and the job runner, and hands them to the adapters.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -18,6 +19,7 @@ from core.config import Settings
 from core.jobs import JobRunner
 from core.llm import LLMClient
 from core.pipeline import Pipeline
+from core.selection import warm_up
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
@@ -90,6 +92,9 @@ async def open_core(
             chunk_max_items=settings.chunk_max_items,
             max_video_minutes=settings.max_video_minutes,
         )
+        for language in settings.youtube_languages:
+            # at start-up, not in the middle of the first user's request
+            await asyncio.to_thread(warm_up, language)
         yield Core(settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim)
 
 

@@ -98,6 +98,7 @@ class _Job:
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     last: Progress = field(default_factory=lambda: Progress(Stage.QUEUED))
+    persisted_stage: Stage = Stage.QUEUED
 
     @property
     def id(self) -> str:
@@ -340,8 +341,20 @@ class JobRunner:
             box.post(update)
 
     async def _persist(self, update: JobUpdate) -> None:
-        if not update.finished:  # final states are written before they are announced
-            await self.store.update_job(update.job_id, progress=update.progress)
+        """Stage changes go to the job's row; counts within a stage live in memory only
+        (`progress()`), so a busy runner does not queue a write per finished chunk."""
+        if update.finished:  # final states are written before they are announced
+            return
+        job = self._jobs.get(update.job_id)
+        if job is None or update.progress.stage == job.persisted_stage:
+            return
+        job.persisted_stage = update.progress.stage
+        await self.store.update_job(update.job_id, progress=update.progress)
+
+    def progress(self, user_id: int, job_id: str) -> Progress | None:
+        """The live progress of a job of this user, or None when it is not running here."""
+        job = self._jobs.get(job_id)
+        return job.last if job is not None and job.user.id == user_id else None
 
     def _announce_positions(self) -> None:
         for flight in self._flights.values():
@@ -373,6 +386,11 @@ class JobRunner:
             await self.store.update_job(job.id, status=JobStatus.CANCELLED, progress=cancelled)
             self._finish(job, replace(self._update(job, cancelled), error=errors.JobCancelled()))
         return len(jobs)
+
+    @property
+    def job_count(self) -> int:
+        """Jobs queued or running in this process."""
+        return len(self._jobs)
 
     def active_jobs(self, user_id: int) -> list[str]:
         return [j.id for j in self._jobs.values() if j.user.id == user_id]

@@ -86,6 +86,9 @@ class Pipeline:
         self.chunk_tokens = chunk_tokens
         self.chunk_max_items = chunk_max_items
         self.max_video_minutes = max_video_minutes
+        # Planning is CPU-bound Python in a worker thread; one at a time keeps the GIL
+        # free enough for the event loop to answer users while many videos start at once.
+        self._cpu = asyncio.Semaphore(1)
 
     async def fetch_transcript(self, request: DeckRequest) -> Transcript:
         if request.transcript is not None:
@@ -125,7 +128,8 @@ class Pipeline:
         await emit(Progress(Stage.TRANSCRIPT))
         transcript = await self.fetch_transcript(request)
         await emit(Progress(Stage.ANALYSING))
-        chunks = await asyncio.to_thread(self.plan, transcript, request)
+        async with self._cpu:
+            chunks = await asyncio.to_thread(self.plan, transcript, request)
         total = len(chunks)
         await emit(Progress(Stage.EXTRACTING, 0, total))
 

@@ -71,6 +71,12 @@ def headword(lower: str, lang: str = "en") -> str:
     return lemma
 
 
+def warm_up(language: str = "en") -> None:
+    """Load the lemma and frequency tables now (they take a moment the first time)."""
+    lemma_of("warming", language)
+    zipf("warming", language)
+
+
 def normalise_level(level: str) -> str:
     level = level.strip().upper()
     return level if level in LEVEL_MAX_ZIPF else "B1"

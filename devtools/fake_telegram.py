@@ -299,6 +299,8 @@ class FakeTelegram:
             routes=[Route("/bot{token}/{method}", self.handle, methods=["POST", "GET"])]
         )
         sock = socket.socket()
+        # No Nagle: small responses on kept-alive connections must not wait for an ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         server = uvicorn.Server(

@@ -448,6 +448,17 @@ class SimServer:
         return JSONResponse(self.stats())
 
     async def reset_route(self, request: Request) -> Response:
+        """Forget calls and cache; a JSON body may change settings (speedup, faults, …)."""
+        overrides: dict[str, Any] = {}
+        if await request.body():
+            overrides = await request.json()
+        unknown = set(overrides) - set(SimConfig.__dataclass_fields__)
+        if unknown:
+            return _error(400, f"unknown settings: {sorted(unknown)}")
+        for key, value in overrides.items():
+            setattr(self.config, key, value)
+        await self.engine.stop()
+        self.engine = Engine(self.config)
         self.reset()
         return JSONResponse({"ok": True})
 
@@ -518,6 +529,8 @@ class SimServer:
         """Serve on a loopback port in this event loop; yields the base URL (…/v1)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # No Nagle: small responses on kept-alive connections must not wait for an ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
         sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
         bound = sock.getsockname()[1]

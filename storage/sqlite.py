@@ -139,15 +139,21 @@ class SQLiteStore:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on the shared connection.
+
+        aiosqlite runs statements in order on its own thread, so even when the caller is
+        cancelled halfway (a statement already queued), the rollback queued after it puts
+        the connection back in a clean state before the next transaction begins.
+        """
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
             except BaseException:
-                await self._db.rollback()
+                await asyncio.shield(self._db.rollback())
                 raise
             else:
-                await self._db.commit()
+                await asyncio.shield(self._db.commit())
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock, self._db.execute(sql, tuple(params)) as cur:
@@ -166,6 +172,13 @@ class SQLiteStore:
     async def get_or_create_user(
         self, platform: str, platform_user_id: str, *, learner_language: str, level: str
     ) -> User:
+        # Every chat message looks its user up: a plain read, no write, once they exist.
+        row = await self._one(
+            "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+            (platform, str(platform_user_id)),
+        )
+        if row is not None:
+            return _user(row)
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO users (platform, platform_user_id, learner_language, level) "

@@ -211,3 +211,20 @@ async def test_sigkill_during_writes_loses_nothing_committed(tmp_path: Path) -> 
         assert set(committed) <= ids
         for deck_id in committed[-3:]:
             assert len(await store.deck_cards(user.id, deck_id, "word")) == 30
+
+
+async def test_a_write_cancelled_at_any_point_leaves_the_store_usable(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "cancel.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "c", learner_language="ko", level="B1")
+        for steps in range(12):
+            task = asyncio.create_task(
+                store.save_deck(user.id, deck(video=f"vidCancel{steps:02d}"))
+            )
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            # the next transaction must start cleanly, whatever the cancelled one left
+            info = await store.save_deck(user.id, deck(video="vidAfterAll"))
+            assert info.words == 3
+        assert await store.integrity_check() == "ok"

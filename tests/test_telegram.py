@@ -70,7 +70,9 @@ class TG:
 
 
 async def start_bot(fake: FakeTelegram, base_url: str, app: App) -> TelegramAdapter:
-    adapter = TelegramAdapter(app, token=TOKEN, base_url=base_url, edit_interval=0, poll_timeout=1)
+    adapter = TelegramAdapter(
+        app, token=TOKEN, base_url=base_url, edit_interval=0, first_edit_delay=0, poll_timeout=1
+    )
     await adapter.start()
     return adapter
 

@@ -86,6 +86,7 @@ async def test_throttled_editor_sends_first_and_latest_only() -> None:
             flushed.set()
 
     editor = ThrottledEditor(send, interval=0.01, clock=lambda: now[0])
+    assert editor.last_time is not None and editor.last_time < 0
     for i in range(10):
         await editor.update(f"step {i}")
     await editor.update("step 9")
@@ -100,3 +101,20 @@ async def test_throttled_editor_sends_first_and_latest_only() -> None:
 
     await editor.finish(send_final)
     assert final == ["done"]
+
+
+async def test_a_job_that_finishes_at_once_is_shown_in_one_edit() -> None:
+    sent: list[str] = []
+
+    async def send(text: str) -> None:
+        sent.append(text)
+
+    editor = ThrottledEditor(send, interval=1.5, first_delay=0.5)
+    await editor.update("💾 Saving your deck…")
+    final: list[str] = []
+
+    async def send_final() -> None:
+        final.append("page 1")
+
+    await editor.finish(send_final)
+    assert sent == [] and final == ["page 1"], "no progress edit, no wait before the result"

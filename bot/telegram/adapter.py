@@ -77,23 +77,31 @@ Context = ContextTypes.DEFAULT_TYPE
 class ThrottledEditor:
     """Edits one message at most once per `interval`, only when the text changed.
 
-    A change that arrives too soon is kept and sent when the interval is over, so the
-    message never stays stale; the final state always goes out.
+    The first progress edit waits `first_delay`, so a job that finishes at once (a cache
+    hit) shows its result in a single edit. A change that arrives too soon is kept and
+    sent when the interval is over, so the message never stays stale. The final state
+    goes out at once: it is the one edit a user must never wait for.
     """
 
     send: Callable[[str], Awaitable[None]]
     interval: float
+    first_delay: float = 0.0
     clock: Callable[[], float] = time.monotonic
     last_text: str = ""
-    last_time: float = float("-inf")
+    last_time: float | None = None
     pending: str | None = None
     _later: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.last_time is None:
+            self.last_time = self.clock() - self.interval + self.first_delay
 
     async def update(self, text: str) -> None:
         if text == self.last_text:
             self.pending = None
             return
         self.pending = text
+        assert self.last_time is not None
         wait = self.interval - (self.clock() - self.last_time)
         if wait <= 0:
             await self._flush()
@@ -103,7 +111,15 @@ class ThrottledEditor:
     async def _flush_after(self, wait: float) -> None:
         await asyncio.sleep(wait)
         self._later = None
-        await self._flush()
+        try:
+            await self._flush()
+        except Exception:
+            log.exception("a delayed progress edit failed")
+
+    def cancel(self) -> None:
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
 
     async def _flush(self) -> None:
         text, self.pending = self.pending, None
@@ -117,9 +133,6 @@ class ThrottledEditor:
             self._later.cancel()
             self._later = None
         self.pending = None
-        wait = self.interval - (self.clock() - self.last_time)
-        if wait > 0:
-            await asyncio.sleep(wait)
         await send_final()
 
 
@@ -133,9 +146,11 @@ class TelegramAdapter:
         token: str,
         base_url: str | None = None,
         edit_interval: float = 1.5,
+        first_edit_delay: float = 0.5,
         poll_timeout: int = 10,
     ) -> None:
         self.app = app
+        self.first_edit_delay = first_edit_delay
         self.store = app.store
         self.runner = app.runner
         self.edit_interval = edit_interval
@@ -197,6 +212,9 @@ class TelegramAdapter:
         log.warning("Telegram polling: %s", exc)
 
     async def stop(self) -> None:
+        for editor in self._editors.values():
+            editor.cancel()
+        self._editors.clear()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -311,10 +329,10 @@ class TelegramAdapter:
         await self._start_job(update, video_id)
 
     async def _start_job(self, update: Update, video_id: str) -> None:
-        user = await self._user(update)
-        reply = await self._reply(update, texts.WORKING)  # at once, before any work
+        reply = await self._reply(update, texts.WORKING)  # at once, before any other work
         if reply is None:
             return
+        user = await self._user(update)
         notify = Notify(PLATFORM, str(reply.chat_id), str(reply.message_id))
         try:
             await self.runner.submit(user, video_id, notify=notify)
@@ -332,7 +350,7 @@ class TelegramAdapter:
             async def send(text: str) -> None:
                 await self._edit(chat_id, message_id, text)
 
-            editor = ThrottledEditor(send, self.edit_interval)
+            editor = ThrottledEditor(send, self.edit_interval, first_delay=self.first_edit_delay)
             self._editors[key] = editor
         if not update.finished:
             await editor.update(esc(texts.progress_text(update.progress)))

@@ -1,0 +1,116 @@
+"""The seed design, as its code actually ran (shared/ORIGIN.md), as a benchmark baseline.
+
+Round 1: ~2,000-token chunks, two calls per chunk (words, phrases), all at once.
+Round 2: one "enrich" call per word and per phrase of the whole video.
+JSON asked for in the prompt (no structured output), temperature 0.7, max_tokens 4096.
+It runs on the same shared httpx client and the same concurrency limit as vocabot, so the
+comparison is about the design, not the plumbing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel, Field
+
+from core import errors
+from core.chunking import make_chunks
+from core.llm import Completion, LLMClient
+from core.models import Transcript
+
+SEED_CHUNK_TOKENS = 2000
+M = TypeVar("M", bound=BaseModel)
+
+
+class SeedWord(BaseModel):
+    word: str
+    pos: str = "n"
+
+
+class SeedWords(BaseModel):
+    words: list[SeedWord] = Field(default_factory=list)
+
+
+class SeedPhrase(BaseModel):
+    phrase: str
+
+
+class SeedPhrases(BaseModel):
+    phrases: list[SeedPhrase] = Field(default_factory=list)
+
+
+class SeedEnrich(BaseModel):
+    meanings: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list)
+    example: str = ""
+
+
+WORDS_PROMPT = (
+    "You are an English teacher. TASK: seed_words\n"
+    "Extract every noun, verb, adjective and adverb from the text. "
+    'Return JSON: {"words": [{"word": "...", "pos": "n|v|adj|adv"}]}'
+)
+PHRASES_PROMPT = (
+    "You are an English teacher. TASK: seed_phrases\n"
+    "Extract the idioms and phrasal verbs from the text. "
+    'Return JSON: {"phrases": [{"phrase": "..."}]}'
+)
+ENRICH_PROMPT = (
+    "You are an English teacher. TASK: seed_enrich\n"
+    "Explain the item for a Korean learner. Return JSON: "
+    '{"meanings": ["Korean meaning"], "synonyms": ["English"], "example": "a sentence"}'
+)
+
+
+@dataclass
+class SeedResult:
+    words: int
+    phrases: int
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    failed_calls: int
+
+
+async def seed_build(llm: LLMClient, transcript: Transcript) -> SeedResult:
+    chunks = make_chunks(transcript.segments, [], max_tokens=SEED_CHUNK_TOKENS, max_items=10**9)
+    totals = [0, 0, 0]
+    failed = 0
+
+    async def call(system: str, user: str, model: type[M]) -> M | None:
+        nonlocal failed
+        try:
+            done: Completion[M] = await llm.complete_json(
+                [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                schema_name="seed",
+                schema={},
+                model_type=model,
+                temperature=0.7,
+                max_tokens=4096,
+            )
+        except errors.VocabotError:
+            failed += 1  # the seed returned 200 with empty fields on failure
+            return None
+        totals[0] += done.requests
+        totals[1] += done.prompt_tokens
+        totals[2] += done.completion_tokens
+        return done.value
+
+    texts = [" ".join(s.text for s in chunk.segments) for chunk in chunks]
+    round1 = await asyncio.gather(
+        *(call(WORDS_PROMPT, text, SeedWords) for text in texts),
+        *(call(PHRASES_PROMPT, text, SeedPhrases) for text in texts),
+    )
+    words: dict[str, None] = {}
+    phrases: dict[str, None] = {}
+    for result in round1:
+        if isinstance(result, SeedWords):
+            words.update((w.word.lower(), None) for w in result.words)
+        elif isinstance(result, SeedPhrases):
+            phrases.update((p.phrase.lower(), None) for p in result.phrases)
+    await asyncio.gather(
+        *(call(ENRICH_PROMPT, f"Item: {item}", SeedEnrich) for item in [*words, *phrases])
+    )
+    return SeedResult(len(words), len(phrases), totals[0], totals[1], totals[2], failed)
