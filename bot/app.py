@@ -20,6 +20,7 @@ from core.jobs import JobRunner
 from core.llm import LLMClient
 from core.pipeline import Pipeline
 from core.selection import warm_up
+from core.srs import Quiz
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
@@ -105,6 +106,7 @@ class App:
     core: Core
     store: SQLiteStore
     runner: JobRunner
+    quiz: Quiz
 
     @property
     def settings(self) -> Settings:
@@ -131,7 +133,8 @@ async def open_app(
                 user_cooldown_seconds=settings.user_cooldown_seconds,
                 languages=tuple(settings.youtube_languages),
             )
-            app = App(core=core, store=store, runner=runner)
+            quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
+            app = App(core=core, store=store, runner=runner, quiz=quiz)
             try:
                 yield app
             finally:

@@ -186,6 +186,22 @@ def cmd_check_llm(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_check_llm(settings.model_copy(update=updates)))
 
 
+async def _chat(settings: Settings) -> int:
+    from bot.app import open_app
+    from bot.console.chat import ConsoleChat
+
+    async with open_app(settings) as app:
+        await ConsoleChat(app, out).run()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole bot in this terminal; embedded defaults work with no tokens at all."""
+    if not settings.llm_base_url:
+        settings = settings.model_copy(update={"sim_speedup": args.speedup})
+    return asyncio.run(_chat(settings))
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.run import run
 
@@ -217,6 +233,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _add_deck_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    chat = sub.add_parser("chat", help="the bot in this terminal: links, pages, quiz, stats")
+    chat.add_argument(
+        "--speedup", type=float, default=1.0, help="simulated server speed-up (default 1)"
+    )
+    chat.set_defaults(func=cmd_chat)
 
     check = sub.add_parser("check-llm", help="check that an LLM server works for vocabot")
     check.add_argument("--url", help="override LLM_BASE_URL")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.jobs import JobUpdate
 from core.models import Gap, Progress, Stage
 from core.prompts import LANGUAGE_NAMES
 from core.selection import LEVELS
+from core.srs import Stats
 
 LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
 LEVEL_NAMES = {
@@ -101,6 +104,16 @@ def progress_text(progress: Progress) -> str:
     return "❌ Failed."
 
 
+def when(moment: datetime) -> str:
+    """A due date in words, relative to now."""
+    seconds = (moment - datetime.now(UTC)).total_seconds()
+    if seconds < 3600:
+        return f"in {max(1, round(seconds / 60))} min"
+    if seconds < 86400:
+        return f"in {round(seconds / 3600)} h"
+    return f"in {round(seconds / 86400)} days"
+
+
 def partial_notice(missing: tuple[Gap, ...]) -> str:
     spans = ", ".join(f"{clock(g.start)}–{clock(g.end)}" for g in missing)
     return (
@@ -113,3 +126,20 @@ def failure_text(update: JobUpdate) -> str:
     if update.error is not None:
         return f"❌ {update.error.user_message}"
     return f"❌ {INTERNAL_ERROR}"
+
+
+NOTHING_DUE = "🎉 Nothing to review right now. Come back later, or send me a video for new words."
+NO_CARDS = "You have no saved words yet. Send me a YouTube link to make your first deck."
+RATINGS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
+
+
+def stats_text(stats: Stats) -> str:
+    retention = f"{stats.retention:.0%}" if stats.retention is not None else "–"
+    return (
+        "📊 Your progress\n"
+        f"Words and phrases: {stats.cards} ({stats.new_available} not started)\n"
+        f"Due today: {stats.due_today}\n"
+        f"Learned: {stats.learned}\n"
+        f"Reviews this week: {stats.reviews_this_week}\n"
+        f"Remembered (30 days): {retention}"
+    )

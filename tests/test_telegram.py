@@ -1,9 +1,11 @@
 """The Telegram bot end to end: PTB's real HTTP stack against a local fake Bot API server,
 the simulated vLLM over real HTTP, and a real SQLite file."""
 
+import random
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from bot import texts
 from bot.app import App, open_app
 from bot.telegram.adapter import TelegramAdapter
 from core.config import Settings
+from core.srs import Kind
 from core.transcripts import ChainSource, DirectorySource
 from core.youtube import YouTubeSource
 from devtools.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, Message
@@ -265,3 +268,60 @@ async def test_groups_only_when_addressed(tg: TG) -> None:
     page = await tg.final_message(group)
     assert len([m for m in tg.fake.sent(group)]) == 1, "the unaddressed link was ignored"
     assert "Words 1–5" in page.text
+
+
+class PreferCloze(random.Random):
+    """Picks the cloze question whenever it is one of the choices (to test typed answers)."""
+
+    def choice(self, seq):  # type: ignore[no-untyped-def, override]
+        return Kind.CLOZE if Kind.CLOZE in seq else super().choice(seq)
+
+
+async def test_quiz_flow(tg: TG) -> None:
+    quiz = tg.app.quiz
+    empty = (await tg.reply_to(ALICE, "/quiz"))[0]
+    assert empty.plain == texts.NO_CARDS
+
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await tg.final_message(ALICE)
+    message = (await tg.reply_to(ALICE, "/quiz"))[0]
+    alice = await tg.app.store.get_or_create_user(
+        "telegram", str(ALICE), learner_language="ko", level="B1"
+    )
+    question = await quiz.current(alice.id)
+    assert question is not None and len(message.buttons()) == 4
+    assert "What does" in message.plain
+
+    await tg.press(ALICE, message, message.button(question.answer[:60]))
+    assert message.plain.startswith("✅ Right!")
+    assert "• Good" in [label for label, _ in message.buttons()]
+    rating = message.button("Again")
+    await tg.press(ALICE, message, rating)
+    assert "What does" in message.plain or "Which one" in message.plain, "the next question"
+    # Pressed again (a double tap): the review counts once.
+    assert "question is over" in await tg.press(ALICE, message, rating)
+    assert len(await tg.app.store.review_log(alice.id)) == 1
+
+    # A minute later the word answered "Again" is due; this time it is typed (cloze).
+    quiz.clock = lambda: datetime.now(UTC) + timedelta(minutes=11)
+    quiz.rng = PreferCloze(3)
+    await tg.app.store.put_session(alice.id, "quiz", None)
+    cloze = (await tg.reply_to(ALICE, "/quiz"))[0]
+    question = await quiz.current(alice.id)
+    assert question is not None and question.kind == Kind.CLOZE
+    assert "_____" in cloze.plain and "Reply with the word" in cloze.plain
+    result = (await tg.reply_to(ALICE, question.answer.upper()))[0]
+    assert result.plain.startswith("✅ Right!")
+
+    stats = (await tg.reply_to(ALICE, "/stats"))[0]
+    assert "Reviews this week: 1" in stats.plain  # the cloze is not rated yet
+
+
+async def test_someone_elses_quiz_buttons_do_nothing(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await tg.final_message(ALICE)
+    message = (await tg.reply_to(ALICE, "/quiz"))[0]
+    before = message.text
+    answer = await tg.press(BOB, message, message.buttons()[0][1])
+    assert "question is over" in answer
+    assert message.text == before

@@ -16,31 +16,58 @@ def _when(start: float | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-def words_table(words: tuple[Word, ...] | list[Word], title: str = "Words") -> Table:
+def words_table(
+    words: tuple[Word, ...] | list[Word],
+    title: str = "Words",
+    *,
+    first: int = 1,
+    known: frozenset[str] = frozenset(),
+) -> Table:
     table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("#", style="dim", no_wrap=True)
     table.add_column("word", style="bold")
     table.add_column("pos", style="dim")
     table.add_column("meaning", style="green")
     table.add_column("sentence from the video", ratio=3)
     table.add_column("at", style="cyan", no_wrap=True)
-    for word in words:
+    for number, word in enumerate(words, first):
         table.add_row(
-            word.lemma, word.pos, word.meaning, Text(word.sentence), _link(word.link, word.start)
+            str(number),
+            _head(word.lemma, word.lemma in known),
+            word.pos,
+            word.meaning,
+            Text(word.sentence),
+            _link(word.link, word.start),
         )
     return table
 
 
-def phrases_table(phrases: tuple[Phrase, ...] | list[Phrase], title: str = "Phrases") -> Table:
+def phrases_table(
+    phrases: tuple[Phrase, ...] | list[Phrase],
+    title: str = "Phrases",
+    *,
+    first: int = 1,
+    known: frozenset[str] = frozenset(),
+) -> Table:
     table = Table(title=title, expand=True)
+    table.add_column("#", style="dim", no_wrap=True)
     table.add_column("phrase", style="bold")
     table.add_column("meaning", style="green")
     table.add_column("sentence from the video", ratio=3)
     table.add_column("at", style="cyan", no_wrap=True)
-    for phrase in phrases:
+    for number, phrase in enumerate(phrases, first):
         table.add_row(
-            phrase.text, phrase.meaning, Text(phrase.sentence), _link(phrase.link, phrase.start)
+            str(number),
+            _head(phrase.text, phrase.key in known),
+            phrase.meaning,
+            Text(phrase.sentence),
+            _link(phrase.link, phrase.start),
         )
     return table
+
+
+def _head(text: str, known: bool) -> Text:
+    return Text(f"{text} ✓", style="strike dim") if known else Text(text)
 
 
 def _link(url: str | None, start: float | None) -> Text:

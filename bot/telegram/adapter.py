@@ -36,12 +36,16 @@ from bot.pages import page_of
 from bot.telegram.render import (
     NOOP,
     Press,
+    answer_html,
     decks_keyboard,
     decode,
     esc,
     export_keyboard,
     page_html,
     page_keyboard,
+    question_html,
+    question_keyboard,
+    rating_keyboard,
     settings_keyboard,
     split_text,
 )
@@ -49,6 +53,7 @@ from core import errors
 from core.export import apkg_bytes, csv_bytes
 from core.jobs import JobUpdate
 from core.models import Stage
+from core.srs import Kind, QuestionExpired
 from core.store import CardKind, DeckInfo, Notify, User
 from core.youtube import find_video_id
 
@@ -188,6 +193,8 @@ class TelegramAdapter:
         add(CommandHandler("settings", self.cmd_settings))
         add(CommandHandler("export", self.cmd_export))
         add(CommandHandler("cancel", self.cmd_cancel))
+        add(CommandHandler("quiz", self.cmd_quiz))
+        add(CommandHandler("stats", self.cmd_stats))
         add(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
         add(CallbackQueryHandler(self.on_press))
         self.application.add_error_handler(self.on_error)
@@ -314,11 +321,17 @@ class TelegramAdapter:
             return
         text = update.effective_message.text if update.effective_message else ""
         video_id = find_video_id(text or "")
-        if video_id is None:
-            log.info("not a video link from %s", update.effective_user and update.effective_user.id)
-            await self._reply(update, esc(texts.NOT_A_LINK))
+        if video_id is not None:
+            await self._start_job(update, video_id)
             return
-        await self._start_job(update, video_id)
+        user = await self._user(update)
+        question = await self.app.quiz.current(user.id)
+        if question is not None and question.kind == Kind.CLOZE:
+            answer = await self.app.quiz.answer(user.id, question.id, text or "")
+            await self._reply(update, answer_html(answer), rating_keyboard(answer))
+            return
+        log.info("not a video link from user %s", user.id)
+        await self._reply(update, esc(texts.NOT_A_LINK))
 
     async def cmd_vocab(self, update: Update, context: Context) -> None:
         argument = " ".join(context.args or [])
@@ -402,6 +415,9 @@ class TelegramAdapter:
         if press.action in ("sl", "sv"):
             await self._press_settings(update, user, press)
             return
+        if press.action in ("qa", "qs", "qr"):
+            await self._press_quiz(update, user, press)
+            return
         info = await self.store.get_deck(user.id, press.deck_id)
         if info is None:
             log.info("user %s pressed a button of deck %s they don't own", user.id, press.deck_id)
@@ -476,6 +492,51 @@ class TelegramAdapter:
                 settings_keyboard(user.learner_language, user.level),
             )
         await query.answer("Saved ✓")
+
+    # -- quiz --------------------------------------------------------------------------
+
+    async def _question_view(self, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+        question = await self.app.quiz.next_question(user.id)
+        if question is not None:
+            return question_html(question), question_keyboard(question)
+        if not await self.store.user_cards(user.id):
+            return esc(texts.NO_CARDS), None
+        stats = await self.app.quiz.stats(user.id)
+        return esc(f"{texts.NOTHING_DUE}\n\n{texts.stats_text(stats)}"), None
+
+    async def cmd_quiz(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        text, markup = await self._question_view(user)
+        await self._reply(update, text, markup)
+
+    async def cmd_stats(self, update: Update, context: Context) -> None:
+        user = await self._user(update)
+        await self._reply(update, esc(texts.stats_text(await self.app.quiz.stats(user.id))))
+
+    async def _press_quiz(self, update: Update, user: User, press: Press) -> None:
+        query = update.callback_query
+        assert query is not None
+        message = query.message
+        quiz = self.app.quiz
+        try:
+            if press.action == "qr":
+                rated = await quiz.rate(user.id, press.value, press.page)
+                if rated.duplicate:
+                    await query.answer("Already saved ✓")
+                    return
+                text, markup = await self._question_view(user)
+                note = f"Next review: {texts.when(rated.due)}"
+            else:
+                given = str(press.page) if press.action == "qa" else ""
+                answer = await quiz.answer(user.id, press.value, given)
+                text, markup = answer_html(answer), rating_keyboard(answer)
+                note = "" if not answer.duplicate else "Already answered"
+        except QuestionExpired as exc:
+            await query.answer(exc.user_message, show_alert=True)
+            return
+        if isinstance(message, Message):
+            await self._edit(message.chat_id, message.message_id, text, markup)
+        await query.answer(note)
 
     # -- commands ----------------------------------------------------------------------
 

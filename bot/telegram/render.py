@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.pages import PAGE_SIZE, clamp_page, page_count, page_of
 from core.models import Word
+from core.srs import Answer, Kind, Question
 from core.store import Card, CardKind, DeckInfo
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
@@ -56,6 +57,10 @@ def decode(data: str) -> Press | None:
         if action == "d":  # open a deck
             return Press(action, int(parts[1]))
         if action in ("sl", "sv"):  # settings: learner language, level
+            return Press(action, value=parts[1])
+        if action in ("qa", "qr"):  # quiz: answer option n / rate 1-4, of question id
+            return Press(action, value=parts[1], page=int(parts[2]))
+        if action == "qs":  # quiz: show the answer (give up)
             return Press(action, value=parts[1])
         if action == NOOP:
             return Press(action)
@@ -227,3 +232,62 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+# -- quiz -------------------------------------------------------------------------------
+
+
+def question_html(question: Question) -> str:
+    icon = "✍️" if question.kind == Kind.CLOZE else "🧠"
+    parts = [f"{icon} <b>{esc(question.prompt)}</b>"]
+    if question.sentence:
+        parts.append(f"<i>“{esc(_sentence(question.sentence))}”</i>")
+    if question.hint:
+        hint = f"Hint: {esc(question.hint)}"
+        if question.link:
+            hint += f' · <a href="{html.escape(question.link, quote=True)}">▶ hear it</a>'
+        parts.append(hint)
+    if question.kind == Kind.CLOZE:
+        parts.append("Reply with the word.")
+    return "\n\n".join(parts)
+
+
+def question_keyboard(question: Question) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(option[:60], callback_data=encode("qa", question.id, i + 1))]
+        for i, option in enumerate(question.options)
+    ]
+    if not question.options:
+        rows.append(
+            [InlineKeyboardButton("🤷 Show the answer", callback_data=encode("qs", question.id))]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def answer_html(answer: Answer) -> str:
+    item = answer.card.item
+    verdict = "✅ Right!" if answer.correct else "❌ Not quite."
+    pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
+    lines = [
+        verdict,
+        f"<b>{esc(answer.card.front)}</b>{pos} — {esc(item.meaning)}",
+        f"<i>“{esc(_sentence(item.sentence))}”</i>",
+    ]
+    if item.link:
+        href = html.escape(item.link, quote=True)
+        lines[-1] += f' <a href="{href}">▶ {texts.clock(item.start) or "video"}</a>'
+    if not answer.correct and answer.given:
+        lines.insert(1, f"You answered: {esc(answer.given)}")
+    lines.append("How well did you know it?")
+    return "\n".join(lines)
+
+
+def rating_keyboard(answer: Answer) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            f"{'• ' if value == int(answer.suggested) else ''}{label}",
+            callback_data=encode("qr", answer.question.id, value),
+        )
+        for value, label in texts.RATINGS
+    ]
+    return InlineKeyboardMarkup([buttons])

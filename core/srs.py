@@ -1,0 +1,346 @@
+"""Spaced review of a learner's saved cards with FSRS (the `fsrs` package, 6.x).
+
+/quiz serves due cards first, then new ones (up to a daily limit), one question at a time:
+- choice: what does this word mean here? (4 options, distractors from the learner's
+  other cards, same part of speech when possible, the answer exactly once)
+- cloze: the sentence from the video with the word blanked, typed, lemma-tolerant
+- reverse: which word means this? (4 options)
+The open question lives in the store, so a quiz survives a restart; answering or rating
+the same question twice counts once.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+from core import errors
+from core.models import Word
+from core.selection import lemma_of, tokens
+from core.store import Card, ReviewLogEntry, ReviewState, Store
+
+SESSION = "quiz"
+BLANK = "_____"
+OPTIONS = 4
+
+
+class QuestionExpired(errors.VocabotError):
+    code = "question_expired"
+    message = "That question is over. Send /quiz for the next one."
+
+
+class Kind(StrEnum):
+    CHOICE = "choice"
+    CLOZE = "cloze"
+    REVERSE = "reverse"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    card_id: int
+    kind: Kind
+    prompt: str
+    sentence: str
+    options: tuple[str, ...]
+    answer: str  # the option text (choice, reverse) or the word (cloze)
+    hint: str
+    link: str | None
+    is_new: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["options"] = list(self.options)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Question:
+        return cls(**{**data, "kind": Kind(data["kind"]), "options": tuple(data["options"])})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: Question
+    card: Card
+    given: str
+    correct: bool
+    suggested: Rating
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    rating: Rating
+    due: datetime
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    cards: int
+    due_today: int
+    new_available: int
+    learned: int
+    reviews_this_week: int
+    retention: float | None
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def cloze_of(card: Card) -> tuple[str, str] | None:
+    """(sentence with the word blanked, the word as said) or None if it is not there."""
+    item = card.item
+    if not isinstance(item, Word):
+        return None
+    for match in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", item.sentence):
+        token = match.group(0)
+        lower = token.lower()
+        if lower == item.lemma or lemma_of(lower) == item.lemma:
+            blanked = item.sentence[: match.start()] + BLANK + item.sentence[match.end() :]
+            return blanked, token
+    return None
+
+
+def typed_answer_is_right(given: str, card: Card, said: str) -> bool:
+    """Tolerates case, inflection (any form of the lemma) and one typo in longer words."""
+    words = tokens(given.strip().lower())
+    if len(words) != 1:
+        return False
+    word = words[0]
+    lemma = card.key
+    if word in (said.lower(), lemma) or lemma_of(word) == lemma:
+        return True
+    return len(lemma) >= 5 and (
+        _edit_distance_at_most_one(word, said.lower()) or _edit_distance_at_most_one(word, lemma)
+    )
+
+
+class Quiz:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        daily_new_cards: int = 10,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+        fuzzing: bool = True,
+    ) -> None:
+        self.store = store
+        self.daily_new_cards = daily_new_cards
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.scheduler = Scheduler(enable_fuzzing=fuzzing)
+
+    # -- questions -----------------------------------------------------------------------
+
+    async def current(self, user_id: int) -> Question | None:
+        """The open (unanswered) question, if there is one."""
+        session = await self.store.get_session(user_id, SESSION)
+        if session and session.get("answered") is None:
+            return Question.from_dict(session["question"])
+        return None
+
+    async def next_question(self, user_id: int) -> Question | None:
+        """The open question again, or a new one; None when nothing is due or new today."""
+        session = await self.store.get_session(user_id, SESSION)
+        if session:
+            if session.get("answered") is None:
+                return Question.from_dict(session["question"])
+            if session.get("rated") is None:  # answered, never rated: use the suggestion
+                await self.rate(user_id, session["question"]["id"], None)
+        now = self.clock()
+        known = await self.store.known_words(user_id)
+        cards = [c for c in await self.store.user_cards(user_id) if c.key not in known]
+        states = await self.store.review_states(user_id)
+        due = sorted(
+            (c for c in cards if c.id in states and states[c.id].due <= now),
+            key=lambda c: states[c.id].due,
+        )
+        card: Card | None = due[0] if due else None
+        is_new = False
+        if card is None and await self._new_today(user_id) < self.daily_new_cards:
+            card = next((c for c in cards if c.id not in states), None)
+            is_new = card is not None
+        if card is None:
+            await self.store.put_session(user_id, SESSION, None)
+            return None
+        question = self._ask(card, cards, is_new)
+        await self.store.put_session(
+            user_id, SESSION, {"question": question.to_dict(), "answered": None, "rated": None}
+        )
+        return question
+
+    async def _new_today(self, user_id: int) -> int:
+        start = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+        first_seen: dict[int, datetime] = {}
+        for entry in await self.store.review_log(user_id):
+            first_seen.setdefault(entry.card_id, entry.reviewed_at)
+        return sum(1 for when in first_seen.values() if when >= start)
+
+    def _ask(self, card: Card, cards: list[Card], is_new: bool) -> Question:
+        kinds: list[Kind] = []
+        meanings = self._distractors(card, cards, lambda c: c.item.meaning)
+        fronts = self._distractors(card, cards, lambda c: c.front)
+        cloze = cloze_of(card)
+        if len(meanings) >= OPTIONS - 1:
+            kinds.append(Kind.CHOICE)
+        if not is_new:  # first meet a word by recognising it, then recall it
+            if cloze is not None:
+                kinds.append(Kind.CLOZE)
+            if len(fronts) >= OPTIONS - 1:
+                kinds.append(Kind.REVERSE)
+        if not kinds:
+            kinds.append(Kind.CLOZE if cloze is not None else Kind.CHOICE)
+        kind = self.rng.choice(kinds)
+        item = card.item
+        qid = secrets.token_hex(4)
+        if kind == Kind.CLOZE and cloze is not None:
+            blanked, said = cloze
+            return Question(
+                qid, card.id, kind, "Type the missing word:", blanked, (), said,
+                item.meaning, item.link, is_new,
+            )  # fmt: skip
+        if kind == Kind.REVERSE:
+            options = self._options(card.front, fronts)
+            return Question(
+                qid, card.id, kind, f"Which one means “{item.meaning}”?", "", options,
+                card.front, "", item.link, is_new,
+            )  # fmt: skip
+        options = self._options(item.meaning, meanings)
+        return Question(
+            qid, card.id, Kind.CHOICE, f"What does “{card.front}” mean here?", item.sentence,
+            options, item.meaning, "", item.link, is_new,
+        )  # fmt: skip
+
+    def _distractors(self, card: Card, cards: list[Card], text: Callable[[Card], str]) -> list[str]:
+        """Other cards' texts, same kind and part of speech first, none equal to the answer."""
+        answer = text(card).strip().lower()
+        pos = card.item.pos if isinstance(card.item, Word) else None
+
+        def closeness(other: Card) -> int:
+            same_pos = isinstance(other.item, Word) and other.item.pos == pos
+            return (other.kind == card.kind) + same_pos
+
+        pool = [c for c in cards if c.id != card.id]
+        self.rng.shuffle(pool)
+        pool.sort(key=closeness, reverse=True)
+        seen = {answer}
+        out: list[str] = []
+        for other in pool:
+            value = text(other)
+            if value.strip().lower() not in seen:
+                seen.add(value.strip().lower())
+                out.append(value)
+            if len(out) == OPTIONS - 1:
+                break
+        return out
+
+    def _options(self, answer: str, distractors: list[str]) -> tuple[str, ...]:
+        options = [answer, *distractors[: OPTIONS - 1]]
+        self.rng.shuffle(options)
+        return tuple(options)
+
+    # -- answers and ratings -------------------------------------------------------------
+
+    async def _session(self, user_id: int, question_id: str) -> dict[str, Any]:
+        session = await self.store.get_session(user_id, SESSION)
+        if not session or session["question"]["id"] != question_id:
+            raise QuestionExpired(question_id)
+        return session
+
+    async def answer(self, user_id: int, question_id: str, given: str) -> Answer:
+        """Check an answer: an option's text or number (1-4) for choices, a word for cloze."""
+        session = await self._session(user_id, question_id)
+        question = Question.from_dict(session["question"])
+        card = await self.store.get_card(user_id, question.card_id)
+        if card is None:
+            raise QuestionExpired(question_id)
+        if session["answered"] is not None:
+            previous = session["answered"]
+            return Answer(
+                question, card, previous["given"], previous["correct"],
+                Rating(previous["suggested"]), duplicate=True,
+            )  # fmt: skip
+        if question.options:
+            choice = given.strip()
+            if choice.isdigit() and 1 <= int(choice) <= len(question.options):
+                choice = question.options[int(choice) - 1]
+            correct = choice == question.answer
+            given = choice
+        else:
+            correct = typed_answer_is_right(given, card, question.answer)
+        suggested = Rating.Good if correct else Rating.Again
+        session["answered"] = {"given": given, "correct": correct, "suggested": int(suggested)}
+        await self.store.put_session(user_id, SESSION, session)
+        return Answer(question, card, given, correct, suggested)
+
+    async def rate(self, user_id: int, question_id: str, rating: Rating | int | None) -> Rated:
+        """Schedule the card (once): the learner's rating, or the one the answer suggests."""
+        session = await self._session(user_id, question_id)
+        if session.get("rated") is not None:
+            rated = session["rated"]
+            return Rated(Rating(rated["rating"]), datetime.fromisoformat(rated["due"]), True)
+        answered = session.get("answered")
+        if answered is None:
+            raise QuestionExpired(question_id)
+        chosen = Rating(rating) if rating is not None else Rating(answered["suggested"])
+        question = Question.from_dict(session["question"])
+        now = self.clock()
+        states = await self.store.review_states(user_id)
+        previous = states.get(question.card_id)
+        fsrs_card = (
+            FsrsCard.from_dict(previous.state)  # type: ignore[arg-type]
+            if previous
+            else FsrsCard(card_id=question.card_id, due=now)
+        )
+        fsrs_card, _ = self.scheduler.review_card(fsrs_card, chosen, now)
+        saved = await self.store.save_review(
+            user_id,
+            ReviewState(question.card_id, dict(fsrs_card.to_dict()), fsrs_card.due),
+            ReviewLogEntry(
+                question.card_id, int(chosen), now, question.kind.value, answered["correct"]
+            ),
+        )
+        if not saved:
+            raise QuestionExpired(question_id)
+        session["rated"] = {"rating": int(chosen), "due": fsrs_card.due.isoformat()}
+        await self.store.put_session(user_id, SESSION, session)
+        return Rated(chosen, fsrs_card.due)
+
+    # -- progress ------------------------------------------------------------------------
+
+    async def stats(self, user_id: int) -> Stats:
+        now = self.clock()
+        end_of_day = now.replace(hour=23, minute=59, second=59, microsecond=0)
+        known = await self.store.known_words(user_id)
+        cards = [c for c in await self.store.user_cards(user_id) if c.key not in known]
+        states = await self.store.review_states(user_id)
+        ids = {c.id for c in cards}
+        log = await self.store.review_log(user_id, since=now - timedelta(days=30))
+        week = [e for e in log if e.reviewed_at >= now - timedelta(days=7)]
+        return Stats(
+            cards=len(cards),
+            due_today=sum(1 for i, s in states.items() if i in ids and s.due <= end_of_day),
+            new_available=sum(1 for c in cards if c.id not in states),
+            learned=sum(
+                1 for i, s in states.items() if i in ids and s.state.get("state") == State.Review
+            ),
+            reviews_this_week=len(week),
+            retention=(sum(1 for e in log if e.rating > Rating.Again) / len(log)) if log else None,
+        )
