@@ -202,6 +202,49 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_chat(settings))
 
 
+async def _serve_api(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from bot.app import open_app
+    from bot.http.api import create_api
+
+    async with open_app(settings) as app:
+        await app.runner.resume()
+        config = uvicorn.Config(
+            create_api(app), host=host, port=port, log_level="info", ws="websockets-sansio"
+        )
+        await uvicorn.Server(config).serve()
+    return 0
+
+
+def cmd_serve_api(args: argparse.Namespace, settings: Settings) -> int:
+    """The HTTP jobs API (docs at /docs); shares the store and jobs with the bots."""
+    return asyncio.run(_serve_api(settings, args.host, args.port))
+
+
+async def _create_api_key(settings: Settings, name: str) -> str:
+    from core.api_keys import new_api_key
+    from storage.sqlite import open_store
+
+    async with open_store(settings.db_path) as store:
+        user = await store.get_or_create_user(
+            "api",
+            name,
+            learner_language=settings.default_learner_language,
+            level=settings.default_level,
+        )
+        key, digest = new_api_key()
+        await store.add_api_key(user.id, digest, name)
+    return key
+
+
+def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    key = asyncio.run(_create_api_key(settings, args.user))
+    out.print(f"API key for [bold]{args.user}[/] (shown once; only its hash is stored):")
+    print(key)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.run import run
 
@@ -245,6 +288,17 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--model", help="override LLM_MODEL")
     check.add_argument("--key", help="override LLM_API_KEY")
     check.set_defaults(func=cmd_check_llm)
+
+    serve = sub.add_parser("serve-api", help="the HTTP jobs API (FastAPI, docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(func=cmd_serve_api)
+
+    keys = sub.add_parser("api-key", help="manage HTTP API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="create a key for a user of the HTTP API")
+    create.add_argument("--user", required=True, help="a name for the key's user")
+    create.set_defaults(func=cmd_api_key)
 
     run = sub.add_parser("run", help="run the bots whose tokens are set (Telegram, Discord)")
     run.set_defaults(func=cmd_run)

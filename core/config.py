@@ -57,5 +57,6 @@ class Settings(BaseSettings):
     user_cooldown_seconds: float = Field(default=3.0, ge=0)
     daily_new_cards: int = Field(default=10, ge=0)
 
+    api_rate_per_minute: int = Field(default=60, ge=1)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"

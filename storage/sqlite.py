@@ -116,9 +116,8 @@ class SQLiteStore:
             return await self._version()
 
     async def _version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = list(await self._db.execute_fetchall("PRAGMA user_version"))
+        return int(rows[0][0]) if rows else 0
 
     async def _migrate(self, target: int | None) -> None:
         current = await self._version()
@@ -155,13 +154,16 @@ class SQLiteStore:
             else:
                 await asyncio.shield(self._db.commit())
 
+    # Statements run and are read to the end in one call on aiosqlite's thread: a caller
+    # cancelled midway can never leave a half-read cursor that blocks the next COMMIT.
+
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self._db.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            return list(await self._db.execute_fetchall(sql, tuple(params)))
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock, self._db.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")
@@ -185,13 +187,13 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
                 (platform, str(platform_user_id), learner_language, level),
             )
-            async with db.execute(
-                "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
-                (platform, str(platform_user_id)),
-            ) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return _user(row)
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+                    (platform, str(platform_user_id)),
+                )
+            )
+        return _user(rows[0])
 
     async def get_user(self, user_id: int) -> User | None:
         row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
@@ -246,7 +248,7 @@ class SQLiteStore:
         now = _now()
         gaps = _GAPS.dump_json(deck.missing).decode()
         async with self._tx() as db:
-            async with db.execute(
+            returned = await db.execute_fetchall(
                 "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, "
                 "level, missing, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (user_id, video_key) DO UPDATE SET title = excluded.title, "
@@ -263,10 +265,8 @@ class SQLiteStore:
                     now,
                     now,
                 ),
-            ) as cur:
-                row = await cur.fetchone()
-            assert row is not None
-            deck_id = int(row[0])
+            )
+            deck_id = int(next(iter(returned))[0])
             rows: list[tuple[Any, ...]] = []
             for position, word in enumerate(deck.words):
                 rows.append((deck_id, user_id, "word", word.key, position, _WORD.dump_json(word)))
@@ -342,11 +342,12 @@ class SQLiteStore:
 
     async def remove_known_word(self, user_id: int, word: str) -> bool:
         async with self._tx() as db:
-            cur = await db.execute(
+            before = db.total_changes
+            await db.execute_fetchall(
                 "DELETE FROM known_words WHERE user_id = ? AND word = ?",
                 (user_id, word.strip().lower()),
             )
-            return cur.rowcount > 0
+            return db.total_changes > before
 
     async def known_words(self, user_id: int) -> frozenset[str]:
         rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))
@@ -366,11 +367,11 @@ class SQLiteStore:
     ) -> bool:
         """False (and nothing written) when the card is not this user's."""
         async with self._tx() as db:
-            async with db.execute(
+            owned = await db.execute_fetchall(
                 "SELECT 1 FROM cards WHERE id = ? AND user_id = ?", (state.card_id, user_id)
-            ) as cur:
-                if await cur.fetchone() is None:
-                    return False
+            )
+            if not list(owned):
+                return False
             await db.execute(
                 "INSERT INTO reviews (card_id, user_id, state, due, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_id) DO UPDATE SET "
@@ -430,6 +431,22 @@ class SQLiteStore:
                     "data = excluded.data, updated_at = excluded.updated_at",
                     (user_id, name, json.dumps(data), _now()),
                 )
+
+    # -- API keys --------------------------------------------------------------------
+
+    async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO api_keys (key_hash, user_id, name) VALUES (?, ?, ?)",
+                (key_hash, user_id, name),
+            )
+
+    async def user_for_api_key(self, key_hash: str) -> User | None:
+        row = await self._one(
+            "SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
+            (key_hash,),
+        )
+        return _user(row) if row else None
 
     # -- jobs ------------------------------------------------------------------------
 

@@ -216,7 +216,7 @@ async def test_sigkill_during_writes_loses_nothing_committed(tmp_path: Path) -> 
 async def test_a_write_cancelled_at_any_point_leaves_the_store_usable(tmp_path: Path) -> None:
     async with open_store(tmp_path / "cancel.sqlite3") as store:
         user = await store.get_or_create_user("telegram", "c", learner_language="ko", level="B1")
-        for steps in range(12):
+        for steps in range(40):
             task = asyncio.create_task(
                 store.save_deck(user.id, deck(video=f"vidCancel{steps:02d}"))
             )

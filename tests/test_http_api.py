@@ -1,0 +1,281 @@
+"""The HTTP jobs API: routes over ASGITransport, SSE and WebSocket over a real uvicorn."""
+
+import asyncio
+import json
+import socket
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+
+from bot.app import App, open_app
+from bot.http.api import create_api
+from core.api_keys import new_api_key
+from core.config import Settings
+from core.transcripts import DirectorySource
+from devtools.samples import SAMPLES_DIR
+from tests.conftest import Sim
+
+
+@dataclass
+class Api:
+    app: App
+    client: httpx.AsyncClient
+    alice: dict[str, str]
+    bob: dict[str, str]
+    sim: Sim
+
+
+async def key_for(app: App, name: str) -> dict[str, str]:
+    user = await app.store.get_or_create_user("api", name, learner_language="ko", level="B1")
+    key, digest = new_api_key()
+    await app.store.add_api_key(user.id, digest, name)
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+async def api(sim: Sim, tmp_path: Path) -> AsyncIterator[Api]:
+    settings = Settings(
+        llm_base_url=sim.url,
+        db_path=tmp_path / "api.sqlite3",
+        user_cooldown_seconds=0,
+        api_rate_per_minute=1000,
+    )
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        transport = httpx.ASGITransport(app=create_api(app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield Api(app, client, await key_for(app, "alice"), await key_for(app, "bob"), sim)
+
+
+async def finish(api: Api, job_id: str, headers: dict[str, str]) -> list[dict[str, object]]:
+    """The job's server-sent events until its end (the stream closes when the job ends)."""
+    response = await api.client.get(f"/v1/jobs/{job_id}/events", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return [
+        json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")
+    ]
+
+
+async def test_keys_are_required_and_checked(api: Api) -> None:
+    missing = await api.client.get("/v1/decks")
+    assert missing.status_code == 401
+    assert "Authorization: Bearer" in missing.json()["error"]["message"]
+    wrong = await api.client.get("/v1/decks", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+    ok = await api.client.get("/v1/decks", headers={"X-API-Key": api.alice["Authorization"][7:]})
+    assert ok.status_code == 200 and ok.json() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"url": "https://example.com/watch?v=dQw4w9WgXcQ"}, "YouTube video link"),
+        ({}, "not valid"),
+        ({"url": "vocabDemo02", "level": "Z9"}, "not valid"),
+        ({"url": "vocabDemo02", "learner_language": "<script>"}, "not valid"),
+    ],
+)
+async def test_bad_requests_are_422_with_a_sentence(
+    api: Api, body: dict[str, str], fragment: str
+) -> None:
+    response = await api.client.post("/v1/jobs", json=body, headers=api.alice)
+    assert response.status_code == 422
+    assert fragment in response.json()["error"]["message"]
+
+
+async def test_job_lifecycle_decks_and_export(api: Api) -> None:
+    created = await api.client.post(
+        "/v1/jobs", json={"url": "https://youtu.be/vocabDemo02"}, headers=api.alice
+    )
+    assert created.status_code == 202
+    job_id = created.json()["job_id"]
+    assert created.json()["status_url"] == f"/v1/jobs/{job_id}"
+
+    events = await finish(api, job_id, api.alice)
+    assert events[-1]["status"] == "done" and events[-1]["deck_id"]
+    assert any(e["stage"] == "extracting" for e in events)
+
+    job = (await api.client.get(f"/v1/jobs/{job_id}", headers=api.alice)).json()
+    assert job["status"] == "done" and job["deck_id"] == events[-1]["deck_id"]
+    deck = (await api.client.get(f"/v1/decks/{job['deck_id']}", headers=api.alice)).json()
+    assert deck["words"] == len([c for c in deck["cards"] if c["kind"] == "word"]) > 10
+    assert deck["cards"][0]["link"].startswith("https://youtu.be/vocabDemo02?t=")
+
+    csv = await api.client.get(f"/v1/decks/{deck['id']}/export?format=csv", headers=api.alice)
+    assert csv.status_code == 200 and csv.text.startswith("kind,front")
+    apkg = await api.client.get(f"/v1/decks/{deck['id']}/export?format=apkg", headers=api.alice)
+    assert "attachment" in apkg.headers["content-disposition"]
+    assert any(
+        n.startswith("collection") for n in zipfile.ZipFile(BytesIO(apkg.content)).namelist()
+    )
+    listing = (await api.client.get("/v1/decks", headers=api.alice)).json()
+    assert [d["id"] for d in listing] == [deck["id"]]
+
+
+async def test_a_cache_hit_answers_200_with_the_deck(api: Api) -> None:
+    first = await api.client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.alice)
+    await finish(api, first.json()["job_id"], api.alice)
+    calls = len(api.sim.server.calls)
+    second = await api.client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.bob)
+    assert second.status_code == 200
+    assert second.json()["status"] == "done" and second.json()["deck"]["cards"]
+    assert len(api.sim.server.calls) == calls
+
+
+async def test_another_users_jobs_and_decks_are_404(api: Api) -> None:
+    created = await api.client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.alice)
+    job_id = created.json()["job_id"]
+    events = await finish(api, job_id, api.alice)
+    deck_id = events[-1]["deck_id"]
+    for method, path in [
+        ("GET", f"/v1/jobs/{job_id}"),
+        ("GET", f"/v1/jobs/{job_id}/events"),
+        ("DELETE", f"/v1/jobs/{job_id}"),
+        ("GET", f"/v1/decks/{deck_id}"),
+        ("GET", f"/v1/decks/{deck_id}/export?format=csv"),
+    ]:
+        response = await api.client.request(method, path, headers=api.bob)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_rate_limit_per_key(sim: Sim, tmp_path: Path) -> None:
+    settings = Settings(
+        llm_base_url=sim.url, db_path=tmp_path / "rl.sqlite3", api_rate_per_minute=3
+    )
+    async with open_app(settings) as app:
+        headers = await key_for(app, "carol")
+        transport = httpx.ASGITransport(app=create_api(app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            codes = [(await client.get("/v1/decks", headers=headers)).status_code for _ in range(4)]
+            limited = await client.get("/v1/decks", headers=headers)
+            other = await client.get("/v1/decks", headers=await key_for(app, "dave"))
+    assert codes == [200, 200, 200, 429]
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert other.status_code == 200, "limits are per key"
+
+
+async def test_the_original_synchronous_route(api: Api) -> None:
+    response = await api.client.post("/v1/videos/vocabDemo02/vocabulary", headers=api.alice)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "success" and body["video_id"] == "vocabDemo02"
+    word = body["words"][0]
+    assert set(word) == {"word", "pos", "meanings", "synonyms", "example"}
+    assert word["meanings"] and body["phrases"][0]["phrase"]
+    legacy = await api.client.post("/api/video/vocabDemo02/vocabulary", headers=api.alice)
+    assert legacy.json()["words"] == body["words"]
+
+
+async def test_the_synchronous_route_answers_202_when_it_takes_too_long(api: Api) -> None:
+    api.sim.config.speedup = 5
+    response = await api.client.post(
+        "/v1/videos/vocabDemo01/vocabulary?timeout=0", headers=api.alice
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "processing" and body["status_url"] == f"/v1/jobs/{body['job_id']}"
+    cancelled = await api.client.delete(body["status_url"], headers=api.alice)
+    assert cancelled.json()["status"] == "cancelled"
+
+
+async def test_a_failing_video_is_told_in_the_job(api: Api) -> None:
+    created = await api.client.post("/v1/jobs", json={"url": "zzzzzzzzzz1"}, headers=api.alice)
+    events = await finish(api, created.json()["job_id"], api.alice)
+    assert events[-1]["status"] == "failed"
+    assert events[-1]["error"]["code"] == "no_captions"
+    assert "no captions" in events[-1]["error"]["message"]
+
+
+# -- a real server on a loopback port ---------------------------------------------------------
+
+
+@pytest.fixture
+async def served(api: Api) -> AsyncIterator[str]:
+    sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_api(api.app), log_level="warning", lifespan="off", ws="websockets-sansio"
+        )
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    yield f"127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    await task
+    sock.close()
+
+
+async def test_sse_over_a_real_server(api: Api, served: str) -> None:
+    api.sim.config.speedup = 50  # slow enough to see progress arrive as it happens
+    async with httpx.AsyncClient(base_url=f"http://{served}", headers=api.alice) as client:
+        created = await client.post("/v1/jobs", json={"url": "vocabDemo01"})
+        events: list[tuple[str, dict[str, object]]] = []
+        async with client.stream("GET", f"/v1/jobs/{created.json()['job_id']}/events") as stream:
+            kind = ""
+            async for line in stream.aiter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    events.append((kind, json.loads(line[6:])))
+    assert events[-1][0] == "end" and events[-1][1]["status"] == "done"
+    done_counts = [e["done"] for k, e in events if k == "progress" and e["stage"] == "extracting"]
+    assert len(done_counts) >= 2 and done_counts == sorted(done_counts)
+
+
+async def test_websocket_over_a_real_server(api: Api, served: str) -> None:
+    api.sim.config.speedup = 50
+    async with httpx.AsyncClient(base_url=f"http://{served}", headers=api.alice) as client:
+        created = await client.post("/v1/jobs", json={"url": "vocabDemo02"})
+    job_id = created.json()["job_id"]
+    messages = []
+    async with websockets.connect(
+        f"ws://{served}/v1/jobs/{job_id}/ws", additional_headers=api.alice
+    ) as socket_:
+        async for raw in socket_:
+            messages.append(json.loads(raw))
+    assert messages[-1]["status"] == "done" and messages[-1]["deck_id"]
+    with pytest.raises(websockets.InvalidStatus):
+        async with websockets.connect(f"ws://{served}/v1/jobs/{job_id}/ws"):
+            pass
+
+
+async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) -> None:
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    base = f"http://{served}"
+    headers = dict(api.alice)
+    schema_json = (await api.client.get("/openapi.json")).json()
+
+    def fuzz() -> list[str]:
+        schema = schemathesis.openapi.from_dict(schema_json)
+        problems: list[str] = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+
+            @settings(
+                max_examples=15,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy())
+            def check(case) -> None:  # type: ignore[no-untyped-def]
+                response = case.call(base_url=base, headers=headers, timeout=10)
+                if response.status_code >= 500:
+                    problems.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+
+            check()
+        return problems
+
+    assert await asyncio.to_thread(fuzz) == []
