@@ -7,6 +7,7 @@ import logging
 import signal
 from typing import Protocol
 
+import discord
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import App, open_app
@@ -40,7 +41,9 @@ def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
     else:
         skipped.append("Telegram: not started (TELEGRAM_BOT_TOKEN is not set)")
     if settings.discord_bot_token:
-        skipped.append("Discord: not started (the Discord adapter is not built yet)")
+        from bot.discord.cog import DiscordAdapter
+
+        adapters.append(DiscordAdapter(app, token=settings.discord_bot_token.get_secret_value()))
     else:
         skipped.append("Discord: not started (DISCORD_BOT_TOKEN is not set)")
     return adapters, skipped
@@ -62,10 +65,10 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
         for adapter in adapters:
             try:
                 await adapter.start()
-            except InvalidToken:
-                log.error("%s: the token was rejected; check it with @BotFather", adapter.name)
+            except (InvalidToken, discord.LoginFailure):
+                log.error("%s: the token was rejected; check it", adapter.name)
                 continue
-            except NetworkError as exc:
+            except (NetworkError, discord.HTTPException, OSError) as exc:
                 log.error("%s: cannot reach the API (%s)", adapter.name, exc)
                 continue
             log.info("%s: started", adapter.name)

@@ -3,8 +3,8 @@
 import asyncio
 from datetime import UTC, datetime
 
-from bot.telegram.adapter import ThrottledEditor
 from bot.telegram.render import decode, encode, page_html, page_keyboard, split_text
+from bot.throttle import ThrottledEditor
 from core.models import Phrase, Word
 from core.store import Card, DeckInfo
 

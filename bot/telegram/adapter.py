@@ -8,12 +8,8 @@ the database, so old buttons keep working after a restart.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
@@ -49,6 +45,7 @@ from bot.telegram.render import (
     settings_keyboard,
     split_text,
 )
+from bot.throttle import ThrottledEditor
 from core import errors
 from core.export import apkg_bytes, csv_bytes
 from core.jobs import JobUpdate
@@ -76,69 +73,6 @@ COMMANDS = [
 ]
 
 Context = ContextTypes.DEFAULT_TYPE
-
-
-@dataclass
-class ThrottledEditor:
-    """Edits one message at most once per `interval`, only when the text changed.
-
-    The first progress edit waits `first_delay`, so a job that finishes at once (a cache
-    hit) shows its result in a single edit. A change that arrives too soon is kept and
-    sent when the interval is over, so the message never stays stale. The final state
-    goes out at once: it is the one edit a user must never wait for.
-    """
-
-    send: Callable[[str], Awaitable[None]]
-    interval: float
-    first_delay: float = 0.0
-    clock: Callable[[], float] = time.monotonic
-    last_text: str = ""
-    last_time: float | None = None
-    pending: str | None = None
-    _later: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.last_time is None:
-            self.last_time = self.clock() - self.interval + self.first_delay
-
-    async def update(self, text: str) -> None:
-        if text == self.last_text:
-            self.pending = None
-            return
-        self.pending = text
-        assert self.last_time is not None
-        wait = self.interval - (self.clock() - self.last_time)
-        if wait <= 0:
-            await self._flush()
-        elif self._later is None:
-            self._later = asyncio.create_task(self._flush_after(wait))
-
-    async def _flush_after(self, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self._later = None
-        try:
-            await self._flush()
-        except Exception:
-            log.exception("a delayed progress edit failed")
-
-    def cancel(self) -> None:
-        if self._later is not None:
-            self._later.cancel()
-            self._later = None
-
-    async def _flush(self) -> None:
-        text, self.pending = self.pending, None
-        if text is None or text == self.last_text:
-            return
-        self.last_text, self.last_time = text, self.clock()
-        await self.send(text)
-
-    async def finish(self, send_final: Callable[[], Awaitable[None]]) -> None:
-        if self._later is not None:
-            self._later.cancel()
-            self._later = None
-        self.pending = None
-        await send_final()
 
 
 class TelegramAdapter:

@@ -1,0 +1,282 @@
+"""The Discord adapter: render limits and escaping, and the cog and button callbacks driven
+with a small fake Interaction, against the simulated vLLM over real HTTP."""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+
+from bot import texts
+from bot.app import App, open_app
+from bot.discord.cog import (
+    DYNAMIC_ITEMS,
+    AnswerButton,
+    ExportButton,
+    KnowButton,
+    PageButton,
+    RateButton,
+    VocabCog,
+)
+from bot.discord.render import TOTAL, deck_embed, embed_size, safe
+from core.config import Settings
+from core.models import Word
+from core.store import Card, DeckInfo
+from core.transcripts import DirectorySource
+from devtools.samples import SAMPLES_DIR
+from tests.conftest import Sim
+
+ALICE, BOB = 1001, 2002
+
+
+@dataclass
+class Screen:
+    """What the user sees: the command's message, ephemeral replies, files and modals."""
+
+    original: dict[str, Any] = field(default_factory=dict)
+    sent: dict[str, Any] = field(default_factory=dict)  # a new message sent in reply
+    ephemeral: list[str] = field(default_factory=list)
+    files: list[discord.File] = field(default_factory=list)
+    deferred: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class FakeResponse:
+    def __init__(self, screen: Screen, message: dict[str, Any]) -> None:
+        self.screen, self.message, self.done = screen, message, False
+
+    def is_done(self) -> bool:
+        return self.done
+
+    async def defer(self, *, thinking: bool = False, ephemeral: bool = False) -> None:
+        assert not self.done, "an interaction is answered once"
+        self.done = self.screen.deferred = True
+
+    async def send_message(self, content: str | None = None, **kw: Any) -> None:
+        assert not self.done
+        self.done = True
+        if kw.get("ephemeral") and content:
+            self.screen.ephemeral.append(content)
+        self.screen.sent.update(content=content, **kw)
+
+    async def edit_message(self, **kw: Any) -> None:
+        assert not self.done
+        self.done = True
+        self.message.update(kw)
+
+    async def send_modal(self, modal: discord.ui.Modal) -> None:
+        self.done = True
+        self.message["modal"] = modal
+
+
+class FakeInteraction:
+    def __init__(self, app: App, user_id: int, screen: Screen, message: dict[str, Any]) -> None:
+        self.user = SimpleNamespace(id=user_id)
+        self.channel_id = 555
+        self.guild_id = None
+        self.client = SimpleNamespace(vocabot=app)
+        self.screen = screen
+        self.response = FakeResponse(screen, message)
+        self.followup = SimpleNamespace(send=self._followup)
+
+    async def _followup(self, content: str | None = None, **kw: Any) -> None:
+        if kw.get("file") is not None:
+            self.screen.files.append(kw["file"])
+        if kw.get("ephemeral") and content:
+            self.screen.ephemeral.append(content)
+
+    async def edit_original_response(self, **kw: Any) -> None:
+        self.screen.original.update(kw)
+        self.screen.changed.set()
+
+
+@dataclass
+class Discord:
+    app: App
+    cog: VocabCog
+    sim: Sim
+
+    def interaction(self, user: int, screen: Screen, message: dict[str, Any] | None = None) -> Any:
+        return FakeInteraction(self.app, user, screen, message if message is not None else {})
+
+    async def vocab(self, user: int, url: str) -> Screen:
+        screen = Screen()
+        await self.cog.vocab.callback(self.cog, self.interaction(user, screen), url=url)  # type: ignore[arg-type]
+        return screen
+
+    async def wait_for_embed(self, screen: Screen) -> discord.Embed:
+        while screen.original.get("embed") is None and not str(
+            screen.original.get("content") or ""
+        ).startswith("❌"):
+            screen.changed.clear()
+            await screen.changed.wait()
+        embed: discord.Embed = screen.original.get("embed")  # type: ignore[assignment]
+        return embed
+
+
+@pytest.fixture
+async def dc(sim: Sim, tmp_path: Path) -> AsyncIterator[Discord]:
+    settings = Settings(
+        llm_base_url=sim.url, db_path=tmp_path / "d.sqlite3", user_cooldown_seconds=0
+    )
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        yield Discord(app, VocabCog(app, edit_interval=0, first_edit_delay=0), sim)
+
+
+def button(view: discord.ui.View, label: str) -> Any:
+    for item in view.children:
+        dynamic = getattr(item, "item", item)
+        if label in str(getattr(dynamic, "label", "")):
+            return item
+    raise KeyError(label)
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def info(words: int = 30) -> DeckInfo:
+    return DeckInfo(
+        id=7, user_id=1, video_id="dQw4w9WgXcQ", title="@everyone " + "t" * 500,
+        learner_language="ko", level="B1", words=words, phrases=0, missing=(),
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+def test_embeds_stay_inside_discords_limits_with_huge_inputs() -> None:
+    word = Word(
+        lemma="<@123456789012345678> **bold** " * 40, pos="n", meaning="뜻 @here " * 300,
+        sentence="@everyone look ||spoiler|| " * 400, start=125.0, zipf=3.0,
+        video_id="dQw4w9WgXcQ",
+    )  # fmt: skip
+    cards = [Card(i, 7, "word", word) for i in range(30)]
+    embed = deck_embed(info(), cards, "word", 2, frozenset())
+    assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096
+    assert len(embed.fields) <= 25
+    assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)
+    assert embed_size(embed) <= TOTAL
+    everything = str(embed.to_dict())
+    assert "@everyone" not in everything and "@here" not in everything
+    assert "<@123456789012345678>" not in everything
+    assert "t=125" in everything
+
+
+def test_safe_escapes_markdown_and_mentions() -> None:
+    assert safe("@everyone **hi**") != "@everyone **hi**"
+    assert "@everyone" not in safe("@everyone")
+
+
+def test_button_ids_round_trip_and_fit() -> None:
+    items = [
+        PageButton(2**40, "phrase", 999, "▶"),
+        KnowButton(2**40, "word", 12),
+        ExportButton(2**40, "apkg"),
+        AnswerButton("deadbeef", 4, "4. x" * 40),
+        RateButton("deadbeef", 3),
+    ]
+    for item in items:
+        custom_id = item.item.custom_id
+        assert custom_id is not None and len(custom_id) <= 100
+        assert any(
+            re.fullmatch(cls.__discord_ui_compiled_template__, custom_id) for cls in DYNAMIC_ITEMS
+        )  # type: ignore[attr-defined]
+
+
+# -- commands and buttons -------------------------------------------------------------------------
+
+
+async def test_vocab_defers_shows_progress_then_page_one(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "https://youtu.be/vocabDemo02")
+    assert screen.deferred, "deferred within Discord's 3 seconds"
+    embed = await dc.wait_for_embed(screen)
+    assert embed.description is not None and "Words 1–5 of" in embed.description
+    assert "youtu.be/vocabDemo02?t=" in str(embed.to_dict())
+    view: discord.ui.View = screen.original["view"]
+    assert button(view, "▶") and button(view, "Phrases") and button(view, "I know these")
+    assert screen.original.get("content") is None
+
+
+async def test_not_a_link_is_an_ephemeral_sentence(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "hello")
+    assert screen.ephemeral == [texts.NOT_A_LINK] and not screen.deferred
+
+
+async def test_no_captions_is_told(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "https://youtu.be/zzzzzzzzzz1")
+    await dc.wait_for_embed(screen)
+    assert "no captions" in screen.original["content"]
+
+
+async def test_buttons_page_know_export_and_refuse_strangers(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "vocabDemo02")
+    await dc.wait_for_embed(screen)
+    view: discord.ui.View = screen.original["view"]
+    message: dict[str, Any] = {}
+
+    # A stranger is refused politely, and nothing changes.
+    stranger = Screen()
+    await button(view, "▶").callback(dc.interaction(BOB, stranger, message))
+    assert stranger.ephemeral == [texts.NOT_YOURS] and message == {}
+
+    await button(view, "▶").callback(dc.interaction(ALICE, Screen(), message))
+    assert "Words 6–10 of" in message["embed"].description
+
+    await button(message["view"], "I know these").callback(dc.interaction(ALICE, Screen(), message))
+    alice = await dc.app.store.get_or_create_user(
+        "discord", str(ALICE), learner_language="ko", level="B1"
+    )
+    assert len(await dc.app.store.known_words(alice.id)) == 5
+    assert "✓ known" in str(message["embed"].to_dict())
+
+    files = Screen()
+    await button(message["view"], "CSV").callback(dc.interaction(ALICE, files, {}))
+    assert files.files and files.files[0].filename.endswith(".csv")
+
+
+async def test_buttons_rebuilt_from_their_ids_after_a_restart(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "vocabDemo02")
+    await dc.wait_for_embed(screen)
+    custom_id = button(screen.original["view"], "▶").item.custom_id
+    match = re.fullmatch(PageButton.__discord_ui_compiled_template__, custom_id)  # type: ignore[attr-defined]
+    assert match is not None
+    rebuilt = await PageButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
+    message: dict[str, Any] = {}
+    await rebuilt.callback(dc.interaction(ALICE, Screen(), message))
+    assert "Words 6–10 of" in message["embed"].description
+
+
+async def test_quiz_answer_and_rate(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "vocabDemo02")
+    await dc.wait_for_embed(screen)
+    quiz_screen = Screen()
+    await dc.cog.quiz.callback(dc.cog, dc.interaction(ALICE, quiz_screen))  # type: ignore[arg-type]
+    message = quiz_screen.sent
+    alice = await dc.app.store.get_or_create_user(
+        "discord", str(ALICE), learner_language="ko", level="B1"
+    )
+    question = await dc.app.quiz.current(alice.id)
+    assert question is not None and message["ephemeral"] is True
+    right = question.options.index(question.answer) + 1
+    await button(message["view"], f"{right}.").callback(dc.interaction(ALICE, Screen(), message))
+    assert message["embed"].title == "✅ Right!"
+    await button(message["view"], "Good").callback(dc.interaction(ALICE, Screen(), message))
+    assert "Next review" in message["content"]
+    assert len(await dc.app.store.review_log(alice.id)) == 1
+
+
+async def test_settings_known_stats_decks(dc: Discord) -> None:
+    screen = Screen()
+    choice = discord.app_commands.Choice(name="Japanese", value="ja")
+    await dc.cog.settings.callback(dc.cog, dc.interaction(ALICE, screen), learner_language=choice)  # type: ignore[arg-type]
+    assert "Japanese" in screen.ephemeral[0]
+    decks = Screen()
+    await dc.cog.decks.callback(dc.cog, dc.interaction(ALICE, decks))  # type: ignore[arg-type]
+    assert decks.ephemeral == [texts.NO_DECKS]
+    known = Screen()
+    await dc.cog.known.callback(dc.cog, dc.interaction(ALICE, known), word="@everyone barista")  # type: ignore[arg-type]
+    assert "@everyone" not in known.ephemeral[0] and "barista" in known.ephemeral[0]
