@@ -245,6 +245,40 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _export(settings: Settings, who: str, fmt: str, deck: int | None, out_path: str) -> str:
+    from core.export import apkg_bytes, csv_bytes
+    from storage.sqlite import open_store
+
+    platform, _, platform_id = who.partition(":")
+    if not platform_id:
+        raise errors.VocabotError(
+            "bad --user", user_message="--user is PLATFORM:ID, e.g. telegram:12345 or api:alice"
+        )
+    async with open_store(settings.db_path) as store:
+        user = await store.get_or_create_user(
+            platform, platform_id, learner_language="ko", level="B1"
+        )
+        decks = await store.list_decks(user.id)
+        chosen = [d for d in decks if deck is None or d.id == deck]
+        if not chosen:
+            raise errors.DeckNotFound(f"no deck for {who}")
+        cards = [c for d in chosen for c in await store.deck_cards(user.id, d.id)]
+    if fmt == "csv":
+        data = csv_bytes(cards)
+    else:
+        single = chosen[0].title or chosen[0].video_id or "deck"
+        name = single if len(chosen) == 1 else who
+        data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(user.id))
+    path = Path(out_path or f"vocabot-{platform}-{platform_id}.{fmt}")
+    await asyncio.to_thread(path.write_bytes, data)
+    return f"{len(cards)} cards from {len(chosen)} deck(s) written to {path}"
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    out.print(asyncio.run(_export(settings, args.user, args.format, args.deck, args.out)))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.run import run
 
@@ -289,6 +323,13 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--key", help="override LLM_API_KEY")
     check.set_defaults(func=cmd_check_llm)
 
+    export = sub.add_parser("export", help="write a user's decks as Anki .apkg or CSV")
+    export.add_argument("--user", required=True, help="PLATFORM:ID, e.g. telegram:12345")
+    export.add_argument("--format", choices=["apkg", "csv"], default="apkg")
+    export.add_argument("--deck", type=int, help="one deck id (default: all of the user's)")
+    export.add_argument("--out", default="", help="output file")
+    export.set_defaults(func=cmd_export)
+
     serve = sub.add_parser("serve-api", help="the HTTP jobs API (FastAPI, docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -327,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args, settings)
         return code
+    except errors.StorageUnavailable as exc:  # the operator needs the path and the reason
+        err.print(f"[red]{exc.user_message}[/] {exc.detail}")
+        return 1
     except errors.VocabotError as exc:
         log.info("%s: %s", exc.code, exc.detail)
         err.print(f"[red]{exc.user_message}[/]")

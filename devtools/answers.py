@@ -36,6 +36,10 @@ _CANDIDATE = re.compile(r"([^\s,\[\]]+) \[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
+def warm_up() -> None:
+    simplemma.lemmatize("warming", lang="en")
+
+
 def _pos(word: str) -> str:
     if word.endswith("ly"):
         return "adv"

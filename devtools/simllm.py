@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devtools.answers import answer_for, bad_types, invent
+from devtools.answers import answer_for, bad_types, invent, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -543,6 +543,8 @@ class SimServer:
                 access_log=False,
             )
         )
+        # Load the phrase finder's lemma tables now, not while the first requests wait.
+        await asyncio.to_thread(warm_up)
         task = asyncio.create_task(server.serve(sockets=[sock]), name="sim-llm-http")
         try:
             yield f"http://{host}:{bound}/v1"
