@@ -354,6 +354,18 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")
 
 
+def compare(ours: dict[str, Any], seed: dict[str, Any]) -> dict[str, float]:
+    """Ours over the seed design, measured in the same run."""
+    return {
+        "wall_ours_over_seed": ratio(ours["wall_s"], seed["wall_s"]),
+        "tokens_ours_over_seed": ratio(
+            ours["prompt_tokens"] + ours["completion_tokens"],
+            seed["prompt_tokens"] + seed["completion_tokens"],
+        ),
+        "calls_ours_over_seed": ratio(ours["llm_calls"], seed["llm_calls"]),
+    }
+
+
 @asynccontextmanager
 async def real_server(url: str, model: str, api_key: str | None) -> AsyncIterator[SimProcess]:
     async with httpx.AsyncClient(timeout=30) as control:
@@ -378,14 +390,7 @@ async def run_real(url: str, model: str, api_key: str | None) -> dict[str, Any]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report["one_video"] = {"ours": ours, "seed": seed}
-    report["ratios"] = {
-        "wall_ours_over_seed": ratio(ours["wall_s"], seed["wall_s"]),
-        "tokens_ours_over_seed": ratio(
-            ours["prompt_tokens"] + ours["completion_tokens"],
-            seed["prompt_tokens"] + seed["completion_tokens"],
-        ),
-        "calls_ours_over_seed": ratio(ours["llm_calls"], seed["llm_calls"]),
-    }
+    report["ratios"] = compare(ours, seed)
     return report
 
 
@@ -407,14 +412,7 @@ async def run(quick: bool) -> dict[str, Any]:
             console.print("[bold]2/6[/] one video, seed design, ×1 …")
             seed = await seed_design(sim, folder, concurrency=16, speedup=1.0)
             report["one_video"] = {"ours": ours, "seed": seed}
-            report["ratios"] = {
-                "wall_ours_over_seed": ratio(ours["wall_s"], seed["wall_s"]),
-                "tokens_ours_over_seed": ratio(
-                    ours["prompt_tokens"] + ours["completion_tokens"],
-                    seed["prompt_tokens"] + seed["completion_tokens"],
-                ),
-                "calls_ours_over_seed": ratio(ours["llm_calls"], seed["llm_calls"]),
-            }
+            report["ratios"] = compare(ours, seed)
             if not quick:
                 console.print("[bold]3/6[/] seed design one call at a time (×20, scaled) …")
                 report["one_video"]["seed_sequential"] = await seed_design(

@@ -98,18 +98,25 @@ async def deck_message(
 
 # -- buttons (persistent: their custom_id is their state) ---------------------------------------
 
+DECK_PAGE = r"(?P<deck>\d+):(?P<kind>[wp]):(?P<page>\d+)"
+
+
+def deck_page_id(prefix: str, deck_id: int, kind: CardKind, page: int) -> str:
+    return f"{prefix}:{deck_id}:{'w' if kind == 'word' else 'p'}:{page}"
+
+
+def deck_page_of(match: re.Match[str]) -> tuple[int, CardKind, int]:
+    kind: CardKind = "word" if match["kind"] == "w" else "phrase"
+    return int(match["deck"]), kind, int(match["page"])
+
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"v:p:(?P<deck>\d+):(?P<kind>[wp]):(?P<page>\d+)",
+    template=r"v:p:" + DECK_PAGE,
 ):
     def __init__(self, deck_id: int, kind: CardKind, page: int, label: str = "", **kw: Any):
-        k = "w" if kind == "word" else "p"
-        super().__init__(
-            discord.ui.Button(
-                label=label or str(page + 1), custom_id=f"v:p:{deck_id}:{k}:{page}", **kw
-            )
-        )
+        custom_id = deck_page_id("v:p", deck_id, kind, page)
+        super().__init__(discord.ui.Button(label=label or str(page + 1), custom_id=custom_id, **kw))
         self.deck_id, self.kind, self.page = deck_id, kind, page
 
     @classmethod
@@ -120,8 +127,7 @@ class PageButton(
         match: re.Match[str],
         /,
     ) -> PageButton:
-        kind: CardKind = "word" if match["kind"] == "w" else "phrase"
-        return cls(int(match["deck"]), kind, int(match["page"]))
+        return cls(*deck_page_of(match))
 
     async def callback(self, interaction: Inter) -> None:
         info = await owned_deck(interaction, self.deck_id)
@@ -134,17 +140,16 @@ class PageButton(
 
 class KnowButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"v:k:(?P<deck>\d+):(?P<kind>[wp]):(?P<page>\d+)",
+    template=r"v:k:" + DECK_PAGE,
 ):
     """ "I know these": every card on the page becomes a known word."""
 
     def __init__(self, deck_id: int, kind: CardKind, page: int) -> None:
-        k = "w" if kind == "word" else "p"
         super().__init__(
             discord.ui.Button(
                 label="✓ I know these",
                 style=discord.ButtonStyle.success,
-                custom_id=f"v:k:{deck_id}:{k}:{page}",
+                custom_id=deck_page_id("v:k", deck_id, kind, page),
             )
         )
         self.deck_id, self.kind, self.page = deck_id, kind, page
@@ -157,8 +162,7 @@ class KnowButton(
         match: re.Match[str],
         /,
     ) -> KnowButton:
-        kind: CardKind = "word" if match["kind"] == "w" else "phrase"
-        return cls(int(match["deck"]), kind, int(match["page"]))
+        return cls(*deck_page_of(match))
 
     async def callback(self, interaction: Inter) -> None:
         info = await owned_deck(interaction, self.deck_id)
