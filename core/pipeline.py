@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -249,14 +250,14 @@ def _cards(chunk: Chunk, out: ChunkOut, transcript: Transcript) -> tuple[list[Wo
         if candidate is None:
             continue  # invented, or another chunk's word: it would break "each lemma once"
         by_lemma.pop(candidate.lemma)
-        segment = by_index[candidate.segment]
+        sentence, start = sentence_around(transcript.segments, candidate.segment, candidate.surface)
         words.append(
             Word(
                 lemma=candidate.lemma,
                 pos=item.p,
                 meaning=_short(item.m),
-                sentence=segment.text,
-                start=segment.start if timed else None,
+                sentence=sentence,
+                start=start if timed else None,
                 zipf=candidate.zipf,
                 video_id=transcript.video_id,
             )
@@ -267,16 +268,54 @@ def _cards(chunk: Chunk, out: ChunkOut, transcript: Transcript) -> tuple[list[Wo
         if len(text.split()) < 2:
             continue
         segment = by_index.get(phrase_out.s) or _segment_with(chunk.segments, text)
+        sentence, start = sentence_around(transcript.segments, segment.index, text.split()[0])
         phrases.append(
             Phrase(
                 text=text,
                 meaning=_short(phrase_out.m),
-                sentence=segment.text,
-                start=segment.start if timed else None,
+                sentence=sentence,
+                start=start if timed else None,
                 video_id=transcript.video_id,
             )
         )
     return words, phrases
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"”’)]*\s+")
+MAX_SENTENCE_CHARS = 300
+
+
+def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -> tuple[str, float]:
+    """The whole sentence around `needle` in caption line `index`, and the second the line
+    holding the sentence's start begins.
+
+    Captions cut sentences into lines; a card shows the sentence (joined from up to three
+    lines either side, cut at its punctuation) and links to where it begins.
+    """
+    by_position = {s.index: i for i, s in enumerate(segments)}
+    here = by_position.get(index)
+    if here is None:
+        return "", 0.0
+    first, last = max(0, here - 3), min(len(segments) - 1, here + 3)
+    lines = segments[first : last + 1]
+    offsets, text = [], ""
+    for line in lines:
+        offsets.append(len(text) + (1 if text else 0))
+        text = f"{text} {line.text}" if text else line.text
+    target = here - first
+    at = offsets[target]
+    found = segments[here].text.lower().find(needle.lower()) if needle else -1
+    if found > 0:
+        at += found
+    starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    begin = max(b for b in starts if b <= at)
+    ends = [m.start() + 1 for m in _SENTENCE_BREAK.finditer(text) if m.start() + 1 > at]
+    end = min(ends) if ends else len(text)
+    sentence = text[begin:end].strip()
+    if not sentence or len(sentence) > MAX_SENTENCE_CHARS:
+        return segments[here].text, segments[here].start  # no clear sentence: the line
+    line_of_begin = max(i for i, offset in enumerate(offsets) if offset <= begin)
+    return sentence, lines[line_of_begin].start
 
 
 def _segment_with(segments: Sequence[Segment], phrase: str) -> Segment:

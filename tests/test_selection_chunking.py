@@ -1,5 +1,6 @@
 from core.chunking import estimate_tokens, make_chunks
 from core.models import Segment
+from core.pipeline import sentence_around
 from core.selection import select_candidates
 from core.transcripts import load_transcript_file
 from devtools.samples import SLEEP_TALK
@@ -75,3 +76,17 @@ def test_a_three_hour_transcript_chunks_to_the_token_budget() -> None:
     total = sum(estimate_tokens(s.text) for s in segments)
     assert len(chunks) == -(-total // 2000) or len(chunks) == -(-total // 2000) + 1
     assert chunks[-1].end == segments[-1].end
+
+
+def test_cards_show_the_whole_sentence_and_where_it_starts() -> None:
+    segments = [
+        Segment(0, 0.0, 3.0, "Welcome back. Today we are going"),
+        Segment(1, 3.0, 3.0, "to consolidate what we learned"),
+        Segment(2, 6.0, 3.0, "last week. Then we rest."),
+    ]
+    sentence, start = sentence_around(segments, 1, "consolidate")
+    assert sentence == "Today we are going to consolidate what we learned last week."
+    assert start == 0.0, "the link goes to the line where the sentence starts"
+    assert sentence_around(segments, 2, "rest") == ("Then we rest.", 6.0)
+    run_on = [Segment(i, i * 3.0, 3.0, "and so on " * 12) for i in range(9)]
+    assert sentence_around(run_on, 4, "so") == (run_on[4].text, 12.0), "no sentence: the line"
