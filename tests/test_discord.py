@@ -23,14 +23,17 @@ from bot.discord.cog import (
     PageButton,
     RateButton,
     VocabCog,
+    VocabotDiscord,
 )
 from bot.discord.render import TOTAL, deck_embed, embed_size, safe
 from core.config import Settings
-from core.models import Word
-from core.store import Card, DeckInfo
+from core.jobs import JobUpdate
+from core.models import Progress, Stage, Word
+from core.store import Card, DeckInfo, Notify
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.factories import deck
 
 ALICE, BOB = 1001, 2002
 
@@ -280,3 +283,31 @@ async def test_settings_known_stats_decks(dc: Discord) -> None:
     known = Screen()
     await dc.cog.known.callback(dc.cog, dc.interaction(ALICE, known), word="@everyone barista")  # type: ignore[arg-type]
     assert "@everyone" not in known.ephemeral[0] and "barista" in known.ephemeral[0]
+
+
+async def test_a_job_resumed_after_a_restart_is_posted_in_its_channel(dc: Discord) -> None:
+    client = VocabotDiscord(dc.app)
+    posted: list[dict[str, Any]] = []
+
+    class Channel(discord.abc.Messageable):
+        async def _get_channel(self) -> Any:
+            return self
+
+        async def send(self, content: str | None = None, **kw: Any) -> Any:  # type: ignore[override]
+            posted.append({"content": content, **kw})
+
+    client.get_channel = lambda _id: Channel()  # type: ignore[method-assign, assignment, return-value]
+    user = await dc.app.store.get_or_create_user(
+        "discord", str(ALICE), learner_language="ko", level="B1"
+    )
+    info = await dc.app.store.save_deck(user.id, deck())
+    target = Notify("discord", "555")
+    await client.notify(
+        target, JobUpdate("j1", user.id, "v", Progress(Stage.QUEUED, detail="resumed"))
+    )
+    await client.notify(target, JobUpdate("j1", user.id, "v", Progress(Stage.DONE), deck=info))
+    await client.notify(target, JobUpdate("j2", user.id, "v", Progress(Stage.DONE), deck=info))
+    assert len(posted) == 1, "only resumed jobs are posted; live ones edit their interaction"
+    assert f"<@{ALICE}>" in posted[0]["content"] and posted[0]["embed"].fields
+    assert posted[0]["allowed_mentions"].users[0].id == ALICE
+    await client.close()

@@ -325,3 +325,16 @@ async def test_someone_elses_quiz_buttons_do_nothing(tg: TG) -> None:
     answer = await tg.press(BOB, message, message.buttons()[0][1])
     assert "question is over" in answer
     assert message.text == before
+
+
+async def test_an_unchanged_page_is_not_an_error(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    page = await tg.final_message(ALICE)
+    before = page.text
+    # Pressing the tab that is already shown edits to identical content: Telegram answers
+    # 400 "message is not modified"; the user just sees the same page, no error message.
+    assert await tg.press(ALICE, page, page.button("Words")) == ""
+    not_modified = [c for c in tg.fake.calls_of("editMessageText") if c.params["text"] == before]
+    assert len(not_modified) >= 2
+    assert page.text == before
+    assert not any(texts.INTERNAL_ERROR in m.plain for m in tg.fake.sent(ALICE))
