@@ -338,3 +338,8 @@ async def test_an_unchanged_page_is_not_an_error(tg: TG) -> None:
     assert len(not_modified) >= 2
     assert page.text == before
     assert not any(texts.INTERNAL_ERROR in m.plain for m in tg.fake.sent(ALICE))
+
+
+async def test_unknown_commands_get_a_pointer_to_help(tg: TG) -> None:
+    replies = await tg.reply_to(ALICE, "/frobnicate")
+    assert "/help" in replies[0].plain

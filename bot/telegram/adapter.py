@@ -130,6 +130,8 @@ class TelegramAdapter:
         add(CommandHandler("quiz", self.cmd_quiz))
         add(CommandHandler("stats", self.cmd_stats))
         add(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        add(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.on_unknown_command))
+        add(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, self.on_other))
         add(CallbackQueryHandler(self.on_press))
         self.application.add_error_handler(self.on_error)
 
@@ -265,6 +267,13 @@ class TelegramAdapter:
             await self._reply(update, answer_html(answer), rating_keyboard(answer))
             return
         log.info("not a video link from user %s", user.id)
+        await self._reply(update, esc(texts.NOT_A_LINK))
+
+    async def on_unknown_command(self, update: Update, context: Context) -> None:
+        await self._reply(update, "I don't know that command. /help lists what I can do.")
+
+    async def on_other(self, update: Update, context: Context) -> None:
+        """Stickers, photos, files...: say what works instead of staying silent."""
         await self._reply(update, esc(texts.NOT_A_LINK))
 
     async def cmd_vocab(self, update: Update, context: Context) -> None:
