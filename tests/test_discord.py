@@ -18,6 +18,7 @@ from bot.app import App, open_app
 from bot.discord.cog import (
     DYNAMIC_ITEMS,
     AnswerButton,
+    DeckView,
     ExportButton,
     KnowButton,
     PageButton,
@@ -78,6 +79,16 @@ class FakeResponse:
         self.message["modal"] = modal
 
 
+class FakeMessage:
+    """The message a button sits on (for later edits, e.g. disabling old buttons)."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    async def edit(self, **kw: Any) -> None:
+        self.state.update(kw)
+
+
 class FakeInteraction:
     def __init__(self, app: App, user_id: int, screen: Screen, message: dict[str, Any]) -> None:
         self.user = SimpleNamespace(id=user_id)
@@ -85,6 +96,7 @@ class FakeInteraction:
         self.guild_id = None
         self.client = SimpleNamespace(vocabot=app)
         self.screen = screen
+        self.message = FakeMessage(message)
         self.response = FakeResponse(screen, message)
         self.followup = SimpleNamespace(send=self._followup)
 
@@ -311,3 +323,19 @@ async def test_a_job_resumed_after_a_restart_is_posted_in_its_channel(dc: Discor
     assert f"<@{ALICE}>" in posted[0]["content"] and posted[0]["embed"].fields
     assert posted[0]["allowed_mentions"].users[0].id == ALICE
     await client.close()
+
+
+async def test_only_the_owner_may_press_and_old_pages_are_disabled(dc: Discord) -> None:
+    screen = await dc.vocab(ALICE, "vocabDemo02")
+    await dc.wait_for_embed(screen)
+    view: DeckView = screen.original["view"]
+    stranger = Screen()
+    assert not await view.interaction_check(dc.interaction(BOB, stranger))
+    assert stranger.ephemeral == [texts.NOT_YOURS], "a polite refusal, not 'interaction failed'"
+    assert await view.interaction_check(dc.interaction(ALICE, Screen()))
+
+    shown: dict[str, Any] = {}
+    view.message = FakeMessage(shown)
+    await view.on_timeout()
+    buttons = [getattr(item, "item", item) for item in shown["view"].children]
+    assert buttons and all(b.disabled for b in buttons)

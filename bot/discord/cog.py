@@ -89,11 +89,12 @@ async def owned_deck(interaction: Inter, deck_id: int) -> DeckInfo | None:
 
 async def deck_message(
     app: App, user: User, info: DeckInfo, kind: CardKind, page: int
-) -> tuple[discord.Embed, discord.ui.View]:
+) -> tuple[discord.Embed, DeckView]:
     cards = await app.store.deck_cards(user.id, info.id, kind)
     known = await app.store.known_words(user.id)
     page = clamp_page(page, cards)
-    return deck_embed(info, cards, kind, page, known), deck_view(info, cards, kind, page, known)
+    view = deck_view(info, cards, kind, page, known, owner=int(user.platform_user_id))
+    return deck_embed(info, cards, kind, page, known), view
 
 
 # -- buttons (persistent: their custom_id is their state) ---------------------------------------
@@ -135,6 +136,7 @@ class PageButton(
             return
         user = await user_of(interaction)
         embed, view = await deck_message(vocabot(interaction), user, info, self.kind, self.page)
+        view.message = interaction.message
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -172,6 +174,7 @@ class KnowButton(
         cards = await app.store.deck_cards(user.id, info.id, self.kind)
         await app.store.add_known_words(user.id, [c.key for c in page_of(cards, self.page)])
         embed, view = await deck_message(app, user, info, self.kind, self.page)
+        view.message = interaction.message
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -215,10 +218,50 @@ async def export_file(interaction: Inter, info: DeckInfo, fmt: str) -> discord.F
     return discord.File(io.BytesIO(data), filename=f"{name}.{fmt}")
 
 
+class DeckView(discord.ui.View):
+    """A deck page's buttons: only its owner may press; disabled after a quiet while.
+
+    The buttons are persistent DynamicItems, so a page left before a restart still works;
+    in a running bot, a page nobody touched for `TIMEOUT` seconds has its buttons disabled
+    (the deck stays one /decks away).
+    """
+
+    TIMEOUT = 15 * 60.0
+
+    def __init__(self, owner: int) -> None:
+        super().__init__(timeout=self.TIMEOUT)
+        self.owner = owner
+        self.message: Any = None  # set when the page is shown
+
+    async def interaction_check(self, interaction: Inter) -> bool:
+        if interaction.user.id == self.owner:
+            return True
+        # discord.py sends nothing when this returns False: refuse politely ourselves.
+        await refuse(interaction, texts.NOT_YOURS)
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.DynamicItem):
+                button = getattr(item, "item", item)
+                button.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as exc:
+                log.info("could not disable an old page's buttons: %s", exc)
+
+
 def deck_view(
-    info: DeckInfo, cards: list[Any], kind: CardKind, page: int, known: frozenset[str]
-) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    info: DeckInfo,
+    cards: list[Any],
+    kind: CardKind,
+    page: int,
+    known: frozenset[str],
+    *,
+    owner: int,
+) -> DeckView:
+    view = DeckView(owner)
     pages = page_count(cards)
     grey = discord.ButtonStyle.secondary
     view.add_item(PageButton(info.id, kind, max(page - 1, 0), "◀", disabled=page == 0))
@@ -436,7 +479,7 @@ class VocabCog(commands.Cog):
             info = update.deck
             kind: CardKind = "word" if info.words or not info.phrases else "phrase"
             embed, view = await deck_message(self.app, user, info, kind, 0)
-            await interaction.edit_original_response(
+            view.message = await interaction.edit_original_response(
                 content=None, embed=embed, view=view, allowed_mentions=NO_PINGS
             )
         else:
