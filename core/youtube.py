@@ -10,9 +10,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from youtube_transcript_api import YouTubeTranscriptApi
 from youtube_transcript_api import _errors as yta_errors
 from youtube_transcript_api.proxies import GenericProxyConfig
@@ -110,6 +112,28 @@ def map_youtube_error(exc: Exception) -> errors.VocabotError:
     return errors.YouTubeFailed(type(exc).__name__)
 
 
+class _TimeoutAdapter(HTTPAdapter):
+    """requests has no default timeout: without one a stalled YouTube answer would hold a
+    worker thread forever, even after we stopped waiting for it."""
+
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def session_with_timeouts(connect: float = 5.0, read: float = 20.0) -> requests.Session:
+    session = requests.Session()
+    adapter = _TimeoutAdapter((connect, read))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class YouTubeSource:
     """Captions from YouTube: preferred languages, then generated ones, then a translation."""
 
@@ -118,7 +142,7 @@ class YouTubeSource:
         *,
         proxy_url: str | None = None,
         timeout: float = 30.0,
-        session_factory: Callable[[], requests.Session] = requests.Session,
+        session_factory: Callable[[], requests.Session] = session_with_timeouts,
     ) -> None:
         self._proxy_url = proxy_url
         self._timeout = timeout

@@ -1,9 +1,12 @@
 """The YouTube source against youtube-transcript-api's own recorded pages (no network)."""
 
+import socket
+
 import pytest
+import requests
 
 from core import errors
-from core.youtube import YouTubeSource
+from core.youtube import YouTubeSource, map_youtube_error, session_with_timeouts
 from devtools.youtube_stub import stub_session
 
 VIDEO = "GJLlxj_dtq8"  # the video the library's recorded pages belong to
@@ -63,3 +66,14 @@ async def test_server_error_is_a_retry_later_message() -> None:
     with pytest.raises(errors.YouTubeFailed) as info:
         await source.fetch(VIDEO, ["en"])
     assert "try again" in info.value.user_message
+
+
+def test_a_stalled_youtube_answer_times_out_instead_of_holding_a_thread() -> None:
+    with socket.socket() as server:  # accepts the connection, never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        session = session_with_timeouts(connect=2.0, read=0.2)
+        with pytest.raises(requests.Timeout) as info:
+            session.get(f"http://127.0.0.1:{port}/watch?v=x")
+    assert isinstance(map_youtube_error(info.value), errors.YouTubeFailed)
