@@ -262,7 +262,10 @@ class JobRunner:
         else:
             log.info("job %s joins the running build of %s", job.id, key.video_id)
             flight.jobs.append(job)
-            self._post(job, job.last if flight.waiting else self._last_of(flight))
+            if flight.waiting is not None and not flight.waiting.done():
+                self._announce_positions()  # the newcomer sees its place in line too
+            else:
+                self._post(job, self._last_of(flight))
 
     @staticmethod
     def _last_of(flight: _Flight) -> Progress:
