@@ -86,12 +86,16 @@ class SQLiteStore:
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate_to: int | None = None) -> SQLiteStore:
-        """Open (creating or upgrading) the database, or raise StorageUnavailable."""
-        path = Path(path)
+        """Open (creating or upgrading) the database, or raise StorageUnavailable.
+
+        `path` may also be an SQLite URI (`file:…?mode=…`).
+        """
+        uri = str(path).startswith("file:")
+        path = Path(path) if not uri else Path(str(path))
         try:
-            if str(path) != ":memory:":
+            if not uri and str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(path, timeout=10)
+            db = await aiosqlite.connect(str(path), timeout=10, uri=uri)
         except (OSError, sqlite3.Error) as exc:
             raise errors.StorageUnavailable(f"cannot open {path}: {exc}") from exc
         db.row_factory = aiosqlite.Row
@@ -102,6 +106,14 @@ class SQLiteStore:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await store._migrate(migrate_to)
+            # Fail now, not in the middle of a chat, if we may read but not write: rewrite
+            # the version we just read, in a transaction we roll back.
+            version = await store._version()
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await db.execute(f"PRAGMA user_version = {version}")
+            finally:
+                await db.rollback()
         except sqlite3.Error as exc:
             await db.close()
             raise errors.StorageUnavailable(f"database {path} is unusable: {exc}") from exc

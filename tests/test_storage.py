@@ -228,3 +228,12 @@ async def test_a_write_cancelled_at_any_point_leaves_the_store_usable(tmp_path: 
             info = await store.save_deck(user.id, deck(video="vidAfterAll"))
             assert info.words == 3
         assert await store.integrity_check() == "ok"
+
+
+async def test_a_database_we_may_only_read_fails_at_start_up(tmp_path: Path) -> None:
+    path = tmp_path / "readonly.sqlite3"
+    async with open_store(path):
+        pass  # created and migrated
+    with pytest.raises(errors.StorageUnavailable) as info:
+        await SQLiteStore.open(f"file:{path}?mode=ro")
+    assert "readonly" in info.value.detail or "read-only" in info.value.detail
