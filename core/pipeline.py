@@ -292,8 +292,11 @@ def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -
     Captions cut sentences into lines; a card shows the sentence (joined from up to three
     lines either side, cut at its punctuation) and links to where it begins.
     """
-    by_position = {s.index: i for i, s in enumerate(segments)}
-    here = by_position.get(index)
+    # Loaders number segments by position; look it up directly, scan only if they don't.
+    if 0 <= index < len(segments) and segments[index].index == index:
+        here: int | None = index
+    else:
+        here = next((i for i, s in enumerate(segments) if s.index == index), None)
     if here is None:
         return "", 0.0
     first, last = max(0, here - 3), min(len(segments) - 1, here + 3)

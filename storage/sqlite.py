@@ -90,12 +90,13 @@ class SQLiteStore:
 
         `path` may also be an SQLite URI (`file:…?mode=…`).
         """
-        uri = str(path).startswith("file:")
-        path = Path(path) if not uri else Path(str(path))
+        target = str(path)
+        uri = target.startswith("file:")
+        path = Path(path)
         try:
-            if not uri and str(path) != ":memory:":
+            if not uri and target != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(str(path), timeout=10, uri=uri)
+            db = await aiosqlite.connect(target, timeout=10, uri=uri)
         except (OSError, sqlite3.Error) as exc:
             raise errors.StorageUnavailable(f"cannot open {path}: {exc}") from exc
         db.row_factory = aiosqlite.Row

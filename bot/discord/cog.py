@@ -124,7 +124,7 @@ class PageButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> PageButton:
@@ -160,7 +160,7 @@ class KnowButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> KnowButton:
@@ -191,7 +191,7 @@ class ExportButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> ExportButton:
@@ -294,7 +294,7 @@ class AnswerButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> AnswerButton:
@@ -319,7 +319,7 @@ class TypeAnswerButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> TypeAnswerButton:
@@ -355,7 +355,7 @@ class RateButton(
     async def from_custom_id(
         cls,
         interaction: Inter,
-        item: discord.ui.Item[Any],
+        item: AnyItem,
         match: re.Match[str],
         /,
     ) -> RateButton:

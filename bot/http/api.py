@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi import Path as FastApiPath
@@ -52,10 +52,14 @@ class ApiError(Exception):
 # -- request and response bodies ---------------------------------------------------------------
 
 
+Level = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+assert set(get_args(Level)) == set(LEVELS), "the API's levels are core's levels"
+
+
 class JobIn(BaseModel):
     url: str = Field(max_length=2000, description="a YouTube link or video id")
     learner_language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
-    level: Literal["A1", "A2", "B1", "B2", "C1", "C2"] | None = None
+    level: Level | None = None
 
 
 class ErrorOut(BaseModel):
@@ -535,5 +539,4 @@ def create_api(app: App) -> FastAPI:
     async def original_path(video_id: str, user: Me, wait: float = wait_query) -> Any:
         return await vocabulary(video_id, user, wait)
 
-    assert LEVELS  # the Literal above lists the same levels
     return api
