@@ -2,27 +2,71 @@
 
 It knows the shapes it is asked for (vocabot's extraction prompt, the seed design's three
 prompts used by the benchmark) and answers any other schema with a minimal valid value.
-Meanings are marked as simulated ("consolidate (뜻)") so nobody mistakes them for a model's.
+Meanings are pseudo-words in the learner language's own script (Hangul for ko, kana for ja,
+...), derived from the term so the same word always gets the same "meaning": they look like
+a real answer to every check a real answer must pass, and every deck built from them is
+labelled as simulated so nobody mistakes them for a model's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 from typing import Any
 
 import simplemma
 
-MEANING_WORD = {
-    "ko": "뜻",
-    "ja": "意味",
-    "zh": "意思",
-    "es": "significado",
-    "fr": "sens",
-    "de": "Bedeutung",
-    "ru": "значение",
-    "pt": "significado",
-    "vi": "nghĩa",
+# Syllables of each learner language's script, for pseudo-words that pass a script check.
+SYLLABLES: dict[str, tuple[str, ...]] = {
+    "ko": tuple(
+        "가나다라마바사아자차카타파하거너더러머버서어저고노도로모보소오조호구누두루무부수우주후기니디리미비시이지히는을를은의에게한적인것수있로서"
+    ),
+    "ja": tuple(
+        "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんする"
+    ),
+    "zh": tuple(
+        "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可"
+    ),
+    "ru": (
+        "ка",
+        "ло",
+        "ми",
+        "на",
+        "ре",
+        "со",
+        "ту",
+        "ве",
+        "да",
+        "ни",
+        "ра",
+        "ст",
+        "ть",
+        "ой",
+        "ый",
+    ),
+    "latin": (
+        "ba",
+        "ce",
+        "di",
+        "lo",
+        "ma",
+        "ne",
+        "ra",
+        "si",
+        "to",
+        "vu",
+        "re",
+        "la",
+        "mo",
+        "ta",
+        "en",
+    ),
 }
+# How many pseudo-words a meaning has, and how many syllables each (a few words, like a gloss).
+_WORDS_PER_MEANING = (1, 2, 2, 3)
+_SYLLABLES_PER_WORD = (2, 2, 3, 3, 4)
+_NO_SPACES = {"ja", "zh"}
 _PARTICLES = "up|out|off|down|away|back|over"
 _PHRASAL = re.compile(rf"\b([a-z]{{3,}}) ({_PARTICLES})\b")
 _NOT_VERBS = {
@@ -52,8 +96,17 @@ def _pos(word: str) -> str:
     return "n"
 
 
-def _meaning(term: str, lang: str) -> str:
-    return f"{term} ({MEANING_WORD.get(lang, 'meaning')})"
+def simulated_meaning(term: str, lang: str) -> str:
+    """A deterministic pseudo-gloss of `term` in the script of learner language `lang`."""
+    code = lang.split("-")[0].lower()
+    syllables = SYLLABLES.get(code, SYLLABLES["latin"])
+    seed = int.from_bytes(hashlib.blake2b(f"{code}:{term}".encode(), digest_size=8).digest())
+    rng = random.Random(seed)
+    words = [
+        "".join(rng.choice(syllables) for _ in range(rng.choice(_SYLLABLES_PER_WORD)))
+        for _ in range(rng.choice(_WORDS_PER_MEANING))
+    ]
+    return ("" if code in _NO_SPACES else " ").join(words)
 
 
 def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int]]:
@@ -77,10 +130,11 @@ def vocab_chunk(last: str) -> dict[str, Any]:
     segments = [(int(i), text) for i, text in _SEGMENT.findall(last)]
     return {
         "w": [
-            {"l": lemma, "p": _pos(lemma), "m": _meaning(lemma, lang)} for lemma, _ in candidates
+            {"l": lemma, "p": _pos(lemma), "m": simulated_meaning(lemma, lang)}
+            for lemma, _ in candidates
         ],
         "p": [
-            {"t": phrase, "m": _meaning(phrase, lang), "s": index}
+            {"t": phrase, "m": simulated_meaning(phrase, lang), "s": index}
             for phrase, index in _phrases(segments, limit)
         ],
     }
@@ -105,7 +159,7 @@ def seed_enrich(last: str) -> dict[str, Any]:
     match = re.search(r"^Item: (.*)$", last, re.M)
     item = match.group(1).strip() if match else "word"
     return {
-        "meanings": [_meaning(item, "ko"), f"{item} (뜻 2)"],
+        "meanings": [simulated_meaning(item, "ko"), simulated_meaning(f"{item} 2", "ko")],
         "synonyms": [f"{item}-like", f"similar to {item}"],
         "example": f"This is an example sentence that uses the expression '{item}' naturally.",
     }

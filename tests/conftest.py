@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from core.config import Settings
 from core.llm import LLMClient
 from core.pipeline import Pipeline
 from core.transcripts import DirectorySource
@@ -42,18 +43,10 @@ class Sleeps:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never read a developer's .env or tokens."""
-    for name in (
-        "TELEGRAM_BOT_TOKEN",
-        "DISCORD_BOT_TOKEN",
-        "LLM_BASE_URL",
-        "LLM_API_KEY",
-        "LLM_MODEL",
-        "DB_PATH",
-        "TRANSCRIPTS_DIR",
-        "YOUTUBE_PROXY_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    """Tests never read a developer's .env, tokens or settings: every variable Settings
+    reads is cleared (the list comes from Settings itself, so a new setting is covered)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 

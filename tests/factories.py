@@ -7,7 +7,7 @@ def word(lemma: str, meaning: str = "", start: float = 1.0, video: str = "vidAAA
     return Word(
         lemma=lemma,
         pos="n",
-        meaning=meaning or f"{lemma} (뜻)",
+        meaning=meaning or f"{lemma}의 뜻",
         sentence=f"A sentence with {lemma} in it.",
         start=start,
         zipf=3.0,
@@ -18,7 +18,7 @@ def word(lemma: str, meaning: str = "", start: float = 1.0, video: str = "vidAAA
 def phrase(text: str, start: float = 2.0, video: str = "vidAAAAAAA1") -> Phrase:
     return Phrase(
         text=text,
-        meaning=f"{text} (뜻)",
+        meaning=f"{text}의 뜻",
         sentence=f"They {text} quickly.",
         start=start,
         video_id=video,

@@ -8,6 +8,7 @@ import pytest
 from core import errors
 from core.llm import LLMClient, extract_json
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut
+from devtools.answers import simulated_meaning
 from tests.conftest import Sim, Sleeps
 
 MESSAGES = [
@@ -31,7 +32,9 @@ async def ask(llm: LLMClient) -> ChunkOut:
 async def test_answers_are_about_the_words_sent(llm: LLMClient, sim: Sim) -> None:
     out = await ask(llm)
     assert [w.l for w in out.w] == ["hypothesis", "consolidate"]
-    assert all("뜻" in w.m for w in out.w)
+    assert [w.m for w in out.w] == [
+        simulated_meaning(w, "ko") for w in ("hypothesis", "consolidate")
+    ]
     assert [(p.t, p.s) for p in out.p] == [("figure out", 1)]
     assert llm.stats.requests == 1
     assert llm.stats.prompt_tokens == sim.server.calls[0].prompt_tokens > 0

@@ -7,6 +7,7 @@ from core.models import Progress, Stage
 from core.pipeline import DeckRequest, Pipeline
 from core.selection import select_candidates
 from core.transcripts import load_transcript_file, load_transcript_text
+from devtools.answers import simulated_meaning
 from devtools.samples import SLEEP_TALK
 from tests.conftest import Sim
 
@@ -31,7 +32,7 @@ async def test_one_call_per_chunk_and_a_full_deck(pipeline: Pipeline, sim: Sim) 
     word = next(w for w in deck.words if w.lemma == "hippocampus")
     assert "hippocampus" in word.sentence.lower()
     assert word.link is not None and word.link.startswith("https://youtu.be/vocabDemo01?t=")
-    assert word.meaning == "hippocampus (뜻)"
+    assert word.meaning == simulated_meaning("hippocampus", "ko")
     assert [w.start for w in deck.words] == sorted(w.start or 0 for w in deck.words)
     assert any(p.text == "wrap up" and "wrap up" in p.sentence for p in deck.phrases)
 
