@@ -28,6 +28,35 @@ from storage.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
+SIMULATOR = "sim"  # LLM_BASE_URL=sim: the bundled simulator, on purpose
+
+
+class NoLLMServer(Exception):
+    """A bot for real users was started without a real LLM server."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No LLM server is configured (LLM_BASE_URL is not set), and real users must never "
+            "get the simulator's placeholder meanings. Set LLM_BASE_URL to your vLLM or "
+            "OpenAI-compatible server (for example http://localhost:8000/v1; check it with "
+            "`vocabot check-llm`). To run on the bundled simulator anyway, for a test, set "
+            "LLM_BASE_URL=sim or pass --simulated: every deck will then say its meanings are "
+            "simulated."
+        )
+
+
+def wants_simulator(settings: Settings, *, allow_simulator: bool = True) -> bool:
+    """True when the bundled simulator answers: no LLM_BASE_URL (only where that is allowed),
+    or LLM_BASE_URL=sim (always: the operator asked for it)."""
+    url = (settings.llm_base_url or "").strip().lower()
+    if url == SIMULATOR:
+        return True
+    if url:
+        return False
+    if not allow_simulator:
+        raise NoLLMServer()
+    return True
+
 
 @dataclass
 class Core:
@@ -65,15 +94,27 @@ def make_source(settings: Settings, *, with_samples: bool) -> TranscriptSource:
 
 @asynccontextmanager
 async def open_core(
-    settings: Settings, *, source: TranscriptSource | None = None
+    settings: Settings,
+    *,
+    source: TranscriptSource | None = None,
+    allow_simulator: bool = True,
 ) -> AsyncIterator[Core]:
+    """Settings -> the LLM client and the pipeline.
+
+    With no LLM_BASE_URL the bundled simulator starts in-process, but only where that is
+    allowed (the demo, the console chat, the CLI); faces for real users pass
+    `allow_simulator=False` and need LLM_BASE_URL (or LLM_BASE_URL=sim, on purpose).
+    """
     async with AsyncExitStack() as stack:
         sim: SimServer | None = None
-        base_url = settings.llm_base_url
-        if not base_url:
+        base_url = settings.llm_base_url or ""
+        if wants_simulator(settings, allow_simulator=allow_simulator):
             sim = SimServer(SimConfig(speedup=settings.sim_speedup, model=settings.llm_model))
             base_url = await stack.enter_async_context(sim.serve())
-            log.info("no LLM_BASE_URL: using the bundled simulated vLLM server at %s", base_url)
+            log.warning(
+                "using the bundled simulated LLM server: meanings are placeholders, and every "
+                "deck says so (set LLM_BASE_URL for a real server)"
+            )
         http = await stack.enter_async_context(make_http_client(settings))
         llm = LLMClient(
             http,
@@ -85,7 +126,11 @@ async def open_core(
             max_attempts=settings.llm_max_attempts,
             structured_output=settings.llm_structured_output,
             backoff_initial=settings.llm_backoff_seconds,
+            backend="simulator" if sim is not None else None,
+            simulated=sim is not None,
         )
+        if sim is None:
+            await llm.identify()
         pipeline = Pipeline(
             source=source or make_source(settings, with_samples=sim is not None),
             llm=llm,
@@ -115,15 +160,19 @@ class App:
 
 @asynccontextmanager
 async def open_app(
-    settings: Settings, *, source: TranscriptSource | None = None
+    settings: Settings,
+    *,
+    source: TranscriptSource | None = None,
+    allow_simulator: bool = True,
 ) -> AsyncIterator[App]:
     """Everything a long-running process needs; closes in reverse order on exit.
 
     `source` replaces the transcript sources (tests use a stand-in for YouTube).
     """
+    wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await SQLiteStore.open(settings.db_path)  # fails fast with a clear error
     try:
-        async with open_core(settings, source=source) as core:
+        async with open_core(settings, source=source, allow_simulator=allow_simulator) as core:
             runner = JobRunner(
                 pipeline=core.pipeline,
                 store=store,

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.app import open_core
+from bot.app import NoLLMServer, open_core
 from bot.console.render import deck_view, summary
 from core import errors
 from core.config import Settings
@@ -202,13 +202,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_chat(settings))
 
 
-async def _serve_api(settings: Settings, host: str, port: int) -> int:
+async def _serve_api(settings: Settings, host: str, port: int, *, simulated: bool) -> int:
     import uvicorn
 
     from bot.app import open_app
     from bot.http.api import create_api
 
-    async with open_app(settings) as app:
+    async with open_app(settings, allow_simulator=simulated) as app:
         await app.runner.resume()
         config = uvicorn.Config(
             create_api(app), host=host, port=port, log_level="info", ws="websockets-sansio"
@@ -219,7 +219,7 @@ async def _serve_api(settings: Settings, host: str, port: int) -> int:
 
 def cmd_serve_api(args: argparse.Namespace, settings: Settings) -> int:
     """The HTTP jobs API (docs at /docs); shares the store and jobs with the bots."""
-    return asyncio.run(_serve_api(settings, args.host, args.port))
+    return asyncio.run(_serve_api(settings, args.host, args.port, simulated=args.simulated))
 
 
 async def _create_api_key(settings: Settings, name: str) -> str:
@@ -282,13 +282,22 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.run import run
 
-    return asyncio.run(run(settings))
+    return asyncio.run(run(settings, simulated=args.simulated))
 
 
 def _add_deck_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", help="learner language code for meanings (default: ko)")
     parser.add_argument("--level", help="CEFR level A1..C2 (default: B1)")
     parser.add_argument("--known", help="comma-separated words you already know")
+
+
+def _add_simulated_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--simulated",
+        action="store_true",
+        help="without LLM_BASE_URL, answer with the bundled simulator (placeholder meanings, "
+        "labelled on every deck); same as LLM_BASE_URL=sim",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -333,6 +342,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve-api", help="the HTTP jobs API (FastAPI, docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    _add_simulated_option(serve)
     serve.set_defaults(func=cmd_serve_api)
 
     keys = sub.add_parser("api-key", help="manage HTTP API keys")
@@ -342,6 +352,7 @@ def make_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_api_key)
 
     run = sub.add_parser("run", help="run the bots whose tokens are set (Telegram, Discord)")
+    _add_simulated_option(run)
     run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("sim-llm", help="run the simulated vLLM server")
@@ -368,6 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args, settings)
         return code
+    except NoLLMServer as exc:
+        err.print(f"[red]Not started:[/] {exc}")
+        return 2
     except errors.StorageUnavailable as exc:  # the operator needs the path and the reason
         err.print(f"[red]{exc.user_message}[/] {exc.detail}")
         return 1

@@ -49,7 +49,9 @@ def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
     return adapters, skipped
 
 
-async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
+async def run(
+    settings: Settings, stop: asyncio.Event | None = None, *, simulated: bool = False
+) -> int:
     if not settings.telegram_bot_token and not settings.discord_bot_token:
         log.error(
             "No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN is set, so there is no bot to run. "
@@ -57,7 +59,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
         )
         return 2
     stop = stop or asyncio.Event()
-    async with open_app(settings) as app:
+    async with open_app(settings, allow_simulator=simulated) as app:
         adapters, skipped = build_adapters(app)
         for line in skipped:
             log.info(line)

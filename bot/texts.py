@@ -30,6 +30,10 @@ INTERNAL_ERROR = "Something went wrong on my side. Please try again in a minute.
 NO_DECKS = "You have no decks yet. Send me a YouTube link to make one."
 NOT_YOURS = "These buttons belong to someone else. Send me a link to get your own deck."
 EXPIRED = "This button is no longer valid. Send the link again to get a fresh deck."
+SIMULATED = (
+    "🧪 Test mode: these meanings come from a simulated language model. They are "
+    "placeholders, not translations."
+)
 
 HELP = """\
 <b>vocabot</b> turns a YouTube video into a vocabulary deck.

@@ -173,6 +173,7 @@ class JobRunner:
             level=level,
             prompt_version=PROMPT_VERSION,
             model=self.model,
+            backend=self.pipeline.llm.backend,
         )
 
     async def submit(
@@ -187,7 +188,7 @@ class JobRunner:
         if not self._accepting:
             raise errors.ShuttingDown()
         key = self.cache_key(video_id, user.learner_language, user.level)
-        cached = await self.store.cached_deck(key)
+        cached = await self._cached(key)
         if cached is None:
             self._check_limits(user)
         self._last_submit[user.id] = self._clock()
@@ -209,6 +210,14 @@ class JobRunner:
         else:
             self._attach(job, key)
         return JobHandle(job.id, job.done)
+
+    async def _cached(self, key: CacheKey) -> Deck | None:
+        """The cached deck for `key`; never a simulated one for a run on a real server."""
+        deck = await self.store.cached_deck(key)
+        if deck is not None and deck.simulated and not self.pipeline.llm.simulated:
+            log.warning("ignoring a simulated deck cached for %s", key.video_id)
+            return None
+        return deck
 
     def _check_limits(self, user: User) -> None:
         active = sum(1 for j in self._jobs.values() if j.user.id == user.id)
@@ -411,7 +420,7 @@ class JobRunner:
             job = self._track(record, user, None)
             self._post(job, Progress(Stage.QUEUED, detail="resumed"))
             key = self.cache_key(record.video_id, record.learner_language, record.level)
-            cached = await self.store.cached_deck(key)
+            cached = await self._cached(key)
             if cached is not None:
                 await self._deliver(job, cached, cached_hit=True)
             else:

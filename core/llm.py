@@ -47,6 +47,9 @@ _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _FORM_WORDS = re.compile(r"response_format|json_schema|json_object|guided|grammar", re.I)
 _OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context window", re.I)
 _MAX_RETRY_AFTER = 60.0
+# The bundled simulator says what it is, in /models (owned_by) and in every answer
+# (system_fingerprint), so its placeholder meanings are always labelled as simulated.
+SIMULATOR_FINGERPRINT = "vocabot-simulator"
 
 
 class _Retryable(Exception):
@@ -64,6 +67,10 @@ class TextReply(BaseModel):
 
 class _FormRejected(Exception):
     """The server does not accept this structured-output form."""
+
+
+class _ContentRejected(Exception):
+    """The answer parsed, but what it says fails the caller's check."""
 
 
 @dataclass
@@ -137,10 +144,16 @@ class LLMClient:
         backoff_initial: float = 0.5,
         backoff_max: float = 20.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        backend: str | None = None,
+        simulated: bool = False,
     ) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/")
         self.model = model
+        # Who answers: part of every cache key, so decks from one server are never served
+        # as another's. The bundled simulator's port changes per run; it passes a fixed name.
+        self.backend = backend or self.base_url
+        self.simulated = simulated
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
@@ -155,6 +168,36 @@ class LLMClient:
         self.stats = LLMStats()
 
     # -- public ---------------------------------------------------------------------
+
+    @property
+    def identity(self) -> str:
+        """The backend's identity for cache keys: server and model."""
+        return f"{self.backend}|{self.model}"
+
+    async def identify(self) -> None:
+        """Ask the server who it is: a bundled simulator behind a URL is still a simulator.
+
+        Best effort and quick: a server that does not answer now is taken as a real one
+        (its answers still say if they come from the simulator).
+        """
+        try:
+            response = await self._http.get(
+                f"{self.base_url}/models", headers=self._headers(), timeout=5.0
+            )
+            models = response.json().get("data", [])
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return
+        if any(isinstance(m, dict) and m.get("owned_by") == SIMULATOR_FINGERPRINT for m in models):
+            self._mark_simulated()
+            if not self.backend.startswith("simulator"):
+                self.backend = f"simulator@{self.backend}"
+
+    def _mark_simulated(self) -> None:
+        if not self.simulated:
+            log.warning(
+                "the LLM server at %s is a simulator: meanings are placeholders", self.base_url
+            )
+        self.simulated = True
 
     @property
     def form(self) -> StructuredOutput:
@@ -173,15 +216,23 @@ class LLMClient:
         temperature: float = 0.2,
         max_tokens: int = 1024,
         owner: Hashable = None,
+        check: Callable[[T], str | None] | None = None,
     ) -> Completion[T]:
-        """One validated JSON answer; at most one repair call when the output is invalid."""
+        """One validated JSON answer; at most one repair call when the output is invalid.
+
+        `check` looks at a parsed answer and names what is wrong with its content (None when
+        nothing is): such an answer is repaired once too, and the repaired answer is returned
+        whatever `check` says of it; the caller decides what to keep.
+        """
         tally = _Tally()
         content, finish = await self._chat(
             messages, schema_name, schema, temperature, max_tokens, owner, tally
         )
         try:
             value = model_type.model_validate(extract_json(content))
-        except (json.JSONDecodeError, ValidationError) as first_error:
+            if check is not None and (content_problem := check(value)):
+                raise _ContentRejected(content_problem)
+        except (json.JSONDecodeError, ValidationError, _ContentRejected) as first_error:
             self.stats.repairs += 1
             problem = _describe(first_error, finish)
             log.info("repairing invalid output (%s): %s", schema_name, problem)
@@ -314,6 +365,8 @@ class LLMClient:
             data = response.json()
         except ValueError as exc:
             raise _Retryable("the server answered with something that is not JSON") from exc
+        if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
+            self._mark_simulated()
         usage = data.get("usage") or {}
         prompt, completion = (
             int(usage.get("prompt_tokens", 0)),
@@ -351,6 +404,8 @@ def _content_of(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _describe(exc: Exception, finish_reason: str) -> str:
+    if isinstance(exc, _ContentRejected):
+        return str(exc)
     if finish_reason == "length":
         return "the reply was cut off at max_tokens"
     if isinstance(exc, ValidationError):

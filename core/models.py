@@ -137,6 +137,7 @@ class Deck:
     phrases: tuple[Phrase, ...]
     missing: tuple[Gap, ...] = ()
     stats: DeckStats = field(default_factory=DeckStats)
+    simulated: bool = False  # meanings from the bundled simulator: placeholders, say so
 
     @property
     def is_partial(self) -> bool:

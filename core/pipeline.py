@@ -13,10 +13,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from core import errors
 from core.chunking import make_chunks
 from core.llm import LLMClient
+from core.meanings import meaning_problem
 from core.models import (
     Chunk,
     Deck,
@@ -34,6 +36,7 @@ from core.prompts import (
     SCHEMA_NAME,
     ChunkOut,
     build_messages,
+    language_name,
     max_tokens_for,
 )
 from core.selection import lemma_of, normalise_level, select_candidates, tokens
@@ -168,6 +171,7 @@ class Pipeline:
                 completion_tokens=outcome.completion_tokens,
                 candidates=sum(len(c.candidates) for c in chunks),
             ),
+            simulated=self.llm.simulated,
         )
 
     async def _extract(
@@ -193,6 +197,7 @@ class Pipeline:
                 temperature=0.1,
                 max_tokens=max_tokens_for(chunk),
                 owner=owner,
+                check=partial(_meanings_check, request.learner_language),
             )
         except errors.ContextOverflow as exc:
             if len(chunk.segments) < 2:
@@ -208,7 +213,17 @@ class Pipeline:
         outcome.requests += completion.requests
         outcome.prompt_tokens += completion.prompt_tokens
         outcome.completion_tokens += completion.completion_tokens
-        words, phrases = _cards(chunk, completion.value, transcript)
+        bad = bad_meanings(completion.value, request.learner_language)
+        items = len(completion.value.w) + len(completion.value.p)
+        if bad and 2 * len(bad) > items:
+            # Repaired once already and still mostly unusable: the model is not up to it here.
+            self._gap(chunk, errors.LLMBadOutput(_meanings_problem(bad)), outcome)
+            return
+        if bad:
+            log.info("chunk %d: dropped %d unusable meanings: %s", chunk.index, len(bad), bad[:3])
+        words, phrases = _cards(
+            chunk, completion.value, transcript, dropped=frozenset(t for t, _ in bad)
+        )
         outcome.words.extend(words)
         outcome.phrases.extend(phrases)
 
@@ -239,13 +254,40 @@ def _halves(chunk: Chunk) -> list[Chunk]:
     return out
 
 
-def _cards(chunk: Chunk, out: ChunkOut, transcript: Transcript) -> tuple[list[Word], list[Phrase]]:
-    """Trust nothing: a word must be one of this chunk's candidates, a segment one of its own."""
+def bad_meanings(out: ChunkOut, learner_language: str) -> list[tuple[str, str]]:
+    """(term, problem) for every meaning in the answer a learner could not use."""
+    found = [(w.l, meaning_problem(w.m, w.l, learner_language)) for w in out.w]
+    found += [(p.t, meaning_problem(p.m, p.t, learner_language)) for p in out.p]
+    return [(term, problem) for term, problem in found if problem]
+
+
+def _meanings_problem(bad: list[tuple[str, str]]) -> str:
+    shown = "; ".join(f"{term!r}: {problem}" for term, problem in bad[:5])
+    return f"{len(bad)} meanings are unusable ({shown})"
+
+
+def _meanings_check(learner_language: str, out: ChunkOut) -> str | None:
+    bad = bad_meanings(out, learner_language)
+    if not bad:
+        return None
+    return (
+        f"{_meanings_problem(bad)}. Write every meaning in {language_name(learner_language)}, "
+        "as a short dictionary meaning, never the word itself"
+    )
+
+
+def _cards(
+    chunk: Chunk, out: ChunkOut, transcript: Transcript, *, dropped: frozenset[str] = frozenset()
+) -> tuple[list[Word], list[Phrase]]:
+    """Trust nothing: a word must be one of this chunk's candidates, a segment one of its own;
+    a meaning the learner could not use (`dropped`) makes no card."""
     by_lemma = {c.lemma: c for c in chunk.candidates}
     by_index = {s.index: s for s in chunk.segments}
     timed = transcript.timed
     words: list[Word] = []
     for item in out.w:
+        if item.l in dropped:
+            continue
         candidate = by_lemma.get(item.l.strip().lower())
         if candidate is None:
             continue  # invented, or another chunk's word: it would break "each lemma once"
@@ -264,6 +306,8 @@ def _cards(chunk: Chunk, out: ChunkOut, transcript: Transcript) -> tuple[list[Wo
         )
     phrases: list[Phrase] = []
     for phrase_out in out.p:
+        if phrase_out.t in dropped:
+            continue
         text = " ".join(phrase_out.t.split())
         if len(text.split()) < 2:
             continue

@@ -36,6 +36,7 @@ class CacheKey:
     level: str
     prompt_version: str
     model: str
+    backend: str  # which server answered (simulated decks never reach a real run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class DeckInfo:
     phrases: int
     missing: tuple[Gap, ...]
     created_at: datetime
+    simulated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class Card:
     deck_id: int
     kind: CardKind
     item: Word | Phrase
+    simulated: bool = False  # its deck's meanings came from the simulator
 
     @property
     def key(self) -> str:

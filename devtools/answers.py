@@ -170,6 +170,21 @@ def bad_types(answer: dict[str, Any]) -> dict[str, Any]:
     return {"w": "none", "p": 5} if "w" in answer else {"answer": answer}
 
 
+def junk_meanings(answer: dict[str, Any]) -> dict[str, Any]:
+    """A model too small for the task: keyboard noise and the word itself as meanings."""
+
+    def junk(item: dict[str, Any], key: str) -> dict[str, Any]:
+        term = str(item.get(key, ""))
+        noise = "".join(random.Random(term).choice("bcdfghjklmnpqrstvwxz") for _ in range(14))
+        return {**item, "m": noise if len(term) % 2 else term}
+
+    return {
+        **answer,
+        "w": [junk(w, "l") for w in answer.get("w", [])],
+        "p": [junk(p, "t") for p in answer.get("p", [])],
+    }
+
+
 def invent(answer: dict[str, Any]) -> dict[str, Any]:
     """A model that makes things up: a word nobody said, phrases at segments that don't exist."""
     words = [*answer.get("w", []), {"l": "zyzzyva", "p": "n", "m": "invented"}]

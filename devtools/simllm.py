@@ -42,7 +42,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devtools.answers import answer_for, bad_types, invent, warm_up
+from core.llm import SIMULATOR_FINGERPRINT
+from devtools.answers import answer_for, bad_types, invent, junk_meanings, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ FAULTS = (
     "empty",
     "wrongtypes",
     "truncate",
+    "junkmeanings",
 )
 DIALECTS = ("vllm", "llamacpp", "json_object", "prompt")
 
@@ -95,6 +97,9 @@ class SimConfig:
     retry_after: float = 2.0  # model seconds, sent as Retry-After / retry-after-ms
     seed: int = 1234
     wrap_prose: bool = False  # answer "Here you go: ```json ...```" like chatty models
+    # Say "I am the simulator" (in /v1/models and every answer), so clients label its
+    # placeholder meanings; False imitates a real server (tests of the real-server paths).
+    fingerprint: bool = True
 
 
 @dataclass
@@ -319,7 +324,7 @@ class SimServer:
                     {
                         "id": self.config.model,
                         "object": "model",
-                        "owned_by": "vocabot-sim",
+                        "owned_by": SIMULATOR_FINGERPRINT if self.config.fingerprint else "vllm",
                         "max_model_len": self.config.max_model_len,
                     }
                 ],
@@ -392,6 +397,8 @@ class SimServer:
             answer = {k: [] for k in answer}
         elif record.fault == "wrongtypes" and isinstance(answer, dict):
             answer = bad_types(answer)
+        elif record.fault == "junkmeanings" and isinstance(answer, dict):
+            answer = junk_meanings(answer)
         if isinstance(answer, str):
             content = answer
         else:
@@ -428,6 +435,7 @@ class SimServer:
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": self.config.model,
+                "system_fingerprint": SIMULATOR_FINGERPRINT if self.config.fingerprint else None,
                 "choices": [
                     {
                         "index": 0,

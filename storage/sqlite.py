@@ -231,7 +231,8 @@ class SQLiteStore:
     async def cached_deck(self, key: CacheKey) -> Deck | None:
         row = await self._one(
             "SELECT deck FROM deck_cache WHERE video_id = ? AND languages = ? AND "
-            "learner_language = ? AND level = ? AND prompt_version = ? AND model = ?",
+            "learner_language = ? AND level = ? AND prompt_version = ? AND model = ? "
+            "AND backend = ?",
             _cache_params(key),
         )
         return Deck.from_dict(json.loads(row["deck"])) if row else None
@@ -242,7 +243,7 @@ class SQLiteStore:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO deck_cache (video_id, languages, learner_language, level, "
-                "prompt_version, model, deck) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "prompt_version, model, backend, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
                 (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
@@ -263,10 +264,12 @@ class SQLiteStore:
         async with self._tx() as db:
             returned = await db.execute_fetchall(
                 "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, "
-                "level, missing, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "level, missing, simulated, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (user_id, video_key) DO UPDATE SET title = excluded.title, "
                 "learner_language = excluded.learner_language, level = excluded.level, "
-                "missing = excluded.missing, updated_at = excluded.updated_at RETURNING id",
+                "missing = excluded.missing, simulated = excluded.simulated, "
+                "updated_at = excluded.updated_at RETURNING id",
                 (
                     user_id,
                     video_key(deck),
@@ -275,6 +278,7 @@ class SQLiteStore:
                     deck.learner_language,
                     deck.level,
                     gaps,
+                    int(deck.simulated),
                     now,
                     now,
                 ),
@@ -304,6 +308,8 @@ class SQLiteStore:
         "FROM decks d"
     )
 
+    _CARD_SELECT = "SELECT c.*, d.simulated FROM cards c JOIN decks d ON d.id = c.deck_id"
+
     async def list_decks(self, user_id: int) -> list[DeckInfo]:
         rows = await self._all(
             f"{self._DECK_SELECT} WHERE d.user_id = ? ORDER BY d.updated_at DESC, d.id DESC",
@@ -320,24 +326,24 @@ class SQLiteStore:
     async def deck_cards(
         self, user_id: int, deck_id: int, kind: CardKind | None = None
     ) -> list[Card]:
-        sql = "SELECT * FROM cards WHERE deck_id = ? AND user_id = ?"
+        sql = f"{self._CARD_SELECT} WHERE c.deck_id = ? AND c.user_id = ?"
         params: list[Any] = [deck_id, user_id]
         if kind:
-            sql += " AND kind = ?"
+            sql += " AND c.kind = ?"
             params.append(kind)
-        rows = await self._all(sql + " ORDER BY kind DESC, position", params)
+        rows = await self._all(sql + " ORDER BY c.kind DESC, c.position", params)
         return [_card(r) for r in rows]
 
     async def user_cards(self, user_id: int) -> list[Card]:
         rows = await self._all(
-            "SELECT * FROM cards WHERE user_id = ? ORDER BY deck_id, kind DESC, position",
+            f"{self._CARD_SELECT} WHERE c.user_id = ? ORDER BY c.deck_id, c.kind DESC, c.position",
             (user_id,),
         )
         return [_card(r) for r in rows]
 
     async def get_card(self, user_id: int, card_id: int) -> Card | None:
         row = await self._one(
-            "SELECT * FROM cards WHERE id = ? AND user_id = ?", (card_id, user_id)
+            f"{self._CARD_SELECT} WHERE c.id = ? AND c.user_id = ?", (card_id, user_id)
         )
         return _card(row) if row else None
 
@@ -549,6 +555,7 @@ def _cache_params(key: CacheKey) -> tuple[str, ...]:
         key.level,
         key.prompt_version,
         key.model,
+        key.backend,
     )
 
 
@@ -574,6 +581,7 @@ def _deck_info(row: aiosqlite.Row) -> DeckInfo:
         phrases=int(row["n_phrases"]),
         missing=_GAPS.validate_json(row["missing"]),
         created_at=_ts(row["created_at"]),
+        simulated=bool(row["simulated"]),
     )
 
 
@@ -584,7 +592,13 @@ def _card(row: aiosqlite.Row) -> Card:
         if kind == "word"
         else _PHRASE.validate_json(row["payload"])
     )
-    return Card(id=int(row["id"]), deck_id=int(row["deck_id"]), kind=kind, item=item)
+    return Card(
+        id=int(row["id"]),
+        deck_id=int(row["deck_id"]),
+        kind=kind,
+        item=item,
+        simulated=bool(row["simulated"]),
+    )
 
 
 def _job(row: aiosqlite.Row) -> JobRecord:

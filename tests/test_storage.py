@@ -6,16 +6,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from core import errors
-from core.models import Gap, Progress, Stage
+from core.models import Gap, Progress, Stage, Word
 from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
 from storage.sqlite import SQLiteStore, migrations, open_store
-from tests.factories import deck
+from tests.factories import deck, word
 
 LATEST = migrations()[-1][0]
 
@@ -28,22 +30,57 @@ async def test_new_database_is_at_the_latest_version_with_wal(tmp_path: Path) ->
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def write_v1_deck(path: Path, meaning: str) -> tuple[int, int]:
+    """A user with one deck and two cards, written as version-1 code wrote them."""
+    with sqlite3.connect(path) as db:
+        user = db.execute(
+            "INSERT INTO users (platform, platform_user_id) VALUES ('telegram', '42')"
+        ).lastrowid
+        deck_id = db.execute(
+            "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, level) "
+            "VALUES (?, 'vidAAAAAAA1', 'vidAAAAAAA1', 'A talk', 'ko', 'B1')",
+            (user,),
+        ).lastrowid
+        for position, lemma in enumerate(("hypothesis", "consolidate")):
+            payload = word(lemma, meaning=meaning.format(lemma))
+            db.execute(
+                "INSERT INTO cards (deck_id, user_id, kind, key, position, payload) "
+                "VALUES (?, ?, 'word', ?, ?, ?)",
+                (deck_id, user, lemma, position, TypeAdapter(Word).dump_json(payload).decode()),
+            )
+    assert user is not None and deck_id is not None
+    return user, deck_id
+
+
 async def test_a_v1_database_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     old = await SQLiteStore.open(path, migrate_to=1)
     assert await old.schema_version() == 1
-    user = await old.get_or_create_user("telegram", "42", learner_language="ko", level="B1")
-    saved = await old.save_deck(user.id, deck())
     await old.close()
+    user_id, deck_id = write_v1_deck(path, "{}의 뜻")
 
     async with open_store(path) as store:
         assert await store.schema_version() == LATEST
-        assert [d.id for d in await store.list_decks(user.id)] == [saved.id]
-        cards = await store.deck_cards(user.id, saved.id)
+        decks = await store.list_decks(user_id)
+        assert [d.id for d in decks] == [deck_id]
+        assert not decks[0].simulated
+        cards = await store.deck_cards(user_id, deck_id)
         assert [c.front for c in cards if c.kind == "word"][:1] == ["hypothesis"]
         # tables of the second migration work on the upgraded file
         state = ReviewState(cards[0].id, {"s": 1}, datetime.now(UTC))
-        assert await store.save_review(user.id, state, None)
+        assert await store.save_review(user_id, state, None)
+
+
+async def test_decks_of_the_old_simulator_are_labelled_simulated_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    await (await SQLiteStore.open(path, migrate_to=3)).close()
+    user_id, deck_id = write_v1_deck(path, "{} (뜻)")
+    async with open_store(path) as store:
+        info = await store.get_deck(user_id, deck_id)
+        assert info is not None and info.simulated
+        assert all(c.simulated for c in await store.deck_cards(user_id, deck_id))
 
 
 async def test_saving_the_same_video_twice_gives_one_deck(tmp_path: Path) -> None:
@@ -85,16 +122,18 @@ async def test_users_are_isolated_even_with_guessed_ids(tmp_path: Path) -> None:
 
 
 async def test_cache_round_trip_and_partial_decks_are_not_cached(tmp_path: Path) -> None:
-    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m")
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "http://gpu:8000/v1")
     async with open_store(tmp_path / "c.sqlite3") as store:
         assert await store.cached_deck(key) is None
         await store.cache_deck(key, deck())
         assert await store.cached_deck(key) == deck()
-        other = CacheKey("vidAAAAAAA2", "en", "ko", "B1", "extract-v1", "m")
+        other = replace(key, video_id="vidAAAAAAA2")
         await store.cache_deck(other, deck(video="vidAAAAAAA2", missing=(Gap(0, 10, "x"),)))
         assert await store.cached_deck(other) is None
-        new_prompt = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v2", "m")
+        new_prompt = replace(key, prompt_version="extract-v2")
         assert await store.cached_deck(new_prompt) is None
+        other_server = replace(key, backend="simulator")
+        assert await store.cached_deck(other_server) is None, "the backend is part of the key"
 
 
 async def test_known_words_are_lowercased_and_deduplicated(tmp_path: Path) -> None:
@@ -169,7 +208,7 @@ async def test_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
 WRITER = """
 import asyncio, sys
 from storage.sqlite import SQLiteStore
-from tests.factories import deck
+from tests.factories import deck, word
 
 async def main():
     store = await SQLiteStore.open(sys.argv[1])

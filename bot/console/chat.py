@@ -177,6 +177,8 @@ class ConsoleChat:
             f" of {len(cards)} · page {self.view.page + 1}/{page_count(cards)}"
         )
         items = [c.item for c in shown]
+        if info.simulated:
+            self.say(f"[yellow]{escape(texts.SIMULATED)}[/]")
         if self.view.kind == "word":
             words = [i for i in items if isinstance(i, Word)]
             self.console.print(words_table(words, title=title, first=first, known=known))
@@ -309,6 +311,8 @@ class ConsoleChat:
         item = answer.card.item
         verdict = "[green]✅ Right![/]" if answer.correct else "[red]❌ Not quite.[/]"
         self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
+        if answer.card.simulated:
+            self.say(f"[yellow]{escape(texts.SIMULATED)}[/]")
         if not answer.correct:
             self.say(f"[italic]“{escape(item.sentence)}”[/] {escape(item.link or '')}")
         suggested = dict(texts.RATINGS)[int(answer.suggested)]

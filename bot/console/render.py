@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from bot import texts
 from core.models import Deck, Phrase, Word
 
 
@@ -85,6 +86,7 @@ def summary(deck: Deck) -> str:
 
 
 def deck_view(deck: Deck) -> Group:
-    return Group(
-        Text(summary(deck), style="bold"), words_table(deck.words), phrases_table(deck.phrases)
-    )
+    parts = [Text(summary(deck), style="bold")]
+    if deck.simulated:
+        parts.append(Text(texts.SIMULATED, style="yellow"))
+    return Group(*parts, words_table(deck.words), phrases_table(deck.phrases))

@@ -62,6 +62,8 @@ def deck_embed(
     )
     if info.missing:
         description += f"\n\n⚠️ {texts.partial_notice(info.missing)}"
+    if info.simulated:
+        description = f"{texts.SIMULATED}\n\n{description}"
     for sentence_limit in (400, 200, 100, 40):  # shrink until the whole embed fits
         embed = discord.Embed(
             title=cut(safe(info.title or info.video_id or "Your deck"), TITLE),
@@ -116,6 +118,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
     if item.link:
         lines.append(f"[▶ {texts.clock(item.start) or 'video'}]({item.link})")
     lines.append("How well did you know it?")
+    if answer.card.simulated:
+        lines.insert(0, f"*{texts.SIMULATED}*")
     embed.description = cut("\n".join(lines), DESCRIPTION)
     return embed
 

@@ -107,6 +107,9 @@ class DeckOut(BaseModel):
     phrases: int
     missing: list[GapOut]
     created_at: str
+    simulated: bool = Field(
+        default=False, description="meanings come from the bundled simulator (placeholders)"
+    )
     cards: list[CardOut] | None = None
 
 
@@ -200,6 +203,7 @@ def deck_out(info: DeckInfo, cards: list[Card] | None = None) -> DeckOut:
         phrases=info.phrases,
         missing=[GapOut(start=g.start, end=g.end, reason=g.reason) for g in info.missing],
         created_at=info.created_at.isoformat(),
+        simulated=info.simulated,
         cards=[card_out(c) for c in cards] if cards is not None else None,
     )
 
@@ -516,6 +520,8 @@ def create_api(app: App) -> FastAPI:
             return legacy_out(video_id, [], "error", message)
         cards = await store.deck_cards(user.id, update.deck.id)
         message = "partial: some parts failed" if update.deck.missing else "ok"
+        if update.deck.simulated:
+            message += "; simulated meanings (placeholders from the bundled simulator)"
         return legacy_out(video_id, cards, "success", message)
 
     wait_query = Query(

@@ -115,6 +115,8 @@ def page_html(
     if cards:
         first = page * PAGE_SIZE + 1
         head += f" {first}–{first + len(shown) - 1} of {len(cards)}"
+    if info.simulated:
+        head += f"\n<i>{esc(texts.SIMULATED)}</i>"
     body = "\n\n".join(
         card_html(page * PAGE_SIZE + i + 1, c, c.key in known) for i, c in enumerate(shown)
     )
@@ -267,6 +269,8 @@ def question_keyboard(question: Question) -> InlineKeyboardMarkup:
 def answer_html(answer: Answer) -> str:
     item = answer.card.item
     verdict = "✅ Right!" if answer.correct else "❌ Not quite."
+    if answer.card.simulated:
+        verdict += f"\n<i>{esc(texts.SIMULATED)}</i>"
     pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
     lines = [
         verdict,
