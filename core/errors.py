@@ -111,6 +111,17 @@ class TranscriptFileError(VocabotError):
     message = "I couldn't read that subtitle file. Use .srt, .vtt or plain .txt."
 
 
+class TranscriptFileMissing(VocabotError):
+    code = "transcript_file_missing"
+    message = "I can't find that subtitle file."
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            path,
+            user_message=f"I can't find the file {path}. Check the path and try again.",
+        )
+
+
 class EmptyTranscript(VocabotError):
     code = "empty_transcript"
     message = "The captions of that video are empty."
