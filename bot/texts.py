@@ -46,7 +46,7 @@ future decks and quizzes).
 /known &lt;word&gt; – never show me this word again
 /settings – your language and level
 /export – download a deck for Anki (.apkg) or as CSV
-/cancel – stop the video I'm working on"""
+/cancel – stop the video I'm working on, or the quiz"""
 
 START = (
     "Hi! I make vocabulary decks from YouTube videos.\n\n"

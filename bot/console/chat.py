@@ -171,6 +171,7 @@ class ConsoleChat:
             await handler(rest.strip())
             return
         if command.startswith("/"):
+            log.info("unknown console command %r", command[:40])
             self.say("I don't know that command. /help lists what I can do.")
             return
         video_id = find_video_id(line)

@@ -599,7 +599,7 @@ class VocabCog(commands.Cog):
         embed = stats_embed(await self.app.quiz.stats(user.id))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="cancel", description="Stop the video I'm working on")
+    @app_commands.command(name="cancel", description="Stop the video I'm working on, or the quiz")
     async def cancel(self, interaction: Inter) -> None:
         user = await user_of(interaction)
         count = await self.app.runner.cancel(user.id)

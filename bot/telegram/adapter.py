@@ -68,7 +68,7 @@ COMMANDS = [
     ("known", "never show me a word again"),
     ("settings", "your language and level"),
     ("export", "download a deck (Anki or CSV)"),
-    ("cancel", "stop the video I'm working on"),
+    ("cancel", "stop the video I'm working on, or the quiz"),
     ("help", "how this works"),
 ]
 
@@ -350,6 +350,11 @@ class TelegramAdapter:
             return
         press = decode(query.data or "")
         if press is None:
+            log.info(
+                "stale or forged button data %r from %s",
+                (query.data or "")[:64],
+                query.from_user.id,
+            )
             await query.answer(texts.EXPIRED, show_alert=True)
             return
         if press.action == NOOP:
