@@ -15,14 +15,26 @@ from bot.telegram.render import NOOP, Press, decode, encode
 
 SQLITE_MAX = 2**63 - 1
 FIELD = st.one_of(
+    st.sampled_from([2**63, 2**64, 10**30, -1, 0, 5, 9, 99]).map(str),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.sampled_from(["", "w", "p", "apkg", "csv", "ko", "B1", "deadbeef", "٣", "1e3", " 1"]),
     st.text(max_size=12),
 )
-ACTIONS = st.sampled_from(["p", "K", "k", "x", "d", "sl", "sv", "qa", "qr", "qs", NOOP, "zz"])
+# What we send, with one field swapped for something forged.
+SENT = ["p|12|w|0", "K|12|p|3", "k|12|34|0", "x|12|csv", "d|12", "sl|ko", "sv|B1"]
+SENT += ["qa|0a1b2c3d|2", "qr|0a1b2c3d|3", "qs|0a1b2c3d", NOOP]
+
+
+def swap(data: str, index: int, value: str, separator: str = "|", keep: int = 0) -> str:
+    """`data` with one of its fields (after the first `keep`) replaced by `value`."""
+    parts = data.split(separator)
+    parts[keep + index % (len(parts) - keep)] = value
+    return separator.join(parts)
+
+
 FORGED = st.one_of(
+    st.builds(swap, st.sampled_from(SENT), st.integers(0, 3), FIELD),
     st.text(max_size=64),
-    st.builds(lambda a, rest: "|".join([a, *rest]), ACTIONS, st.lists(FIELD, max_size=5)),
 )
 
 
@@ -73,12 +85,14 @@ def test_telegram_decode_refuses_the_forgeries_that_broke_presses() -> None:
         assert decode(data) is None, data
 
 
-DISCORD_PREFIXES = ["v:p:", "v:k:", "v:x:", "v:qa:", "v:qt:", "v:qr:", "v:", "v:zz:"]
+DISCORD_SENT = ["v:p:12:w:0", "v:k:12:p:3", "v:x:12:csv", "v:qa:0a1b2c3d:2", "v:qt:0a1b2c3d"]
+DISCORD_SENT += ["v:qr:0a1b2c3d:3"]
 DISCORD_FORGED = st.one_of(
     st.builds(
-        lambda p, rest: p + ":".join(rest),
-        st.sampled_from(DISCORD_PREFIXES),
-        st.lists(FIELD, max_size=4),
+        lambda data, index, value: swap(data, index, value, ":", keep=2),
+        st.sampled_from(DISCORD_SENT),
+        st.integers(0, 2),
+        FIELD,
     ),
     st.text(max_size=100).map(lambda t: "v:" + t),
 )

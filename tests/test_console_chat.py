@@ -203,7 +203,7 @@ async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path:
 
     async def until_the_page_is_shown() -> None:
         nonlocal seen
-        while b"/next /prev" not in seen:
+        while "vocabDemo02 · words 1–5 of 72".encode() not in seen:
             line = await stdout.readline()
             assert line, seen.decode()
             seen += line
