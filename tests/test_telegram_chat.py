@@ -168,6 +168,21 @@ async def test_every_malformed_press_gets_the_polite_no_longer_valid_alert(bot: 
     assert not any(texts.INTERNAL_ERROR in m.plain for m in bot.fake.sent(ALICE))
 
 
+async def test_a_forged_rating_of_the_open_question_is_refused_politely(bot: TG) -> None:
+    bot.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await bot.final_message(ALICE)
+    message = (await bot.reply_to(ALICE, "/quiz"))[0]
+    question = await bot.app.quiz.current(await alice_id(bot))
+    assert question is not None
+    await bot.press(ALICE, message, message.buttons()[0][1])
+    for rating in ("9", "0", "-1", "5"):
+        answer = await bot.press(ALICE, message, f"qr|{question.id}|{rating}")
+        assert answer == texts.EXPIRED, rating
+    assert await bot.app.store.review_log(await alice_id(bot)) == []
+    assert await bot.press(ALICE, message, message.button("Good")) != texts.EXPIRED
+    assert len(await bot.app.store.review_log(await alice_id(bot))) == 1
+
+
 # -- 16: Bot API 5xx -------------------------------------------------------------------------
 
 
