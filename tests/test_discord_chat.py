@@ -21,11 +21,14 @@ async def test_a_link_followed_by_punctuation_makes_a_deck(dc: Discord, url: str
     assert embed.description is not None and "Words 1–5 of" in embed.description
 
 
-async def test_cancel_ends_an_open_quiz(dc: Discord) -> None:  # noqa: F811
+async def test_a_link_during_a_quiz_works_and_cancel_ends_the_quiz(dc: Discord) -> None:  # noqa: F811
     await dc.wait_for_embed(await dc.vocab(ALICE, "vocabDemo02"))
     quiz_screen = Screen()
     await dc.cog.quiz.callback(dc.cog, dc.interaction(ALICE, quiz_screen))  # type: ignore[arg-type]
     message = quiz_screen.sent
+    # A question is open: a link still makes a deck.
+    embed = await dc.wait_for_embed(await dc.vocab(ALICE, "https://youtu.be/vocabDemo01!"))
+    assert embed.description is not None and "Words 1–5 of" in embed.description
 
     cancel = Screen()
     await dc.cog.cancel.callback(dc.cog, dc.interaction(ALICE, cancel))  # type: ignore[arg-type]
