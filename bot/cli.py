@@ -24,7 +24,9 @@ from core.config import Settings
 from core.models import Deck, Stage
 from core.models import Progress as PipelineProgress
 from core.pipeline import DeckRequest
-from core.transcripts import load_transcript_file
+from core.prompts import LANGUAGE_NAMES
+from core.selection import LEVELS
+from core.transcripts import SUFFIXES, load_transcript_file
 from core.youtube import parse_video_id
 from devtools.samples import SLEEP_TALK, all_samples
 from devtools.simllm import SimConfig, serve_forever
@@ -64,7 +66,9 @@ def request_for(target: str, settings: Settings, args: argparse.Namespace) -> De
         "languages": tuple(settings.youtube_languages),
         "known_words": frozenset(w.strip().lower() for w in (args.known or "").split(",") if w),
     }
-    if path.suffix.lower() in (".srt", ".vtt", ".txt") and path.exists():
+    if path.suffix.lower() in SUFFIXES:
+        if not path.is_file():
+            raise errors.TranscriptFileMissing(target)
         transcript = load_transcript_file(path)
         return DeckRequest(video_id=transcript.video_id, transcript=transcript, **common)
     return DeckRequest(video_id=parse_video_id(target), **common)
@@ -199,7 +203,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The whole bot in this terminal; embedded defaults work with no tokens at all."""
     if not settings.llm_base_url:
         settings = settings.model_copy(update={"sim_speedup": args.speedup})
-    return asyncio.run(_chat(settings))
+    # Log lines would land in the middle of the conversation: only warnings and errors.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        return asyncio.run(_chat(settings))
+    finally:
+        root.setLevel(level)
 
 
 async def _serve_api(settings: Settings, host: str, port: int, *, simulated: bool) -> int:
@@ -286,8 +297,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add_deck_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", help="learner language code for meanings (default: ko)")
-    parser.add_argument("--level", help="CEFR level A1..C2 (default: B1)")
+    parser.add_argument(
+        "--lang",
+        type=str.lower,
+        choices=sorted(LANGUAGE_NAMES),
+        metavar="LANG",
+        help="learner language code for meanings, e.g. ko, ja, es (default: ko)",
+    )
+    parser.add_argument(
+        "--level",
+        type=str.upper,
+        choices=LEVELS,
+        metavar="LEVEL",
+        help="CEFR level A1..C2 (default: B1)",
+    )
     parser.add_argument("--known", help="comma-separated words you already know")
 
 

@@ -50,7 +50,7 @@ future decks and quizzes).
 /known &lt;word&gt; – never show me this word again
 /settings – your language and level
 /export – download a deck for Anki (.apkg) or as CSV
-/cancel – stop the video I'm working on"""
+/cancel – stop the video I'm working on, or the quiz"""
 
 START = (
     "Hi! I make vocabulary decks from YouTube videos.\n\n"
@@ -147,3 +147,13 @@ def stats_text(stats: Stats) -> str:
         f"Reviews this week: {stats.reviews_this_week}\n"
         f"Remembered (30 days): {retention}"
     )
+
+
+def cancel_text(videos: int, quiz_ended: bool) -> str:
+    """The answer to /cancel: what it stopped, or that there was nothing to stop."""
+    done = []
+    if videos:
+        done.append(f"⏹ Cancelled {videos} video{'s' if videos != 1 else ''}.")
+    if quiz_ended:
+        done.append("⏹ Quiz ended; your answers are saved. /quiz starts again.")
+    return " ".join(done) or "Nothing to cancel: no video of yours in progress, no quiz open."

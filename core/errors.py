@@ -72,13 +72,54 @@ class YouTubeBlocked(VocabotError):
 
 
 class YouTubeFailed(VocabotError):
+    """YouTube answered, but not with something usable (a 5xx, a page we can't read)."""
+
     code = "youtube_failed"
     message = "YouTube didn't answer properly. Please try again in a few minutes."
+
+
+class YouTubeUnreachable(YouTubeFailed):
+    """No connection at all: no network, DNS can't resolve YouTube, connection refused."""
+
+    code = "youtube_unreachable"
+    message = (
+        "I can't reach YouTube: this server gets no connection to it (no network, or "
+        "YouTube's address can't be found), so waiting won't help. The bot's owner can fix "
+        "the network, set YOUTUBE_PROXY_URL, or put the video's subtitle file (.srt/.vtt) in "
+        "TRANSCRIPTS_DIR; `vocabot build FILE.srt` also makes a deck from a subtitle file."
+    )
+
+
+class YouTubeTimeout(YouTubeFailed):
+    code = "youtube_timeout"
+    message = (
+        "YouTube took too long to answer. Please try again in a few minutes; if it keeps "
+        "happening, the bot's owner can check the network or set YOUTUBE_PROXY_URL."
+    )
+
+
+class YouTubeProxyFailed(YouTubeFailed):
+    code = "youtube_proxy_failed"
+    message = (
+        "I can't reach YouTube through the proxy in YOUTUBE_PROXY_URL: the proxy doesn't "
+        "answer. The bot's owner has to check that proxy address (or unset it)."
+    )
 
 
 class TranscriptFileError(VocabotError):
     code = "transcript_file"
     message = "I couldn't read that subtitle file. Use .srt, .vtt or plain .txt."
+
+
+class TranscriptFileMissing(VocabotError):
+    code = "transcript_file_missing"
+    message = "I can't find that subtitle file."
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            path,
+            user_message=f"I can't find the file {path}. Check the path and try again.",
+        )
 
 
 class EmptyTranscript(VocabotError):

@@ -327,6 +327,8 @@ def _cards(
 
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"”’)]*\s+")
 MAX_SENTENCE_CHARS = 300
+# Fewer words than this ("Or adopted.", "Yup, question.") teach nothing on a card.
+MIN_SENTENCE_WORDS = 5
 
 
 def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -> tuple[str, float]:
@@ -334,7 +336,9 @@ def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -
     holding the sentence's start begins.
 
     Captions cut sentences into lines; a card shows the sentence (joined from up to three
-    lines either side, cut at its punctuation) and links to where it begins.
+    lines either side, cut at its punctuation) and links to where it begins. A fragment of
+    fewer than MIN_SENTENCE_WORDS words borrows whole neighbouring sentences (lines, when
+    the captions have no punctuation) for context; the link stays where the fragment is.
     """
     # Loaders number segments by position; look it up directly, scan only if they don't.
     if 0 <= index < len(segments) and segments[index].index == index:
@@ -354,15 +358,37 @@ def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -
     found = segments[here].text.lower().find(needle.lower()) if needle else -1
     if found > 0:
         at += found
-    starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    marks = list(_SENTENCE_BREAK.finditer(text))
+    starts = [0] + [m.end() for m in marks]
     begin = max(b for b in starts if b <= at)
-    ends = [m.start() + 1 for m in _SENTENCE_BREAK.finditer(text) if m.start() + 1 > at]
+    ends = [m.start() + 1 for m in marks if m.start() + 1 > at]
     end = min(ends) if ends else len(text)
     sentence = text[begin:end].strip()
-    if not sentence or len(sentence) > MAX_SENTENCE_CHARS:
-        return segments[here].text, segments[here].start  # no clear sentence: the line
-    line_of_begin = max(i for i, offset in enumerate(offsets) if offset <= begin)
-    return sentence, lines[line_of_begin].start
+    if not sentence or len(sentence) > MAX_SENTENCE_CHARS:  # no clear sentence: the line
+        units = [
+            (offset, offset + len(line.text)) for offset, line in zip(offsets, lines, strict=True)
+        ]
+        begin, end = _with_context(text, units, *units[target])
+        return text[begin:end], segments[here].start
+    units = list(zip(starts, [m.start() + 1 for m in marks] + [len(text)], strict=True))
+    start = lines[max(i for i, offset in enumerate(offsets) if offset <= begin)].start
+    begin, end = _with_context(text, units, begin, end)
+    return text[begin:end].strip(), start
+
+
+def _with_context(
+    text: str, units: Sequence[tuple[int, int]], begin: int, end: int
+) -> tuple[int, int]:
+    """Widen text[begin:end] by whole neighbouring units (sentences or lines), the wordier
+    side first, until it has MIN_SENTENCE_WORDS words or no neighbour fits."""
+    while len(tokens(text[begin:end])) < MIN_SENTENCE_WORDS:
+        before = [(u_begin, end) for u_begin, u_end in units if u_end <= begin][-1:]
+        after = [(begin, u_end) for u_begin, u_end in units if u_begin >= end][:1]
+        wider = [(b, e) for b, e in before + after if e - b <= MAX_SENTENCE_CHARS]
+        if not wider:
+            break
+        begin, end = max(wider, key=lambda span: len(tokens(text[span[0] : span[1]])))
+    return begin, end
 
 
 def _segment_with(segments: Sequence[Segment], phrase: str) -> Segment:

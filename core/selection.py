@@ -38,6 +38,16 @@ _NUMBER_PARTS = frozenset(
     "eighty ninety hundred thousand million billion trillion".split()
 )
 
+# What speakers say between words, not words to learn ("yep" and "yup" reached decks as
+# vocabulary from a lecture's captions). English: other languages have no list yet.
+INTERJECTIONS = frozenset(
+    "yep yup yeah yeh yah nope nah naw yes okay ok okey alright uh uhh um umm uhm hmm hmmm "
+    "mm mmm mhm mm-hmm uh-huh uh-oh uh-uh huh oh ohh ooh ah ahh aha aw aww wow whoa woah "
+    "hey oops whoops ouch yay yikes ugh er erm eh gosh gee golly duh meh phew whew shh psst "
+    "hah haha hahaha heh hehe lol yo ahem hmph oof eww ew yuck hooray hurray yippee bye "
+    "kinda sorta".split()
+)
+
 
 @lru_cache(maxsize=65536)
 def lemma_of(word: str, lang: str = "en") -> str:
@@ -122,6 +132,8 @@ def select_candidates(
             if capitalised_only and (not at_start or zipf(lower, lang) < MIN_ZIPF):
                 continue  # a name (mid-sentence capital), or an unknown capitalised word
             if all(part in _NUMBER_PARTS for part in lower.split("-")):
+                continue
+            if lang == "en" and lower in INTERJECTIONS:
                 continue
             lemma = headword(lower, lang)
             family = lemma_of(lower, lang)

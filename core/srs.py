@@ -186,6 +186,17 @@ class Quiz:
         )
         return question
 
+    async def end(self, user_id: int) -> bool:
+        """Close the quiz (/cancel): an answered question keeps the rating its answer
+        suggested; False when no question was open or waiting for a rating."""
+        session = await self.store.get_session(user_id, SESSION)
+        if not session or session.get("rated") is not None:
+            return False
+        if session.get("answered") is not None:
+            await self.rate(user_id, session["question"]["id"], None)
+        await self.store.put_session(user_id, SESSION, None)
+        return True
+
     async def _new_today(self, user_id: int) -> int:
         start = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         first_seen: dict[int, datetime] = {}

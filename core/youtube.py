@@ -25,6 +25,7 @@ from core.models import Segment, Transcript
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_ID_CHARS = re.compile(r"[A-Za-z0-9_-]*")
 _HOSTS = {
     "youtube.com",
     "www.youtube.com",
@@ -59,7 +60,10 @@ def _id_from_url(url: str) -> str | None:
         candidate = path[1]
     else:
         candidate = ""
-    return candidate if _ID.fullmatch(candidate) else None
+    # The id ends where id characters end: "youtu.be/ID!!" or "…?v=ID," still name ID.
+    run = _ID_CHARS.match(candidate)
+    found = run.group(0) if run else ""
+    return found if len(found) == 11 else None
 
 
 def parse_video_id(text: str) -> str:
@@ -104,6 +108,11 @@ def map_youtube_error(exc: Exception) -> errors.VocabotError:
         (yta_errors.VideoUnplayable, errors.VideoUnavailable),
         (yta_errors.YouTubeRequestFailed, errors.YouTubeFailed),
         (yta_errors.YouTubeDataUnparsable, errors.YouTubeFailed),
+        # No answer at all is not a bad answer: say what is wrong and what helps. Order
+        # matters: ProxyError and ConnectTimeout are both ConnectionErrors.
+        (requests.exceptions.ProxyError, errors.YouTubeProxyFailed),
+        (requests.ConnectionError, errors.YouTubeUnreachable),
+        (requests.Timeout, errors.YouTubeTimeout),
         (requests.RequestException, errors.YouTubeFailed),
     ]
     for source, target in table:
@@ -155,7 +164,7 @@ class YouTubeSource:
                 timeout=self._timeout,
             )
         except TimeoutError as exc:
-            raise errors.YouTubeFailed("timed out") from exc
+            raise errors.YouTubeTimeout("timed out") from exc
 
     def _fetch_blocking(self, video_id: str, languages: tuple[str, ...]) -> Transcript:
         proxy = (

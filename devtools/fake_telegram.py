@@ -4,7 +4,7 @@ PTB is pointed at it with `ApplicationBuilder().base_url(...)`; requests arrive 
 form-encoded (values JSON-encoded), multipart (uploads) or bare POSTs, like from the
 real library. It serves getMe/getUpdates (long polling), keeps the chats' messages so
 edits behave as Telegram's do ("message is not modified", keyboards dropped when an edit
-has no reply_markup), records every call, and can answer 429 with retry_after.
+has no reply_markup), records every call, and can answer 429 with retry_after or a 5xx.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import uvicorn
@@ -79,6 +80,7 @@ class FakeTelegram:
     messages: dict[tuple[int, int], Message] = field(default_factory=dict)
     answered_callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> retry_after list
+    server_errors: dict[str, list[int]] = field(default_factory=dict)  # method -> 5xx codes
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -142,6 +144,10 @@ class FakeTelegram:
     def fail_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         self.failures.setdefault(method, []).extend([retry_after] * times)
 
+    def error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `status` (a 5xx: Telegram's bad moments)."""
+        self.server_errors.setdefault(method, []).extend([status] * times)
+
     def sent(self, chat_id: int | None = None) -> list[Message]:
         """Messages the bot sent (and their current state), oldest first."""
         return [
@@ -201,6 +207,10 @@ class FakeTelegram:
         params = await _params(request)
         self.calls.append(Call(method, params))
         try:
+            errors = self.server_errors.get(method)
+            if errors:
+                status = errors.pop(0)
+                return _fail(status, HTTPStatus(status).phrase)
             pending = self.failures.get(method)
             if pending:
                 retry_after = pending.pop(0)

@@ -9,11 +9,13 @@ code runs end to end and nothing leaves the machine.
 
 from __future__ import annotations
 
+import socket
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 ASSETS = resources.files("youtube_transcript_api") / "test" / "assets"
@@ -38,15 +40,20 @@ def asset(name: str) -> bytes:
 class RecordedYouTube(BaseAdapter):
     """Answers watch, player and timedtext requests from the recorded assets."""
 
-    def __init__(self, scenario: str = "ok", *, watch_status: int = 200) -> None:
+    def __init__(
+        self, scenario: str = "ok", *, watch_status: int = 200, offline_at: str | None = None
+    ) -> None:
         super().__init__()
         self.scenario = scenario
         self.watch_status = watch_status
+        self.offline_at = offline_at
         self.requests: list[str] = []
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = request.url or ""
         self.requests.append(url)
+        if self.offline_at and self.offline_at in url:  # the network went away mid-fetch
+            raise requests.ConnectionError(f"Failed to establish a new connection: {url}")
         if "/watch" in url:
             return _response(request, self.watch_status, asset("youtube.html.static"))
         if "/youtubei/v1/player" in url:
@@ -70,9 +77,42 @@ def _response(request: requests.PreparedRequest, status: int, body: bytes) -> re
     return response
 
 
-def stub_session(scenario: str = "ok", *, watch_status: int = 200) -> requests.Session:
+def stub_session(
+    scenario: str = "ok", *, watch_status: int = 200, offline_at: str | None = None
+) -> requests.Session:
+    """Recorded YouTube; `offline_at` (a URL part) makes those requests fail to connect."""
     session = requests.Session()
-    adapter = RecordedYouTube(scenario, watch_status=watch_status)
+    adapter = RecordedYouTube(scenario, watch_status=watch_status, offline_at=offline_at)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (connecting to it is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+class _NowhereAdapter(HTTPAdapter):
+    """Sends every request, for real, to a closed loopback port: a machine with no way out."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(max_retries=0)
+        self.port = port
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        parts = urlsplit(request.url or "")
+        request.url = parts._replace(scheme="http", netloc=f"127.0.0.1:{self.port}").geturl()
+        return super().send(request, **kwargs)
+
+
+def unreachable_session() -> requests.Session:
+    """A real requests session whose every connection is refused (no network at all)."""
+    session = requests.Session()
+    adapter = _NowhereAdapter(closed_port())
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

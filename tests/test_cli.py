@@ -45,3 +45,35 @@ def test_demo_runs_on_embedded_defaults(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "hippocampus" in out
     assert "LLM calls" in out
+
+
+@pytest.mark.parametrize("name", ["missing.srt", "subs/missing.vtt", "notes.txt"])
+def test_a_subtitle_file_that_is_not_there_is_named(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["build", name]) == 1
+    err = capsys.readouterr().err
+    assert "can't find" in err and name in err
+    assert "YouTube video link" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--lang", "xx"), ("--level", "Z9"), ("--level", "B3")]
+)
+@pytest.mark.parametrize("command", ["build", "demo"])
+def test_unknown_languages_and_levels_are_refused(
+    capsys: pytest.CaptureFixture[str], command: str, option: str, value: str
+) -> None:
+    target = [str(COFFEE_HOWTO)] if command == "build" else []
+    with pytest.raises(SystemExit) as info:
+        main([command, *target, option, value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"invalid choice: '{value}'" in err
+    assert "ko" in err if option == "--lang" else "C2" in err
+
+
+def test_levels_are_taken_in_any_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(COFFEE_HOWTO), "--json", "--level", "c1", "--lang", "JA"]) == 0
+    deck = json.loads(capsys.readouterr().out)
+    assert (deck["level"], deck["learner_language"]) == ("C1", "ja")

@@ -1,6 +1,8 @@
 """`vocabot chat`, driven line by line as a user types, on embedded defaults."""
 
+import asyncio
 import io
+import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,8 +14,9 @@ from bot.app import open_app
 from bot.cli import main
 from bot.console.chat import ConsoleChat
 from core.config import Settings
-from core.transcripts import DirectorySource
+from core.transcripts import DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
+from devtools.youtube_stub import unreachable_session
 from tests.conftest import Sim
 
 
@@ -26,10 +29,17 @@ def script(lines: Iterable[str]):  # type: ignore[no-untyped-def]
     return read_line
 
 
-async def chat(sim: Sim, db: Path, lines: list[str]) -> str:
-    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+async def chat(
+    sim: Sim,
+    db: Path,
+    lines: list[str],
+    *,
+    width: int = 120,
+    source: TranscriptSource | None = None,
+) -> str:
+    console = Console(file=io.StringIO(), width=width, force_terminal=False)
     settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
-    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+    async with open_app(settings, source=source or DirectorySource(SAMPLES_DIR)) as app:
         await ConsoleChat(app, console, script(lines)).run()
     output = console.file.getvalue()  # type: ignore[attr-defined]
     assert isinstance(output, str)
@@ -78,3 +88,139 @@ def test_chat_command_ends_cleanly_at_end_of_input(
     assert main(["chat", "--speedup", "200"]) == 0
     out = capsys.readouterr().out
     assert "vocabDemo02" in out and "Your progress" in out and "Bye!" in out
+
+
+# -- 13, 14: links, commands and ratings while a question is open -----------------------------
+
+
+async def test_a_link_with_punctuation_or_a_command_during_a_question_does_what_it_says(
+    sim: Sim, tmp_path: Path
+) -> None:
+    out = await chat(
+        sim,
+        tmp_path / "q.sqlite3",
+        [
+            "Check this out: https://youtu.be/vocabDemo02.",
+            "/quiz",
+            "https://youtu.be/vocabDemo01!!",
+            "/stats",
+            "/frobnicate",
+            "/cancel",
+            "/cancel",
+        ],
+    )
+    assert "vocabDemo02 · words 1–5 of 72" in out
+    assert "vocabDemo01 · words 1–5 of" in out, "the link during a question made a deck"
+    assert "Your progress" in out
+    assert "I don't know that command" in out
+    assert "Answer with a number" not in out
+    assert "Quiz ended" in out and "Nothing to cancel" in out
+    assert out.index("Quiz ended") < out.index("Nothing to cancel")
+
+
+async def test_a_mistyped_rating_is_explained_and_a_new_question_clears_it(
+    sim: Sim, tmp_path: Path
+) -> None:
+    out = await chat(
+        sim,
+        tmp_path / "r.sqlite3",
+        ["vocabDemo02", "/quiz", "1", "9", "/quiz", "2", "3", "/stats"],
+    )
+    assert "Rate it from 1 (Again) to 4 (Easy)" in out
+    assert "question is over" not in out
+    assert out.count("Right!") + out.count("Not quite.") == 2, "both questions were answered"
+    assert "Reviews this week: 2" in out
+
+
+# -- 17: the console's own rough edges ---------------------------------------------------------
+
+
+async def test_usage_lines_keep_their_brackets(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(sim, tmp_path / "s.sqlite3", ["/settings xx", "/help"])
+    assert "Usage: /settings [ko|ja|zh|" in out and "[A1..C2]" in out
+    assert "/export csv|apkg [file]" in out
+
+
+async def test_known_with_a_number_that_is_not_a_card(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(
+        sim, tmp_path / "k.sqlite3", ["/known 3", "vocabDemo02", "/known 999", "/known"]
+    )
+    assert "Open a deck first" in out
+    assert "✓ Known: ." not in out and "✓ Known:" not in out
+    assert "No card 999" in out and "1–72" in out
+    assert "Words you know (0)" in out
+
+
+def page_lines(out: str, title: str) -> list[str]:
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if title in line)
+    last = next(i for i in range(first, len(lines)) if lines[i].startswith("/next /prev"))
+    return lines[first : last + 1]
+
+
+async def test_a_page_on_an_80_column_terminal_is_compact(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(sim, tmp_path / "w.sqlite3", ["vocabDemo02", "/help"], width=80)
+    page = page_lines(out, "vocabDemo02 · words 1–5 of 72")
+    assert len(page) <= 20, "\n".join(page)
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "So today I want to show you how to brew a really good cup of coffee" in out
+    assert "never show me a word" in out, "help lines fit too"
+
+
+async def test_wide_terminals_keep_the_table(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(sim, tmp_path / "t.sqlite3", ["vocabDemo02"], width=140)
+    assert "sentence from the video" in out
+
+
+# -- 18: no network ------------------------------------------------------------------------------
+
+
+async def test_no_network_is_told_with_what_helps(sim: Sim, tmp_path: Path) -> None:
+    source = YouTubeSource(session_factory=unreachable_session)
+    out = await chat(sim, tmp_path / "n.sqlite3", ["https://youtu.be/dQw4w9WgXcQ"], source=source)
+    assert "can't reach YouTube" in out and "YOUTUBE_PROXY_URL" in out
+    assert "try again in a few minutes" not in out
+
+
+async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path: Path) -> None:
+    chat_process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        "--speedup",
+        "200",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    stdin, stdout, stderr = chat_process.stdin, chat_process.stdout, chat_process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    stdin.write(b"vocabDemo02\n")
+    await stdin.drain()
+    seen = b""
+
+    async def until_the_page_is_shown() -> None:
+        nonlocal seen
+        while "vocabDemo02 · words 1–5 of 72".encode() not in seen:
+            line = await stdout.readline()
+            assert line, seen.decode()
+            seen += line
+
+    try:
+        # Limits here only stop a hang from hanging the suite; nothing is timed.
+        await asyncio.wait_for(until_the_page_is_shown(), 120)
+        chat_process.send_signal(signal.SIGINT)  # what Ctrl-C sends; stdin stays open
+        rest, errors_out, code = await asyncio.wait_for(
+            asyncio.gather(stdout.read(), stderr.read(), chat_process.wait()), 120
+        )
+    finally:
+        if chat_process.returncode is None:
+            chat_process.kill()
+            await chat_process.wait()
+        stdin.close()
+    assert code == 130
+    assert b"Bye!" in rest
+    assert b"INFO" not in errors_out, errors_out.decode()
+    assert b"Traceback" not in errors_out and b"Fatal" not in errors_out

@@ -1,3 +1,5 @@
+import pytest
+
 from core.chunking import estimate_tokens, make_chunks
 from core.models import Segment
 from core.pipeline import sentence_around
@@ -87,6 +89,68 @@ def test_cards_show_the_whole_sentence_and_where_it_starts() -> None:
     sentence, start = sentence_around(segments, 1, "consolidate")
     assert sentence == "Today we are going to consolidate what we learned last week."
     assert start == 0.0, "the link goes to the line where the sentence starts"
-    assert sentence_around(segments, 2, "rest") == ("Then we rest.", 6.0)
+    # "Then we rest." alone is too short to teach anything: it borrows the sentence before,
+    # and the link still goes to the line where the word is said.
+    assert sentence_around(segments, 2, "rest") == (
+        "Today we are going to consolidate what we learned last week. Then we rest.",
+        6.0,
+    )
     run_on = [Segment(i, i * 3.0, 3.0, "and so on " * 12) for i in range(9)]
     assert sentence_around(run_on, 4, "so") == (run_on[4].text, 12.0), "no sentence: the line"
+
+
+def lecture() -> list[Segment]:
+    """Cues as a real lecture's captions have them: short answers between long sentences."""
+    return segs(
+        "So is this behaviour inherited from the parents?",
+        "Or adopted.",
+        "Yep.",
+        "Yup, question.",
+        "Excellent question.",
+        "The offspring learn it by watching their mothers forage.",
+        "mm-hmm okay",
+    )
+
+
+@pytest.mark.parametrize(
+    ("index", "needle", "expected", "start"),
+    [
+        (1, "adopted", "So is this behaviour inherited from the parents? Or adopted.", 3.0),
+        (
+            3,
+            "question",
+            "Yup, question. Excellent question. The offspring learn it by watching their "
+            "mothers forage.",
+            9.0,
+        ),
+        (
+            4,
+            "question",
+            "Excellent question. The offspring learn it by watching their mothers forage.",
+            12.0,
+        ),
+    ],
+)
+def test_a_fragment_borrows_its_neighbours_for_context(
+    index: int, needle: str, expected: str, start: float
+) -> None:
+    sentence, at = sentence_around(lecture(), index, needle)
+    assert sentence == expected
+    assert at == start, "the link still points at the second the word is said"
+
+
+def test_a_short_caption_line_without_punctuation_borrows_whole_neighbouring_lines() -> None:
+    talk = "and we kept talking about the way the animals behave when nobody is around"
+    run_on = segs(talk, talk, "adopted it", talk, talk)  # auto captions: no punctuation
+    sentence, start = sentence_around(run_on, 2, "adopted")
+    assert sentence in (f"{talk} adopted it", f"adopted it {talk}")
+    assert start == 6.0, "the link still points at the line where the word is said"
+
+
+def test_interjections_and_fillers_are_never_vocabulary() -> None:
+    lemmas = {c.lemma for c in select_candidates(lecture(), level="A1")}
+    assert {"inherit", "adopt", "offspring", "forage"} <= lemmas
+    assert not {"yep", "yup", "mm-hmm", "okay"} & lemmas
+    for filler in ("Yeah", "Uh-huh", "Hmm", "Whoa", "Nope", "Gosh", "Um", "Oops", "Alright"):
+        found = {c.lemma for c in select_candidates(segs(f"{filler}, the offspring."), level="C2")}
+        assert filler.lower() not in found, filler

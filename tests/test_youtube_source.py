@@ -7,7 +7,7 @@ import requests
 
 from core import errors
 from core.youtube import YouTubeSource, map_youtube_error, session_with_timeouts
-from devtools.youtube_stub import stub_session
+from devtools.youtube_stub import closed_port, stub_session, unreachable_session
 
 VIDEO = "GJLlxj_dtq8"  # the video the library's recorded pages belong to
 
@@ -77,3 +77,55 @@ def test_a_stalled_youtube_answer_times_out_instead_of_holding_a_thread() -> Non
         with pytest.raises(requests.Timeout) as info:
             session.get(f"http://127.0.0.1:{port}/watch?v=x")
     assert isinstance(map_youtube_error(info.value), errors.YouTubeFailed)
+
+
+OWNER_FIXES = ("network", "YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR", "subtitle file")
+
+
+async def test_no_network_at_all_says_what_is_wrong_and_what_helps() -> None:
+    source = YouTubeSource(session_factory=unreachable_session)
+    with pytest.raises(errors.YouTubeUnreachable) as info:
+        await source.fetch(VIDEO, ["en"])
+    message = info.value.user_message
+    assert "can't reach YouTube" in message
+    assert all(fix in message for fix in OWNER_FIXES), message
+    assert "try again in a few minutes" not in message
+
+
+async def test_the_network_dropping_mid_fetch_is_a_connection_failure() -> None:
+    # The watch page and player come from the recorded assets; the captions request
+    # cannot connect.
+    source = YouTubeSource(session_factory=lambda: stub_session("ok", offline_at="timedtext"))
+    with pytest.raises(errors.YouTubeUnreachable):
+        await source.fetch(VIDEO, ["en"])
+
+
+async def test_a_dead_proxy_is_named_as_the_problem() -> None:
+    source = YouTubeSource(proxy_url=f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(errors.YouTubeProxyFailed) as info:
+        await source.fetch(VIDEO, ["en"])
+    assert "YOUTUBE_PROXY_URL" in info.value.user_message
+
+
+@pytest.mark.parametrize(
+    ("exc", "error"),
+    [
+        (requests.ConnectionError("Failed to resolve 'youtube.com'"), errors.YouTubeUnreachable),
+        (requests.ConnectTimeout("connect timed out"), errors.YouTubeUnreachable),
+        (requests.exceptions.ProxyError("proxy refused"), errors.YouTubeProxyFailed),
+        (requests.ReadTimeout("read timed out"), errors.YouTubeTimeout),
+        (requests.HTTPError("503"), errors.YouTubeFailed),
+    ],
+)
+def test_connection_failures_are_told_apart_from_bad_answers(
+    exc: Exception, error: type[errors.VocabotError]
+) -> None:
+    assert type(map_youtube_error(exc)) is error
+
+
+async def test_youtubes_own_bad_answer_still_says_try_again() -> None:
+    source = YouTubeSource(session_factory=lambda: stub_session("ok", watch_status=503))
+    with pytest.raises(errors.YouTubeFailed) as info:
+        await source.fetch(VIDEO, ["en"])
+    assert type(info.value) is errors.YouTubeFailed
+    assert "didn't answer properly" in info.value.user_message

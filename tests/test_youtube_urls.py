@@ -38,9 +38,27 @@ def test_every_url_form_gives_the_id(form: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "video_id"),
+    [
+        ("https://youtu.be/dQw4w9WgXcQ!!", VID),
+        ("Check this out: https://youtu.be/vocabDemo02.", "vocabDemo02"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ, then this", VID),
+        ("did you see https://youtu.be/dQw4w9WgXcQ?", VID),
+        ("«https://youtu.be/dQw4w9WgXcQ»…", VID),
+        ("https://youtu.be/dQw4w9WgXcQ?t=90.", VID),
+        ("https://www.youtube.com/shorts/dQw4w9WgXcQ;", VID),
+    ],
+)
+def test_punctuation_after_a_link_is_not_part_of_the_id(text: str, video_id: str) -> None:
+    assert parse_video_id(text) == video_id
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",
+        "https://youtu.be/dQw4w9WgXcQX",  # 12 id characters: not an id
+        "https://youtu.be/dQw4w9WgXc!",  # 10
         "hello",
         "informative",  # 11 lowercase letters: a word, not an id
         "https://example.com/watch?v=dQw4w9WgXcQ",
@@ -77,3 +95,12 @@ def test_text_without_a_youtube_host_is_never_a_long_link(text: str) -> None:
     result = find_video_id(text)
     # Only a bare id sent alone may pass without a YouTube host.
     assert result is None or result == text.strip()
+
+
+@given(
+    video_id=ids,
+    form=st.sampled_from(FORMS[:17]),
+    after=st.text(alphabet=".,;:!?…»)]\"'”", min_size=1, max_size=3),
+)
+def test_any_link_followed_by_punctuation_round_trips(video_id: str, form: str, after: str) -> None:
+    assert parse_video_id(f"Look: {form.format(id=video_id)}{after} ok") == video_id

@@ -8,8 +8,12 @@ bundled simulated vLLM server and a local SQLite file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import logging
+import os
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +23,12 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
-from bot.console.render import phrases_table, words_table
+from bot.console.render import page_view
 from bot.pages import PAGE_SIZE, clamp_page, page_count, page_of
 from core import errors
 from core.export import apkg_bytes, csv_bytes
 from core.jobs import JobUpdate
-from core.models import Phrase, Stage, Word
+from core.models import Stage
 from core.srs import Answer, Question, QuestionExpired
 from core.store import CardKind, User
 from core.youtube import find_video_id
@@ -35,21 +39,59 @@ PLATFORM = "console"
 HELP = """\
 [bold]vocabot chat[/] — paste a YouTube link (try [cyan]vocabDemo01[/] or [cyan]vocabDemo02[/]).
 
-  /next /prev          flip pages            /words /phrases   switch lists
-  /known 3             I know card 3         /known word       never show me a word
-  /decks  /open N      your decks            /export csv|apkg [file]
-  /quiz                review your words     /stats            your progress
-  /settings ja B2      meaning language and level
-  /cancel  /help  /quit"""
+  /next /prev      flip pages          /words /phrases   switch lists
+  /known 3         I know card 3       /known word       never show me a word
+  /decks /open N   your decks          /export csv|apkg \\[file]
+  /quiz            review your words   /stats            your progress
+  /settings ja B2  meaning language and level
+  /cancel          stop a video or the quiz            /help  /quit"""
+RATING_KEYS = ("1", "2", "3", "4")
 
 ReadLine = Callable[[], Awaitable[str | None]]
 
 
 async def read_stdin() -> str | None:
+    """A line typed in the terminal, or None at the end of input.
+
+    A daemon thread waits for the line: on Ctrl-C this await is cancelled and the program
+    ends at once, instead of waiting (as a worker thread would) for a line nobody types.
+    """
+    loop = asyncio.get_running_loop()
+    typed: asyncio.Future[str | None] = loop.create_future()
+
+    def deliver(line: str | None) -> None:
+        if not typed.done():
+            typed.set_result(line)
+
+    def read() -> None:
+        line = _read_line()
+        with contextlib.suppress(RuntimeError):  # the loop closed while we waited
+            loop.call_soon_threadsafe(deliver, line)
+
+    sys.stdout.write("> ")
+    sys.stdout.flush()
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return await typed
+
+
+def _read_line() -> str | None:
+    """One line of stdin, None at its end. A real file descriptor is read with os.read: a
+    daemon thread blocked in sys.stdin.readline() would hold the buffer's lock, and
+    Python aborts ("could not acquire lock for <stdin>") when it exits under it."""
     try:
-        return await asyncio.to_thread(input, "> ")
-    except EOFError:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by something in memory
+        line = sys.stdin.readline()
+        return line.removesuffix("\n") if line else None
+    data = bytearray()
+    try:
+        while (byte := os.read(fd, 1)) and byte != b"\n":
+            data += byte
+    except OSError:
+        byte = b""
+    if not byte and not data:
         return None
+    return data.decode(sys.stdin.encoding or "utf-8", errors="replace").removesuffix("\r")
 
 
 @dataclass
@@ -78,15 +120,17 @@ class ConsoleChat:
             level=settings.default_level,
         )
         self.console.print(HELP)
-        while True:
-            line = await self.read_line()
-            if line is None or line.strip() in ("/quit", "/exit"):
-                break
-            try:
-                await self.handle(line.strip())
-            except errors.VocabotError as exc:
-                self.say(f"[red]{escape(exc.user_message)}[/]")
-        self.console.print("Bye! Your decks are saved.")
+        try:
+            while True:
+                line = await self.read_line()
+                if line is None or line.strip() in ("/quit", "/exit"):
+                    break
+                try:
+                    await self.handle(line.strip())
+                except errors.VocabotError as exc:
+                    self.say(f"[red]{escape(exc.user_message)}[/]")
+        finally:  # /quit, the end of input, or Ctrl-C
+            self.console.print("\nBye! Your decks are saved.")
 
     def say(self, text: str) -> None:
         self.console.print(text)
@@ -97,10 +141,15 @@ class ConsoleChat:
         return self.user
 
     async def handle(self, line: str) -> None:
-        if not line and self.rating_for is None:
-            return
-        if self.rating_for is not None and (not line or line in ("1", "2", "3", "4")):
-            await self._rate(line)
+        if self.rating_for is not None:
+            if not line or line in RATING_KEYS:
+                await self._rate(line)
+                return
+            if line.isdigit():
+                suggested = dict(texts.RATINGS)[int(self.rating_for.suggested)]
+                self.say(f"Rate it from 1 (Again) to 4 (Easy), or press Enter for {suggested}.")
+                return
+        if not line:
             return
         command, _, rest = line.partition(" ")
         handler = {
@@ -120,6 +169,10 @@ class ConsoleChat:
         }.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
+            return
+        if command.startswith("/"):
+            log.info("unknown console command %r", command[:40])
+            self.say("I don't know that command. /help lists what I can do.")
             return
         video_id = find_video_id(line)
         if video_id is not None:
@@ -179,12 +232,9 @@ class ConsoleChat:
         items = [c.item for c in shown]
         if info.simulated:
             self.say(f"[yellow]{escape(texts.SIMULATED)}[/]")
-        if self.view.kind == "word":
-            words = [i for i in items if isinstance(i, Word)]
-            self.console.print(words_table(words, title=title, first=first, known=known))
-        else:
-            phrases = [i for i in items if isinstance(i, Phrase)]
-            self.console.print(phrases_table(phrases, title=title, first=first, known=known))
+        self.console.print(
+            page_view(items, title=title, first=first, known=known, width=self.console.width)
+        )
         self.say("[dim]/next /prev /words /phrases /known N /quiz[/]")
 
     async def _help(self, _: str) -> None:
@@ -215,12 +265,19 @@ class ConsoleChat:
             known = sorted(await self.store.known_words(self.me.id))
             self.say(f"Words you know ({len(known)}): {escape(', '.join(known) or 'none yet')}")
             return
-        words = rest.split()
-        if self.view and all(w.isdigit() for w in words):
+        numbers = [w for w in rest.split() if w.isdigit()]
+        picked = [w.lower() for w in rest.split() if not w.isdigit()]
+        if numbers and self.view is None:
+            self.say("Open a deck first to mark cards by number (paste a link, or /decks).")
+            return
+        if numbers and self.view is not None:
             cards = await self.store.deck_cards(self.me.id, self.view.deck_id, self.view.kind)
-            picked = [cards[int(w) - 1].key for w in words if 0 < int(w) <= len(cards)]
-        else:
-            picked = [w.lower() for w in words]
+            missing = [n for n in numbers if not 0 < int(n) <= len(cards)]
+            picked += [cards[int(n) - 1].key for n in numbers if n not in missing]
+            if missing:
+                self.say(f"No card {', '.join(missing)} here: this list has cards 1–{len(cards)}.")
+        if not picked:
+            return
         await self.store.add_known_words(self.me.id, picked)
         self.say(f"✓ Known: {escape(', '.join(picked))}. They leave your quizzes and new decks.")
         if self.view:
@@ -270,8 +327,9 @@ class ConsoleChat:
         parts = rest.split()
         language = next((p for p in parts if p in texts.LEARNER_LANGUAGES), None)
         level = next((p.upper() for p in parts if p.upper() in texts.LEVEL_NAMES), None)
-        if parts and not (language or level):
-            self.say(f"Usage: /settings [{'|'.join(texts.LEARNER_LANGUAGES)}] [A1..C2]")
+        if not all(p in texts.LEARNER_LANGUAGES or p.upper() in texts.LEVEL_NAMES for p in parts):
+            usage = f"Usage: /settings [{'|'.join(texts.LEARNER_LANGUAGES)}] [A1..C2]"
+            self.say(escape(usage))
             return
         self.user = await self.store.update_user(self.me.id, learner_language=language, level=level)
         self.say(
@@ -281,7 +339,9 @@ class ConsoleChat:
 
     async def _cancel(self, _: str) -> None:
         count = await self.app.runner.cancel(self.me.id)
-        self.say(f"Cancelled {count}." if count else "Nothing to cancel.")
+        ended = await self.app.quiz.end(self.me.id)
+        self.rating_for = None
+        self.say(escape(texts.cancel_text(count, ended)))
 
     # -- quiz ----------------------------------------------------------------------------
 
@@ -297,6 +357,7 @@ class ConsoleChat:
         self._ask(question)
 
     def _ask(self, question: Question) -> None:
+        self.rating_for = None  # a rating left pending belonged to the previous question
         self.say(f"\n[bold]{escape(question.prompt)}[/]")
         if question.sentence:
             self.say(f"[italic]“{escape(question.sentence)}”[/]")

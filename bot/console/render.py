@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from bot import texts
 from core.models import Deck, Phrase, Word
+
+WIDE = 100  # columns from which a page is a table
 
 
 def _when(start: float | None) -> str:
@@ -65,6 +70,40 @@ def phrases_table(
             _link(phrase.link, phrase.start),
         )
     return table
+
+
+def page_view(
+    items: Sequence[Word | Phrase],
+    *,
+    title: str,
+    first: int,
+    known: frozenset[str],
+    width: int,
+) -> RenderableType:
+    """A page of cards: a table on a wide terminal; under WIDE columns (where a table's
+    sentence column is a few words wide and a page runs to ~45 lines) each card is a
+    head line and its sentence below, full width."""
+    words = [i for i in items if isinstance(i, Word)]
+    phrases = [i for i in items if isinstance(i, Phrase)]
+    if width >= WIDE:
+        if words:
+            return words_table(words, title=title, first=first, known=known)
+        return phrases_table(phrases, title=title, first=first, known=known)
+    lines: list[RenderableType] = [Text(title, style="bold")]
+    for number, item in enumerate(items, first):
+        front = item.lemma if isinstance(item, Word) else item.text
+        head = Text(f"{number:>2}. ")
+        head.append_text(_head(front, item.key in known))
+        if isinstance(item, Word):
+            head.append(f" {item.pos}", style="dim")
+        head.append(" — ")
+        head.append(item.meaning, style="green")
+        link = _link(item.link, item.start)
+        if link.plain:
+            head.append("  ")
+            head.append_text(link)
+        lines += [head, Padding(Text(item.sentence, style="italic"), (0, 0, 0, 4))]
+    return Group(*lines)
 
 
 def _head(text: str, known: bool) -> Text:

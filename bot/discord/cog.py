@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.app import App
+from bot.buttons import ID, OPTION, PAGE, QUESTION, RATING
 from bot.discord.render import (
     NO_PINGS,
     answer_embed,
@@ -99,7 +100,7 @@ async def deck_message(
 
 # -- buttons (persistent: their custom_id is their state) ---------------------------------------
 
-DECK_PAGE = r"(?P<deck>\d+):(?P<kind>[wp]):(?P<page>\d+)"
+DECK_PAGE = rf"(?P<deck>{ID}):(?P<kind>[wp]):(?P<page>{PAGE})"
 
 
 def deck_page_id(prefix: str, deck_id: int, kind: CardKind, page: int) -> str:
@@ -180,7 +181,7 @@ class KnowButton(
 
 class ExportButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"v:x:(?P<deck>\d+):(?P<fmt>apkg|csv)",
+    template=rf"v:x:(?P<deck>{ID}):(?P<fmt>apkg|csv)",
 ):
     def __init__(self, deck_id: int, fmt: str) -> None:
         label = "⬇️ Anki" if fmt == "apkg" else "⬇️ CSV"
@@ -282,7 +283,8 @@ def deck_view(
 
 
 class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"v:qa:(?P<q>[0-9a-f]+):(?P<n>\d)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"v:qa:(?P<q>{QUESTION}):(?P<n>{OPTION})",
 ):
     def __init__(self, question_id: str, number: int, label: str = "") -> None:
         super().__init__(
@@ -305,7 +307,7 @@ class AnswerButton(
 
 
 class TypeAnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"v:qt:(?P<q>[0-9a-f]+)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"v:qt:(?P<q>{QUESTION})"
 ):
     def __init__(self, question_id: str) -> None:
         super().__init__(
@@ -341,7 +343,8 @@ class TypedAnswer(discord.ui.Modal, title="Type the missing word"):
 
 
 class RateButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"v:qr:(?P<q>[0-9a-f]+):(?P<r>[1-4])"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"v:qr:(?P<q>{QUESTION}):(?P<r>{RATING})",
 ):
     def __init__(self, question_id: str, rating: int, suggested: bool = False) -> None:
         label = dict(texts.RATINGS)[rating]
@@ -418,6 +421,42 @@ async def answer_question(interaction: Inter, question_id: str, given: str) -> N
     await interaction.response.edit_message(embed=answer_embed(answer), view=rating_view(answer))
 
 
+def _none_of(*items: type[discord.ui.DynamicItem[Any]]) -> str:
+    """A template for our ids ("v:…") that none of `items`' templates takes."""
+    theirs = "|".join(
+        re.sub(r"\(\?P<\w+>", "(?:", item.__discord_ui_compiled_template__.pattern)
+        for item in items
+    )
+    return rf"(?s)(?!(?:{theirs})\Z)v:.*"
+
+
+class StaleButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=_none_of(
+        PageButton, KnowButton, ExportButton, AnswerButton, TypeAnswerButton, RateButton
+    ),
+):
+    """A button of ours no other item accepts (forged, out of range, from an old version):
+    a polite "no longer valid" instead of Discord's "This interaction failed"."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="…", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: Inter,
+        item: AnyItem,
+        match: re.Match[str],
+        /,
+    ) -> StaleButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: Inter) -> None:
+        log.info("stale or forged button %r from %s", self.custom_id[:100], interaction.user.id)
+        await refuse(interaction, texts.EXPIRED)
+
+
 DYNAMIC_ITEMS = (
     PageButton,
     KnowButton,
@@ -425,6 +464,7 @@ DYNAMIC_ITEMS = (
     AnswerButton,
     TypeAnswerButton,
     RateButton,
+    StaleButton,
 )
 
 
@@ -559,11 +599,12 @@ class VocabCog(commands.Cog):
         embed = stats_embed(await self.app.quiz.stats(user.id))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="cancel", description="Stop the video I'm working on")
+    @app_commands.command(name="cancel", description="Stop the video I'm working on, or the quiz")
     async def cancel(self, interaction: Inter) -> None:
         user = await user_of(interaction)
         count = await self.app.runner.cancel(user.id)
-        await refuse(interaction, f"⏹ Cancelled {count}." if count else "Nothing to cancel.")
+        ended = await self.app.quiz.end(user.id)
+        await refuse(interaction, texts.cancel_text(count, ended))
 
     async def cog_app_command_error(
         self, interaction: Inter, error: app_commands.AppCommandError

@@ -1,9 +1,9 @@
 """The Telegram adapter: python-telegram-bot handlers that parse, call core, and render.
 
-One PTB Application (AIORateLimiter, concurrent updates) shares the process's store, job
-runner and LLM client. A link gets a reply at once; that one message is then edited with
-progress (throttled) and finally becomes page 1 of the deck. All button state lives in
-the database, so old buttons keep working after a restart.
+One PTB Application (AIORateLimiter plus retries of 5xx, concurrent updates) shares the
+process's store, job runner and LLM client. A link gets a reply at once; that one message
+is then edited with progress (throttled) and finally becomes page 1 of the deck. All
+button state lives in the database, so old buttons keep working after a restart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -45,6 +44,7 @@ from bot.telegram.render import (
     settings_keyboard,
     split_text,
 )
+from bot.telegram.retry import RetryingRateLimiter
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.export import apkg_bytes, csv_bytes
@@ -68,7 +68,7 @@ COMMANDS = [
     ("known", "never show me a word again"),
     ("settings", "your language and level"),
     ("export", "download a deck (Anki or CSV)"),
-    ("cancel", "stop the video I'm working on"),
+    ("cancel", "stop the video I'm working on, or the quiz"),
     ("help", "how this works"),
 ]
 
@@ -87,6 +87,7 @@ class TelegramAdapter:
         edit_interval: float = 1.5,
         first_edit_delay: float = 0.5,
         poll_timeout: int = 10,
+        rate_limiter: RetryingRateLimiter | None = None,
     ) -> None:
         self.app = app
         self.first_edit_delay = first_edit_delay
@@ -97,7 +98,7 @@ class TelegramAdapter:
         builder = (
             ApplicationBuilder()
             .token(token)
-            .rate_limiter(AIORateLimiter(max_retries=2))
+            .rate_limiter(rate_limiter or RetryingRateLimiter())
             .concurrent_updates(True)
             .connect_timeout(10)
             .read_timeout(30)
@@ -349,6 +350,11 @@ class TelegramAdapter:
             return
         press = decode(query.data or "")
         if press is None:
+            log.info(
+                "stale or forged button data %r from %s",
+                (query.data or "")[:64],
+                query.from_user.id,
+            )
             await query.answer(texts.EXPIRED, show_alert=True)
             return
         if press.action == NOOP:
@@ -542,17 +548,20 @@ class TelegramAdapter:
     async def cmd_cancel(self, update: Update, context: Context) -> None:
         user = await self._user(update)
         count = await self.runner.cancel(user.id)
-        await self._reply(
-            update,
-            f"⏹ Cancelled {count} video{'s' if count != 1 else ''}."
-            if count
-            else "Nothing to cancel: I'm not working on any video of yours.",
-        )
+        ended = await self.app.quiz.end(user.id)
+        await self._reply(update, esc(texts.cancel_text(count, ended)))
 
     # -- errors ------------------------------------------------------------------------
 
     async def on_error(self, update: object, context: Context) -> None:
         log.error("unhandled error in a Telegram handler", exc_info=context.error)
+        query = update.callback_query if isinstance(update, Update) else None
+        if query is not None:  # a press must be answered, or its button spins on
+            try:
+                await query.answer(texts.INTERNAL_ERROR, show_alert=True)
+                return
+            except TelegramError:
+                log.warning("could not answer press %s after an error", query.id)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 await self.application.bot.send_message(

@@ -8,12 +8,15 @@ takes the presser's user id), so forged data finds nothing.
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.buttons import ID, OPTION, PAGE, QUESTION, RATING
 from bot.pages import PAGE_SIZE, clamp_page, page_count, page_of
 from core.models import Word
 from core.srs import Answer, Kind, Question
@@ -43,44 +46,51 @@ def encode(*parts: object) -> str:
     return data
 
 
+def _kind(m: re.Match[str]) -> CardKind:
+    return "word" if m["kind"] == "w" else "phrase"
+
+
+_DECODERS: list[tuple[str, Callable[[re.Match[str]], Press]]] = [
+    # page view / know the whole page
+    (
+        rf"(?P<a>[pK])\|(?P<deck>{ID})\|(?P<kind>[wp])\|(?P<page>{PAGE})",
+        lambda m: Press(m["a"], int(m["deck"]), _kind(m), int(m["page"])),
+    ),
+    # know one card
+    (
+        rf"k\|(?P<deck>{ID})\|(?P<card>{ID})\|(?P<page>{PAGE})",
+        lambda m: Press("k", int(m["deck"]), page=int(m["page"]), card_id=int(m["card"])),
+    ),
+    (
+        rf"x\|(?P<deck>{ID})\|(?P<fmt>apkg|csv)",
+        lambda m: Press("x", int(m["deck"]), value=m["fmt"]),
+    ),
+    (rf"d\|(?P<deck>{ID})", lambda m: Press("d", int(m["deck"]))),  # open a deck
+    # settings: learner language, level (the handler checks the value)
+    (r"(?P<a>sl|sv)\|(?P<v>[A-Za-z0-9-]{1,10})", lambda m: Press(m["a"], value=m["v"])),
+    # quiz: answer option n / rate 1-4, of question id; show the answer
+    (
+        rf"qa\|(?P<q>{QUESTION})\|(?P<n>{OPTION})",
+        lambda m: Press("qa", value=m["q"], page=int(m["n"])),
+    ),
+    (
+        rf"qr\|(?P<q>{QUESTION})\|(?P<n>{RATING})",
+        lambda m: Press("qr", value=m["q"], page=int(m["n"])),
+    ),
+    (rf"qs\|(?P<q>{QUESTION})", lambda m: Press("qs", value=m["q"])),
+    (NOOP, lambda m: Press(NOOP)),
+]
+_COMPILED = [(re.compile(pattern), build) for pattern, build in _DECODERS]
+
+
 def decode(data: str) -> Press | None:
-    """The press for callback data, or None when it is not ours or malformed."""
-    parts = data.split("|")
-    try:
-        action = parts[0]
-        if action == "p" or action == "K":  # page view / know the page
-            return Press(action, int(parts[1]), _kind(parts[2]), int(parts[3]))
-        if action == "k":  # know one card
-            return Press(action, int(parts[1]), page=int(parts[3]), card_id=int(parts[2]))
-        if action == "x":  # export
-            return Press(action, int(parts[1]), value=_format(parts[2]))
-        if action == "d":  # open a deck
-            return Press(action, int(parts[1]))
-        if action in ("sl", "sv"):  # settings: learner language, level
-            return Press(action, value=parts[1])
-        if action in ("qa", "qr"):  # quiz: answer option n / rate 1-4, of question id
-            return Press(action, value=parts[1], page=int(parts[2]))
-        if action == "qs":  # quiz: show the answer (give up)
-            return Press(action, value=parts[1])
-        if action == NOOP:
-            return Press(action)
-    except (IndexError, ValueError):
-        return None
+    """The press for callback data, or None when it is not ours, malformed or out of range
+    (a forged id past SQLite's integers, a rating of 9)."""
+    for pattern, build in _COMPILED:
+        match = pattern.fullmatch(data)
+        if match:
+            return build(match)
     return None
-
-
-def _kind(value: str) -> CardKind:
-    if value == "w":
-        return "word"
-    if value == "p":
-        return "phrase"
-    raise ValueError(value)
-
-
-def _format(value: str) -> str:
-    if value not in ("apkg", "csv"):
-        raise ValueError(value)
-    return value
 
 
 def _k(kind: CardKind) -> str:
