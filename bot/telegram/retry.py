@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,11 @@ Sleep = Callable[[float], Awaitable[None]]
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 
-def worth_retrying(exc: NetworkError) -> bool:
+def worth_retrying(exc: BaseException) -> bool:
     """5xx answers and connection failures; not a 400 (BadRequest is a NetworkError in PTB),
     and not a read timeout: Telegram may have acted on that request already, and sending
     a message twice is worse than once late."""
-    if isinstance(exc, BadRequest):
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
         return False
     if isinstance(exc, TimedOut):
         return isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
@@ -37,7 +38,7 @@ def worth_retrying(exc: NetworkError) -> bool:
 
 class RetryingRateLimiter(AIORateLimiter):
     """AIORateLimiter (429s) plus up to `server_retries` retries of 5xx and network errors,
-    waiting `backoff`, 2×`backoff`, 4×`backoff`… seconds between them."""
+    waiting about `backoff`, 2×`backoff`, 4×`backoff`… seconds between them (tenacity)."""
 
     def __init__(
         self,
@@ -61,23 +62,23 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSON:
-        attempt = 0
-        while True:
-            try:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.server_retries + 1),
+            wait=wait_exponential(multiplier=self.backoff, exp_base=2),
+            retry=retry_if_exception(worth_retrying),
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=lambda state: log.warning(
+                "Telegram %s failed (%s); retry %d of %d",
+                endpoint,
+                state.outcome.exception() if state.outcome else "?",
+                state.attempt_number,
+                self.server_retries,
+            ),
+        )
+        async for attempt in retrying:
+            with attempt:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
-            except NetworkError as exc:
-                if attempt >= self.server_retries or not worth_retrying(exc):
-                    raise
-                wait = self.backoff * 2**attempt
-                attempt += 1
-                log.warning(
-                    "Telegram %s failed (%s); retry %d of %d in %.1f s",
-                    endpoint,
-                    exc,
-                    attempt,
-                    self.server_retries,
-                    wait,
-                )
-                await self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
