@@ -32,10 +32,10 @@ class Running:
     def text(self) -> str:
         return "".join(self.lines)
 
-    def rss_bytes(self) -> int:
-        """The process's resident memory now (Linux)."""
+    def memory(self, field: str = "VmRSS") -> int:
+        """Bytes of resident memory now (VmRSS) or at its peak so far (VmHWM); Linux only."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith(field))
         return int(kib) * 1024
 
     async def wait_for_line(self, fragment: str, limit: float = 30.0) -> str:
