@@ -5,15 +5,18 @@ import json
 import socket
 import zipfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
 import uvicorn
 import websockets
+from fastapi import FastAPI
 
 from bot.app import App, open_app
 from bot.http.api import create_api
@@ -42,18 +45,24 @@ async def key_for(app: App, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+@asynccontextmanager
+async def api_app(sim: Sim, db: Path, **settings: Any) -> AsyncIterator[tuple[App, FastAPI]]:
+    """The app on the bundled samples and its API, with `settings` over the test defaults."""
+    defaults: dict[str, Any] = {"user_cooldown_seconds": 0, "api_rate_per_minute": 1000}
+    config = Settings(llm_base_url=sim.url, db_path=db, **(defaults | settings))
+    async with open_app(config, source=DirectorySource(SAMPLES_DIR)) as app:
+        yield app, create_api(app)
+
+
+def client_of(api: FastAPI, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=api, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://api")
+
+
 @pytest.fixture
 async def api(sim: Sim, tmp_path: Path) -> AsyncIterator[Api]:
-    settings = Settings(
-        llm_base_url=sim.url,
-        db_path=tmp_path / "api.sqlite3",
-        user_cooldown_seconds=0,
-        api_rate_per_minute=1000,
-    )
-    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        transport = httpx.ASGITransport(app=create_api(app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            yield Api(app, client, await key_for(app, "alice"), await key_for(app, "bob"), sim)
+    async with api_app(sim, tmp_path / "api.sqlite3") as (app, fastapi), client_of(fastapi) as c:
+        yield Api(app, c, await key_for(app, "alice"), await key_for(app, "bob"), sim)
 
 
 async def finish(api: Api, job_id: str, headers: dict[str, str]) -> list[dict[str, object]]:
@@ -360,21 +369,11 @@ async def test_a_streamed_oversize_body_is_413_over_a_real_server(api: Api, serv
 async def test_bad_keys_are_limited_per_address_and_get_no_buckets(
     sim: Sim, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        llm_base_url=sim.url,
-        db_path=tmp_path / "keys.sqlite3",
-        api_rate_per_minute=3,
-        api_auth_failures_per_minute=5,
-    )
-    async with open_app(settings) as app:
-        api = create_api(app)
+    async with api_app(
+        sim, tmp_path / "keys.sqlite3", api_rate_per_minute=3, api_auth_failures_per_minute=5
+    ) as (app, api):
         good = await key_for(app, "erin")
-
-        def client(address: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=api, client=(address, 40000))
-            return httpx.AsyncClient(transport=transport, base_url="http://api")
-
-        async with client("10.0.0.1") as attacker, client("10.0.0.2") as neighbour:
+        async with client_of(api, "10.0.0.1") as attacker, client_of(api, "10.0.0.2") as neighbour:
             codes = []
             for _ in range(8):  # every request a new random key: no fresh allowance each
                 bad = {"Authorization": f"Bearer {new_api_key()[0]}"}
@@ -405,16 +404,9 @@ def test_rate_buckets_are_bounded_and_expire() -> None:
 
 async def test_too_many_running_jobs_is_429_with_retry_after(sim: Sim, tmp_path: Path) -> None:
     sim.config.speedup = 1  # the first video is still being built when the second comes
-    settings = Settings(
-        llm_base_url=sim.url,
-        db_path=tmp_path / "busy.sqlite3",
-        user_cooldown_seconds=0,
-        user_max_running_jobs=1,
-    )
-    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+    async with api_app(sim, tmp_path / "busy.sqlite3", user_max_running_jobs=1) as (app, api):
         headers = await key_for(app, "frank")
-        transport = httpx.ASGITransport(app=create_api(app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with client_of(api) as client:
             first = await client.post("/v1/jobs", json={"url": "vocabDemo01"}, headers=headers)
             second = await client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=headers)
             await client.delete(first.json()["status_url"], headers=headers)

@@ -306,8 +306,6 @@ def create_api(app: App) -> FastAPI:
         per_minute=settings.api_rate_per_minute,
         failures_per_minute=settings.api_auth_failures_per_minute,
     )
-    api.state.vocabot = app
-    api.state.authenticator = authenticator
     api.add_middleware(Guard, authenticator=authenticator, max_body=settings.api_max_body_bytes)
 
     @api.exception_handler(ApiError)
