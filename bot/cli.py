@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import SecretStr
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.app import NoLLMServer, open_core
 from bot.console.render import deck_view, summary
+from bot.logs import adopt_uvicorn_loggers, secrets_of, setup_logging
 from core import errors
 from core.config import Settings
 from core.models import Deck, Stage
@@ -45,16 +45,6 @@ STAGE_LABELS = {
     Stage.FAILED: "failed",
     Stage.CANCELLED: "cancelled",
 }
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(name)s: %(message)s",
-        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
-    )
-    for noisy in ("httpx", "httpcore", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def request_for(target: str, settings: Settings, args: argparse.Namespace) -> DeckRequest:
@@ -221,8 +211,16 @@ async def _serve_api(settings: Settings, host: str, port: int, *, simulated: boo
 
     async with open_app(settings, allow_simulator=simulated) as app:
         await app.runner.resume()
+        # log_config=None: uvicorn's loggers (access log included) propagate to our redacting
+        # handler instead of printing request lines, query strings and all, to stdout.
+        adopt_uvicorn_loggers()
         config = uvicorn.Config(
-            create_api(app), host=host, port=port, log_level="info", ws="websockets-sansio"
+            create_api(app),
+            host=host,
+            port=port,
+            log_config=None,
+            log_level=None,
+            ws="websockets-sansio",
         )
         await uvicorn.Server(config).serve()
     return 0
@@ -398,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # pydantic's ValidationError names the bad variable
         err.print(f"[red]Configuration error:[/] {exc}")
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, secrets_of(settings))
     try:
         code: int = args.func(args, settings)
         return code

@@ -58,5 +58,7 @@ class Settings(BaseSettings):
     daily_new_cards: int = Field(default=10, ge=0)
 
     api_rate_per_minute: int = Field(default=60, ge=1)
+    api_auth_failures_per_minute: int = Field(default=20, ge=1)
+    api_max_body_bytes: int = Field(default=8192, ge=1024)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"

@@ -545,6 +545,7 @@ class SimServer:
         server = uvicorn.Server(
             uvicorn.Config(
                 self.app,
+                log_config=None,  # in-process: leave the host process's logging as it is
                 log_level="warning",
                 lifespan="off",
                 timeout_graceful_shutdown=1,

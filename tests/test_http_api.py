@@ -5,22 +5,28 @@ import json
 import socket
 import zipfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
 import uvicorn
 import websockets
+from fastapi import FastAPI
 
 from bot.app import App, open_app
 from bot.http.api import create_api
+from bot.http.limits import RateLimiter
 from core.api_keys import new_api_key
 from core.config import Settings
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.factories import deck
 
 
 @dataclass
@@ -39,18 +45,24 @@ async def key_for(app: App, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+@asynccontextmanager
+async def api_app(sim: Sim, db: Path, **settings: Any) -> AsyncIterator[tuple[App, FastAPI]]:
+    """The app on the bundled samples and its API, with `settings` over the test defaults."""
+    defaults: dict[str, Any] = {"user_cooldown_seconds": 0, "api_rate_per_minute": 1000}
+    config = Settings(llm_base_url=sim.url, db_path=db, **(defaults | settings))
+    async with open_app(config, source=DirectorySource(SAMPLES_DIR)) as app:
+        yield app, create_api(app)
+
+
+def client_of(api: FastAPI, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=api, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://api")
+
+
 @pytest.fixture
 async def api(sim: Sim, tmp_path: Path) -> AsyncIterator[Api]:
-    settings = Settings(
-        llm_base_url=sim.url,
-        db_path=tmp_path / "api.sqlite3",
-        user_cooldown_seconds=0,
-        api_rate_per_minute=1000,
-    )
-    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        transport = httpx.ASGITransport(app=create_api(app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            yield Api(app, client, await key_for(app, "alice"), await key_for(app, "bob"), sim)
+    async with api_app(sim, tmp_path / "api.sqlite3") as (app, fastapi), client_of(fastapi) as c:
+        yield Api(app, c, await key_for(app, "alice"), await key_for(app, "bob"), sim)
 
 
 async def finish(api: Api, job_id: str, headers: dict[str, str]) -> list[dict[str, object]]:
@@ -249,6 +261,29 @@ async def test_websocket_over_a_real_server(api: Api, served: str) -> None:
             pass
 
 
+async def test_websocket_keys_without_headers(api: Api, served: str) -> None:
+    """Browsers cannot set headers: the key comes as a subprotocol or as the first message."""
+    created = await api.client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.alice)
+    url = f"ws://{served}/v1/jobs/{created.json()['job_id']}/ws"
+    key = api.alice["Authorization"][7:]
+    async with websockets.connect(url, subprotocols=["vocabot", f"vocabot.key.{key}"]) as ws:
+        assert ws.subprotocol == "vocabot", "the key is never echoed back"
+        by_protocol = [json.loads(raw) async for raw in ws]
+    async with websockets.connect(url, subprotocols=["vocabot"]) as ws:
+        await ws.send(json.dumps({"api_key": key}))
+        by_message = [json.loads(raw) async for raw in ws]
+    assert by_protocol[-1]["status"] == by_message[-1]["status"] == "done"
+    async with websockets.connect(url, subprotocols=["vocabot"]) as ws:
+        await ws.send(json.dumps({"api_key": "vk_not-a-key"}))
+        with pytest.raises(websockets.ConnectionClosedError):
+            await ws.recv()
+    assert ws.close_code == 4403
+    bob = api.bob["Authorization"][7:]
+    with pytest.raises(websockets.InvalidStatus):  # refused before the handshake completes
+        async with websockets.connect(url, subprotocols=["vocabot", f"vocabot.key.{bob}"]):
+            pass
+
+
 async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
@@ -279,3 +314,117 @@ async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) ->
         return problems
 
     assert await asyncio.to_thread(fuzz) == []
+
+
+# -- abuse: bodies, keys, addresses (issue 14) ------------------------------------------------
+
+
+class Upload:
+    """A request body streamed in chunks, counting how much of it the server pulled."""
+
+    def __init__(self, total: int, chunk: int = 64 * 1024) -> None:
+        self.total, self.chunk, self.sent = total, chunk, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.sent < self.total:
+            self.sent += self.chunk
+            yield b"x" * self.chunk
+
+
+async def test_an_unauthenticated_body_is_refused_unread(api: Api) -> None:
+    upload = Upload(100 * 1024 * 1024)
+    response = await api.client.post("/v1/jobs", content=upload)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert upload.sent <= upload.chunk, "the body was read before the key was checked"
+
+
+async def test_a_declared_oversize_body_is_413_unread(api: Api) -> None:
+    upload = Upload(10 * 1024 * 1024)
+    response = await api.client.post(
+        "/v1/jobs",
+        content=upload,
+        headers={**api.alice, "Content-Length": str(upload.total)},
+    )
+    assert response.status_code == 413
+    assert "too large" in response.json()["error"]["message"]
+    assert upload.sent <= upload.chunk
+
+
+async def test_a_streamed_oversize_body_is_413_over_a_real_server(api: Api, served: str) -> None:
+    # Chunked: no Content-Length to refuse it by; the cap counts the bytes as they come, and
+    # the client (which writes its whole body before reading) still gets the answer.
+    async with httpx.AsyncClient(base_url=f"http://{served}", headers=api.alice) as client:
+        response = await client.post("/v1/jobs", content=Upload(16 * 1024 * 1024))
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "too_large"
+        refused = await client.post(
+            "/v1/jobs", content=Upload(16 * 1024 * 1024), headers={"Authorization": ""}
+        )
+        assert refused.status_code == 401
+        created = await client.post("/v1/jobs", json={"url": "vocabDemo02"})
+        assert created.status_code in (200, 202), "the same connection still serves requests"
+
+
+async def test_bad_keys_are_limited_per_address_and_get_no_buckets(
+    sim: Sim, tmp_path: Path
+) -> None:
+    async with api_app(
+        sim, tmp_path / "keys.sqlite3", api_rate_per_minute=3, api_auth_failures_per_minute=5
+    ) as (app, api):
+        good = await key_for(app, "erin")
+        async with client_of(api, "10.0.0.1") as attacker, client_of(api, "10.0.0.2") as neighbour:
+            codes = []
+            for _ in range(8):  # every request a new random key: no fresh allowance each
+                bad = {"Authorization": f"Bearer {new_api_key()[0]}"}
+                codes.append((await attacker.get("/v1/decks", headers=bad)).status_code)
+            blocked = await attacker.get("/v1/decks")
+            still_fine = await neighbour.get("/v1/decks", headers=good)
+    assert codes == [403] * 5 + [429] * 3
+    assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "too_many_failures"
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert still_fine.status_code == 200, "another address is not blocked"
+
+
+def test_rate_buckets_are_bounded_and_expire() -> None:
+    now = [0.0]
+    limiter = RateLimiter(60, max_buckets=100, clock=lambda: now[0])
+    for i in range(1000):
+        assert limiter.take(f"key{i}") == 0
+    assert len(limiter) == 100, "the least recently seen are forgotten beyond the bound"
+    assert limiter.take("key999") == 0 and len(limiter) == 100
+    now[0] += 61  # every bucket is full again: nothing left to remember
+    assert limiter.take("fresh") == 0
+    assert len(limiter) == 1
+    for _ in range(59):
+        limiter.take("fresh")
+    assert limiter.take("fresh") == pytest.approx(1.0)
+    assert limiter.wait("fresh") == pytest.approx(1.0) and limiter.wait("unseen") == 0
+
+
+async def test_too_many_running_jobs_is_429_with_retry_after(sim: Sim, tmp_path: Path) -> None:
+    sim.config.speedup = 1  # the first video is still being built when the second comes
+    async with api_app(sim, tmp_path / "busy.sqlite3", user_max_running_jobs=1) as (app, api):
+        headers = await key_for(app, "frank")
+        async with client_of(api) as client:
+            first = await client.post("/v1/jobs", json={"url": "vocabDemo01"}, headers=headers)
+            second = await client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=headers)
+            await client.delete(first.json()["status_url"], headers=headers)
+    assert first.status_code == 202
+    assert second.status_code == 429 and second.json()["error"]["code"] == "too_many_jobs"
+    assert int(second.headers["retry-after"]) >= 1
+
+
+async def test_a_deck_title_in_any_script_names_the_download(api: Api) -> None:
+    user = await api.app.store.get_or_create_user("api", "alice", learner_language="ko", level="B1")
+    title = "日本語で話す / Café \u202etalk"
+    info = await api.app.store.save_deck(user.id, deck(title=title))
+    for fmt in ("csv", "apkg"):
+        response = await api.client.get(
+            f"/v1/decks/{info.id}/export?format={fmt}", headers=api.alice
+        )
+        assert response.status_code == 200
+        disposition = response.headers["content-disposition"]
+        assert disposition.startswith('attachment; filename="Cafe talk.')
+        encoded = disposition.split("filename*=UTF-8''")[1]
+        assert unquote(encoded) == f"日本語で話す Café talk.{fmt}"

@@ -12,20 +12,35 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
+import re
+import unicodedata
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, ValidationError
+from starlette.websockets import WebSocketState
 
 from bot.app import App
+from bot.http.auth import (
+    AUTH_HINT,
+    MAX_KEY_LENGTH,
+    WS_SUBPROTOCOL,
+    ApiError,
+    Authenticator,
+    client_address,
+    key_from_headers,
+    key_from_subprotocols,
+    retry_after,
+)
+from bot.http.guard import USER_STATE, Guard
 from core import errors
-from core.api_keys import hash_api_key
 from core.export import apkg_bytes, csv_bytes
 from core.jobs import JobUpdate
 from core.models import Phrase, Stage, Word
@@ -35,19 +50,13 @@ from core.youtube import parse_video_id
 
 log = logging.getLogger(__name__)
 
-AUTH_HINT = (
-    "Send your API key as 'Authorization: Bearer <key>' (or 'X-API-Key: <key>'). "
-    "Create one with `vocabot api-key create --user NAME`."
-)
+# A client with too many jobs running may try again when one of them has had time to finish.
+TOO_MANY_JOBS_RETRY_SECONDS = 15
+# A WebSocket that authenticates with its first message must send it this soon.
+FIRST_MESSAGE_SECONDS = 10.0
 
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-
+bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 # -- request and response bodies ---------------------------------------------------------------
 
@@ -231,67 +240,51 @@ def update_json(update: JobUpdate, record: JobRecord) -> dict[str, Any]:
     return job_out(record, update).model_dump(mode="json")
 
 
-# -- rate limiting ----------------------------------------------------------------------------
+def attachment(name: str, extension: str, *, fallback: str) -> str:
+    """Content-Disposition for a download named after a deck title in any script.
+
+    RFC 6266: `filename*=UTF-8''…` for clients that read it, an ASCII `filename=` for the rest
+    (header values are Latin-1, so the title itself cannot go there).
+    """
+    invisible = ("Cc", "Cf", "Zl", "Zp")  # control and bidi-override characters spoof names
+    shown = "".join(" " if unicodedata.category(c) in invisible else c for c in name)
+    shown = re.sub(r"[/\\\s]+", " ", shown).strip()[:120] or fallback
+    ascii_name = unicodedata.normalize("NFKD", shown).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", ascii_name).strip(" _.") or fallback
+    encoded = quote(f"{shown}.{extension}", safe="")
+    return f"attachment; filename=\"{ascii_name}.{extension}\"; filename*=UTF-8''{encoded}"
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
+class FirstMessage(BaseModel):
+    """What a WebSocket client without headers sends first: {"api_key": "<key>"}."""
+
+    api_key: str = Field(max_length=MAX_KEY_LENGTH)
 
 
-class RateLimiter:
-    """A token bucket per API key: `per_minute` requests, refilled continuously."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self._buckets: dict[str, _Bucket] = {}
-
-    def check(self, key: str) -> float:
-        """0 when allowed, else the seconds to wait."""
-        now = time.monotonic()
-        bucket = self._buckets.setdefault(key, _Bucket(self.capacity, now))
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
+async def first_message_key(websocket: WebSocket) -> str | None:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), FIRST_MESSAGE_SECONDS)
+        return FirstMessage.model_validate_json(raw).api_key
+    except (TimeoutError, ValidationError, KeyError):  # KeyError: a binary message
+        return None
 
 
-# -- authentication ------------------------------------------------------------------------------
-
-
-async def authenticate(api: FastAPI, authorization: str | None, x_api_key: str | None) -> User:
-    key = x_api_key or ""
-    if authorization and authorization.lower().startswith("bearer "):
-        key = authorization[7:].strip()
-    if not key:
-        raise ApiError(401, "unauthorized", AUTH_HINT, {"WWW-Authenticate": "Bearer"})
-    digest = hash_api_key(key)
-    wait = api.state.limiter.check(digest)
-    if wait:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"Too many requests for this key; try again in {wait:.0f} s.",
-            {"Retry-After": str(max(1, round(wait)))},
-        )
-    app: App = api.state.vocabot
-    user = await app.store.user_for_api_key(digest)
-    if user is None:
-        raise ApiError(403, "forbidden", "That API key is not valid.")
-    return user
+# -- authentication (done by the Guard middleware before the body is read) -----------------
 
 
 async def current_user(
     request: Request,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    _header: Annotated[str | None, Depends(header_scheme)],
 ) -> User:
-    """The user of the request's API key (every route is scoped to it)."""
-    return await authenticate(request.app, authorization, x_api_key)
+    """The user of the request's API key (every route is scoped to it).
+
+    The schemes are here for the OpenAPI docs; the key was checked by the Guard already.
+    """
+    user: User | None = getattr(request.state, USER_STATE, None)
+    if user is None:  # a route outside the Guard's prefixes: refuse rather than guess
+        raise ApiError(401, "unauthorized", AUTH_HINT, {"WWW-Authenticate": "Bearer"})
+    return user
 
 
 Me = Annotated[User, Depends(current_user)]
@@ -310,17 +303,18 @@ def create_api(app: App) -> FastAPI:
         description="Turn YouTube videos into vocabulary decks. Authenticate with "
         "'Authorization: Bearer <key>'.",
     )
-    api.state.vocabot = app
-    api.state.limiter = RateLimiter(app.settings.api_rate_per_minute)
+    settings = app.settings
     store, runner = app.store, app.runner
+    authenticator = Authenticator(
+        store,
+        per_minute=settings.api_rate_per_minute,
+        failures_per_minute=settings.api_auth_failures_per_minute,
+    )
+    api.add_middleware(Guard, authenticator=authenticator, max_body=settings.api_max_body_bytes)
 
     @api.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            {"error": {"code": exc.code, "message": exc.message}},
-            status_code=exc.status,
-            headers=exc.headers,
-        )
+        return exc.response()
 
     @api.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -348,10 +342,11 @@ def create_api(app: App) -> FastAPI:
 
     def refused(exc: errors.VocabotError) -> ApiError:
         if isinstance(exc, errors.SlowDown):
-            retry = {"Retry-After": str(max(1, round(exc.retry_in)))}
-            return ApiError(429, exc.code, exc.user_message, retry)
+            return ApiError(429, exc.code, exc.user_message, retry_after(exc.retry_in))
         if isinstance(exc, errors.TooManyJobs):
-            return ApiError(429, exc.code, exc.user_message)
+            return ApiError(
+                429, exc.code, exc.user_message, retry_after(TOO_MANY_JOBS_RETRY_SECONDS)
+            )
         if isinstance(exc, errors.NotAVideoLink):
             return ApiError(422, exc.code, exc.user_message)
         if isinstance(exc, errors.ShuttingDown):
@@ -445,21 +440,35 @@ def create_api(app: App) -> FastAPI:
 
     @api.websocket("/v1/jobs/{job_id}/ws")
     async def job_socket(websocket: WebSocket, job_id: str) -> None:
-        authorization = websocket.headers.get("authorization")
-        key = websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
         try:
-            user = await authenticate(websocket.app, authorization, key)
-            record = await owned_job(user, job_id)
-        except ApiError as exc:
-            await websocket.close(code=4000 + exc.status, reason=exc.message[:120])
-            return
-        await websocket.accept()
-        try:
-            async for data in job_updates(user, record):
-                await websocket.send_json(data)
-            await websocket.close()
+            await stream_job(websocket, job_id)
         except WebSocketDisconnect:
             log.info("websocket for job %s closed by the client", job_id)
+
+    async def stream_job(websocket: WebSocket, job_id: str) -> None:
+        offered = websocket.scope.get("subprotocols", [])
+        # The legacy ?api_key= still works; log lines redact it (bot/logs.py).
+        key = (
+            key_from_headers(websocket.headers)
+            or key_from_subprotocols(offered)
+            or websocket.query_params.get("api_key")
+        )
+        subprotocol = WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None
+        if key is None and subprotocol:  # the key comes as the first message
+            await websocket.accept(subprotocol)
+            key = await first_message_key(websocket)
+        try:
+            user = await authenticator.authenticate(key, client_address(websocket.scope))
+            record = await owned_job(user, job_id)
+        except ApiError as exc:
+            # Before accept() the client sees an HTTP 403; after it, this close code.
+            await websocket.close(code=4000 + exc.status, reason=exc.message[:120])
+            return
+        if websocket.client_state is WebSocketState.CONNECTING:
+            await websocket.accept(subprotocol)
+        async for data in job_updates(user, record):
+            await websocket.send_json(data)
+        await websocket.close()
 
     # -- decks -------------------------------------------------------------------------------
 
@@ -482,17 +491,14 @@ def create_api(app: App) -> FastAPI:
     ) -> Response:
         info = await owned_deck(user, deck_id)
         cards = await store.deck_cards(user.id, deck_id)
-        name = (info.title or info.video_id or f"deck-{info.id}").replace('"', "")
+        name = info.title or info.video_id or f"deck-{info.id}"
         if format == "csv":
             data, media = csv_bytes(cards), "text/csv; charset=utf-8"
         else:
             data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(user.id))
             media = "application/octet-stream"
-        return Response(
-            data,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
-        )
+        disposition = attachment(name, format, fallback=f"deck-{info.id}")
+        return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
     # -- the original synchronous route ------------------------------------------------------
 

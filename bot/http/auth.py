@@ -1,0 +1,114 @@
+"""Who is asking: API keys from headers (or a WebSocket subprotocol), checked before anything else.
+
+The order is the point: an address that keeps failing is refused before its key is even
+looked at; a key is validated before it gets a rate-limit bucket (so random keys cost no
+memory); only then does the key's own allowance count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+
+from bot.http.limits import RateLimiter
+from core.api_keys import hash_api_key
+from core.store import Store, User
+
+log = logging.getLogger(__name__)
+
+AUTH_HINT = (
+    "Send your API key as 'Authorization: Bearer <key>' (or 'X-API-Key: <key>'). "
+    "Create one with `vocabot api-key create --user NAME`."
+)
+# Browsers cannot set headers on a WebSocket: they offer WS_SUBPROTOCOL (which the server
+# accepts, so the key is never echoed back) plus WS_KEY_PREFIX + the key, or send the key as
+# the first message.
+WS_SUBPROTOCOL = "vocabot"
+WS_KEY_PREFIX = "vocabot.key."
+MAX_KEY_LENGTH = 200  # ours are 46 characters; longer is not a key, and not worth hashing
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+    def response(self) -> JSONResponse:
+        """The error as every route answers it: {"error": {"code", "message"}}."""
+        return JSONResponse(
+            {"error": {"code": self.code, "message": self.message}},
+            status_code=self.status,
+            headers=self.headers,
+        )
+
+
+def retry_after(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, round(seconds)))}
+
+
+def key_from_headers(headers: Headers) -> str | None:
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return headers.get("x-api-key", "").strip() or None
+
+
+def key_from_subprotocols(offered: Iterable[str]) -> str | None:
+    for protocol in offered:
+        if protocol.startswith(WS_KEY_PREFIX):
+            return protocol[len(WS_KEY_PREFIX) :] or None
+    return None
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class Authenticator:
+    """API keys to users, with a per-key rate limit and a per-address limit on failures."""
+
+    def __init__(self, store: Store, *, per_minute: int, failures_per_minute: int) -> None:
+        self.store = store
+        self.per_key = RateLimiter(per_minute)
+        self.failures = RateLimiter(failures_per_minute)
+
+    async def authenticate(self, key: str | None, address: str) -> User:
+        """The key's user, or an ApiError (401, 403 or 429) to answer with."""
+        blocked = self.failures.wait(address)
+        if blocked:
+            raise ApiError(
+                429,
+                "too_many_failures",
+                f"Too many requests without a valid API key; try again in {blocked:.0f} s.",
+                retry_after(blocked),
+            )
+        if not key:
+            self._failed(address, "no API key")
+            raise ApiError(401, "unauthorized", AUTH_HINT, {"WWW-Authenticate": "Bearer"})
+        user: User | None = None
+        digest = hash_api_key(key) if len(key) <= MAX_KEY_LENGTH else ""
+        if digest:
+            user = await self.store.user_for_api_key(digest)
+        if user is None:
+            self._failed(address, "an API key that is not valid")
+            raise ApiError(403, "forbidden", "That API key is not valid.")
+        wait = self.per_key.take(digest)
+        if wait:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests for this key; try again in {wait:.0f} s.",
+                retry_after(wait),
+            )
+        return user
+
+    def _failed(self, address: str, what: str) -> None:
+        self.failures.take(address)
+        log.info("refused a request from %s: %s", address, what)
