@@ -172,7 +172,7 @@ async def test_serve_api_logs_no_secret(sim: Sim, tmp_path: Path, level: str) ->
             too_big = await client.post("/v1/jobs", content=b"{" * 100_000)
     assert by_query[-1]["status"] == by_message[-1]["status"] == "done"
     assert queried.status_code == 200 and wrong.status_code == 403
-    assert youtube_end["error"]["code"] == "youtube_failed"
+    assert youtube_end["error"]["code"] == "youtube_proxy_failed"
     assert refused_end["status"] == "failed" and refused_end["error"]["code"] == "llm_rejected"
     assert too_big.status_code == 413
     assert sum(1 for c in sim.server.calls if c.status == 500) == 2
@@ -213,7 +213,7 @@ async def test_telegram_bot_logs_no_secret(sim: Sim, tmp_path: Path, level: str)
     sim.config.api_key = LLM_KEY
     sim.config.fault_queue = ["500", "500"]
     fake = FlakyTelegram(token=TELEGRAM)
-    fake.fail_500 = {"sendMessage": 1}  # the first answer fails at Telegram
+    fake.fail_500 = {"sendMessage": 4}  # more 500s than the retries: the reply fails, logged
     async with fake.serve() as base_url:
         env["TELEGRAM_API_BASE_URL"] = base_url
         env.pop("DISCORD_BOT_TOKEN")  # there is no fake Discord: it would dial discord.com
@@ -222,7 +222,7 @@ async def test_telegram_bot_logs_no_secret(sim: Sim, tmp_path: Path, level: str)
             fake.push_text(USER, "/help")  # answered with a 500 from Telegram
             await fake.wait_for(lambda: fake.fail_500["sendMessage"] == 0, 30)
             await telegram_says(fake, "vocabDemo02", "📚")
-            await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "YouTube didn't answer")
+            await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "through the proxy")
             sim.config.api_key = "a-key-we-do-not-have"
             await telegram_says(fake, "vocabDemo01", "refused the request")
             assert await bot.stop() == 0
