@@ -180,6 +180,19 @@ class DeckNotFound(VocabotError):
     message = "I can't find that deck. It may have been deleted."
 
 
+class NoDecks(VocabotError):
+    code = "no_decks"
+    message = "You have no decks yet. Send me a YouTube link to make one."
+
+
+class BadSetting(VocabotError):
+    code = "bad_setting"
+    message = (
+        "I don't know that setting. Meanings can be in ko, ja, zh, es, fr, de, pt, ru, vi "
+        "or en, and levels go from A1 to C2."
+    )
+
+
 class NotYourButton(VocabotError):
     code = "not_your_button"
     message = "These buttons belong to someone else. Send me a link to get your own deck."

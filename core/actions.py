@@ -1,0 +1,343 @@
+"""The application layer: one door per user action, the same for every face.
+
+Telegram, Discord, the console chat, the HTTP API and the CLI parse their input, call one
+of these actions, and render what comes back. Nothing here knows a platform: results are
+core's own values (a `DeckPage`, an `ExportFile`, a `QuizTurn`, ...), never text or markup,
+so two faces cannot drift apart in what they decide, only in how they draw it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from core import errors
+from core.export import apkg_bytes, csv_bytes
+from core.jobs import JobHandle, JobRunner, Listener
+from core.prompts import LANGUAGE_NAMES
+from core.selection import LEVELS
+from core.srs import Answer, Question, Quiz, Rated, Stats
+from core.store import Card, CardKind, DeckInfo, Notify, Store, User
+
+PAGE_SIZE = 5
+ExportFormat = Literal["apkg", "csv"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("apkg", "csv")
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    "apkg": "application/octet-stream",
+    "csv": "text/csv; charset=utf-8",
+}
+# Meanings can be asked for in these learner languages (the settings menus list them).
+LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+assert set(LEARNER_LANGUAGES) <= set(LANGUAGE_NAMES)
+
+
+# -- values the faces render ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageCard:
+    number: int  # 1-based within its tab, as the learner sees it
+    card: Card
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeckPage:
+    """One page of one tab (words or phrases) of a deck, ready to draw."""
+
+    deck: DeckInfo
+    kind: CardKind
+    page: int  # 0-based, always within range
+    pages: int
+    total: int  # cards in this tab
+    cards: tuple[PageCard, ...]
+
+    @property
+    def first(self) -> int:
+        return self.page * PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.cards) - 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+    @property
+    def unknown(self) -> tuple[PageCard, ...]:
+        return tuple(c for c in self.cards if not c.known)
+
+    @property
+    def other_kind(self) -> CardKind:
+        return "phrase" if self.kind == "word" else "word"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    data: bytes
+    media_type: str
+    cards: int
+    decks: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QuizTurn:
+    """What /quiz shows next: a question, or why there is none (with the learner's stats)."""
+
+    question: Question | None
+    no_cards: bool = False
+    stats: Stats | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    rated: Rated
+    next: QuizTurn | None  # None when the rating was a repeat press
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    videos: int
+    quiz_ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnownResult:
+    words: tuple[str, ...]  # what was marked known
+    added: int  # of those, how many were new
+    bad_numbers: tuple[int, ...] = ()  # card numbers that are not on the deck (console)
+
+
+# -- pure rules ---------------------------------------------------------------------------
+
+
+def page_count(items: Sequence[object]) -> int:
+    return max(1, -(-len(items) // PAGE_SIZE))
+
+
+def clamp_page(page: int, items: Sequence[object]) -> int:
+    return min(max(page, 0), page_count(items) - 1)
+
+
+def first_kind(deck: DeckInfo) -> CardKind:
+    """The tab a deck opens on: words, unless it has only phrases."""
+    return "word" if deck.words or not deck.phrases else "phrase"
+
+
+_UNSAFE = re.compile(r"[^\w\- ]+")
+
+
+def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str = "") -> str:
+    """The one file-name rule: the deck's title (or video id), letters, digits, '-' and
+    spaces only, at most 60 characters, then the format's suffix."""
+    base = ""
+    if deck is not None:
+        base = deck.title or deck.video_id or f"deck-{deck.id}"
+    base = base or fallback or "vocabot"
+    base = unicodedata.normalize("NFC", base)
+    base = " ".join(_UNSAFE.sub(" ", base).split()).strip(" -")[:60].strip(" -")
+    return f"{base or 'vocabot'}.{fmt}"
+
+
+def check_settings(
+    learner_language: str | None, level: str | None
+) -> tuple[str | None, str | None]:
+    """Normalised settings, or BadSetting naming what is not allowed."""
+    if learner_language is not None:
+        learner_language = learner_language.strip().lower()
+        if learner_language not in LEARNER_LANGUAGES:
+            raise errors.BadSetting(f"learner language {learner_language!r}")
+    if level is not None:
+        level = level.strip().upper()
+        if level not in LEVELS:
+            raise errors.BadSetting(f"level {level!r}")
+    return learner_language, level
+
+
+# -- the actions --------------------------------------------------------------------------
+
+
+class Actions:
+    """Every user action, in core's own types. One instance per process, shared by faces."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        runner: JobRunner,
+        quiz: Quiz,
+        default_learner_language: str = "ko",
+        default_level: str = "B1",
+    ) -> None:
+        self.store = store
+        self.runner = runner
+        self.quiz = quiz
+        self.default_learner_language = default_learner_language
+        self.default_level = default_level
+
+    # users
+
+    async def user(self, platform: str, platform_user_id: str | int) -> User:
+        """The learner behind a platform account, created with the defaults on first sight."""
+        return await self.store.get_or_create_user(
+            platform,
+            str(platform_user_id),
+            learner_language=self.default_learner_language,
+            level=self.default_level,
+        )
+
+    async def update_settings(
+        self, user: User, *, learner_language: str | None = None, level: str | None = None
+    ) -> User:
+        learner_language, level = check_settings(learner_language, level)
+        return await self.store.update_user(user.id, learner_language=learner_language, level=level)
+
+    # links
+
+    async def submit(
+        self,
+        user: User,
+        video_id: str,
+        *,
+        notify: Notify | None = None,
+        listener: Listener | None = None,
+    ) -> JobHandle:
+        """Start, join or serve from the cache a deck of this video for this learner."""
+        return await self.runner.submit(user, video_id, notify=notify, listener=listener)
+
+    async def cancel(self, user: User, job_id: str | None = None) -> Cancelled:
+        """Stop this learner's videos (or one of them), and close an open quiz."""
+        videos = await self.runner.cancel(user.id, job_id)
+        ended = await self.quiz.end(user.id) if job_id is None else False
+        return Cancelled(videos, ended)
+
+    # decks
+
+    async def decks(self, user: User) -> list[DeckInfo]:
+        return await self.store.list_decks(user.id)
+
+    async def deck(self, user: User, deck_id: int) -> DeckInfo:
+        """One of this learner's decks; someone else's id is DeckNotFound, like a missing one."""
+        info = await self.store.get_deck(user.id, deck_id)
+        if info is None:
+            raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
+        return info
+
+    async def page(
+        self, user: User, deck_id: int, kind: CardKind | None = None, page: int = 0
+    ) -> DeckPage:
+        """A page of a deck; `kind` None opens the deck's first tab."""
+        info = await self.deck(user, deck_id)
+        return await self._page(user, info, kind or first_kind(info), page)
+
+    async def _page(self, user: User, info: DeckInfo, kind: CardKind, page: int) -> DeckPage:
+        cards = await self.store.deck_cards(user.id, info.id, kind)
+        known = await self.store.known_words(user.id)
+        page = clamp_page(page, cards)
+        start = page * PAGE_SIZE
+        shown = tuple(
+            PageCard(start + i + 1, card, card.key in known)
+            for i, card in enumerate(cards[start : start + PAGE_SIZE])
+        )
+        return DeckPage(info, kind, page, page_count(cards), len(cards), shown)
+
+    # known words
+
+    async def known_words(self, user: User) -> list[str]:
+        return sorted(await self.store.known_words(user.id))
+
+    async def mark_known(self, user: User, words: Iterable[str]) -> KnownResult:
+        clean = tuple(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
+        added = await self.store.add_known_words(user.id, clean)
+        return KnownResult(clean, added)
+
+    async def mark_card_known(self, user: User, deck_id: int, card_id: int) -> KnownResult:
+        """One card of a deck (its ✓ button)."""
+        info = await self.deck(user, deck_id)
+        card = await self.store.get_card(user.id, card_id)
+        if card is None or card.deck_id != info.id:
+            raise errors.DeckNotFound(f"card {card_id} of deck {deck_id}")
+        return await self.mark_known(user, [card.key])
+
+    async def mark_page_known(
+        self, user: User, deck_id: int, kind: CardKind, page: int
+    ) -> KnownResult:
+        """Every card on one page ("I know all of these")."""
+        shown = await self.page(user, deck_id, kind, page)
+        return await self.mark_known(user, [c.card.key for c in shown.cards])
+
+    async def mark_numbers_known(
+        self, user: User, deck_id: int, kind: CardKind, numbers: Iterable[int]
+    ) -> KnownResult:
+        """Cards by the numbers shown on the deck's pages ("/known 3 7")."""
+        info = await self.deck(user, deck_id)
+        cards = await self.store.deck_cards(user.id, info.id, kind)
+        wanted = list(dict.fromkeys(numbers))
+        bad = tuple(n for n in wanted if not 0 < n <= len(cards))
+        result = await self.mark_known(user, [cards[n - 1].key for n in wanted if n not in bad])
+        return KnownResult(result.words, result.added, bad)
+
+    # export
+
+    async def export(
+        self, user: User, fmt: ExportFormat, deck_id: int | None = None, *, latest: bool = False
+    ) -> ExportFile:
+        """One deck, the latest deck (`latest`), or all of them, as Anki or CSV bytes."""
+        if fmt not in EXPORT_FORMATS:
+            raise errors.BadSetting(f"export format {fmt!r}")
+        if deck_id is not None:
+            chosen = [await self.deck(user, deck_id)]
+        else:
+            chosen = await self.decks(user)
+            if latest:
+                chosen = chosen[:1]
+        if not chosen:
+            raise errors.NoDecks(f"user {user.id}")
+        cards: list[Card] = []
+        for info in chosen:
+            cards += await self.store.deck_cards(user.id, info.id)
+        single = chosen[0] if len(chosen) == 1 else None
+        fallback = f"vocabot-{user.platform}-{user.platform_user_id}"
+        filename = export_filename(single, fmt, fallback=fallback)
+        if fmt == "csv":
+            data = csv_bytes(cards)
+        else:
+            name = filename.rsplit(".", 1)[0]
+            data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(user.id))
+        return ExportFile(filename, data, MEDIA_TYPES[fmt], len(cards), len(chosen))
+
+    # quiz
+
+    async def quiz_next(self, user: User) -> QuizTurn:
+        """The open question again, or the next one; if none, why not."""
+        question = await self.quiz.next_question(user.id)
+        if question is not None:
+            return QuizTurn(question)
+        if not await self.store.user_cards(user.id):
+            return QuizTurn(None, no_cards=True)
+        return QuizTurn(None, stats=await self.quiz.stats(user.id))
+
+    async def quiz_current(self, user: User) -> Question | None:
+        return await self.quiz.current(user.id)
+
+    async def quiz_answer(self, user: User, question_id: str, given: str) -> Answer:
+        return await self.quiz.answer(user.id, question_id, given)
+
+    async def quiz_rate(self, user: User, question_id: str, rating: int | None) -> RateResult:
+        """Schedule the card; the next turn comes with it unless this was a repeat press."""
+        if rating is not None and not 1 <= rating <= 4:
+            raise errors.BadSetting(f"rating {rating}")
+        rated = await self.quiz.rate(user.id, question_id, rating)
+        return RateResult(rated, None if rated.duplicate else await self.quiz_next(user))
+
+    async def stats(self, user: User) -> Stats:
+        return await self.quiz.stats(user.id)
