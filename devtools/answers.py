@@ -15,6 +15,7 @@ import math
 import random
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import simplemma
@@ -165,6 +166,7 @@ def _pos(word: str) -> str:
     return "n"
 
 
+@lru_cache(maxsize=65536)
 def simulated_meaning(term: str, lang: str, scale: float = 1.0) -> str:
     """A deterministic pseudo-gloss of `term` in the script of learner language `lang`.
 

@@ -171,7 +171,9 @@ class Engine:
     async def run(self, seq: _Seq) -> None:
         self.start()
         self._advance(self.now())
-        seq.record.arrival = max(self.now(), self.v)
+        # A call's time starts when the server received it (the record's arrival), so the
+        # simulator's own work on it (parsing, building the answer) is server time, never
+        # mistaken for the client's overhead.
         self._waiting.append(seq)
         self._admit()
         self._wake.set()
