@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -119,18 +119,30 @@ async def telegram_bot_memory(
                 lambda: sum(1 for c in fake.calls if c.method == "getUpdates") > polls + 1, 60
             )
 
+            chats = [500 + i for i in range(len(ids))]
+
+            def decks_shown() -> int:
+                return sum(any("📚" in m.text for m in fake.sent(chat)) for chat in chats)
+
             async def fifty_links() -> None:
-                for i, video in enumerate(ids):
-                    fake.push_text(500 + i, f"https://youtu.be/{video}")
-                await fake.wait_for(
-                    lambda: all(
-                        any("📚" in m.text for m in fake.sent(500 + i)) for i in range(len(ids))
-                    ),
-                    600,
-                )
+                for chat, video in zip(chats, ids, strict=True):
+                    fake.push_text(chat, f"https://youtu.be/{video}")
+                await fake.wait_for(lambda: all(fake.sent(chat) for chat in chats), 60)
+                await jobs_finished(Path(env["DB_PATH"]))
+                # every job is done: each chat's message should now be its deck's first page
+                with suppress(TimeoutError):
+                    await fake.wait_for(lambda: decks_shown() == len(chats), 10)
 
             memory = await sampled(pid, fifty_links)
-    return memory | {"jobs": jobs, "speedup": speedup}
+    return memory | {"jobs": jobs, "speedup": speedup, "deck_pages_shown": decks_shown()}
+
+
+async def jobs_finished(db: Path) -> None:
+    """Until the bot's store has no unfinished job (read beside the running bot)."""
+    async with open_store(db) as store:
+        # another process's database: there is no event to await, only a poll
+        while await store.unfinished_jobs():  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
 
 
 async def api_memory(sim: SimProcess, folder: Path, *, jobs: int, speedup: float) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from devtools.samples import SLEEP_TALK
 console = Console()
 SEED_SPEEDUP = 5.0  # the seed's calls are many and long; played 5x faster, in model seconds
 LECTURE_MINUTES = (5, 20, 80, 180)
+PARTIAL = Path(__file__).parent / "results" / "latest-partial.json"  # kept if a run dies
 
 
 def spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -135,6 +136,16 @@ def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
             meaning_scale=2.0,
         ),
     ]
+    cases.append(
+        case(
+            "seed_as_built_x1",
+            "seed as built, played at x1 (a check of the x5 speed-up)",
+            "as_built",
+            demo,
+            minutes=minutes,
+            runs=1,
+        )
+    )
     for m in LECTURE_MINUTES:
         lecture = write_lecture(folder, m)
         ours_speed = 2.0 if m >= 180 else 1.0
@@ -164,6 +175,16 @@ def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
                 speedup=10.0,
             ),
         ]
+    cases.append(
+        case(
+            "lecture80_ours_limit128",
+            "ours, 80 min, B1, LLM_MAX_CONCURRENCY=128",
+            "ours",
+            folder / "benchLecture80.en.srt",
+            minutes=80,
+            limit=128,
+        )
+    )
     return cases
 
 
@@ -174,7 +195,7 @@ async def run_case(sim: SimProcess, spec: dict[str, Any], runs: int) -> dict[str
         model=sim.model,
         simulated=sim.simulated,
         api_key=sim.api_key,
-        runs=runs,
+        runs=spec.get("runs", runs),
         **{k: v for k, v in spec.items() if k in keys},
     )
     proc = await asyncio.create_subprocess_exec(
@@ -223,6 +244,7 @@ async def run(quick: bool, runs: int) -> dict[str, Any]:
             for i, spec in enumerate(cases, start=1):
                 console.print(f"[bold]{i}/{len(cases)}[/] {spec['label']} …")
                 report["cases"][spec["name"]] = await run_case(sim, spec, runs)
+                PARTIAL.write_text(json.dumps(report, indent=2), encoding="utf-8")
             report["sim_config"] = (await sim.stats())["config"]
             users, speedup = (10, 20.0) if quick else (50, 10.0)
             console.print(f"bot-process memory: `vocabot run` and `serve-api`, {users} jobs …")
