@@ -69,14 +69,14 @@ def cpu_seconds() -> float:
 
 
 def floors(calls: list[dict[str, Any]], config: dict[str, Any], local: float) -> dict[str, float]:
-    """The tight floor of the issue, and the old, looser one (for the record)."""
-    rate, t_o, t0 = config["prefill_rate"], config["t_overhead"], config["t0"]
-    grammar = config.get("grammar_token_s", 0.0)
+    """The tight floor, and the old, looser one (all prefill in series, for the record)."""
+    rate, t_o, t0 = float(config["prefill_rate"]), float(config["t_overhead"]), float(config["t0"])
+    grammar = float(config.get("grammar_token_s", 0.0))
 
     def alone(c: dict[str, Any]) -> float:
         per_token = t0 + (grammar if c.get("constrained") else 0.0)
-        own_prefill = (c["prompt_tokens"] - c["cached_tokens"]) / rate
-        return own_prefill + t_o + (c["completion_tokens"] - 1) * per_token
+        own_prefill = (int(c["prompt_tokens"]) - int(c["cached_tokens"])) / rate
+        return own_prefill + t_o + (int(c["completion_tokens"]) - 1) * per_token
 
     uncached = sum(c["prompt_tokens"] - c["cached_tokens"] for c in calls)
     longest_output = max(c["completion_tokens"] for c in calls)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from core.config import Settings
 
@@ -101,7 +102,7 @@ def settings_for(url: str, model: str, api_key: str | None, folder: Path, **extr
     return Settings(
         llm_base_url=url,
         llm_model=model,
-        llm_api_key=api_key,
+        llm_api_key=SecretStr(api_key) if api_key else None,
         db_path=folder / f"bench-{time.monotonic_ns()}.sqlite3",
         user_cooldown_seconds=0,
         user_max_running_jobs=100,
