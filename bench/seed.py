@@ -1,16 +1,18 @@
-"""The seed design, as its code actually ran (shared/ORIGIN.md), as a benchmark baseline.
+"""The seed design (the FastAPI service vocabot replaces), as a benchmark baseline.
 
 Round 1: ~2,000-token chunks, two calls per chunk (words, phrases), all at once.
-Round 2: one "enrich" call per word and per phrase of the whole video.
-JSON asked for in the prompt (no structured output), temperature 0.7, max_tokens 4096.
-It runs on the same shared httpx client and the same concurrency limit as vocabot, so the
-comparison is about the design, not the plumbing.
+Round 2 (as built, not in its write-up): one "enrich" call per word and per phrase.
+JSON asked for in the prompt (no structured output), max_tokens 4096. Three variants
+are measured (`VARIANTS`): the write-up's design, the code as built with its own client
+(httpx's default pool of 100 connections, no other limit), and the code as built under
+vocabot's client limit of 16.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from pydantic import BaseModel, Field
@@ -19,6 +21,7 @@ from core import errors
 from core.chunking import make_chunks
 from core.llm import Completion, LLMClient
 from core.models import Transcript
+from core.selection import lemma_of
 
 SEED_CHUNK_TOKENS = 2000
 M = TypeVar("M", bound=BaseModel)
@@ -64,17 +67,43 @@ ENRICH_PROMPT = (
 )
 
 
+@dataclass(frozen=True)
+class SeedVariant:
+    name: str
+    label: str
+    enrich: bool  # the per-item second round
+    limit: int  # concurrent calls the client allows
+    temperature: float
+
+
+HTTPX_DEFAULT_POOL = 100  # httpx.Limits(max_connections=100): the seed's only limit
+VARIANTS = {
+    v.name: v
+    for v in (
+        SeedVariant(
+            "writeup", "write-up design: 2 calls per chunk, no detail round", False, 100, 0.3
+        ),
+        SeedVariant("as_built", "as built: + 1 enrich call per item, pool of 100", True, 100, 0.7),
+        SeedVariant("as_built_16", "as built, under our client limit of 16", True, 16, 0.7),
+    )
+}
+
+
 @dataclass
 class SeedResult:
     words: int
     phrases: int
+    headwords: int  # distinct dictionary forms among the words ("industries" = "industry")
     requests: int
     prompt_tokens: int
     completion_tokens: int
     failed_calls: int
+    round_s: list[float] = field(default_factory=list)
 
 
-async def seed_build(llm: LLMClient, transcript: Transcript) -> SeedResult:
+async def seed_build(
+    llm: LLMClient, transcript: Transcript, *, enrich: bool = True, temperature: float = 0.7
+) -> SeedResult:
     chunks = make_chunks(transcript.segments, [], max_tokens=SEED_CHUNK_TOKENS, max_items=10**9)
     totals = [0, 0, 0]
     failed = 0
@@ -87,7 +116,7 @@ async def seed_build(llm: LLMClient, transcript: Transcript) -> SeedResult:
                 schema_name="seed",
                 schema={},
                 model_type=model,
-                temperature=0.7,
+                temperature=temperature,
                 max_tokens=4096,
             )
         except errors.VocabotError:
@@ -99,6 +128,7 @@ async def seed_build(llm: LLMClient, transcript: Transcript) -> SeedResult:
         return done.value
 
     texts = [" ".join(s.text for s in chunk.segments) for chunk in chunks]
+    started = time.perf_counter()
     round1 = await asyncio.gather(
         *(call(WORDS_PROMPT, text, SeedWords) for text in texts),
         *(call(PHRASES_PROMPT, text, SeedPhrases) for text in texts),
@@ -110,7 +140,14 @@ async def seed_build(llm: LLMClient, transcript: Transcript) -> SeedResult:
             words.update((w.word.lower(), None) for w in result.words)
         elif isinstance(result, SeedPhrases):
             phrases.update((p.phrase.lower(), None) for p in result.phrases)
-    await asyncio.gather(
-        *(call(ENRICH_PROMPT, f"Item: {item}", SeedEnrich) for item in [*words, *phrases])
+    rounds = [time.perf_counter() - started]
+    if enrich:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(call(ENRICH_PROMPT, f"Item: {item}", SeedEnrich) for item in [*words, *phrases])
+        )
+        rounds.append(time.perf_counter() - started)
+    headwords = len({lemma_of(w) for w in words})
+    return SeedResult(
+        len(words), len(phrases), headwords, totals[0], totals[1], totals[2], failed, rounds
     )
-    return SeedResult(len(words), len(phrases), totals[0], totals[1], totals[2], failed)

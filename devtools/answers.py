@@ -11,8 +11,11 @@ labelled as simulated so nobody mistakes them for a model's.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import simplemma
@@ -63,9 +66,24 @@ SYLLABLES: dict[str, tuple[str, ...]] = {
         "en",
     ),
 }
-# How many pseudo-words a meaning has, and how many syllables each (a few words, like a gloss).
-_WORDS_PER_MEANING = (1, 2, 2, 3)
+# How long a meaning is, in tokens of Qwen2.5's tokenizer: the token counts of 40 real
+# dictionary glosses of up to six words per learner language (bench/calibration/glosses.tsv,
+# counted by bench/calibration/count_tokens.py; docs/simulator.md). Latin-script languages
+# other than Spanish use the Spanish counts; Cyrillic ones the Russian counts.
+MEANING_TOKENS: dict[str, tuple[int, ...]] = {
+    "ko": (7, 8, 9, 2, 9, 6, 7, 10, 7, 9, 5, 9, 9, 6, 5, 5, 5, 11, 7, 11,
+           7, 7, 12, 7, 8, 2, 12, 8, 7, 6, 8, 2, 9, 6, 7, 11, 11, 9, 9, 5),
+    "ja": (7, 6, 7, 2, 7, 5, 7, 4, 8, 4, 2, 6, 9, 5, 5, 4, 5, 10, 5, 6,
+           8, 10, 6, 5, 6, 2, 13, 7, 2, 7, 8, 4, 8, 7, 7, 9, 4, 7, 3, 8),
+    "zh": (3, 5, 8, 1, 4, 1, 5, 4, 4, 1, 1, 4, 5, 3, 3, 1, 3, 3, 2, 1,
+           3, 2, 1, 4, 1, 3, 8, 5, 3, 3, 4, 4, 5, 2, 1, 4, 2, 1, 5, 2),
+    "es": (5, 5, 8, 3, 7, 7, 2, 6, 7, 7, 3, 7, 6, 5, 3, 5, 8, 5, 3, 3,
+           6, 3, 4, 1, 3, 3, 11, 4, 5, 4, 7, 4, 9, 7, 6, 8, 2, 3, 4, 1),
+    "ru": (5, 9, 13, 3, 8, 6, 3, 6, 5, 4, 4, 6, 7, 2, 1, 7, 8, 5, 3, 5,
+           8, 2, 5, 2, 7, 6, 13, 2, 9, 7, 6, 5, 6, 4, 10, 9, 7, 4, 8, 3),
+}  # fmt: skip
 _SYLLABLES_PER_WORD = (2, 2, 3, 3, 4)
+_SENSE_BREAK = {"ja": "、", "zh": "，"}
 _NO_SPACES = {"ja", "zh"}
 _PARTICLES = "up|out|off|down|away|back|over"
 _PHRASAL = re.compile(rf"\b([a-z]{{3,}}) ({_PARTICLES})\b")
@@ -75,9 +93,61 @@ _NOT_VERBS = {
     "then", "than", "them", "they", "there", "here", "what", "when", "just", "also",
     "more", "most", "very", "much", "some", "even", "from", "well", "back", "down",
 }  # fmt: skip
+# Words a model asked for "nouns, verbs, adjectives and adverbs" does not list.
+_CLOSED_CLASS = frozenset(
+    "about above across after again against along also although among another around because "
+    "been before behind being below beneath beside besides between beyond both could does "
+    "doing during each either else enough every everyone everything from have having here "
+    "hers herself himself into itself just less many might more most much must myself neither "
+    "nobody none nothing once only onto other others ought ours ourselves over same several "
+    "shall should since some somebody someone something such than that their theirs them "
+    "themselves then there these they this those though through throughout till toward "
+    "towards under unless until upon very were what whatever when whenever where whereas "
+    "wherever whether which while whom whose will with within without would your yours "
+    "yourself yourselves".split()
+)
 _SEGMENT = re.compile(r"^\[(\d+)\] (.*)$", re.M)
 _CANDIDATE = re.compile(r"([^\s,\[\]]+) \[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]+", re.UNICODE)
+# Letters per token of Qwen2.5's tokenizer by script, measured on the glosses above.
+_LETTERS_PER_TOKEN = (
+    (0xAC00, 0xD7A3, 1.11),  # Hangul syllables
+    (0x3040, 0x30FF, 1.30),  # hiragana, katakana
+    (0x4E00, 0x9FFF, 1.51),  # CJK ideographs
+    (0x0400, 0x04FF, 2.56),  # Cyrillic
+)
+
+
+def _script_cost(piece: str) -> int | None:
+    """Tokens for a word in a non-Latin script; None for Latin (and anything else)."""
+    cost = 0.0
+    for ch in piece:
+        code = ord(ch)
+        per = next((p for lo, hi, p in _LETTERS_PER_TOKEN if lo <= code <= hi), None)
+        if per is None:
+            return None
+        cost += 1 / per
+    return max(1, math.ceil(cost - 1e-9))
+
+
+def count_tokens(text: str) -> list[str]:
+    """A stand-in tokenizer: English words and punctuation (a long word costs one token per
+    4 letters); Hangul, kana, CJK and Cyrillic at Qwen2.5's measured letters per token."""
+    out: list[str] = []
+    for piece in _TOKEN.findall(text):
+        if len(piece) <= 6 and piece.isascii():
+            out.append(piece)
+            continue
+        tokens = None if piece.isascii() else _script_cost(piece)
+        if tokens is None:
+            out.extend(piece[i : i + 4] for i in range(0, len(piece), 4))
+        else:
+            step = math.ceil(len(piece) / tokens)
+            out.extend(piece[i : i + step] for i in range(0, len(piece), step))
+    return out
 
 
 def warm_up() -> None:
@@ -96,17 +166,46 @@ def _pos(word: str) -> str:
     return "n"
 
 
-def simulated_meaning(term: str, lang: str) -> str:
-    """A deterministic pseudo-gloss of `term` in the script of learner language `lang`."""
+@lru_cache(maxsize=65536)
+def simulated_meaning(term: str, lang: str, scale: float = 1.0) -> str:
+    """A deterministic pseudo-gloss of `term` in the script of learner language `lang`.
+
+    Its length in tokens is drawn from the real glosses' lengths for that language (times
+    `scale`); it is made of two senses like "파다, 캐다" once it is long enough for two.
+    """
     code = lang.split("-")[0].lower()
     syllables = SYLLABLES.get(code, SYLLABLES["latin"])
-    seed = int.from_bytes(hashlib.blake2b(f"{code}:{term}".encode(), digest_size=8).digest())
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choice(syllables) for _ in range(rng.choice(_SYLLABLES_PER_WORD)))
-        for _ in range(rng.choice(_WORDS_PER_MEANING))
-    ]
-    return ("" if code in _NO_SPACES else " ").join(words)
+    lengths = MEANING_TOKENS.get(code, MEANING_TOKENS["ru" if code == "uk" else "es"])
+    for attempt in range(8):
+        key = f"{code}:{term}:{attempt}".encode()
+        rng = random.Random(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest()))
+        target = max(1, round(rng.choice(lengths) * scale))
+        meaning = _pseudo_gloss(rng, syllables, code, target)
+        if term.lower() not in meaning.lower():  # a meaning never contains the word itself
+            return meaning
+    return meaning
+
+
+def _pseudo_gloss(rng: random.Random, syllables: tuple[str, ...], code: str, target: int) -> str:
+    """Pseudo-words, syllable by syllable (none twice in a row), until `target` tokens."""
+    space = "" if code in _NO_SPACES else " "
+    senses: list[list[str]] = [[""]]
+    second_sense_at = target // 2 if target >= 4 else None
+    word_length = rng.choice(_SYLLABLES_PER_WORD)
+    text = ""
+    while len(count_tokens(text)) < target:
+        word = senses[-1][-1]
+        if len(word) and len(word) >= word_length * len(syllables[0]):
+            if second_sense_at is not None and len(count_tokens(text)) >= second_sense_at:
+                senses.append([""])
+                second_sense_at = None
+            else:
+                senses[-1].append("")
+            word_length = rng.choice(_SYLLABLES_PER_WORD)
+        last = senses[-1][-1][-len(syllables[0]) :] if senses[-1][-1] else ""
+        senses[-1][-1] += rng.choice([s for s in syllables if s != last])
+        text = _SENSE_BREAK.get(code, ", ").join(space.join(words) for words in senses)
+    return text
 
 
 def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int]]:
@@ -120,7 +219,7 @@ def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int
     return list(found.items())[:limit]
 
 
-def vocab_chunk(last: str) -> dict[str, Any]:
+def vocab_chunk(last: str, scale: float = 1.0) -> dict[str, Any]:
     lang_match = re.search(r"^Learner: .*?\((\w[\w-]*)\)", last, re.M)
     lang = lang_match.group(1) if lang_match else "ko"
     limit_match = re.search(r"^Phrases: up to (\d+)", last, re.M)
@@ -130,36 +229,39 @@ def vocab_chunk(last: str) -> dict[str, Any]:
     segments = [(int(i), text) for i, text in _SEGMENT.findall(last)]
     return {
         "w": [
-            {"l": lemma, "p": _pos(lemma), "m": simulated_meaning(lemma, lang)}
+            {"l": lemma, "p": _pos(lemma), "m": simulated_meaning(lemma, lang, scale)}
             for lemma, _ in candidates
         ],
         "p": [
-            {"t": phrase, "m": simulated_meaning(phrase, lang), "s": index}
+            {"t": phrase, "m": simulated_meaning(phrase, lang, scale), "s": index}
             for phrase, index in _phrases(segments, limit)
         ],
     }
 
 
-def seed_words(last: str) -> dict[str, Any]:
-    """The seed design asked for every noun/verb/adjective/adverb, inflected forms and all."""
+def seed_words(last: str, scale: float = 1.0) -> dict[str, Any]:
+    """The seed design asked for every noun/verb/adjective/adverb, inflected forms and all
+    (but not pronouns, prepositions, conjunctions, auxiliaries or contractions)."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(last):
         lower = word.lower()
-        if len(lower) >= 4 and lower not in _NOT_VERBS:
+        useful = lower not in _NOT_VERBS and lower not in _CLOSED_CLASS and "'" not in lower
+        if len(lower) >= 4 and useful:
             seen.setdefault(lower, None)
     return {"words": [{"word": w, "pos": _pos(w)} for w in seen]}
 
 
-def seed_phrases(last: str) -> dict[str, Any]:
+def seed_phrases(last: str, scale: float = 1.0) -> dict[str, Any]:
     segments = [(i, line) for i, line in enumerate(last.splitlines())]
     return {"phrases": [{"phrase": p} for p, _ in _phrases(segments, 12)]}
 
 
-def seed_enrich(last: str) -> dict[str, Any]:
+def seed_enrich(last: str, scale: float = 1.0) -> dict[str, Any]:
     match = re.search(r"^Item: (.*)$", last, re.M)
     item = match.group(1).strip() if match else "word"
+    meanings = [simulated_meaning(item, "ko", scale), simulated_meaning(f"{item} 2", "ko", scale)]
     return {
-        "meanings": [simulated_meaning(item, "ko"), simulated_meaning(f"{item} 2", "ko")],
+        "meanings": meanings,
         "synonyms": [f"{item}-like", f"similar to {item}"],
         "example": f"This is an example sentence that uses the expression '{item}' naturally.",
     }
@@ -192,7 +294,7 @@ def invent(answer: dict[str, Any]) -> dict[str, Any]:
     return {**answer, "w": words, "p": phrases}
 
 
-TASKS = {
+TASKS: dict[str, Callable[[str, float], dict[str, Any]]] = {
     "vocab_chunk": vocab_chunk,
     "seed_words": seed_words,
     "seed_phrases": seed_phrases,
@@ -217,8 +319,11 @@ def minimal(schema: dict[str, Any]) -> Any:
     return "x"
 
 
-def answer_for(messages: list[dict[str, Any]], response_format: Any) -> tuple[str, Any]:
-    """(task name, JSON value, or a plain string for free text) for a chat request."""
+def answer_for(
+    messages: list[dict[str, Any]], response_format: Any, meaning_scale: float = 1.0
+) -> tuple[str, Any]:
+    """(task name, JSON value, or a plain string for free text) for a chat request;
+    meanings are `meaning_scale` times their calibrated length."""
     last = str(messages[-1].get("content", "")) if messages else ""
     system = str(messages[0].get("content", "")) if messages else ""
     schema: dict[str, Any] = {}
@@ -240,7 +345,7 @@ def answer_for(messages: list[dict[str, Any]], response_format: Any) -> tuple[st
         last,
     )
     if name in TASKS:
-        return name, TASKS[name](source if name == "vocab_chunk" else last)
+        return name, TASKS[name](source if name == "vocab_chunk" else last, meaning_scale)
     if schema:
         return "generic", minimal(schema)
     if response_format is None:

@@ -3,10 +3,11 @@
 No GPU here, so tests, the demo and the benchmark talk to this. It answers
 POST /v1/chat/completions and GET /v1/models; its answers are valid JSON built from the
 text it was actually sent (see devtools/answers.py); and its timing follows a model of
-continuous batching (shared/SIMULATOR.md):
+continuous batching (docs/simulator.md):
 
     TTFT  = t_o + (queued prefill ahead + uncached prompt tokens) / R_pf
     TPOT  = t0 + k_seq * (N - 1) + k_kv * (context tokens in the batch) / 1000
+            + k_grammar * (sequences in the batch decoding under a JSON grammar)
     E2E   = TTFT + (O - 1) * TPOT, with N changing as requests join and leave
 
 Time is simulated in "model seconds" and played back divided by `speedup`.
@@ -28,7 +29,6 @@ import itertools
 import json
 import logging
 import random
-import re
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -43,12 +43,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.llm import SIMULATOR_FINGERPRINT
-from devtools.answers import answer_for, bad_types, invent, junk_meanings, warm_up
+from devtools.answers import (
+    answer_for,
+    bad_types,
+    count_tokens,
+    invent,
+    junk_meanings,
+    warm_up,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
-_TOKEN = re.compile(r"\w+|[^\w\s]+", re.UNICODE)
 FAULTS = (
     "429",
     "500",
@@ -64,17 +70,6 @@ FAULTS = (
 DIALECTS = ("vllm", "llamacpp", "json_object", "prompt")
 
 
-def count_tokens(text: str) -> list[str]:
-    """A stand-in tokenizer: words and punctuation; long words cost one token per 4 chars."""
-    out: list[str] = []
-    for piece in _TOKEN.findall(text):
-        if len(piece) <= 6:
-            out.append(piece)
-        else:
-            out.extend(piece[i : i + 4] for i in range(0, len(piece), 4))
-    return out
-
-
 @dataclass
 class SimConfig:
     speedup: float = 1.0
@@ -83,6 +78,13 @@ class SimConfig:
     t0: float = 0.0108  # TPOT at batch 1, seconds (about 93 tokens/s)
     k_seq: float = 0.0002  # TPOT growth per extra running sequence
     k_kv: float = 0.00019  # TPOT growth per 1k context tokens in the batch
+    # Structured output (json_schema / json_object) with xgrammar, vLLM's default backend:
+    # the schema is compiled once per server (requests wait for it), and every decode
+    # step computes a token mask per constrained sequence on the CPU (docs/simulator.md).
+    grammar_compile_s: float = 0.03
+    grammar_token_s: float = 0.00004
+    # Simulated meanings are this many times their calibrated length (a sensitivity knob).
+    meaning_scale: float = 1.0
     max_num_seqs: int = 256
     max_model_len: int = 32768
     block_size: int = 16
@@ -115,6 +117,7 @@ class CallRecord:
     admitted: float = 0.0
     first_token: float = 0.0
     finished: float = 0.0
+    constrained: bool = False  # decoded under a grammar (json_schema / json_object)
 
     @property
     def ttft(self) -> float:
@@ -134,6 +137,7 @@ class _Seq:
     done: asyncio.Future[None]
     first_token_at: float = 0.0
     finish_step: int = 0
+    not_before: float = 0.0  # model time its grammar is compiled
 
 
 class Engine:
@@ -148,6 +152,7 @@ class Engine:
         self._prefilling: list[_Seq] = []
         self._decoding: list[tuple[int, int, _Seq]] = []  # heap of (finish_step, id, seq)
         self._kv = 0  # context tokens held by decoding sequences
+        self._constrained = 0  # decoding sequences under a grammar
         self._prefill_free = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -178,7 +183,9 @@ class Engine:
     async def run(self, seq: _Seq) -> None:
         self.start()
         self._advance(self.now())
-        seq.record.arrival = max(self.now(), self.v)
+        # A call's time starts when the server received it (the record's arrival), so the
+        # simulator's own work on it (parsing, building the answer) is server time, never
+        # mistaken for the client's overhead.
         self._waiting.append(seq)
         self._admit()
         self._wake.set()
@@ -189,13 +196,15 @@ class Engine:
     def _tpot(self) -> float:
         c = self.config
         n = len(self._decoding)
-        return c.t0 + c.k_seq * max(n - 1, 0) + c.k_kv * self._kv / 1000
+        grammar = c.grammar_token_s * self._constrained
+        return c.t0 + c.k_seq * max(n - 1, 0) + c.k_kv * self._kv / 1000 + grammar
 
     def _admit(self) -> None:
         c = self.config
         while self._waiting and self.running < c.max_num_seqs:
             seq = self._waiting.pop(0)
-            start = max(seq.record.arrival, self.v, self._prefill_free)
+            # a request whose grammar is still compiling is not scheduled yet
+            start = max(seq.record.arrival, self.v, self._prefill_free, seq.not_before)
             self._prefill_free = start + seq.uncached / c.prefill_rate
             seq.record.admitted = start
             seq.first_token_at = self._prefill_free + c.t_overhead
@@ -219,6 +228,7 @@ class Engine:
             seq.finish_step = self.step + seq.output - 1
             heapq.heappush(self._decoding, (seq.finish_step, seq.record.id, seq))
             self._kv += seq.prompt + 1
+            self._constrained += seq.record.constrained
         if ready:
             self._admit()
 
@@ -244,6 +254,7 @@ class Engine:
             while self._decoding and self._decoding[0][0] <= self.step:
                 _, _, seq = heapq.heappop(self._decoding)
                 self._kv -= seq.prompt + seq.output
+                self._constrained -= seq.record.constrained
                 self._finish(seq, self.v)
                 self._admit()
 
@@ -297,6 +308,7 @@ class SimServer:
         self.engine = Engine(self.config)
         self.cache = PrefixCache(self.config.block_size)
         self.calls: list[CallRecord] = []
+        self._grammars: dict[str, float] = {}  # schema -> model time it is compiled
         self._ids = itertools.count(1)
         self._rng = random.Random(self.config.seed)
         self.app = Starlette(
@@ -389,7 +401,8 @@ class SimServer:
             await _wait_for_disconnect(request)
             return Response(status_code=504)
 
-        task, answer = answer_for(messages, body.get("response_format"))
+        response_format = body.get("response_format")
+        task, answer = answer_for(messages, response_format, self.config.meaning_scale)
         record.task = task
         if record.fault == "invent" and isinstance(answer, dict):
             answer = invent(answer)
@@ -420,6 +433,12 @@ class SimServer:
             finish = "length"
         record.completion_tokens = len(output_tokens)
         record.cached_tokens = self.cache.lookup_and_insert(prompt_tokens)
+        not_before = 0.0
+        if isinstance(response_format, dict) and response_format.get("type") != "text":
+            record.constrained = True
+            key = json.dumps(response_format, sort_keys=True)
+            ready = record.arrival + self.config.grammar_compile_s
+            not_before = self._grammars.setdefault(key, ready)
 
         seq = _Seq(
             record=record,
@@ -427,6 +446,7 @@ class SimServer:
             uncached=record.prompt_tokens - record.cached_tokens,
             output=record.completion_tokens,
             done=asyncio.get_running_loop().create_future(),
+            not_before=not_before,
         )
         await self.engine.run(seq)
         return JSONResponse(
@@ -490,6 +510,7 @@ class SimServer:
     def reset(self) -> None:
         self.calls.clear()
         self.cache = PrefixCache(self.config.block_size)
+        self._grammars.clear()
         self.engine.peak_running = 0
 
     def _check_key(self, request: Request) -> Response | None:

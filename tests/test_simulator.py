@@ -1,9 +1,12 @@
-"""The simulated vLLM server's latency model, checked against shared/SIMULATOR.md."""
+"""The simulated vLLM server's latency model, checked against docs/simulator.md."""
 
 import asyncio
+import re
+import statistics
 
 import pytest
 
+from devtools.answers import MEANING_TOKENS, count_tokens, seed_words, simulated_meaning
 from devtools.simllm import CallRecord, Engine, PrefixCache, SimConfig, _Seq
 
 SPEEDUP = 40.0
@@ -51,3 +54,69 @@ def test_prefix_cache_counts_shared_leading_blocks() -> None:
     assert cache.lookup_and_insert(static + ["a"] * 50) == 0
     assert cache.lookup_and_insert(static + ["b"] * 50) == 96  # six whole shared blocks
     assert cache.lookup_and_insert(["x", *static]) == 0  # a prefix, not any shared text
+
+
+async def test_decoding_under_a_json_grammar_costs_compile_time_and_per_step_time() -> None:
+    """xgrammar's cost: the schema compiles once (its first request waits), and each decode
+    step builds one token mask per constrained sequence."""
+    config = SimConfig(speedup=SPEEDUP)
+
+    async def slowest(constrained: bool) -> float:
+        engine = Engine(config)
+        seqs = [seq(i) for i in range(8)]
+        for s in seqs:
+            s.record.constrained = constrained
+            s.not_before = config.grammar_compile_s if constrained else 0.0
+        await asyncio.gather(*(engine.run(s) for s in seqs))
+        await engine.stop()
+        return max(s.record.e2e for s in seqs)
+
+    free, constrained = await slowest(False), await slowest(True)
+    expected = config.grammar_compile_s + 399 * 8 * config.grammar_token_s
+    assert constrained - free == pytest.approx(expected, rel=0.25)
+
+
+def test_the_stand_in_tokenizer_counts_scripts_at_qwens_letters_per_token() -> None:
+    assert len(count_tokens("consolidation of memories")) == 7  # English as before
+    assert len(count_tokens("파다, 캐다")) == 5  # Hangul: about one token a syllable
+    assert len(count_tokens("掘る、掘り下げる")) == 6
+    assert len(count_tokens("копать, рыть")) == 6
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja", "zh", "es", "ru", "fr"])
+def test_simulated_meanings_are_as_long_as_real_glosses(lang: str) -> None:
+    real = MEANING_TOKENS.get(lang, MEANING_TOKENS["es"])
+    terms = [f"term{i}" for i in range(400)]
+    once = [len(count_tokens(simulated_meaning(t, lang))) for t in terms]
+    twice = [len(count_tokens(simulated_meaning(t, lang, 2.0))) for t in terms]
+    assert statistics.mean(once) == pytest.approx(statistics.mean(real), rel=0.1)
+    assert statistics.mean(twice) == pytest.approx(2 * statistics.mean(real), rel=0.1)
+    assert max(once) <= max(real) + 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "script"),
+    [("ko", "[가-힣]"), ("ja", "[ぁ-ゟ]"), ("zh", "[一-鿿]"), ("ru", "[а-яё]"), ("es", "[a-z]")],
+)
+def test_simulated_meanings_stay_in_the_learner_script_and_never_hold_the_word(
+    lang: str, script: str
+) -> None:
+    letters = re.compile(rf"^(?:{script}|[\s,、，])+$")
+    for term in ("ba", "rat", "tone", "sleep", "consolidation", "ma"):
+        for scale in (1.0, 2.0):
+            meaning = simulated_meaning(term, lang, scale)
+            assert letters.match(meaning), meaning
+            assert term not in meaning
+            assert not re.search(r"(.)\1\1", meaning), meaning
+
+
+def test_the_seed_word_list_holds_content_words_not_function_words() -> None:
+    answer = seed_words("Because their brains were busy, we're told, while sleeping rats explore.")
+    assert [w["word"] for w in answer["words"]] == [
+        "brains",
+        "busy",
+        "told",
+        "sleeping",
+        "rats",
+        "explore",
+    ]
