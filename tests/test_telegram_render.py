@@ -118,3 +118,28 @@ async def test_a_job_that_finishes_at_once_is_shown_in_one_edit() -> None:
 
     await editor.finish(send_final)
     assert sent == [] and final == ["page 1"], "no progress edit, no wait before the result"
+
+
+async def test_a_delayed_edit_on_its_way_never_lands_after_the_final_state() -> None:
+    """The bench's 50-job run left a chat on its progress line: a delayed edit already
+    being sent when the job ended arrived after the deck and overwrote it."""
+    shown: list[str] = []
+    in_flight, release = asyncio.Event(), asyncio.Event()
+
+    async def send(text: str) -> None:
+        in_flight.set()
+        await release.wait()  # Telegram is slow to answer this edit
+        shown.append(text)
+
+    editor = ThrottledEditor(send, interval=0.01, first_delay=0.005)
+    await editor.update("🧠 Explaining words 1/9")  # too soon after the reply: a delayed edit
+    await in_flight.wait()  # the delayed edit is on its way
+
+    async def send_final() -> None:
+        shown.append("📚 page 1")
+
+    finishing = asyncio.create_task(editor.finish(send_final))
+    await editor.update("🧠 Explaining words 2/9")  # late progress after the end: dropped
+    release.set()
+    await finishing
+    assert shown == ["🧠 Explaining words 1/9", "📚 page 1"]
