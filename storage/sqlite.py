@@ -8,12 +8,13 @@ with another's statements on the shared connection.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ _WORD = TypeAdapter(Word)
 _PHRASE = TypeAdapter(Phrase)
 _GAPS = TypeAdapter(tuple[Gap, ...])
 _NOTIFY = TypeAdapter(Notify)
+CHUNK_RESULTS_KEPT = timedelta(days=7)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -246,6 +248,13 @@ class SQLiteStore:
                 "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
                 (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
+            # The whole deck is kept now: its chunk answers are no longer needed, and
+            # answers of builds nobody came back for go after a week.
+            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (_key_text(key),))
+            await db.execute(
+                "DELETE FROM chunk_results WHERE created_at < ?",
+                (_iso(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
+            )
             if deck.video_id:
                 await db.execute(
                     "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
@@ -253,6 +262,22 @@ class SQLiteStore:
                     "transcript_language = excluded.transcript_language",
                     (deck.video_id, deck.title, deck.transcript_language),
                 )
+
+    async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]:
+        rows = await self._all(
+            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (_key_text(key),)
+        )
+        return {str(r["fingerprint"]): json.loads(r["result"]) for r in rows}
+
+    async def save_chunk_result(
+        self, key: CacheKey, fingerprint: str, result: dict[str, Any]
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET result = excluded.result",
+                (_key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+            )
 
     # -- decks and cards -------------------------------------------------------------
 
@@ -463,12 +488,13 @@ class SQLiteStore:
 
     # -- jobs ------------------------------------------------------------------------
 
-    async def create_job(self, job: JobRecord) -> None:
+    async def create_job(self, job: JobRecord) -> JobRecord:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO jobs (id, user_id, video_id, status, stage, done, total, "
-                "learner_language, level, notify, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "learner_language, level, notify, source_key, told, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, source_key) WHERE source_key IS NOT NULL DO NOTHING",
                 (
                     job.id,
                     job.user_id,
@@ -480,10 +506,20 @@ class SQLiteStore:
                     job.learner_language,
                     job.level,
                     _NOTIFY.dump_json(job.notify).decode() if job.notify else None,
+                    job.source_key,
+                    int(job.told),
                     _now(),
                     _now(),
                 ),
             )
+            if job.source_key is None:
+                rows = await db.execute_fetchall("SELECT * FROM jobs WHERE id = ?", (job.id,))
+            else:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?",
+                    (job.user_id, job.source_key),
+                )
+        return _job(next(iter(rows)))
 
     async def update_job(
         self,
@@ -513,15 +549,20 @@ class SQLiteStore:
         if notify is not None:
             sets.append("notify = ?")
             params.append(_NOTIFY.dump_json(notify).decode())
-        where = "id = ?"
-        if status is None:
-            # A late progress write never reopens a finished job.
-            where += " AND status IN ('queued', 'running')"
+        # A finished job never changes again: a late progress write, or a failure noticed
+        # after the deck was delivered, leaves it as it ended.
+        where = "id = ? AND status IN ('queued', 'running')"
         async with self._tx() as db:
             await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
+        return _job(row) if row else None
+
+    async def job_for_source(self, user_id: int, source_key: str) -> JobRecord | None:
+        row = await self._one(
+            "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?", (user_id, source_key)
+        )
         return _job(row) if row else None
 
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
@@ -537,6 +578,17 @@ class SQLiteStore:
         )
         return [_job(r) for r in rows]
 
+    async def untold_jobs(self) -> list[JobRecord]:
+        rows = await self._all(
+            "SELECT * FROM jobs WHERE told = 0 AND status NOT IN ('queued', 'running') "
+            "ORDER BY created_at"
+        )
+        return [_job(r) for r in rows]
+
+    async def mark_told(self, job_id: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE jobs SET told = 1 WHERE id = ?", (job_id,))
+
 
 # -- row mapping ---------------------------------------------------------------------
 
@@ -550,6 +602,11 @@ def _cache_params(key: CacheKey) -> tuple[str, ...]:
         key.prompt_version,
         key.model,
     )
+
+
+def _key_text(key: CacheKey) -> str:
+    """Every field of the key (a field added later is included by itself)."""
+    return json.dumps(dataclasses.asdict(key), sort_keys=True, separators=(",", ":"))
 
 
 def _user(row: aiosqlite.Row) -> User:
@@ -602,6 +659,8 @@ def _job(row: aiosqlite.Row) -> JobRecord:
         notify=_NOTIFY.validate_json(row["notify"]) if row["notify"] else None,
         created_at=_ts(row["created_at"]),
         updated_at=_ts(row["updated_at"]),
+        source_key=row["source_key"],
+        told=bool(row["told"]),
     )
 
 

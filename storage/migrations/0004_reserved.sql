@@ -1,0 +1,2 @@
+-- Number 4 is reserved for another branch's migration; this empty placeholder only keeps the
+-- numbering gapless until that branch is merged (then this file goes).
