@@ -634,7 +634,7 @@ class JobRunner:
             return  # that platform is not run by this process: its own start tells it
         log.info("telling the chat of job %s how it ended", record.id)
         try:
-            await notifier(record.notify, await self._ended(record))
+            await notifier(record.notify, replace(await self._ended(record), resumed=True))
         except Exception:
             log.exception("telling the chat of job %s failed", record.id)
         await self.store.mark_told(record.id)
