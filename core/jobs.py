@@ -392,6 +392,9 @@ class JobRunner:
         return True
 
     def _attach(self, job: _Job, key: CacheKey) -> None:
+        if not self._accepting:
+            log.info("job %s stays queued: shutting down; it resumes at the next start", job.id)
+            return
         flight = self._flights.get(key)
         if flight is None:
             request = DeckRequest(
@@ -578,13 +581,14 @@ class JobRunner:
     async def resume(self) -> int:
         """Pick up jobs a crash or restart left queued or running, and tell the chats of
         jobs that ended without telling them; returns how many jobs were picked up."""
+        untold = await self.store.untold_jobs()  # before resuming: those may end meanwhile
         resumed = 0
         for record in await self.store.unfinished_jobs():
             if await self._resume_record(record) is not None:
                 resumed += 1
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
-        for record in await self.store.untold_jobs():
+        for record in untold:
             await self._retell(record)
         return resumed
 
