@@ -237,3 +237,56 @@ async def test_a_database_we_may_only_read_fails_at_start_up(tmp_path: Path) -> 
     with pytest.raises(errors.StorageUnavailable) as info:
         await SQLiteStore.open(f"file:{path}?mode=ro")
     assert "readonly" in info.value.detail or "read-only" in info.value.detail
+
+
+def a_job(user_id: int, job_id: str, source_key: str | None = None) -> JobRecord:
+    return JobRecord(
+        id=job_id,
+        user_id=user_id,
+        video_id="vidAAAAAAA1",
+        status=JobStatus.QUEUED,
+        progress=Progress(Stage.QUEUED),
+        learner_language="ko",
+        level="B1",
+        notify=Notify("telegram", "100", None),
+        source_key=source_key,
+        told=False,
+    )
+
+
+async def test_a_finished_job_never_changes_and_a_request_is_one_job(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "f.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        first = await store.create_job(a_job(user.id, "job1", "telegram:100:5"))
+        assert first.id == "job1" and first.source_key == "telegram:100:5" and not first.told
+        again = await store.create_job(a_job(user.id, "job2", "telegram:100:5"))
+        assert again.id == "job1", "the same chat message: the earlier job"
+        assert await store.job_for_source(user.id, "telegram:100:5") == first
+        assert [j.id for j in await store.user_jobs(user.id)] == ["job1"]
+
+        await store.update_job("job1", status=JobStatus.DONE, progress=Progress(Stage.DONE))
+        await store.update_job("job1", status=JobStatus.FAILED, error_code="internal")
+        done = await store.get_job(user.id, "job1")
+        assert done is not None and done.status == JobStatus.DONE and done.error_code is None
+        assert [j.id for j in await store.untold_jobs()] == ["job1"]
+        await store.mark_told("job1")
+        assert await store.untold_jobs() == []
+
+
+async def test_chunk_answers_are_kept_per_full_cache_key_until_the_deck_is(
+    tmp_path: Path,
+) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "model-a")
+    other_model = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "model-b")
+    async with open_store(tmp_path / "c.sqlite3") as store:
+        await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}, "requests": 1})
+        await store.save_chunk_result(key, "fp2", {"split": True})
+        assert await store.chunk_results(key) == {
+            "fp1": {"out": {"w": [], "p": []}, "requests": 1},
+            "fp2": {"split": True},
+        }
+        assert await store.chunk_results(other_model) == {}, "another model's answers differ"
+        await store.cache_deck(key, deck(missing=(Gap(0.0, 5.0, "llm_unavailable"),)))
+        assert len(await store.chunk_results(key)) == 2, "kept for a partial deck's retry"
+        await store.cache_deck(key, deck())
+        assert await store.chunk_results(key) == {}
