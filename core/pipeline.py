@@ -127,7 +127,6 @@ class _Round:
         self.calls: list[_Call] = []
         self.durations: list[float] = []
         self.open_chunks = 0
-        self.hedged = 0
         self.changed = asyncio.Event()
 
     async def ask(self, send: Callable[[Callable[[], None]], Awaitable[T]]) -> T:
@@ -192,7 +191,6 @@ class _Round:
                 statistics.median(self.durations),
             )
             call.hedge.set()
-            self.hedged += 1
             if self.on_tail is not None:
                 self.on_tail()  # only stragglers left: the video needs no slot of its own
                 self.on_tail = None

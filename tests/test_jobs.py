@@ -36,6 +36,32 @@ class Recorder:
         return [u.progress.stage for u in self.updates]
 
 
+@dataclass
+class Chat:
+    """A platform's notifier: what the chat of each job was told."""
+
+    told: list[tuple[Notify, JobUpdate]] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, target: Notify, update: JobUpdate) -> None:
+        self.told.append((target, update))
+        if update.finished:
+            self.finished.set()
+
+    @property
+    def updates(self) -> list[JobUpdate]:
+        return [u for _, u in self.told]
+
+
+async def restart(llm: LLMClient, path: Path, videos: Path) -> tuple[SQLiteStore, JobRunner, Chat]:
+    """A new process on the same database: its store, and a runner telling a Telegram chat."""
+    store = await SQLiteStore.open(path)
+    chat = Chat()
+    runner = make_runner(llm, store, videos)
+    runner.notifiers["telegram"] = chat
+    return store, runner, chat
+
+
 @pytest.fixture
 def videos(tmp_path: Path) -> Path:
     """Ten more short videos (copies of the coffee how-to under other ids)."""
@@ -274,23 +300,13 @@ async def test_jobs_survive_a_restart(
     await store.close()
     sim.config.speedup = 200
 
-    store = await SQLiteStore.open(path)
-    told: list[tuple[Notify, JobUpdate]] = []
-    finished = asyncio.Event()
-
-    async def notifier(target: Notify, update: JobUpdate) -> None:
-        told.append((target, update))
-        if update.finished:
-            finished.set()
-
-    second = make_runner(llm, store, videos)
-    second.notifiers["telegram"] = notifier
+    store, second, chat = await restart(llm, path, videos)
     assert await second.resume() == 1
-    await finished.wait()
-    target, final = told[-1]
+    await chat.finished.wait()
+    target, final = chat.told[-1]
     assert target == Notify("telegram", "1", "2")
     assert final.job_id == handle.id and final.deck is not None
-    assert any(u.progress.detail == "resumed" for _, u in told)
+    assert any(u.progress.detail == "resumed" for u in chat.updates)
     record = await store.get_job(alice.id, handle.id)
     assert record is not None and record.status == JobStatus.DONE
     await second.shutdown()
@@ -415,19 +431,10 @@ async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
     answered_before = sum(1 for c in sim.server.calls if c.status == 200)
     sim.config.fault_rules.clear()
 
-    store = await SQLiteStore.open(path)
-    told: list[JobUpdate] = []
-    finished = asyncio.Event()
-
-    async def notifier(target: Notify, update: JobUpdate) -> None:
-        told.append(update)
-        if update.finished:
-            finished.set()
-
-    second = make_runner(llm, store, videos)
-    second.notifiers["telegram"] = notifier
+    store, second, chat = await restart(llm, path, videos)
     assert await second.resume() == 1
-    await finished.wait()
+    await chat.finished.wait()
+    told = chat.updates
     final = told[-1]
     assert final.job_id == handle.id and final.deck is not None and not final.deck.missing
     asked_again = sum(1 for c in sim.server.calls if c.status == 200) - answered_before
@@ -460,22 +467,15 @@ async def test_an_end_never_told_is_told_at_the_next_start(
     await first.shutdown(grace=0)
     await store.close()
 
-    store = await SQLiteStore.open(path)
-    told: list[tuple[Notify, JobUpdate]] = []
-
-    async def notifier(target: Notify, update: JobUpdate) -> None:
-        told.append((target, update))
-
-    second = make_runner(llm, store, videos)
-    second.notifiers["telegram"] = notifier
+    store, second, chat = await restart(llm, path, videos)
     assert await second.resume() == 0
-    assert [(t, u.job_id, u.progress.stage) for t, u in told] == [
+    assert [(t, u.job_id, u.progress.stage) for t, u in chat.told] == [
         (Notify("telegram", "1", "2"), handle.id, Stage.DONE)
     ]
-    assert told[0][1].deck is not None
-    told.clear()
+    assert chat.updates[0].deck is not None
+    chat.told.clear()
     await second.resume()
-    assert told == [], "told once"
+    assert chat.told == [], "told once"
     await second.shutdown()
     await store.close()
 

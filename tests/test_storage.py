@@ -15,7 +15,7 @@ from core import errors
 from core.models import Gap, Progress, Stage
 from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
 from storage.sqlite import SQLiteStore, migrations, open_store
-from tests.factories import deck
+from tests.factories import deck, job
 
 LATEST = migrations()[-1][0]
 
@@ -169,7 +169,7 @@ async def test_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
 WRITER = """
 import asyncio, sys
 from storage.sqlite import SQLiteStore
-from tests.factories import deck
+from tests.factories import deck, job
 
 async def main():
     store = await SQLiteStore.open(sys.argv[1])
@@ -239,29 +239,18 @@ async def test_a_database_we_may_only_read_fails_at_start_up(tmp_path: Path) -> 
     assert "readonly" in info.value.detail or "read-only" in info.value.detail
 
 
-def a_job(user_id: int, job_id: str, source_key: str | None = None) -> JobRecord:
-    return JobRecord(
-        id=job_id,
-        user_id=user_id,
-        video_id="vidAAAAAAA1",
-        status=JobStatus.QUEUED,
-        progress=Progress(Stage.QUEUED),
-        learner_language="ko",
-        level="B1",
-        notify=Notify("telegram", "100", None),
-        source_key=source_key,
-        told=False,
-    )
+SOURCE = "telegram:100:5"  # chat 100, message 5
 
 
 async def test_a_finished_job_never_changes_and_a_request_is_one_job(tmp_path: Path) -> None:
     async with open_store(tmp_path / "f.sqlite3") as store:
         user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
-        first = await store.create_job(a_job(user.id, "job1", "telegram:100:5"))
-        assert first.id == "job1" and first.source_key == "telegram:100:5" and not first.told
-        again = await store.create_job(a_job(user.id, "job2", "telegram:100:5"))
+        target = Notify("telegram", "100", None)
+        first = await store.create_job(job(user.id, "job1", notify=target, source_key=SOURCE))
+        assert first.id == "job1" and first.source_key == SOURCE and not first.told
+        again = await store.create_job(job(user.id, "job2", notify=target, source_key=SOURCE))
         assert again.id == "job1", "the same chat message: the earlier job"
-        assert await store.job_for_source(user.id, "telegram:100:5") == first
+        assert await store.job_for_source(user.id, SOURCE) == first
         assert [j.id for j in await store.user_jobs(user.id)] == ["job1"]
 
         await store.update_job("job1", status=JobStatus.DONE, progress=Progress(Stage.DONE))

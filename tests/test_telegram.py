@@ -18,15 +18,15 @@ from bot import texts
 from bot.app import App, open_app
 from bot.telegram.adapter import TelegramAdapter
 from core.config import Settings
-from core.models import Progress, Stage
 from core.srs import Kind
-from core.store import JobRecord, JobStatus, Notify
+from core.store import Notify
 from core.transcripts import ChainSource, DirectorySource
 from core.youtube import YouTubeSource
 from devtools.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, Message
 from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import stub_session
 from tests.conftest import Sim
+from tests.factories import job
 
 ALICE, BOB = 111, 222
 
@@ -396,17 +396,12 @@ async def test_a_job_resumed_without_its_reply_gets_a_message_of_its_own(tg: TG)
         "telegram", str(ALICE), learner_language="ko", level="B1"
     )
     await tg.app.store.create_job(
-        JobRecord(
-            id="left-over",
-            user_id=alice.id,
-            video_id="vocabDemo01",
-            status=JobStatus.QUEUED,
-            progress=Progress(Stage.QUEUED),
-            learner_language="ko",
-            level="B1",
+        job(
+            alice.id,
+            "left-over",
+            video="vocabDemo01",
             notify=Notify("telegram", str(ALICE), None, {"reply_to": link}),
             source_key=f"telegram:{ALICE}:{link}",
-            told=False,
         )
     )
     assert await tg.app.runner.resume() == 1
