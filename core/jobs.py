@@ -258,14 +258,21 @@ class JobRunner:
         """
         if not self._accepting:
             raise errors.ShuttingDown()
-        if source_key is not None:
-            earlier = await self.store.job_for_source(user.id, source_key)
-            if earlier is not None:
-                return await self._duplicate(earlier)
         key = self.cache_key(video_id, user.learner_language, user.level)
-        cached = await self.store.cached_deck(key)
-        # From the check to the job being tracked, the reservation holds its place.
-        reservation = self._reserve(user, check=cached is None)
+        cached: Deck | None = None
+        # Only the job's row is written before the reply; everything else waits for it.
+        try:
+            reservation = self._reserve(user, check=True)
+        except (errors.TooManyJobs, errors.SlowDown):
+            # Refused, unless this request came before or its deck is on the shelf.
+            if source_key is not None:
+                earlier = await self.store.job_for_source(user.id, source_key)
+                if earlier is not None:
+                    return await self._duplicate(earlier)
+            cached = await self.store.cached_deck(key)
+            if cached is None:
+                raise
+            reservation = self._reserve(user, check=False)
         try:
             record = JobRecord(
                 id=uuid.uuid4().hex,
@@ -280,7 +287,7 @@ class JobRunner:
                 told=notify is None,
             )
             stored = await self.store.create_job(record)
-            if stored.id != record.id:  # delivered twice at the same moment
+            if stored.id != record.id:  # this request came before: that is its job
                 reservation.release(failed=True)
                 return await self._duplicate(stored)
             if announce is not None:
@@ -290,6 +297,8 @@ class JobRunner:
             reservation.release(failed=True)
             raise
         reservation.release()  # the tracked job counts itself from now on
+        if cached is None:
+            cached = await self.store.cached_deck(key)
         if cached is not None:
             log.info("cache hit %s for user %s: no LLM calls", video_id, user.id)
             await self._deliver(job, cached, cached_hit=True)

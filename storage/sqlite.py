@@ -2,7 +2,9 @@
 
 This module (with storage/migrations/*.sql) is the only place with SQL. Statements are
 serialised through one lock so that a transaction of one coroutine never interleaves
-with another's statements on the shared connection.
+with another's statements on the shared connection. The lock has a fast lane: reads and
+the writes a user waits for go before queued bookkeeping (progress of running jobs,
+chunk answers), so a chat's immediate reply never waits behind a burst of those.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -73,6 +76,44 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class _Turns:
+    """A lock with two queues: foreground waiters are served before background ones."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    @asynccontextmanager
+    async def hold(self, *, background: bool = False) -> AsyncIterator[None]:
+        if self._busy:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            queue = self._queues[1 if background else 0]
+            queue.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._next()  # handed to us just as we were cancelled: pass it on
+                elif turn in queue:  # (a handover may have skipped it already)
+                    queue.remove(turn)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._next()
+
+    def _next(self) -> None:
+        for queue in self._queues:
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the lock passes on, still busy
+                    return
+        self._busy = False
+
+
 def video_key(deck: Deck) -> str:
     """One deck per user and video; a file without a video id is keyed by its title."""
     return deck.video_id or f"file:{deck.title or 'untitled'}"
@@ -82,7 +123,7 @@ class SQLiteStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = _Turns()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -123,11 +164,11 @@ class SQLiteStore:
         return store
 
     async def close(self) -> None:
-        async with self._lock:
+        async with self._lock.hold():
             await self._db.close()
 
     async def schema_version(self) -> int:
-        async with self._lock:
+        async with self._lock.hold():
             return await self._version()
 
     async def _version(self) -> int:
@@ -152,14 +193,15 @@ class SQLiteStore:
             )
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time on the shared connection.
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on the shared connection (`background` ones
+        after every waiting foreground one).
 
         aiosqlite runs statements in order on its own thread, so even when the caller is
         cancelled halfway (a statement already queued), the rollback queued after it puts
         the connection back in a clean state before the next transaction begins.
         """
-        async with self._lock:
+        async with self._lock.hold(background=background):
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -173,7 +215,7 @@ class SQLiteStore:
     # cancelled midway can never leave a half-read cursor that blocks the next COMMIT.
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
+        async with self._lock.hold():
             return list(await self._db.execute_fetchall(sql, tuple(params)))
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
@@ -272,7 +314,7 @@ class SQLiteStore:
     async def save_chunk_result(
         self, key: CacheKey, fingerprint: str, result: dict[str, Any]
     ) -> None:
-        async with self._tx() as db:
+        async with self._tx(background=True) as db:
             await db.execute(
                 "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET result = excluded.result",
@@ -552,7 +594,9 @@ class SQLiteStore:
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended.
         where = "id = ? AND status IN ('queued', 'running')"
-        async with self._tx() as db:
+        # Progress is bookkeeping; the end of a job is what somebody waits for.
+        background = status is None or not status.finished
+        async with self._tx(background=background) as db:
             await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
@@ -586,7 +630,7 @@ class SQLiteStore:
         return [_job(r) for r in rows]
 
     async def mark_told(self, job_id: str) -> None:
-        async with self._tx() as db:
+        async with self._tx(background=True) as db:
             await db.execute("UPDATE jobs SET told = 1 WHERE id = ?", (job_id,))
 
 

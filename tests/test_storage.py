@@ -14,7 +14,7 @@ import pytest
 from core import errors
 from core.models import Gap, Progress, Stage
 from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
-from storage.sqlite import SQLiteStore, migrations, open_store
+from storage.sqlite import SQLiteStore, _Turns, migrations, open_store
 from tests.factories import deck, job
 
 LATEST = migrations()[-1][0]
@@ -279,3 +279,24 @@ async def test_chunk_answers_are_kept_per_full_cache_key_until_the_deck_is(
         assert len(await store.chunk_results(key)) == 2, "kept for a partial deck's retry"
         await store.cache_deck(key, deck())
         assert await store.chunk_results(key) == {}
+
+
+async def test_the_fast_lane_lock_survives_waiters_cancelled_at_a_handover() -> None:
+    turns = _Turns()
+    order: list[str] = []
+
+    async def enter(name: str, background: bool = False) -> None:
+        async with turns.hold(background=background):
+            order.append(name)
+
+    async with turns.hold():
+        late = asyncio.create_task(enter("bookkeeping", background=True))
+        gone = asyncio.create_task(enter("cancelled"))
+        urgent = asyncio.create_task(enter("reply"))
+        await asyncio.sleep(0)  # all three wait
+        gone.cancel()  # and the lock is handed over before it hears of it
+    results = await asyncio.gather(late, gone, urgent, return_exceptions=True)
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert order == ["reply", "bookkeeping"], "foreground first, the cancelled one skipped"
+    async with turns.hold():  # and it is free again
+        pass
