@@ -594,8 +594,8 @@ class SQLiteStore:
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended.
         where = "id = ? AND status IN ('queued', 'running')"
-        # Progress is bookkeeping; the end of a job is what somebody waits for.
-        background = status is None or not status.finished
+        # Progress is bookkeeping; a job's end, and where its chat is, are not.
+        background = notify is None and (status is None or not status.finished)
         async with self._tx(background=background) as db:
             await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
 
