@@ -123,6 +123,8 @@ async def open_core(
             api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
             max_concurrency=settings.llm_max_concurrency,
             timeout=settings.llm_timeout,
+            deadline=settings.llm_deadline_seconds,
+            deadline_per_token=settings.llm_deadline_per_token,
             max_attempts=settings.llm_max_attempts,
             structured_output=settings.llm_structured_output,
             backoff_initial=settings.llm_backoff_seconds,
@@ -137,6 +139,7 @@ async def open_core(
             chunk_tokens=settings.chunk_tokens,
             chunk_max_items=settings.chunk_max_items,
             max_video_minutes=settings.max_video_minutes,
+            hedge_after=settings.llm_hedge_after_seconds,
         )
         for language in settings.youtube_languages:
             # at start-up, not in the middle of the first user's request

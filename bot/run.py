@@ -59,6 +59,10 @@ async def run(
         )
         return 2
     stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # From the start: a stop asked for while starting (or resuming jobs) is a clean one.
+        loop.add_signal_handler(sig, stop.set)
     async with open_app(settings, allow_simulator=simulated) as app:
         adapters, skipped = build_adapters(app)
         for line in skipped:
@@ -81,9 +85,6 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds

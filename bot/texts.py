@@ -80,11 +80,21 @@ def clock(seconds: float | None) -> str:
 
 
 def progress_text(progress: Progress) -> str:
-    """One line for a live progress message."""
+    """A live progress message: one line, under a restart notice when the job was picked
+    up again after a restart (the notice stays until the deck replaces it)."""
+    line = _stage_line(progress)
+    if progress.detail != "resumed" or progress.stage.finished:
+        return line
+    if progress.reused:
+        notice = f"🔄 I was restarted; {progress.reused}/{progress.total} parts were already done."
+    else:
+        notice = "🔄 I was restarted; picking your video up again."
+    return f"{notice}\n{line}"
+
+
+def _stage_line(progress: Progress) -> str:
     stage = progress.stage
     if stage == Stage.QUEUED:
-        if progress.detail == "resumed":
-            return "🔄 I was restarted; picking your video up again…"
         if progress.queue_position > 0:
             n = progress.queue_position
             return f"🕒 Waiting in line: {n} video{'s' if n != 1 else ''} ahead of you…"

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
     llm_timeout: float = Field(default=120.0, gt=0)
+    # One call's deadline: this allowance (queue, prefill, first token) plus the time per
+    # output token it may produce (max_tokens), never more than llm_timeout.
+    llm_deadline_seconds: float = Field(default=15.0, gt=0)
+    llm_deadline_per_token: float = Field(default=0.04, ge=0)
+    # Ask a straggling call again in parallel (the first answer wins) once the rest of its
+    # video is done and it has run this long, and twice its siblings' median. 0: never.
+    llm_hedge_after_seconds: float = Field(default=5.0, ge=0)
     llm_max_attempts: int = Field(default=4, ge=1, le=10)
     llm_backoff_seconds: float = Field(default=0.5, gt=0)
     llm_structured_output: StructuredOutput = StructuredOutput.AUTO

@@ -202,6 +202,10 @@ class TooManyJobs(VocabotError):
     code = "too_many_jobs"
     message = "You already have videos in progress. Wait for one to finish, or /cancel it."
 
+    def __init__(self, detail: str = "", *, retry_in: float = 30.0) -> None:
+        super().__init__(detail)
+        self.retry_in = retry_in  # seconds until a running job is likely done (Retry-After)
+
 
 class SlowDown(VocabotError):
     code = "slow_down"

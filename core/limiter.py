@@ -13,6 +13,19 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 
 
+class Lease:
+    """A slot held by one block of code; `release()` hands it on early (only once)."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release = release
+        self.released = False
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self._release()
+
+
 class FairLimiter:
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
@@ -56,12 +69,14 @@ class FairLimiter:
         owner: Hashable = None,
         *,
         on_wait: Callable[[asyncio.Future[None]], None] | None = None,
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[Lease]:
+        """Hold a slot for the block; the lease may give it back earlier."""
         await self._acquire(owner, on_wait)
+        lease = Lease(self._release)
         try:
-            yield
+            yield lease
         finally:
-            self._release()
+            lease.release()
 
     async def _acquire(
         self, owner: Hashable, on_wait: Callable[[asyncio.Future[None]], None] | None

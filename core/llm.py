@@ -1,9 +1,11 @@
 """The LLM client: OpenAI-compatible chat completions with structured output.
 
 One shared `httpx.AsyncClient` is injected by the composition root. Every call goes
-through a fair global concurrency limit, has a timeout, and is retried with exponential
-backoff and jitter (honouring Retry-After) on 429, 5xx, timeouts and connection errors;
-other 4xx are not retried. Output is validated with pydantic and repaired once.
+through a fair global concurrency limit, has a deadline sized by the output it may produce
+(so a hung call is given up in seconds, not after the global timeout), and is retried with
+exponential backoff and jitter (honouring Retry-After) on 429, 5xx, timeouts and
+connection errors; other 4xx are not retried. Output is validated with pydantic and
+repaired once.
 
 Structured output is spoken in one of three dialects: `json_schema` (vLLM >= 0.12, OpenAI),
 `json_object` with an inline schema (llama.cpp servers, older Ollama) or `prompt` only.
@@ -94,6 +96,7 @@ class Completion(Generic[T]):
 
 @dataclass
 class _Tally:
+    on_send: Callable[[], None] | None = None
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -139,6 +142,8 @@ class LLMClient:
         api_key: str | None = None,
         max_concurrency: int = 16,
         timeout: float = 120.0,
+        deadline: float = 15.0,
+        deadline_per_token: float = 0.04,
         max_attempts: int = 4,
         structured_output: StructuredOutput = StructuredOutput.AUTO,
         backoff_initial: float = 0.5,
@@ -157,6 +162,8 @@ class LLMClient:
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
+        self.deadline = deadline
+        self.deadline_per_token = deadline_per_token
         self.max_attempts = max_attempts
         self.mode = structured_output
         self._form_index = 0 if structured_output == StructuredOutput.AUTO else None
@@ -168,6 +175,13 @@ class LLMClient:
         self.stats = LLMStats()
 
     # -- public ---------------------------------------------------------------------
+
+    def deadline_for(self, max_tokens: int) -> float:
+        """Seconds one call may take: an allowance for queueing, prefill and the first
+        token, plus time for every token it may produce; never more than `timeout`.
+
+        The server answers only when it is done, so this is also the read deadline."""
+        return min(self.timeout, self.deadline + max_tokens * self.deadline_per_token)
 
     @property
     def identity(self) -> str:
@@ -217,14 +231,17 @@ class LLMClient:
         max_tokens: int = 1024,
         owner: Hashable = None,
         check: Callable[[T], str | None] | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> Completion[T]:
         """One validated JSON answer; at most one repair call when the output is invalid.
 
         `check` looks at a parsed answer and names what is wrong with its content (None when
         nothing is): such an answer is repaired once too, and the repaired answer is returned
-        whatever `check` says of it; the caller decides what to keep.
+        whatever `check` says of it; the caller decides what to keep. `on_send` is called
+        whenever a request of this call goes out (past the concurrency limit): the caller
+        can tell a call that waits for its turn from one that hangs.
         """
-        tally = _Tally()
+        tally = _Tally(on_send)
         content, finish = await self._chat(
             messages, schema_name, schema, temperature, max_tokens, owner, tally
         )
@@ -335,18 +352,21 @@ class LLMClient:
     async def _post_once(
         self, body: dict[str, Any], owner: Hashable, tally: _Tally
     ) -> dict[str, Any]:
+        deadline = self.deadline_for(int(body.get("max_tokens") or 1024))
         async with self.limiter.slot(owner):
             tally.requests += 1
             self.stats.requests += 1
+            if tally.on_send is not None:
+                tally.on_send()
             try:
                 response = await self._http.post(
                     f"{self.base_url}/chat/completions",
                     json=body,
                     headers=self._headers(),
-                    timeout=self.timeout,
+                    timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
                 )
             except httpx.TimeoutException as exc:
-                raise _Retryable(f"timeout after {self.timeout:.0f}s") from exc
+                raise _Retryable(f"no answer within {deadline:.1f}s") from exc
             except httpx.TransportError as exc:
                 raise _Retryable(f"connection: {type(exc).__name__}") from exc
         status = response.status_code

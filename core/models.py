@@ -176,3 +176,4 @@ class Progress:
     total: int = 0
     queue_position: int = 0  # videos ahead of this one while QUEUED
     detail: str = ""
+    reused: int = 0  # parts answered before a restart, counted in `done` but not asked again

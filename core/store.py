@@ -126,6 +126,10 @@ class JobRecord:
     notify: Notify | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The chat message the job was asked for in (platform:chat:message): a request that is
+    # delivered twice (a platform redelivers after a crash) makes one job.
+    source_key: str | None = None
+    told: bool = True  # False while `notify` has not been told how the job ended
 
 
 def progress_of(stage: str, done: int, total: int) -> Progress:
@@ -176,8 +180,19 @@ class Store(Protocol):
     async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None: ...
     async def user_for_api_key(self, key_hash: str) -> User | None: ...
 
+    # finished chunk answers of a build (kept until its deck is cached, so a restarted or
+    # repeated build asks the model only for the rest); keyed by every CacheKey field
+    async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]: ...
+    async def save_chunk_result(
+        self, key: CacheKey, fingerprint: str, result: dict[str, Any]
+    ) -> None: ...
+
     # jobs
-    async def create_job(self, job: JobRecord) -> None: ...
+    async def create_job(self, job: JobRecord) -> JobRecord:
+        """Write a new job; with a `source_key` already used by this user, write nothing
+        and return that earlier job instead."""
+        ...
+
     async def update_job(
         self,
         job_id: str,
@@ -188,9 +203,18 @@ class Store(Protocol):
         error_message: str | None = None,
         deck_id: int | None = None,
         notify: Notify | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Change a job that is still queued or running; a finished job never changes."""
+        ...
+
+    async def mark_told(self, job_id: str) -> None: ...
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None: ...
+    async def job_for_source(self, user_id: int, source_key: str) -> JobRecord | None: ...
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]: ...
     async def unfinished_jobs(self) -> list[JobRecord]:
         """Every job left queued or running (start-up recovery; not a per-user read)."""
+        ...
+
+    async def untold_jobs(self) -> list[JobRecord]:
+        """Finished jobs whose chat was never told the end (start-up recovery)."""
         ...

@@ -4,7 +4,8 @@ PTB is pointed at it with `ApplicationBuilder().base_url(...)`; requests arrive 
 form-encoded (values JSON-encoded), multipart (uploads) or bare POSTs, like from the
 real library. It serves getMe/getUpdates (long polling), keeps the chats' messages so
 edits behave as Telegram's do ("message is not modified", keyboards dropped when an edit
-has no reply_markup), records every call, and can answer 429 with retry_after or a 5xx.
+has no reply_markup), records every call, can answer 429 with retry_after or a 5xx, and
+can hold its answers to a method (the call is done, the bot has not heard back yet).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class FakeTelegram:
     answered_callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> retry_after list
     server_errors: dict[str, list[int]] = field(default_factory=dict)  # method -> 5xx codes
+    holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answer when set
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -98,9 +100,12 @@ class FakeTelegram:
         chat_id: int | None = None,
         chat_type: str = "private",
         reply_to: int | None = None,
+        message_id: int | None = None,
     ) -> int:
+        """A user's message; with `message_id`, that message delivered once more (as
+        Telegram does after a crash, when the bot never confirmed the update)."""
         chat = chat_id if chat_id is not None else user_id
-        message_id = next(self._message_ids)
+        message_id = next(self._message_ids) if message_id is None else message_id
         self.messages[(chat, message_id)] = Message(chat, message_id, text, from_bot=False)
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -147,6 +152,10 @@ class FakeTelegram:
     def error_next(self, method: str, status: int = 500, times: int = 1) -> None:
         """The next `times` calls of `method` answer `status` (a 5xx: Telegram's bad moments)."""
         self.server_errors.setdefault(method, []).extend([status] * times)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Do calls of `method` at once but answer them only when the event is set."""
+        return self.holds.setdefault(method, asyncio.Event())
 
     def sent(self, chat_id: int | None = None) -> list[Message]:
         """Messages the bot sent (and their current state), oldest first."""
@@ -223,6 +232,9 @@ class FakeTelegram:
             if handler is None:
                 return _ok(True)
             result: JSONResponse = await handler(params)
+            if method in self.holds:
+                await self._notify()  # the call is visible to waiters while held
+                await self.holds[method].wait()
             return result
         finally:
             await self._notify()

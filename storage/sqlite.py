@@ -2,18 +2,22 @@
 
 This module (with storage/migrations/*.sql) is the only place with SQL. Statements are
 serialised through one lock so that a transaction of one coroutine never interleaves
-with another's statements on the shared connection.
+with another's statements on the shared connection. The lock has a fast lane: reads and
+the writes a user waits for go before queued bookkeeping (progress of running jobs,
+chunk answers), so a chat's immediate reply never waits behind a burst of those.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +46,7 @@ _WORD = TypeAdapter(Word)
 _PHRASE = TypeAdapter(Phrase)
 _GAPS = TypeAdapter(tuple[Gap, ...])
 _NOTIFY = TypeAdapter(Notify)
+CHUNK_RESULTS_KEPT = timedelta(days=7)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -71,6 +76,44 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class _Turns:
+    """A lock with two queues: foreground waiters are served before background ones."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    @asynccontextmanager
+    async def hold(self, *, background: bool = False) -> AsyncIterator[None]:
+        if self._busy:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            queue = self._queues[1 if background else 0]
+            queue.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._next()  # handed to us just as we were cancelled: pass it on
+                elif turn in queue:  # (a handover may have skipped it already)
+                    queue.remove(turn)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._next()
+
+    def _next(self) -> None:
+        for queue in self._queues:
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the lock passes on, still busy
+                    return
+        self._busy = False
+
+
 def video_key(deck: Deck) -> str:
     """One deck per user and video; a file without a video id is keyed by its title."""
     return deck.video_id or f"file:{deck.title or 'untitled'}"
@@ -80,7 +123,7 @@ class SQLiteStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = _Turns()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -121,11 +164,11 @@ class SQLiteStore:
         return store
 
     async def close(self) -> None:
-        async with self._lock:
+        async with self._lock.hold():
             await self._db.close()
 
     async def schema_version(self) -> int:
-        async with self._lock:
+        async with self._lock.hold():
             return await self._version()
 
     async def _version(self) -> int:
@@ -150,14 +193,15 @@ class SQLiteStore:
             )
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time on the shared connection.
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on the shared connection (`background` ones
+        after every waiting foreground one).
 
         aiosqlite runs statements in order on its own thread, so even when the caller is
         cancelled halfway (a statement already queued), the rollback queued after it puts
         the connection back in a clean state before the next transaction begins.
         """
-        async with self._lock:
+        async with self._lock.hold(background=background):
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -171,7 +215,7 @@ class SQLiteStore:
     # cancelled midway can never leave a half-read cursor that blocks the next COMMIT.
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
+        async with self._lock.hold():
             return list(await self._db.execute_fetchall(sql, tuple(params)))
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
@@ -247,6 +291,13 @@ class SQLiteStore:
                 "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
                 (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
+            # The whole deck is kept now: its chunk answers are no longer needed, and
+            # answers of builds nobody came back for go after a week.
+            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (_key_text(key),))
+            await db.execute(
+                "DELETE FROM chunk_results WHERE created_at < ?",
+                (_iso(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
+            )
             if deck.video_id:
                 await db.execute(
                     "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
@@ -254,6 +305,22 @@ class SQLiteStore:
                     "transcript_language = excluded.transcript_language",
                     (deck.video_id, deck.title, deck.transcript_language),
                 )
+
+    async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]:
+        rows = await self._all(
+            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (_key_text(key),)
+        )
+        return {str(r["fingerprint"]): json.loads(r["result"]) for r in rows}
+
+    async def save_chunk_result(
+        self, key: CacheKey, fingerprint: str, result: dict[str, Any]
+    ) -> None:
+        async with self._tx(background=True) as db:
+            await db.execute(
+                "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET result = excluded.result",
+                (_key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+            )
 
     # -- decks and cards -------------------------------------------------------------
 
@@ -469,12 +536,13 @@ class SQLiteStore:
 
     # -- jobs ------------------------------------------------------------------------
 
-    async def create_job(self, job: JobRecord) -> None:
+    async def create_job(self, job: JobRecord) -> JobRecord:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO jobs (id, user_id, video_id, status, stage, done, total, "
-                "learner_language, level, notify, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "learner_language, level, notify, source_key, told, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, source_key) WHERE source_key IS NOT NULL DO NOTHING",
                 (
                     job.id,
                     job.user_id,
@@ -486,10 +554,20 @@ class SQLiteStore:
                     job.learner_language,
                     job.level,
                     _NOTIFY.dump_json(job.notify).decode() if job.notify else None,
+                    job.source_key,
+                    int(job.told),
                     _now(),
                     _now(),
                 ),
             )
+            if job.source_key is None:
+                rows = await db.execute_fetchall("SELECT * FROM jobs WHERE id = ?", (job.id,))
+            else:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?",
+                    (job.user_id, job.source_key),
+                )
+        return _job(next(iter(rows)))
 
     async def update_job(
         self,
@@ -519,15 +597,22 @@ class SQLiteStore:
         if notify is not None:
             sets.append("notify = ?")
             params.append(_NOTIFY.dump_json(notify).decode())
-        where = "id = ?"
-        if status is None:
-            # A late progress write never reopens a finished job.
-            where += " AND status IN ('queued', 'running')"
-        async with self._tx() as db:
+        # A finished job never changes again: a late progress write, or a failure noticed
+        # after the deck was delivered, leaves it as it ended.
+        where = "id = ? AND status IN ('queued', 'running')"
+        # Progress is bookkeeping; a job's end, and where its chat is, are not.
+        background = notify is None and (status is None or not status.finished)
+        async with self._tx(background=background) as db:
             await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
+        return _job(row) if row else None
+
+    async def job_for_source(self, user_id: int, source_key: str) -> JobRecord | None:
+        row = await self._one(
+            "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?", (user_id, source_key)
+        )
         return _job(row) if row else None
 
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
@@ -543,6 +628,17 @@ class SQLiteStore:
         )
         return [_job(r) for r in rows]
 
+    async def untold_jobs(self) -> list[JobRecord]:
+        rows = await self._all(
+            "SELECT * FROM jobs WHERE told = 0 AND status NOT IN ('queued', 'running') "
+            "ORDER BY created_at"
+        )
+        return [_job(r) for r in rows]
+
+    async def mark_told(self, job_id: str) -> None:
+        async with self._tx(background=True) as db:
+            await db.execute("UPDATE jobs SET told = 1 WHERE id = ?", (job_id,))
+
 
 # -- row mapping ---------------------------------------------------------------------
 
@@ -557,6 +653,11 @@ def _cache_params(key: CacheKey) -> tuple[str, ...]:
         key.model,
         key.backend,
     )
+
+
+def _key_text(key: CacheKey) -> str:
+    """Every field of the key (a field added later is included by itself)."""
+    return json.dumps(dataclasses.asdict(key), sort_keys=True, separators=(",", ":"))
 
 
 def _user(row: aiosqlite.Row) -> User:
@@ -616,6 +717,8 @@ def _job(row: aiosqlite.Row) -> JobRecord:
         notify=_NOTIFY.validate_json(row["notify"]) if row["notify"] else None,
         created_at=_ts(row["created_at"]),
         updated_at=_ts(row["updated_at"]),
+        source_key=row["source_key"],
+        told=bool(row["told"]),
     )
 
 

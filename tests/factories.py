@@ -1,6 +1,7 @@
 """Small builders for decks, so storage and adapter tests read as stories."""
 
-from core.models import Deck, DeckStats, Gap, Phrase, Word
+from core.models import Deck, DeckStats, Gap, Phrase, Progress, Stage, Word
+from core.store import JobRecord, JobStatus, Notify
 
 
 def word(lemma: str, meaning: str = "", start: float = 1.0, video: str = "vidAAAAAAA1") -> Word:
@@ -42,4 +43,27 @@ def deck(
         phrases=tuple(phrase(p, video=video) for p in phrases),
         missing=missing,
         stats=DeckStats(chunks=1, llm_calls=1),
+    )
+
+
+def job(
+    user_id: int,
+    job_id: str,
+    *,
+    video: str = "vidAAAAAAA1",
+    notify: Notify | None = None,
+    source_key: str | None = None,
+) -> JobRecord:
+    """A queued job, as a face leaves it before the build starts."""
+    return JobRecord(
+        id=job_id,
+        user_id=user_id,
+        video_id=video,
+        status=JobStatus.QUEUED,
+        progress=Progress(Stage.QUEUED),
+        learner_language="ko",
+        level="B1",
+        notify=notify,
+        source_key=source_key,
+        told=notify is None,
     )

@@ -2,16 +2,18 @@
 
 import asyncio
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from bot import texts
 from core import errors
 from core.jobs import JobRunner, JobUpdate
 from core.llm import LLMClient
-from core.models import Stage
+from core.models import Progress, Stage
 from core.pipeline import Pipeline
 from core.store import JobStatus, Notify, User
 from core.transcripts import ChainSource, DirectorySource
@@ -32,6 +34,32 @@ class Recorder:
 
     def stages(self) -> list[Stage]:
         return [u.progress.stage for u in self.updates]
+
+
+@dataclass
+class Chat:
+    """A platform's notifier: what the chat of each job was told."""
+
+    told: list[tuple[Notify, JobUpdate]] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, target: Notify, update: JobUpdate) -> None:
+        self.told.append((target, update))
+        if update.finished:
+            self.finished.set()
+
+    @property
+    def updates(self) -> list[JobUpdate]:
+        return [u for _, u in self.told]
+
+
+async def restart(llm: LLMClient, path: Path, videos: Path) -> tuple[SQLiteStore, JobRunner, Chat]:
+    """A new process on the same database: its store, and a runner telling a Telegram chat."""
+    store = await SQLiteStore.open(path)
+    chat = Chat()
+    runner = make_runner(llm, store, videos)
+    runner.notifiers["telegram"] = chat
+    return store, runner, chat
 
 
 @pytest.fixture
@@ -272,23 +300,13 @@ async def test_jobs_survive_a_restart(
     await store.close()
     sim.config.speedup = 200
 
-    store = await SQLiteStore.open(path)
-    told: list[tuple[Notify, JobUpdate]] = []
-    finished = asyncio.Event()
-
-    async def notifier(target: Notify, update: JobUpdate) -> None:
-        told.append((target, update))
-        if update.finished:
-            finished.set()
-
-    second = make_runner(llm, store, videos)
-    second.notifiers["telegram"] = notifier
+    store, second, chat = await restart(llm, path, videos)
     assert await second.resume() == 1
-    await finished.wait()
-    target, final = told[-1]
+    await chat.finished.wait()
+    target, final = chat.told[-1]
     assert target == Notify("telegram", "1", "2")
     assert final.job_id == handle.id and final.deck is not None
-    assert any(u.progress.detail == "resumed" for _, u in told)
+    assert any(u.progress.detail == "resumed" for u in chat.updates)
     record = await store.get_job(alice.id, handle.id)
     assert record is not None and record.status == JobStatus.DONE
     await second.shutdown()
@@ -299,3 +317,219 @@ async def test_no_new_jobs_while_shutting_down(runner: JobRunner, store: SQLiteS
     await runner.shutdown()
     with pytest.raises(errors.ShuttingDown):
         await runner.submit(await user(store, "alice"), "vocabDemo02")
+
+
+# -- the per-user limit is one atomic check-and-reserve ---------------------------------------
+
+
+async def test_concurrent_submissions_cannot_pass_the_limit_together(
+    llm: LLMClient, store: SQLiteStore, videos: Path
+) -> None:
+    runner = make_runner(llm, store, videos, user_max_running_jobs=2)
+    alice = await user(store, "alice")
+    results = await asyncio.gather(
+        *(runner.submit(alice, f"vidCoffee{i % 10:02d}") for i in range(20)),
+        return_exceptions=True,
+    )
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, errors.TooManyJobs)]
+    assert len(accepted) == 2 and len(refused) == 18
+    assert all(1 <= r.retry_in <= 600 for r in refused), "a Retry-After for the HTTP face"
+    assert len(await store.user_jobs(alice.id)) == 2
+    await runner.shutdown(grace=0)
+
+
+async def test_a_submission_that_fails_gives_its_place_back(
+    llm: LLMClient, store: SQLiteStore, videos: Path, tmp_path: Path
+) -> None:
+    now = [100.0]
+    runner = make_runner(
+        llm, store, videos, user_max_running_jobs=1, user_cooldown_seconds=5.0, clock=lambda: now[0]
+    )
+    alice = await user(store, "alice")
+    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # the disk fails once
+        db.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON jobs "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError):
+        await runner.submit(alice, "vidCoffee01")
+    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:
+        db.execute("DROP TRIGGER broken")
+    # Neither the running-job place nor the cool-down was taken by the failed attempt.
+    done = await (await runner.submit(alice, "vidCoffee01")).wait()
+    assert done.deck is not None
+    await runner.shutdown()
+
+
+# -- the job row before the reply, and requests that come twice ------------------------------
+
+
+async def test_the_row_is_written_before_the_reply_and_the_reply_moves_the_target(
+    runner: JobRunner, store: SQLiteStore
+) -> None:
+    alice = await user(store, "alice")
+    rows_at_reply: list[int] = []
+
+    async def announce() -> Notify:
+        rows_at_reply.append(len(await store.user_jobs(alice.id)))
+        return Notify("telegram", "1", "42")
+
+    handle = await runner.submit(
+        alice, "vocabDemo02", notify=Notify("telegram", "1", None), announce=announce
+    )
+    assert rows_at_reply == [1], "the job was written before the user saw a reply"
+    await handle.wait()
+    record = await store.get_job(alice.id, handle.id)
+    assert record is not None and record.notify == Notify("telegram", "1", "42")
+
+
+async def test_a_request_delivered_twice_makes_one_job(
+    runner: JobRunner, store: SQLiteStore, sim: Sim
+) -> None:
+    alice = await user(store, "alice")
+    replies: list[str] = []
+
+    async def announce() -> None:
+        replies.append("Working…")
+
+    first = await runner.submit(alice, "vocabDemo02", source_key="t:1:7", announce=announce)
+    again = await runner.submit(alice, "vocabDemo02", source_key="t:1:7", announce=announce)
+    assert again.duplicate and again.id == first.id and replies == ["Working…"]
+    await first.wait()
+    later = await runner.submit(alice, "vocabDemo02", source_key="t:1:7", announce=announce)
+    assert later.duplicate and (await later.wait()).deck is not None
+    assert [j.id for j in await store.user_jobs(alice.id)] == [first.id]
+    calls = len(sim.server.calls)
+    assert calls > 0 and runner.pipeline_runs == 1
+
+
+# -- restarts reuse finished work -------------------------------------------------------------
+
+
+async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
+    llm: LLMClient, tmp_path: Path, videos: Path, sim: Sim
+) -> None:
+    path = tmp_path / "resume.sqlite3"
+    store = await SQLiteStore.open(path)
+    first = make_runner(llm, store, videos)
+    alice = await user(store, "alice")
+    sim.config.fault_rules.append(("rats running through mazes", "hang"))  # one chunk hangs
+    all_but_one = asyncio.Event()
+
+    async def listener(update: JobUpdate) -> None:
+        p = update.progress
+        if p.stage == Stage.EXTRACTING and p.total and p.done == p.total - 1:
+            all_but_one.set()
+
+    handle = await first.submit(
+        alice, "vocabDemo01", notify=Notify("telegram", "1", "2"), listener=listener
+    )
+    await all_but_one.wait()
+    await first.shutdown(grace=0)  # the process goes away with one chunk unanswered
+    await store.close()
+    answered_before = sum(1 for c in sim.server.calls if c.status == 200)
+    sim.config.fault_rules.clear()
+
+    store, second, chat = await restart(llm, path, videos)
+    assert await second.resume() == 1
+    await chat.finished.wait()
+    told = chat.updates
+    final = told[-1]
+    assert final.job_id == handle.id and final.deck is not None and not final.deck.missing
+    asked_again = sum(1 for c in sim.server.calls if c.status == 200) - answered_before
+    assert asked_again == 1, "only the unanswered chunk was asked after the restart"
+    extracting = [u.progress for u in told if u.progress.stage == Stage.EXTRACTING]
+    total = extracting[0].total
+    assert extracting[0].reused == total - 1 and extracting[0].done == total - 1
+    assert all(u.progress.detail == "resumed" for u in told if not u.finished)
+    assert "13/14 parts were already done" in texts.progress_text(extracting[-1])
+    await second.shutdown()
+    await store.close()
+
+
+async def test_an_end_never_told_is_told_at_the_next_start(
+    llm: LLMClient, tmp_path: Path, videos: Path
+) -> None:
+    path = tmp_path / "told.sqlite3"
+    store = await SQLiteStore.open(path)
+    first = make_runner(llm, store, videos)
+    never = asyncio.Event()
+
+    async def stuck(target: Notify, update: JobUpdate) -> None:
+        if update.finished:
+            await never.wait()  # the process dies before the deck reaches the chat
+
+    first.notifiers["telegram"] = stuck
+    alice = await user(store, "alice")
+    handle = await first.submit(alice, "vocabDemo02", notify=Notify("telegram", "1", "2"))
+    assert (await handle.wait()).deck is not None
+    await first.shutdown(grace=0)
+    await store.close()
+
+    store, second, chat = await restart(llm, path, videos)
+    assert await second.resume() == 0
+    assert [(t, u.job_id, u.progress.stage) for t, u in chat.told] == [
+        (Notify("telegram", "1", "2"), handle.id, Stage.DONE)
+    ]
+    assert chat.updates[0].deck is not None
+    chat.told.clear()
+    await second.resume()
+    assert chat.told == [], "told once"
+    await second.shutdown()
+    await store.close()
+
+
+# -- hangs do not hold a video slot -----------------------------------------------------------
+
+
+async def test_a_short_video_is_not_stuck_behind_a_long_ones_straggler(
+    llm: LLMClient, store: SQLiteStore, videos: Path, sim: Sim
+) -> None:
+    runner = make_runner(llm, store, videos, max_parallel_videos=1)
+    runner.pipeline.hedge_after = 0.01
+    sim.config.fault_rules.append(("rats running through mazes", "hang"))  # and its twin
+    alice, bob = await user(store, "alice"), await user(store, "bob")
+    long = await runner.submit(alice, "vocabDemo01")
+    short = await runner.submit(bob, "vidCoffee01")
+    done = await short.wait()
+    assert done.deck is not None
+    assert not long.done.done(), "the short video finished while the long one straggled"
+    await runner.cancel(alice.id)
+    await runner.shutdown()
+
+
+# -- a finished job never changes ---------------------------------------------------------------
+
+
+async def test_a_delivered_job_is_not_failed_by_a_later_error(
+    runner: JobRunner, store: SQLiteStore, tmp_path: Path
+) -> None:
+    alice, bob = await user(store, "alice"), await user(store, "bob")
+    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # bob's deck cannot be saved
+        db.execute(
+            f"CREATE TRIGGER full_disk BEFORE INSERT ON decks WHEN NEW.user_id = {bob.id} "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    first = await runner.submit(alice, "vocabDemo02")
+    second = await runner.submit(bob, "vocabDemo02")  # joins alice's build
+    alice_done, bob_done = await first.wait(), await second.wait()
+    assert alice_done.progress.stage == Stage.DONE and alice_done.deck is not None
+    assert bob_done.progress.stage == Stage.FAILED
+    assert isinstance(bob_done.error, errors.InternalError)
+    alice_row = await store.get_job(alice.id, first.id)
+    bob_row = await store.get_job(bob.id, second.id)
+    assert alice_row is not None and alice_row.status == JobStatus.DONE
+    assert bob_row is not None and bob_row.status == JobStatus.FAILED
+
+
+def test_the_restart_notice_stays_above_the_progress() -> None:
+    resumed = Progress(Stage.EXTRACTING, 23, 38, detail="resumed", reused=19)
+    assert texts.progress_text(resumed).splitlines() == [
+        "🔄 I was restarted; 19/38 parts were already done.",
+        "🧠 Explaining words ▰▰▰▰▰▰▱▱▱▱ 23/38",
+    ]
+    fetching = texts.progress_text(Progress(Stage.TRANSCRIPT, detail="resumed"))
+    assert fetching.startswith("🔄 I was restarted") and "Fetching the captions" in fetching
+    assert "restarted" not in texts.progress_text(Progress(Stage.EXTRACTING, 23, 38, reused=19))
+    assert "restarted" not in texts.progress_text(Progress(Stage.DONE, detail="resumed"))

@@ -132,3 +132,49 @@ def test_extract_json_finds_the_object_in_prose() -> None:
     assert extract_json('Sure:\n```json\n{"w": []}\n```') == {"w": []}
     with pytest.raises(ValueError):
         extract_json("no json here")
+
+
+class RecordingTransport(httpx.AsyncHTTPTransport):
+    """The real transport, remembering how long each request was allowed to wait."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_timeouts: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.read_timeouts.append(request.extensions["timeout"]["read"])
+        return await super().handle_async_request(request)
+
+
+async def test_each_call_waits_as_long_as_its_output_needs(sim: Sim) -> None:
+    transport = RecordingTransport()
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = LLMClient(
+            http, base_url=sim.url, model=sim.config.model, timeout=120,
+            deadline=2.0, deadline_per_token=0.01, sleep=Sleeps(),
+        )  # fmt: skip
+        for max_tokens in (100, 1000, 20_000):
+            await client.complete_json(
+                MESSAGES, schema_name=SCHEMA_NAME, schema=OUTPUT_SCHEMA, model_type=ChunkOut,
+                max_tokens=max_tokens,
+            )  # fmt: skip
+    assert transport.read_timeouts == [
+        pytest.approx(3.0),  # 2 s to start + 100 tokens at 10 ms
+        pytest.approx(12.0),
+        pytest.approx(120.0),  # never past the global timeout
+    ]
+
+
+async def test_a_hung_call_is_given_up_at_its_own_deadline(
+    sim: Sim, http: httpx.AsyncClient
+) -> None:
+    sleeps = Sleeps()
+    client = LLMClient(
+        http, base_url=sim.url, model=sim.config.model, timeout=600,
+        deadline=0.2, deadline_per_token=0.0, sleep=sleeps,
+    )  # fmt: skip
+    sim.config.fault_queue[:] = ["hang"]
+    out = await ask(client)
+    assert out.w
+    assert [c.status for c in sim.server.calls] == [0, 200], "hung, then asked again"
+    assert client.stats.retries == 1

@@ -1,15 +1,21 @@
 """The whole pipeline against the simulated vLLM server over real HTTP."""
 
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
 import pytest
 
 from core import errors
+from core.limiter import FairLimiter
+from core.llm import LLMClient
 from core.models import Progress, Stage
 from core.pipeline import DeckRequest, Pipeline
 from core.selection import select_candidates
-from core.transcripts import load_transcript_file, load_transcript_text
+from core.transcripts import DirectorySource, load_transcript_file, load_transcript_text
 from devtools.answers import simulated_meaning
-from devtools.samples import SLEEP_TALK
-from tests.conftest import Sim
+from devtools.samples import SAMPLES_DIR, SLEEP_TALK
+from tests.conftest import Sim, Sleeps
 
 
 async def test_one_call_per_chunk_and_a_full_deck(pipeline: Pipeline, sim: Sim) -> None:
@@ -118,3 +124,83 @@ async def test_nothing_to_learn(pipeline: Pipeline, sim: Sim) -> None:
 async def test_missing_captions(pipeline: Pipeline) -> None:
     with pytest.raises(errors.NoCaptions):
         await pipeline.build(DeckRequest("zzzzzzzzzz1"))
+
+
+# -- hangs, checkpoints and unexpected errors in the parallel round ----------------------------
+
+
+@dataclass
+class MemoryCheckpoint:
+    """A checkpoint in a dict: what a build handed over, and what it gets back."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    async def load(self) -> dict[str, dict[str, Any]]:
+        return dict(self.answers)
+
+    async def save(self, fingerprint: str, result: dict[str, Any]) -> None:
+        self.answers[fingerprint] = result
+
+
+def patient_pipeline(sim: Sim, http: httpx.AsyncClient, **options: Any) -> Pipeline:
+    """One attempt per call and a long timeout: only hedging can rescue a hung call."""
+    llm = LLMClient(
+        http, base_url=sim.url, model=sim.config.model, timeout=60, max_attempts=1, sleep=Sleeps()
+    )
+    return Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, **options)
+
+
+async def test_a_hung_straggler_is_asked_again_once_the_rest_is_done(
+    sim: Sim, http: httpx.AsyncClient
+) -> None:
+    pipeline = patient_pipeline(sim, http, hedge_after=0.01)
+    sim.config.fault_queue[:] = ["", "", "hang"]  # the third call never answers
+    deck = await pipeline.build(DeckRequest("vocabDemo02"))
+    assert not deck.is_partial, "the straggler's twin answered"
+    assert deck.stats.chunks == 6
+    assert [c.status for c in sim.server.calls].count(200) == 6
+    assert len(sim.server.calls) == 7, "one hung call, asked once more"
+    assert pipeline.llm.limiter.in_use == 0, "the hung request was hung up on"
+
+
+async def test_no_twin_while_the_rest_of_the_video_is_still_running(
+    pipeline: Pipeline, sim: Sim
+) -> None:
+    pipeline.hedge_after = 0.01
+    pipeline.llm.limiter = FairLimiter(2)  # the video's calls wait their turn in waves
+    deck = await pipeline.build(DeckRequest("vocabDemo01"))
+    assert len(sim.server.calls) == deck.stats.chunks, "nobody straggled: no extra calls"
+
+
+async def test_answers_are_saved_as_they_come_and_reused(pipeline: Pipeline, sim: Sim) -> None:
+    checkpoint = MemoryCheckpoint()
+    first = await pipeline.build(DeckRequest("vocabDemo02"), checkpoint=checkpoint)
+    assert len(checkpoint.answers) == first.stats.chunks == len(sim.server.calls)
+
+    del checkpoint.answers[next(iter(checkpoint.answers))]  # as if one never got saved
+    seen: list[Progress] = []
+
+    async def on_progress(p: Progress) -> None:
+        seen.append(p)
+
+    again = await pipeline.build(DeckRequest("vocabDemo02"), on_progress, checkpoint=checkpoint)
+    assert len(sim.server.calls) == first.stats.chunks + 1, "only the missing chunk is asked"
+    assert again.words == first.words and again.phrases == first.phrases
+    extracting = [p for p in seen if p.stage == Stage.EXTRACTING]
+    total = first.stats.chunks
+    assert [(p.done, p.reused) for p in extracting] == [(total - 1, total - 1), (total, total - 1)]
+
+
+async def test_an_unexpected_error_stops_the_sibling_calls(
+    sim: Sim, http: httpx.AsyncClient
+) -> None:
+    pipeline = patient_pipeline(sim, http)
+    sim.config.fault_queue[:] = ["hang"] * 5  # five calls hang, one answers
+
+    async def broken_progress(p: Progress) -> None:
+        if p.stage == Stage.EXTRACTING and p.done:
+            raise RuntimeError("a bug in a progress callback")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        await pipeline.build(DeckRequest("vocabDemo02"), broken_progress)
+    assert pipeline.llm.limiter.in_use == 0, "no sibling call is left running"

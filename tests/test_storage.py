@@ -16,8 +16,8 @@ from pydantic import TypeAdapter
 from core import errors
 from core.models import Gap, Progress, Stage, Word
 from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
-from storage.sqlite import SQLiteStore, migrations, open_store
-from tests.factories import deck, word
+from storage.sqlite import SQLiteStore, _Turns, migrations, open_store
+from tests.factories import deck, job, word
 
 LATEST = migrations()[-1][0]
 
@@ -208,7 +208,7 @@ async def test_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
 WRITER = """
 import asyncio, sys
 from storage.sqlite import SQLiteStore
-from tests.factories import deck, word
+from tests.factories import deck
 
 async def main():
     store = await SQLiteStore.open(sys.argv[1])
@@ -276,3 +276,68 @@ async def test_a_database_we_may_only_read_fails_at_start_up(tmp_path: Path) -> 
     with pytest.raises(errors.StorageUnavailable) as info:
         await SQLiteStore.open(f"file:{path}?mode=ro")
     assert "readonly" in info.value.detail or "read-only" in info.value.detail
+
+
+SOURCE = "telegram:100:5"  # chat 100, message 5
+
+
+async def test_a_finished_job_never_changes_and_a_request_is_one_job(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "f.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        target = Notify("telegram", "100", None)
+        first = await store.create_job(job(user.id, "job1", notify=target, source_key=SOURCE))
+        assert first.id == "job1" and first.source_key == SOURCE and not first.told
+        again = await store.create_job(job(user.id, "job2", notify=target, source_key=SOURCE))
+        assert again.id == "job1", "the same chat message: the earlier job"
+        assert await store.job_for_source(user.id, SOURCE) == first
+        assert [j.id for j in await store.user_jobs(user.id)] == ["job1"]
+
+        await store.update_job("job1", status=JobStatus.DONE, progress=Progress(Stage.DONE))
+        await store.update_job("job1", status=JobStatus.FAILED, error_code="internal")
+        done = await store.get_job(user.id, "job1")
+        assert done is not None and done.status == JobStatus.DONE and done.error_code is None
+        assert [j.id for j in await store.untold_jobs()] == ["job1"]
+        await store.mark_told("job1")
+        assert await store.untold_jobs() == []
+
+
+async def test_chunk_answers_are_kept_per_full_cache_key_until_the_deck_is(
+    tmp_path: Path,
+) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "model-a", "http://gpu/v1")
+    other_model = replace(key, model="model-b")
+    other_server = replace(key, backend="simulator")
+    async with open_store(tmp_path / "c.sqlite3") as store:
+        await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}, "requests": 1})
+        await store.save_chunk_result(key, "fp2", {"split": True})
+        assert await store.chunk_results(key) == {
+            "fp1": {"out": {"w": [], "p": []}, "requests": 1},
+            "fp2": {"split": True},
+        }
+        assert await store.chunk_results(other_model) == {}, "another model's answers differ"
+        assert await store.chunk_results(other_server) == {}, "so do another server's"
+        await store.cache_deck(key, deck(missing=(Gap(0.0, 5.0, "llm_unavailable"),)))
+        assert len(await store.chunk_results(key)) == 2, "kept for a partial deck's retry"
+        await store.cache_deck(key, deck())
+        assert await store.chunk_results(key) == {}
+
+
+async def test_the_fast_lane_lock_survives_waiters_cancelled_at_a_handover() -> None:
+    turns = _Turns()
+    order: list[str] = []
+
+    async def enter(name: str, background: bool = False) -> None:
+        async with turns.hold(background=background):
+            order.append(name)
+
+    async with turns.hold():
+        late = asyncio.create_task(enter("bookkeeping", background=True))
+        gone = asyncio.create_task(enter("cancelled"))
+        urgent = asyncio.create_task(enter("reply"))
+        await asyncio.sleep(0)  # all three wait
+        gone.cancel()  # and the lock is handed over before it hears of it
+    results = await asyncio.gather(late, gone, urgent, return_exceptions=True)
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert order == ["reply", "bookkeeping"], "foreground first, the cancelled one skipped"
+    async with turns.hold():  # and it is free again
+        pass

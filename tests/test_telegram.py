@@ -1,6 +1,7 @@
 """The Telegram bot end to end: PTB's real HTTP stack against a local fake Bot API server,
 the simulated vLLM over real HTTP, and a real SQLite file."""
 
+import asyncio
 import random
 import re
 import zipfile
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +19,14 @@ from bot.app import App, open_app
 from bot.telegram.adapter import TelegramAdapter
 from core.config import Settings
 from core.srs import Kind
+from core.store import Notify
 from core.transcripts import ChainSource, DirectorySource
 from core.youtube import YouTubeSource
 from devtools.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, Message
 from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import stub_session
 from tests.conftest import Sim
+from tests.factories import job
 
 ALICE, BOB = 111, 222
 
@@ -344,3 +348,89 @@ async def test_an_unchanged_page_is_not_an_error(tg: TG) -> None:
 async def test_unknown_commands_get_a_pointer_to_help(tg: TG) -> None:
     replies = await tg.reply_to(ALICE, "/frobnicate")
     assert "/help" in replies[0].plain
+
+
+# -- durable requests: the row before the reply, one job per message, limits -----------------
+
+
+async def test_the_job_is_written_before_the_immediate_reply(tg: TG) -> None:
+    held = tg.fake.hold("sendMessage")
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await tg.fake.wait_for(lambda: tg.fake.calls_of("sendMessage"))
+    # The user sees "Working…"; the bot has not heard back from Telegram yet.
+    alice = await tg.app.store.get_or_create_user(
+        "telegram", str(ALICE), learner_language="ko", level="B1"
+    )
+    jobs = await tg.app.store.user_jobs(alice.id)
+    assert len(jobs) == 1 and jobs[0].video_id == "vocabDemo02"
+    held.set()
+    page = await tg.final_message(ALICE)
+    assert len(tg.fake.sent(ALICE)) == 1, "the reply became the deck"
+    assert page.message_id == tg.fake.sent(ALICE)[0].message_id
+
+
+async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(tg: TG) -> None:
+    handled = asyncio.Event()
+    start_job = tg.adapter._start_job
+
+    async def watched(update: Any, video_id: str) -> None:
+        await start_job(update, video_id)
+        handled.set()
+
+    tg.adapter._start_job = watched  # type: ignore[method-assign]
+    link = tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await tg.final_message(ALICE)
+    handled.clear()
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02", message_id=link)  # again
+    await handled.wait()
+    assert len(tg.fake.sent(ALICE)) == 1, "no second 'Working…', no second deck"
+    alice = await tg.app.store.get_or_create_user(
+        "telegram", str(ALICE), learner_language="ko", level="B1"
+    )
+    assert len(await tg.app.store.user_jobs(alice.id)) == 1
+
+
+async def test_a_job_resumed_without_its_reply_gets_a_message_of_its_own(tg: TG) -> None:
+    link = 4321  # the user's link: its update was read before the crash, never answered
+    alice = await tg.app.store.get_or_create_user(
+        "telegram", str(ALICE), learner_language="ko", level="B1"
+    )
+    await tg.app.store.create_job(
+        job(
+            alice.id,
+            "left-over",
+            video="vocabDemo01",
+            notify=Notify("telegram", str(ALICE), None, {"reply_to": link}),
+            source_key=f"telegram:{ALICE}:{link}",
+        )
+    )
+    assert await tg.app.runner.resume() == 1
+    page = await tg.final_message(ALICE)
+    assert len(tg.fake.sent(ALICE)) == 1, "one new message, edited into the deck"
+    first = tg.fake.calls_of("sendMessage")[0].params
+    assert "I was restarted" in first["text"]
+    assert first["reply_parameters"]["message_id"] == link, "it answers the user's link"
+    assert page.message_id == tg.fake.sent(ALICE)[0].message_id
+
+
+async def test_links_sent_at_once_cannot_pass_the_running_limit_together(
+    sim: Sim, tmp_path: Path
+) -> None:
+    fake = FakeTelegram()
+    settings = settings_for(sim, tmp_path / "limit.sqlite3").model_copy(
+        update={"user_max_running_jobs": 1}
+    )
+    sim.config.fault_rates["hang"] = 1.0  # the first video keeps running
+    async with fake.serve() as base_url, open_app(settings, source=offline_source()) as app:
+        adapter = await start_bot(fake, base_url, app)
+        try:
+            for video in ("vocabDemo01", "vocabDemo02", "vocabDemo01"):
+                fake.push_text(ALICE, f"https://youtu.be/{video}")
+            await fake.wait_for(lambda: len(fake.sent(ALICE)) == 3)
+            texts_seen = sorted(m.plain for m in fake.sent(ALICE))
+            assert texts_seen.count(texts.WORKING) == 1
+            refusals = [t for t in texts_seen if t.startswith("❌")]
+            assert len(refusals) == 2 and all("already have videos" in t for t in refusals)
+        finally:
+            await app.runner.shutdown(grace=0)
+            await adapter.stop()

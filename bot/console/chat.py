@@ -193,16 +193,22 @@ class ConsoleChat:
     async def _build(self, video_id: str) -> None:
         finished = asyncio.Event()
         result: list[JobUpdate] = []
-        with self.console.status(texts.WORKING) as status:
+        status = self.console.status(texts.WORKING)
 
-            async def listener(update: JobUpdate) -> None:
-                status.update(texts.progress_text(update.progress))
-                if update.finished:
-                    result.append(update)
-                    finished.set()
+        async def announce() -> None:
+            status.start()  # once the job is written, like every face's immediate reply
 
-            await self.app.runner.submit(self.me, video_id, listener=listener)
+        async def listener(update: JobUpdate) -> None:
+            status.update(texts.progress_text(update.progress))
+            if update.finished:
+                result.append(update)
+                finished.set()
+
+        try:
+            await self.app.runner.submit(self.me, video_id, listener=listener, announce=announce)
             await finished.wait()
+        finally:
+            status.stop()
         update = result[0]
         if update.progress.stage != Stage.DONE or update.deck is None:
             self.say(f"[red]{escape(texts.failure_text(update))}[/]")

@@ -491,7 +491,9 @@ class VocabCog(commands.Cog):
             log.info("discord /vocab without a video link from %s", interaction.user.id)
             await refuse(interaction, texts.NOT_A_LINK)
             return
-        await interaction.response.defer(thinking=True)  # within Discord's 3 seconds
+        # The job's row is written before the deferral (a few ms of SQLite, well inside
+        # Discord's 3 seconds): a crash after the user sees "thinking" resumes the job,
+        # whose deck is then posted in the channel.
         user = await user_of(interaction)
         if learner_language is not None:
             user = replace(user, learner_language=learner_language.value)
@@ -508,11 +510,20 @@ class VocabCog(commands.Cog):
             editor.cancel()
             await self._finish(interaction, user, update)
 
+        async def announce() -> None:
+            await interaction.response.defer(thinking=True)
+
         notify = Notify(PLATFORM, str(interaction.channel_id or 0))
         try:
-            await self.app.runner.submit(user, video_id, notify=notify, listener=listener)
+            await self.app.runner.submit(
+                user, video_id, notify=notify, listener=listener, announce=announce
+            )
         except errors.VocabotError as exc:
-            await interaction.edit_original_response(content=f"❌ {safe(exc.user_message)}")
+            log.info("discord job refused for %s: %s", interaction.user.id, exc.code)
+            if interaction.response.is_done():
+                await interaction.edit_original_response(content=f"❌ {safe(exc.user_message)}")
+            else:
+                await refuse(interaction, f"❌ {safe(exc.user_message)}")
 
     async def _finish(self, interaction: Inter, user: User, update: JobUpdate) -> None:
         if update.progress.stage == Stage.DONE and update.deck is not None:
@@ -646,7 +657,7 @@ class VocabotDiscord(commands.Bot):
         if update.progress.detail == "resumed":
             self.resumed_jobs.add(update.job_id)
             return
-        if not update.finished or update.job_id not in self.resumed_jobs:
+        if not update.finished or (update.job_id not in self.resumed_jobs and not update.resumed):
             return
         self.resumed_jobs.discard(update.job_id)
         channel = self.get_channel(int(target.chat_id))

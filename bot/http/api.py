@@ -50,8 +50,6 @@ from core.youtube import parse_video_id
 
 log = logging.getLogger(__name__)
 
-# A client with too many jobs running may try again when one of them has had time to finish.
-TOO_MANY_JOBS_RETRY_SECONDS = 15
 # A WebSocket that authenticates with its first message must send it this soon.
 FIRST_MESSAGE_SECONDS = 10.0
 
@@ -345,7 +343,7 @@ def create_api(app: App) -> FastAPI:
             return ApiError(429, exc.code, exc.user_message, retry_after(exc.retry_in))
         if isinstance(exc, errors.TooManyJobs):
             return ApiError(
-                429, exc.code, exc.user_message, retry_after(TOO_MANY_JOBS_RETRY_SECONDS)
+                429, exc.code, exc.user_message, retry_after(exc.retry_in)
             )
         if isinstance(exc, errors.NotAVideoLink):
             return ApiError(422, exc.code, exc.user_message)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -286,20 +287,46 @@ class TelegramAdapter:
         await self._start_job(update, video_id)
 
     async def _start_job(self, update: Update, video_id: str) -> None:
-        reply = await self._reply(update, texts.WORKING)  # at once, before any other work
-        if reply is None:
+        """The job's row first, then the immediate reply: a crash in between resumes the
+        job (it then sends a message of its own), and the update Telegram delivers again
+        after a crash is recognised by its chat and message id instead of making a twin."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
             return
         user = await self._user(update)
-        notify = Notify(PLATFORM, str(reply.chat_id), str(reply.message_id))
+        asked_in = {"reply_to": message.message_id}
+        target = Notify(PLATFORM, str(chat.id), None, asked_in)
+
+        async def announce() -> Notify | None:
+            reply = await self._reply(update, texts.WORKING)
+            return None if reply is None else replace(target, message_id=str(reply.message_id))
+
         try:
-            await self.runner.submit(user, video_id, notify=notify)
+            handle = await self.runner.submit(
+                user,
+                video_id,
+                notify=target,
+                source_key=f"{PLATFORM}:{chat.id}:{message.message_id}",
+                announce=announce,
+            )
         except errors.VocabotError as exc:
             log.info("job refused for user %s: %s", user.id, exc.code)
-            await self._edit(reply.chat_id, reply.message_id, esc(f"❌ {exc.user_message}"))
+            await self._reply(update, esc(f"❌ {exc.user_message}"))
+            return
+        if handle.duplicate:
+            log.info("message %s in chat %s came again: job %s", message.id, chat.id, handle.id)
 
-    async def notify(self, target: Notify, update: JobUpdate) -> None:
-        """The runner's notifier: keeps the job's message up to date."""
-        chat_id, message_id = int(target.chat_id), int(target.message_id or 0)
+    async def notify(self, target: Notify, update: JobUpdate) -> Notify | None:
+        """The runner's notifier: keeps the job's message up to date.
+
+        A job without a message yet (the process stopped between writing the job and
+        learning its reply's id) gets a new one, answering the user's link; the runner
+        is handed that message to edit from then on."""
+        chat_id = int(target.chat_id)
+        if target.message_id is None:
+            message_id = await self._send_new(chat_id, target, update)
+            return None if message_id is None else replace(target, message_id=str(message_id))
+        message_id = int(target.message_id)
         key = (chat_id, message_id)
         editor = self._editors.get(key)
         if editor is None:
@@ -311,7 +338,7 @@ class TelegramAdapter:
             self._editors[key] = editor
         if not update.finished:
             await editor.update(esc(texts.progress_text(update.progress)))
-            return
+            return None
         self._editors.pop(key, None)
 
         async def final() -> None:
@@ -323,15 +350,22 @@ class TelegramAdapter:
                 await self._edit(chat_id, message_id, esc(texts.failure_text(update)))
 
         await editor.finish(final)
+        return None
 
-    async def _show_result(self, chat_id: int, message_id: int, update: JobUpdate) -> None:
+    async def _result_view(self, update: JobUpdate) -> tuple[str, InlineKeyboardMarkup] | None:
         info = update.deck
         assert info is not None
         user = await self.store.get_user(update.user_id)
         if user is None:
-            return
+            return None
         kind: CardKind = "word" if info.words or not info.phrases else "phrase"
-        text, markup = await self._deck_view(user, info, kind, 0)
+        return await self._deck_view(user, info, kind, 0)
+
+    async def _show_result(self, chat_id: int, message_id: int, update: JobUpdate) -> None:
+        view = await self._result_view(update)
+        if view is None:
+            return
+        text, markup = view
         if not await self._edit(chat_id, message_id, text, markup):
             # The progress message is gone (deleted by the user): send the deck anew.
             await self.application.bot.send_message(
@@ -341,6 +375,35 @@ class TelegramAdapter:
                 reply_markup=markup,
                 disable_web_page_preview=True,
             )
+
+    async def _send_new(self, chat_id: int, target: Notify, update: JobUpdate) -> int | None:
+        """A new message for a job that has none: its progress, or how it ended."""
+        markup: InlineKeyboardMarkup | None = None
+        if update.progress.stage == Stage.DONE and update.deck is not None:
+            view = await self._result_view(update)
+            if view is None:
+                return None
+            text, markup = view
+        elif update.progress.stage == Stage.FAILED:
+            text = esc(texts.failure_text(update))
+        else:
+            text = esc(texts.progress_text(update.progress))
+        reply_to = target.extra.get("reply_to")
+        try:
+            sent = await self.application.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+                reply_parameters=ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+                if reply_to
+                else None,
+            )
+        except Forbidden as exc:
+            log.info("chat %s blocked the bot: %s", chat_id, exc)
+            return None
+        return int(sent.message_id)
 
     # -- buttons -----------------------------------------------------------------------
 
