@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import httpx
 
+from core.actions import Actions
 from core.config import Settings
 from core.jobs import JobRunner
 from core.llm import LLMClient
 from core.pipeline import Pipeline
 from core.selection import warm_up
 from core.srs import Quiz
+from core.store import Store
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
@@ -149,12 +151,17 @@ async def open_core(
 
 @dataclass
 class App:
-    """Core plus the store and the job runner: what the chat and HTTP adapters get."""
+    """Core plus the store, the job runner and the actions: what every face gets.
+
+    Faces act through `actions` (one door per user action); the store is typed as core's
+    Store Protocol, so nothing here depends on which database is behind it.
+    """
 
     core: Core
-    store: SQLiteStore
+    store: Store
     runner: JobRunner
     quiz: Quiz
+    actions: Actions
 
     @property
     def settings(self) -> Settings:
@@ -186,7 +193,14 @@ async def open_app(
                 languages=tuple(settings.youtube_languages),
             )
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            app = App(core=core, store=store, runner=runner, quiz=quiz)
+            actions = Actions(
+                store=store,
+                runner=runner,
+                quiz=quiz,
+                default_learner_language=settings.default_learner_language,
+                default_level=settings.default_level,
+            )
+            app = App(core=core, store=store, runner=runner, quiz=quiz, actions=actions)
             try:
                 yield app
             finally:

@@ -342,9 +342,7 @@ def create_api(app: App) -> FastAPI:
         if isinstance(exc, errors.SlowDown):
             return ApiError(429, exc.code, exc.user_message, retry_after(exc.retry_in))
         if isinstance(exc, errors.TooManyJobs):
-            return ApiError(
-                429, exc.code, exc.user_message, retry_after(exc.retry_in)
-            )
+            return ApiError(429, exc.code, exc.user_message, retry_after(exc.retry_in))
         if isinstance(exc, errors.NotAVideoLink):
             return ApiError(422, exc.code, exc.user_message)
         if isinstance(exc, errors.ShuttingDown):
