@@ -148,6 +148,13 @@ def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str =
     return f"{base or 'vocabot'}.{fmt}"
 
 
+def sentence(exc: BaseException) -> str:
+    """What the learner is told about an error: its own sentence, or that it was ours."""
+    if isinstance(exc, errors.VocabotError):
+        return exc.user_message
+    return errors.InternalError.message
+
+
 def check_settings(
     learner_language: str | None, level: str | None
 ) -> tuple[str | None, str | None]:
