@@ -168,6 +168,27 @@ class App:
         return self.core.settings
 
 
+def make_actions(settings: Settings, store: Store, runner: JobRunner | None, quiz: Quiz) -> Actions:
+    return Actions(
+        store=store,
+        runner=runner,
+        quiz=quiz,
+        default_learner_language=settings.default_learner_language,
+        default_level=settings.default_level,
+        upload_max_bytes=settings.upload_max_bytes,
+    )
+
+
+@asynccontextmanager
+async def open_offline(settings: Settings) -> AsyncIterator[Actions]:
+    """The actions that need no LLM server (export, API keys): the store, nothing started."""
+    store = await SQLiteStore.open(settings.db_path)
+    try:
+        yield make_actions(settings, store, None, Quiz(store))
+    finally:
+        await store.close()
+
+
 @asynccontextmanager
 async def open_app(
     settings: Settings,
@@ -193,13 +214,7 @@ async def open_app(
                 languages=tuple(settings.youtube_languages),
             )
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            actions = Actions(
-                store=store,
-                runner=runner,
-                quiz=quiz,
-                default_learner_language=settings.default_learner_language,
-                default_level=settings.default_level,
-            )
+            actions = make_actions(settings, store, runner, quiz)
             app = App(core=core, store=store, runner=runner, quiz=quiz, actions=actions)
             try:
                 yield app

@@ -8,6 +8,7 @@ so two faces cannot drift apart in what they decide, only in how they draw it.
 
 from __future__ import annotations
 
+import getpass
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -16,13 +17,15 @@ from typing import Literal
 
 from core import errors
 from core.export import apkg_bytes, csv_bytes
-from core.jobs import JobHandle, JobRunner, Listener
+from core.jobs import Announce, JobHandle, JobRunner, Listener
 from core.prompts import LANGUAGE_NAMES
 from core.selection import LEVELS
 from core.srs import Answer, Question, Quiz, Rated, Stats
 from core.store import Card, CardKind, DeckInfo, Notify, Store, User
+from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 PAGE_SIZE = 5
+LOCAL_PLATFORM = "console"  # the learner at this machine's terminal (chat and CLI)
 ExportFormat = Literal["apkg", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("apkg", "csv")
 MEDIA_TYPES: dict[ExportFormat, str] = {
@@ -180,16 +183,24 @@ class Actions:
         self,
         *,
         store: Store,
-        runner: JobRunner,
+        runner: JobRunner | None,
         quiz: Quiz,
         default_learner_language: str = "ko",
         default_level: str = "B1",
+        upload_max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.store = store
-        self.runner = runner
+        self._runner = runner  # None where no deck is built (`vocabot export`, keys)
         self.quiz = quiz
         self.default_learner_language = default_learner_language
         self.default_level = default_level
+        self.upload_max_bytes = upload_max_bytes
+
+    @property
+    def runner(self) -> JobRunner:
+        if self._runner is None:
+            raise RuntimeError("this process has no job runner (opened without an LLM)")
+        return self._runner
 
     # users
 
@@ -217,13 +228,60 @@ class Actions:
         *,
         notify: Notify | None = None,
         listener: Listener | None = None,
+        source_key: str | None = None,
+        announce: Announce | None = None,
+        refresh: bool = False,
     ) -> JobHandle:
-        """Start, join or serve from the cache a deck of this video for this learner."""
-        return await self.runner.submit(user, video_id, notify=notify, listener=listener)
+        """Start, join or serve from the cache a deck of this video for this learner.
+
+        `announce` is the face's immediate reply, sent once the job's row exists;
+        `source_key` (platform, chat, message) makes a redelivered request the same job;
+        `refresh` rebuilds a deck the cache already has.
+        """
+        return await self.runner.submit(
+            user,
+            video_id,
+            notify=notify,
+            listener=listener,
+            source_key=source_key,
+            announce=announce,
+            refresh=refresh,
+        )
+
+    async def submit_file(
+        self,
+        user: User,
+        data: bytes,
+        filename: str,
+        *,
+        hint: str = "",
+        notify: Notify | None = None,
+        listener: Listener | None = None,
+        source_key: str | None = None,
+        announce: Announce | None = None,
+        refresh: bool = False,
+    ) -> JobHandle:
+        """A deck from a subtitle file the learner sent; `hint` (its caption) may link it to
+        a video. A bad file is refused here, before any job exists."""
+        upload = read_upload(data, filename, hint=hint, max_bytes=self.upload_max_bytes)
+        await self.store.save_upload(upload)
+        return await self.submit(
+            user,
+            upload.key,
+            notify=notify,
+            listener=listener,
+            source_key=source_key,
+            announce=announce,
+            refresh=refresh,
+        )
+
+    async def local_user(self) -> User:
+        """The learner at this terminal: the console chat and the CLI share their decks."""
+        return await self.user(LOCAL_PLATFORM, getpass.getuser() or "local")
 
     async def cancel(self, user: User, job_id: str | None = None) -> Cancelled:
         """Stop this learner's videos (or one of them), and close an open quiz."""
-        videos = await self.runner.cancel(user.id, job_id)
+        videos = await self.runner.cancel(user.id, job_id) if self._runner else 0
         ended = await self.quiz.end(user.id) if job_id is None else False
         return Cancelled(videos, ended)
 

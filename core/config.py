@@ -53,6 +53,7 @@ class Settings(BaseSettings):
 
     db_path: Path = Path("vocabot.sqlite3")
     transcripts_dir: Path | None = None
+    upload_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     youtube_proxy_url: str | None = None
     youtube_languages: list[str] = ["en"]
 

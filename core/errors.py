@@ -111,6 +111,14 @@ class TranscriptFileError(VocabotError):
     message = "I couldn't read that subtitle file. Use .srt, .vtt or plain .txt."
 
 
+class NoCues(TranscriptFileError):
+    code = "no_cues"
+    message = (
+        "I couldn't find a single subtitle line in that file. Is it really a subtitle file "
+        "(.srt, .vtt or .txt)?"
+    )
+
+
 class TranscriptFileMissing(VocabotError):
     code = "transcript_file_missing"
     message = "I can't find that subtitle file."
@@ -120,6 +128,21 @@ class TranscriptFileMissing(VocabotError):
             path,
             user_message=f"I can't find the file {path}. Check the path and try again.",
         )
+
+
+class TranscriptFileTooBig(VocabotError):
+    code = "transcript_file_too_big"
+    message = "That file is too big for a subtitle file."
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"{size} bytes > {limit}",
+            user_message=(
+                f"That file is {size / 1_048_576:.1f} MB; subtitle files I take are up to "
+                f"{limit / 1_048_576:.0f} MB. Is it really a subtitle file (.srt, .vtt, .txt)?"
+            ),
+        )
+        self.size, self.limit = size, limit
 
 
 class EmptyTranscript(VocabotError):

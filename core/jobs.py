@@ -30,10 +30,11 @@ from typing import Any
 
 from core import errors
 from core.limiter import FairLimiter
-from core.models import Deck, Progress, Stage
+from core.models import Deck, DeckStats, Progress, Stage
 from core.pipeline import DeckRequest, Pipeline
 from core.prompts import PROMPT_VERSION
 from core.store import CacheKey, DeckInfo, JobRecord, JobStatus, Notify, Store, User
+from core.subtitles import is_upload_key
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class JobUpdate:
     error: errors.VocabotError | None = None
     cached: bool = False
     resumed: bool = False
+    stats: DeckStats | None = None  # how the delivered deck was built (calls, tokens)
 
     @property
     def finished(self) -> bool:
@@ -249,8 +251,10 @@ class JobRunner:
         listener: Listener | None = None,
         source_key: str | None = None,
         announce: Announce | None = None,
+        refresh: bool = False,
     ) -> JobHandle:
         """Start (or join, or serve from cache) a deck for `user`; raises limit errors.
+        `refresh` builds it again even when the cache has it (`vocabot build --no-cache`).
 
         The job's row is written before `announce` (the face's immediate reply) runs, so
         a crash right after the reply leaves a job to resume. With `source_key` (the
@@ -270,7 +274,7 @@ class JobRunner:
                 earlier = await self.store.job_for_source(user.id, source_key)
                 if earlier is not None:
                     return await self._duplicate(earlier)
-            cached = await self._cached(key)
+            cached = None if refresh else await self._cached(key)
             if cached is None:
                 raise
             reservation = self._reserve(user, check=False)
@@ -298,7 +302,7 @@ class JobRunner:
             reservation.release(failed=True)
             raise
         reservation.release()  # the tracked job counts itself from now on
-        if cached is None:
+        if cached is None and not refresh:
             cached = await self._cached(key)
         if cached is not None:
             log.info("cache hit %s for user %s: no LLM calls", video_id, user.id)
@@ -459,7 +463,7 @@ class JobRunner:
                     self._announce_positions()
 
                 deck = await self.pipeline.build(
-                    flight.request,
+                    await self._request(flight),
                     progress,
                     owner=flight.owner,
                     checkpoint=_StoredChunks(self.store, flight.key),
@@ -484,6 +488,16 @@ class JobRunner:
             self._flights.pop(flight.key, None)
             self._announce_positions()
 
+    async def _request(self, flight: _Flight) -> DeckRequest:
+        """What to build: a video, or a subtitle file a learner sent (read back from the
+        store, so a job resumed after a restart still has it)."""
+        if not is_upload_key(flight.key.video_id):
+            return flight.request
+        upload = await self.store.get_upload(flight.key.video_id)
+        if upload is None:
+            raise errors.TranscriptFileError(f"{flight.key.video_id} is not stored")
+        return replace(flight.request, video_id=upload.video_id, transcript=upload.transcript())
+
     async def _deliver(self, job: _Job, deck: Deck, *, cached_hit: bool = False) -> None:
         """Save the job's deck and finish it; a failure fails this job only."""
         try:
@@ -503,7 +517,9 @@ class JobRunner:
             log.exception("saving the deck of job %s failed", job.id)
             await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
             return
-        self._finish(job, replace(self._update(job, done), deck=info, cached=cached_hit))
+        self._finish(
+            job, replace(self._update(job, done), deck=info, cached=cached_hit, stats=deck.stats)
+        )
 
     async def _fail(self, job: _Job, exc: errors.VocabotError) -> None:
         if job.finished:

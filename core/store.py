@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from core.models import Deck, Gap, Phrase, Progress, Stage, Word
+from core.subtitles import Upload
 
 CardKind = Literal["word", "phrase"]
 
@@ -149,6 +150,10 @@ class Store(Protocol):
     # the shared result cache
     async def cached_deck(self, key: CacheKey) -> Deck | None: ...
     async def cache_deck(self, key: CacheKey, deck: Deck) -> None: ...
+
+    # subtitle files learners sent, by the key jobs name them with ("file:<hash>")
+    async def save_upload(self, upload: Upload) -> None: ...
+    async def get_upload(self, key: str) -> Upload | None: ...
 
     # decks and cards
     async def save_deck(self, user_id: int, deck: Deck) -> DeckInfo: ...

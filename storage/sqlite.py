@@ -39,6 +39,7 @@ from core.store import (
     ReviewState,
     User,
 )
+from core.subtitles import Upload
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,28 @@ class SQLiteStore:
                 "ON CONFLICT DO UPDATE SET result = excluded.result",
                 (_key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
             )
+
+    # -- uploaded subtitle files -------------------------------------------------------
+
+    async def save_upload(self, upload: Upload) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO uploads (key, filename, text, video_id, language) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (upload.key, upload.filename, upload.text, upload.video_id, upload.language),
+            )
+
+    async def get_upload(self, key: str) -> Upload | None:
+        row = await self._one("SELECT * FROM uploads WHERE key = ?", (key,))
+        if row is None:
+            return None
+        return Upload(
+            key=str(row["key"]),
+            filename=str(row["filename"]),
+            text=str(row["text"]),
+            video_id=row["video_id"],
+            language=str(row["language"]),
+        )
 
     # -- decks and cards -------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def test_export_for_a_user_without_decks_is_a_sentence(
 ) -> None:
     monkeypatch.setenv("DB_PATH", str(tmp_path / "none.sqlite3"))
     assert main(["export", "--user", "telegram:7", "--format", "csv"]) == 1
-    assert "can't find that deck" in capsys.readouterr().err
+    assert "No decks to export for telegram:7" in capsys.readouterr().err
     assert main(["export", "--user", "nobody", "--format", "csv"]) == 1
     assert "PLATFORM:ID" in capsys.readouterr().err
 

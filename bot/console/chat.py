@@ -1,19 +1,15 @@
-"""`vocabot chat`: the whole bot in a terminal, on the same core as Telegram and Discord.
+"""`vocabot chat`: the whole bot in a terminal, on the same actions as Telegram and Discord.
 
 Paste a link, flip pages, mark words as known, take the quiz, see your stats. With no
 tokens it runs on embedded defaults: the bundled samples (vocabDemo01, vocabDemo02), the
-bundled simulated vLLM server and a local SQLite file.
+bundled simulated vLLM server and a local SQLite file. The learner here is the same one
+`vocabot build` and `vocabot export` use.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import getpass
 import logging
-import os
-import sys
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +20,9 @@ from rich.markup import escape
 from bot import texts
 from bot.app import App
 from bot.console.render import page_view
-from bot.pages import PAGE_SIZE, clamp_page, page_count, page_of
+from bot.console.terminal import ReadLine, read_stdin
 from core import errors
-from core.export import apkg_bytes, csv_bytes
+from core.actions import EXPORT_FORMATS, ExportFormat, QuizTurn, sentence
 from core.jobs import JobUpdate
 from core.models import Stage
 from core.srs import Answer, Question, QuestionExpired
@@ -35,7 +31,6 @@ from core.youtube import find_video_id
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "console"
 HELP = """\
 [bold]vocabot chat[/] — paste a YouTube link (try [cyan]vocabDemo01[/] or [cyan]vocabDemo02[/]).
 
@@ -47,78 +42,41 @@ HELP = """\
   /cancel          stop a video or the quiz            /help  /quit"""
 RATING_KEYS = ("1", "2", "3", "4")
 
-ReadLine = Callable[[], Awaitable[str | None]]
-
-
-async def read_stdin() -> str | None:
-    """A line typed in the terminal, or None at the end of input.
-
-    A daemon thread waits for the line: on Ctrl-C this await is cancelled and the program
-    ends at once, instead of waiting (as a worker thread would) for a line nobody types.
-    """
-    loop = asyncio.get_running_loop()
-    typed: asyncio.Future[str | None] = loop.create_future()
-
-    def deliver(line: str | None) -> None:
-        if not typed.done():
-            typed.set_result(line)
-
-    def read() -> None:
-        line = _read_line()
-        with contextlib.suppress(RuntimeError):  # the loop closed while we waited
-            loop.call_soon_threadsafe(deliver, line)
-
-    sys.stdout.write("> ")
-    sys.stdout.flush()
-    threading.Thread(target=read, name="console-input", daemon=True).start()
-    return await typed
-
-
-def _read_line() -> str | None:
-    """One line of stdin, None at its end. A real file descriptor is read with os.read: a
-    daemon thread blocked in sys.stdin.readline() would hold the buffer's lock, and
-    Python aborts ("could not acquire lock for <stdin>") when it exits under it."""
-    try:
-        fd = sys.stdin.fileno()
-    except (AttributeError, OSError, ValueError):  # replaced by something in memory
-        line = sys.stdin.readline()
-        return line.removesuffix("\n") if line else None
-    data = bytearray()
-    try:
-        while (byte := os.read(fd, 1)) and byte != b"\n":
-            data += byte
-    except OSError:
-        byte = b""
-    if not byte and not data:
-        return None
-    return data.decode(sys.stdin.encoding or "utf-8", errors="replace").removesuffix("\r")
-
 
 @dataclass
 class View:
     deck_id: int
-    kind: CardKind = "word"
+    kind: CardKind | None = None  # None: the deck's first tab
     page: int = 0
 
 
 class ConsoleChat:
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
-        self.store = app.store
+        self.actions = app.actions
         self.console = console
         self.read_line = read_line
         self.view: View | None = None
         self.rating_for: Answer | None = None
         self.user: User | None = None
+        self.commands: dict[str, Callable[[str], Awaitable[None]]] = {
+            "/help": self._help,
+            "/next": self._next,
+            "/prev": self._prev,
+            "/words": self._words,
+            "/phrases": self._phrases,
+            "/known": self._known,
+            "/decks": self._decks,
+            "/open": self._open,
+            "/export": self._export,
+            "/quiz": self._quiz,
+            "/stats": self._stats,
+            "/settings": self._settings,
+            "/cancel": self._cancel,
+        }
 
     async def run(self) -> None:
-        settings = self.app.settings
-        self.user = await self.store.get_or_create_user(
-            PLATFORM,
-            getpass.getuser() or "local",
-            learner_language=settings.default_learner_language,
-            level=settings.default_level,
-        )
+        self.user = await self.actions.local_user()
         self.console.print(HELP)
         try:
             while True:
@@ -128,7 +86,7 @@ class ConsoleChat:
                 try:
                     await self.handle(line.strip())
                 except errors.VocabotError as exc:
-                    self.say(f"[red]{escape(exc.user_message)}[/]")
+                    self.say(f"[red]{escape(sentence(exc))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
             self.console.print("\nBye! Your decks are saved.")
 
@@ -152,47 +110,23 @@ class ConsoleChat:
         if not line:
             return
         command, _, rest = line.partition(" ")
-        handler = {
-            "/help": self._help,
-            "/next": self._next,
-            "/prev": self._prev,
-            "/words": self._words,
-            "/phrases": self._phrases,
-            "/known": self._known,
-            "/decks": self._decks,
-            "/open": self._open,
-            "/export": self._export,
-            "/quiz": self._quiz,
-            "/stats": self._stats,
-            "/settings": self._settings,
-            "/cancel": self._cancel,
-        }.get(command.lower())
+        handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
-            return
-        if command.startswith("/"):
+        elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.say("I don't know that command. /help lists what I can do.")
-            return
-        video_id = find_video_id(line)
-        if video_id is not None:
+        elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
-            return
-        question = await self.app.quiz.current(self.me.id)
-        if question is not None:
-            numbers = [str(i) for i in range(1, len(question.options) + 1)]
-            if question.options and line not in numbers and line not in question.options:
-                self.say(f"Answer with a number from 1 to {len(question.options)}.")
-                return
+        elif (question := await self.actions.quiz_current(self.me)) is not None:
             await self._answer(question, line)
-            return
-        self.say(escape(texts.NOT_A_LINK))
+        else:
+            self.say(escape(texts.NOT_A_LINK))
 
     # -- decks ---------------------------------------------------------------------------
 
     async def _build(self, video_id: str) -> None:
-        finished = asyncio.Event()
-        result: list[JobUpdate] = []
+        finished: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
         status = self.console.status(texts.WORKING)
 
         async def announce() -> None:
@@ -200,97 +134,90 @@ class ConsoleChat:
 
         async def listener(update: JobUpdate) -> None:
             status.update(texts.progress_text(update.progress))
-            if update.finished:
-                result.append(update)
-                finished.set()
+            if update.finished and not finished.done():
+                finished.set_result(update)
 
         try:
-            await self.app.runner.submit(self.me, video_id, listener=listener, announce=announce)
-            await finished.wait()
+            await self.actions.submit(self.me, video_id, listener=listener, announce=announce)
+            update = await finished
         finally:
             status.stop()
-        update = result[0]
         if update.progress.stage != Stage.DONE or update.deck is None:
             self.say(f"[red]{escape(texts.failure_text(update))}[/]")
             return
-        self.view = View(update.deck.id, "word" if update.deck.words else "phrase")
+        self.view = View(update.deck.id)
         await self._show()
-        if update.deck.missing:
-            self.say(f"[yellow]{escape(texts.partial_notice(update.deck.missing))}[/]")
 
     async def _show(self) -> None:
         if self.view is None:
             self.say("No deck open: paste a link, or /decks.")
             return
-        info = await self.store.get_deck(self.me.id, self.view.deck_id)
-        if info is None:
+        try:
+            page = await self.actions.page(
+                self.me, self.view.deck_id, self.view.kind, self.view.page
+            )
+        except errors.DeckNotFound:
             self.view = None
-            raise errors.DeckNotFound()
-        cards = await self.store.deck_cards(self.me.id, info.id, self.view.kind)
-        self.view.page = clamp_page(self.view.page, cards)
-        shown = page_of(cards, self.view.page)
-        known = await self.store.known_words(self.me.id)
-        first = self.view.page * PAGE_SIZE + 1
-        title = (
-            f"{info.title or info.video_id} · {self.view.kind}s {first}–{first + len(shown) - 1}"
-            f" of {len(cards)} · page {self.view.page + 1}/{page_count(cards)}"
-        )
-        items = [c.item for c in shown]
-        if info.simulated:
-            self.say(f"[yellow]{escape(texts.SIMULATED)}[/]")
-        self.console.print(
-            page_view(items, title=title, first=first, known=known, width=self.console.width)
-        )
+            raise
+        self.view.kind, self.view.page = page.kind, page.page
+        self.console.print(page_view(page, self.console.width))
         self.say("[dim]/next /prev /words /phrases /known N /quiz[/]")
 
     async def _help(self, _: str) -> None:
         self.console.print(HELP)
 
-    async def _next(self, _: str) -> None:
+    async def _flip(self, by: int) -> None:
         if self.view:
-            self.view.page += 1
+            self.view.page = max(0, self.view.page + by)
         await self._show()
 
+    async def _next(self, _: str) -> None:
+        await self._flip(1)
+
     async def _prev(self, _: str) -> None:
+        await self._flip(-1)
+
+    async def _tab(self, kind: CardKind) -> None:
         if self.view:
-            self.view.page = max(0, self.view.page - 1)
+            self.view.kind, self.view.page = kind, 0
         await self._show()
 
     async def _words(self, _: str) -> None:
-        if self.view:
-            self.view.kind, self.view.page = "word", 0
-        await self._show()
+        await self._tab("word")
 
     async def _phrases(self, _: str) -> None:
-        if self.view:
-            self.view.kind, self.view.page = "phrase", 0
-        await self._show()
+        await self._tab("phrase")
 
     async def _known(self, rest: str) -> None:
         if not rest:
-            known = sorted(await self.store.known_words(self.me.id))
+            known = await self.actions.known_words(self.me)
             self.say(f"Words you know ({len(known)}): {escape(', '.join(known) or 'none yet')}")
             return
-        numbers = [w for w in rest.split() if w.isdigit()]
-        picked = [w.lower() for w in rest.split() if not w.isdigit()]
-        if numbers and self.view is None:
-            self.say("Open a deck first to mark cards by number (paste a link, or /decks).")
-            return
-        if numbers and self.view is not None:
-            cards = await self.store.deck_cards(self.me.id, self.view.deck_id, self.view.kind)
-            missing = [n for n in numbers if not 0 < int(n) <= len(cards)]
-            picked += [cards[int(n) - 1].key for n in numbers if n not in missing]
-            if missing:
-                self.say(f"No card {', '.join(missing)} here: this list has cards 1–{len(cards)}.")
+        numbers = [int(w) for w in rest.split() if w.isdigit()]
+        words = [w for w in rest.split() if not w.isdigit()]
+        picked: list[str] = []
+        if numbers:
+            if self.view is None or self.view.kind is None:
+                self.say("Open a deck first to mark cards by number (paste a link, or /decks).")
+                return
+            by_number = await self.actions.mark_numbers_known(
+                self.me, self.view.deck_id, self.view.kind, numbers
+            )
+            picked += by_number.words
+            if by_number.bad_numbers:
+                page = await self.actions.page(self.me, self.view.deck_id, self.view.kind)
+                missing = ", ".join(map(str, by_number.bad_numbers))
+                self.say(f"No card {missing} here: this list has cards 1–{page.total}.")
+        if words:
+            picked += (await self.actions.mark_known(self.me, words)).words
         if not picked:
             return
-        await self.store.add_known_words(self.me.id, picked)
         self.say(f"✓ Known: {escape(', '.join(picked))}. They leave your quizzes and new decks.")
         if self.view:
             await self._show()
 
     async def _decks(self, _: str) -> None:
-        decks = await self.store.list_decks(self.me.id)
+        decks = await self.actions.decks(self.me)
         if not decks:
             self.say(escape(texts.NO_DECKS))
             return
@@ -300,7 +227,7 @@ class ConsoleChat:
         self.say("[dim]/open N to open one[/]")
 
     async def _open(self, rest: str) -> None:
-        decks = await self.store.list_decks(self.me.id)
+        decks = await self.actions.decks(self.me)
         if not rest.isdigit() or not 0 < int(rest) <= len(decks):
             self.say("Usage: /open N (see /decks)")
             return
@@ -313,54 +240,50 @@ class ConsoleChat:
             return
         fmt, _, target = rest.partition(" ")
         fmt = fmt or "csv"
-        if fmt not in ("csv", "apkg"):
-            self.say("Usage: /export csv|apkg [file]")
+        if fmt not in EXPORT_FORMATS:
+            self.say(escape("Usage: /export csv|apkg [file]"))
             return
-        info = await self.store.get_deck(self.me.id, self.view.deck_id)
-        if info is None:
-            raise errors.DeckNotFound()
-        cards = await self.store.deck_cards(self.me.id, info.id)
-        name = (info.title or info.video_id or f"deck-{info.id}").replace("/", "-")
-        path = Path(target or f"{name}.{fmt}")
-        if fmt == "csv":
-            data = csv_bytes(cards)
-        else:
-            data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(self.me.id))
-        await asyncio.to_thread(path.write_bytes, data)
-        self.say(f"Saved {len(cards)} cards to {escape(str(path))}")
+        chosen: ExportFormat = "csv" if fmt == "csv" else "apkg"
+        exported = await self.actions.export(self.me, chosen, self.view.deck_id)
+        path = Path(target or exported.filename)
+        await asyncio.to_thread(path.write_bytes, exported.data)
+        self.say(f"Saved {exported.cards} cards to {escape(str(path))}")
 
     async def _settings(self, rest: str) -> None:
         parts = rest.split()
-        language = next((p for p in parts if p in texts.LEARNER_LANGUAGES), None)
-        level = next((p.upper() for p in parts if p.upper() in texts.LEVEL_NAMES), None)
-        if not all(p in texts.LEARNER_LANGUAGES or p.upper() in texts.LEVEL_NAMES for p in parts):
+        language = next((p for p in parts if p.lower() in texts.LEARNER_LANGUAGES), None)
+        level = next((p for p in parts if p.upper() in texts.LEVEL_NAMES), None)
+        if len(parts) != (language is not None) + (level is not None):
             usage = f"Usage: /settings [{'|'.join(texts.LEARNER_LANGUAGES)}] [A1..C2]"
             self.say(escape(usage))
             return
-        self.user = await self.store.update_user(self.me.id, learner_language=language, level=level)
+        self.user = await self.actions.update_settings(
+            self.me, learner_language=language, level=level
+        )
         self.say(
             f"Meanings in [bold]{texts.language_label(self.me.learner_language)}[/], "
             f"level [bold]{texts.LEVEL_NAMES.get(self.me.level, self.me.level)}[/]."
         )
 
     async def _cancel(self, _: str) -> None:
-        count = await self.app.runner.cancel(self.me.id)
-        ended = await self.app.quiz.end(self.me.id)
+        cancelled = await self.actions.cancel(self.me)
         self.rating_for = None
-        self.say(escape(texts.cancel_text(count, ended)))
+        self.say(escape(texts.cancel_text(cancelled.videos, cancelled.quiz_ended)))
 
     # -- quiz ----------------------------------------------------------------------------
 
     async def _quiz(self, _: str) -> None:
-        question = await self.app.quiz.next_question(self.me.id)
-        if question is None:
-            if not await self.store.user_cards(self.me.id):
-                self.say(escape(texts.NO_CARDS))
-            else:
-                self.say(escape(texts.NOTHING_DUE))
-                await self._stats("")
-            return
-        self._ask(question)
+        self._turn(await self.actions.quiz_next(self.me))
+
+    def _turn(self, turn: QuizTurn) -> None:
+        if turn.question is not None:
+            self._ask(turn.question)
+        elif turn.no_cards:
+            self.say(escape(texts.NO_CARDS))
+        else:
+            self.say(escape(texts.NOTHING_DUE))
+            if turn.stats is not None:
+                self.say(escape(texts.stats_text(turn.stats)))
 
     def _ask(self, question: Question) -> None:
         self.rating_for = None  # a rating left pending belonged to the previous question
@@ -374,7 +297,11 @@ class ConsoleChat:
         self.say("[dim]answer with a number[/]" if question.options else "[dim]type the word[/]")
 
     async def _answer(self, question: Question, line: str) -> None:
-        answer = await self.app.quiz.answer(self.me.id, question.id, line)
+        numbers = [str(i) for i in range(1, len(question.options) + 1)]
+        if question.options and line not in numbers and line not in question.options:
+            self.say(f"Answer with a number from 1 to {len(question.options)}.")
+            return
+        answer = await self.actions.quiz_answer(self.me, question.id, line)
         item = answer.card.item
         verdict = "[green]✅ Right![/]" if answer.correct else "[red]❌ Not quite.[/]"
         self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
@@ -390,14 +317,15 @@ class ConsoleChat:
         answer, self.rating_for = self.rating_for, None
         assert answer is not None
         try:
-            rated = await self.app.quiz.rate(
-                self.me.id, answer.question.id, int(line) if line else None
+            rated = await self.actions.quiz_rate(
+                self.me, answer.question.id, int(line) if line else None
             )
         except QuestionExpired as exc:
-            self.say(escape(exc.user_message))
+            self.say(escape(sentence(exc)))
             return
-        self.say(f"[dim]Next review {texts.when(rated.due)}.[/]")
-        await self._quiz("")
+        self.say(f"[dim]Next review {texts.when(rated.rated.due)}.[/]")
+        if rated.next is not None:
+            self._turn(rated.next)
 
     async def _stats(self, _: str) -> None:
-        self.say(escape(texts.stats_text(await self.app.quiz.stats(self.me.id))))
+        self.say(escape(texts.stats_text(await self.actions.stats(self.me))))

@@ -1,4 +1,4 @@
-"""Deck rendering for a terminal (rich)."""
+"""Cards for a terminal (rich): the console chat's pages and the CLI's whole decks."""
 
 from __future__ import annotations
 
@@ -10,95 +10,56 @@ from rich.table import Table
 from rich.text import Text
 
 from bot import texts
-from core.models import Deck, Phrase, Word
+from core.actions import DeckPage, PageCard
+from core.models import Word
+from core.store import Card, DeckInfo
 
 WIDE = 100  # columns from which a page is a table
 
 
-def _when(start: float | None) -> str:
-    if start is None:
-        return ""
-    minutes, seconds = divmod(int(start), 60)
-    return f"{minutes}:{seconds:02d}"
+def _head(text: str, known: bool) -> Text:
+    return Text(f"{text} ✓", style="strike dim") if known else Text(text)
 
 
-def words_table(
-    words: tuple[Word, ...] | list[Word],
-    title: str = "Words",
-    *,
-    first: int = 1,
-    known: frozenset[str] = frozenset(),
-) -> Table:
+def _link(card: Card) -> Text:
+    item = card.item
+    label = texts.clock(item.start) or ("video" if item.link else "")
+    return Text(label, style=f"link {item.link}" if item.link else "")
+
+
+def cards_table(cards: Sequence[PageCard], title: str) -> Table:
+    words = any(c.card.kind == "word" for c in cards)
     table = Table(title=title, show_lines=False, expand=True)
     table.add_column("#", style="dim", no_wrap=True)
-    table.add_column("word", style="bold")
-    table.add_column("pos", style="dim")
+    table.add_column("word" if words else "phrase", style="bold")
+    if words:
+        table.add_column("pos", style="dim")
     table.add_column("meaning", style="green")
     table.add_column("sentence from the video", ratio=3)
     table.add_column("at", style="cyan", no_wrap=True)
-    for number, word in enumerate(words, first):
-        table.add_row(
-            str(number),
-            _head(word.lemma, word.lemma in known),
-            word.pos,
-            word.meaning,
-            Text(word.sentence),
-            _link(word.link, word.start),
-        )
-    return table
-
-
-def phrases_table(
-    phrases: tuple[Phrase, ...] | list[Phrase],
-    title: str = "Phrases",
-    *,
-    first: int = 1,
-    known: frozenset[str] = frozenset(),
-) -> Table:
-    table = Table(title=title, expand=True)
-    table.add_column("#", style="dim", no_wrap=True)
-    table.add_column("phrase", style="bold")
-    table.add_column("meaning", style="green")
-    table.add_column("sentence from the video", ratio=3)
-    table.add_column("at", style="cyan", no_wrap=True)
-    for number, phrase in enumerate(phrases, first):
-        table.add_row(
-            str(number),
-            _head(phrase.text, phrase.key in known),
-            phrase.meaning,
-            Text(phrase.sentence),
-            _link(phrase.link, phrase.start),
-        )
-    return table
-
-
-def page_view(
-    items: Sequence[Word | Phrase],
-    *,
-    title: str,
-    first: int,
-    known: frozenset[str],
-    width: int,
-) -> RenderableType:
-    """A page of cards: a table on a wide terminal; under WIDE columns (where a table's
-    sentence column is a few words wide and a page runs to ~45 lines) each card is a
-    head line and its sentence below, full width."""
-    words = [i for i in items if isinstance(i, Word)]
-    phrases = [i for i in items if isinstance(i, Phrase)]
-    if width >= WIDE:
+    for shown in cards:
+        item = shown.card.item
+        row: list[RenderableType] = [str(shown.number), _head(shown.card.front, shown.known)]
         if words:
-            return words_table(words, title=title, first=first, known=known)
-        return phrases_table(phrases, title=title, first=first, known=known)
+            row.append(item.pos if isinstance(item, Word) else "")
+        row += [item.meaning, Text(item.sentence), _link(shown.card)]
+        table.add_row(*row)
+    return table
+
+
+def cards_list(cards: Sequence[PageCard], title: str) -> Group:
+    """Under WIDE columns a table's sentence column is a few words wide and a page runs to
+    ~45 lines: each card is a head line with its sentence below, full width."""
     lines: list[RenderableType] = [Text(title, style="bold")]
-    for number, item in enumerate(items, first):
-        front = item.lemma if isinstance(item, Word) else item.text
-        head = Text(f"{number:>2}. ")
-        head.append_text(_head(front, item.key in known))
+    for shown in cards:
+        item = shown.card.item
+        head = Text(f"{shown.number:>2}. ")
+        head.append_text(_head(shown.card.front, shown.known))
         if isinstance(item, Word):
             head.append(f" {item.pos}", style="dim")
         head.append(" — ")
         head.append(item.meaning, style="green")
-        link = _link(item.link, item.start)
+        link = _link(shown.card)
         if link.plain:
             head.append("  ")
             head.append_text(link)
@@ -106,26 +67,46 @@ def page_view(
     return Group(*lines)
 
 
-def _head(text: str, known: bool) -> Text:
-    return Text(f"{text} ✓", style="strike dim") if known else Text(text)
+def cards_view(cards: Sequence[PageCard], title: str, width: int) -> RenderableType:
+    return cards_table(cards, title) if width >= WIDE else cards_list(cards, title)
 
 
-def _link(url: str | None, start: float | None) -> Text:
-    label = _when(start) or ("video" if url else "")
-    return Text(label, style=f"link {url}" if url else "")
+def page_title(page: DeckPage) -> str:
+    name = page.deck.title or page.deck.video_id or "deck"
+    return (
+        f"{name} · {page.kind}s {page.first}–{page.last} of {page.total}"
+        f" · page {page.page + 1}/{page.pages}"
+    )
 
 
-def summary(deck: Deck) -> str:
-    parts = [f"{len(deck.words)} words", f"{len(deck.phrases)} phrases"]
-    line = f"{deck.title or deck.video_id or 'transcript'}: " + ", ".join(parts)
-    if deck.missing:
-        spans = ", ".join(f"{_when(g.start)}-{_when(g.end)}" for g in deck.missing)
+def page_view(page: DeckPage, width: int) -> RenderableType:
+    """One page of a deck, with the deck's notices (simulated meanings, missing parts)."""
+    parts: list[RenderableType] = []
+    if page.deck.simulated:
+        parts.append(Text(texts.SIMULATED, style="yellow"))
+    parts.append(cards_view(page.cards, page_title(page), width))
+    if page.deck.missing:
+        parts.append(Text(texts.partial_notice(page.deck.missing), style="yellow"))
+    return Group(*parts)
+
+
+def summary(info: DeckInfo) -> str:
+    line = f"{info.title or info.video_id or 'transcript'}: {info.words} words, "
+    line += f"{info.phrases} phrases"
+    if info.missing:
+        spans = ", ".join(f"{texts.clock(g.start)}-{texts.clock(g.end)}" for g in info.missing)
         line += f" (partial: missing {spans})"
     return line
 
 
-def deck_view(deck: Deck) -> Group:
-    parts = [Text(summary(deck), style="bold")]
-    if deck.simulated:
+def deck_view(info: DeckInfo, cards: Sequence[Card], known: frozenset[str], width: int) -> Group:
+    """A whole deck (the CLI's `build`): its words, then its phrases."""
+    parts: list[RenderableType] = [Text(summary(info), style="bold")]
+    if info.simulated:
         parts.append(Text(texts.SIMULATED, style="yellow"))
-    return Group(*parts, words_table(deck.words), phrases_table(deck.phrases))
+    for kind, title in (("word", "Words"), ("phrase", "Phrases")):
+        of_kind = [c for c in cards if c.kind == kind]
+        numbered = [PageCard(i, c, c.key in known) for i, c in enumerate(of_kind, 1)]
+        if numbered:
+            parts.append(cards_view(numbered, title, width))
+    return Group(*parts)

@@ -1,0 +1,1 @@
+"""The `vocabot` subcommands, by what they are for: making decks, serving, operating."""
