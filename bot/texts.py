@@ -1,4 +1,8 @@
-"""What the bot says, shared by every chat adapter (Telegram, Discord, console)."""
+"""What the bot says, in plain text, shared by every face (Telegram, Discord, console).
+
+Faces add their own markup (Telegram HTML, Discord markdown, rich in the terminal) when
+they draw these; nothing here is formatted for one platform.
+"""
 
 from __future__ import annotations
 
@@ -35,10 +39,9 @@ SIMULATED = (
     "placeholders, not translations."
 )
 
+HELP_TITLE = "vocabot turns a YouTube video into a vocabulary deck."
 HELP = """\
-<b>vocabot</b> turns a YouTube video into a vocabulary deck.
-
-• Send a YouTube link (or /vocab &lt;link&gt; in groups). I'll pick the words and phrases \
+• Send a YouTube link (or /vocab <link> in groups). I'll pick the words and phrases \
 worth learning at your level, explain each one as it's used in the video, and link to \
 the second it's said.
 • ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves \
@@ -47,7 +50,7 @@ future decks and quizzes).
 /decks – your decks
 /quiz – review your words (spaced repetition)
 /stats – your progress
-/known &lt;word&gt; – never show me this word again
+/known <word> – never show me this word again
 /settings – your language and level
 /export – download a deck for Anki (.apkg) or as CSV
 /cancel – stop the video I'm working on, or the quiz"""
@@ -62,12 +65,12 @@ def language_label(code: str) -> str:
     return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
 
 
-def settings_text(learner_language: str, level: str) -> str:
+def settings_lines(learner_language: str, level: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """((label, value) pairs of the learner's settings, the note under them)."""
     return (
-        f"Meanings in: <b>{language_label(learner_language)}</b>\n"
-        f"Your level: <b>{LEVEL_NAMES.get(level, level)}</b>\n\n"
-        "Words more common than your level are skipped. Change either below."
-    )
+        ("Meanings in", language_label(learner_language)),
+        ("Your level", LEVEL_NAMES.get(level, level)),
+    ), "Words more common than your level are skipped. Change either below."
 
 
 def clock(seconds: float | None) -> str:

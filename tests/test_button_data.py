@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.discord.cog import DYNAMIC_ITEMS, AnswerButton, RateButton, StaleButton
-from bot.telegram.render import NOOP, Press, decode, encode
+from bot.telegram.callback_data import NOOP, Press, decode, encode
 
 SQLITE_MAX = 2**63 - 1
 FIELD = st.one_of(

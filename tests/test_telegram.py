@@ -16,6 +16,7 @@ import pytest
 
 from bot import texts
 from bot.app import App, open_app
+from bot.telegram import links
 from bot.telegram.adapter import TelegramAdapter
 from core.config import Settings
 from core.srs import Kind
@@ -369,15 +370,17 @@ async def test_the_job_is_written_before_the_immediate_reply(tg: TG) -> None:
     assert page.message_id == tg.fake.sent(ALICE)[0].message_id
 
 
-async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(tg: TG) -> None:
+async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(
+    tg: TG, monkeypatch: pytest.MonkeyPatch
+) -> None:
     handled = asyncio.Event()
-    start_job = tg.adapter._start_job
+    start_job = links.start_job
 
-    async def watched(update: Any, video_id: str) -> None:
-        await start_job(update, video_id)
+    async def watched(update: Any, context: Any, video_id: str) -> None:
+        await start_job(update, context, video_id)
         handled.set()
 
-    tg.adapter._start_job = watched  # type: ignore[method-assign]
+    monkeypatch.setattr(links, "start_job", watched)
     link = tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
     await tg.final_message(ALICE)
     handled.clear()

@@ -1,0 +1,107 @@
+"""Telegram inline keyboards; every button's data is built by callback_data.encode."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.telegram.callback_data import NOOP, encode, kind_code
+from core.actions import LEARNER_LANGUAGES, DeckPage
+from core.srs import Answer, Question
+from core.store import DeckInfo
+
+Button = InlineKeyboardButton
+
+
+def page_keyboard(page: DeckPage) -> InlineKeyboardMarkup:
+    deck, k = page.deck.id, kind_code(page.kind)
+    nav = []
+    if page.has_previous:
+        nav.append(Button("◀", callback_data=encode("p", deck, k, page.page - 1)))
+    nav.append(Button(f"{page.page + 1}/{page.pages}", callback_data=NOOP))
+    if page.has_next:
+        nav.append(Button("▶", callback_data=encode("p", deck, k, page.page + 1)))
+    words = f"{'• ' if page.kind == 'word' else ''}📖 Words ({page.deck.words})"
+    phrases = f"{'• ' if page.kind == 'phrase' else ''}💬 Phrases ({page.deck.phrases})"
+    rows = [
+        nav,
+        [
+            Button(words, callback_data=encode("p", deck, "w", 0)),
+            Button(phrases, callback_data=encode("p", deck, "p", 0)),
+        ],
+    ]
+    if page.unknown:
+        rows.append(
+            [
+                Button(f"✓{c.number}", callback_data=encode("k", deck, c.card.id, page.page))
+                for c in page.unknown
+            ]
+        )
+        rows.append(
+            [Button("✓ I know all of these", callback_data=encode("K", deck, k, page.page))]
+        )
+    rows.append(_export_row(deck))
+    return InlineKeyboardMarkup(rows)
+
+
+def _export_row(deck_id: int) -> list[InlineKeyboardButton]:
+    return [
+        Button("⬇️ Anki (.apkg)", callback_data=encode("x", deck_id, "apkg")),
+        Button("⬇️ CSV", callback_data=encode("x", deck_id, "csv")),
+    ]
+
+
+def export_keyboard(deck_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([_export_row(deck_id)])
+
+
+def decks_keyboard(decks: list[DeckInfo]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                Button(
+                    f"{(d.title or d.video_id or 'deck')[:40]} · {d.words}w {d.phrases}p",
+                    callback_data=encode("d", d.id),
+                )
+            ]
+            for d in decks[:20]
+        ]
+    )
+
+
+def settings_keyboard(learner_language: str, level: str) -> InlineKeyboardMarkup:
+    languages = [
+        Button(
+            f"{'• ' if code == learner_language else ''}{code}", callback_data=encode("sl", code)
+        )
+        for code in LEARNER_LANGUAGES
+    ]
+    levels = [
+        Button(f"{'• ' if lv == level else ''}{lv}", callback_data=encode("sv", lv))
+        for lv in texts.LEVEL_NAMES
+    ]
+    return InlineKeyboardMarkup([languages[:5], languages[5:], levels])
+
+
+def question_keyboard(question: Question) -> InlineKeyboardMarkup:
+    rows = [
+        [Button(option[:60], callback_data=encode("qa", question.id, i + 1))]
+        for i, option in enumerate(question.options)
+    ]
+    if not question.options:
+        rows.append([Button("🤷 Show the answer", callback_data=encode("qs", question.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+def rating_keyboard(answer: Answer) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                Button(
+                    f"{'• ' if value == int(answer.suggested) else ''}{label}",
+                    callback_data=encode("qr", answer.question.id, value),
+                )
+                for value, label in texts.RATINGS
+            ]
+        ]
+    )

@@ -1,0 +1,183 @@
+"""Links (and typed quiz answers) in Telegram, and the job's one message.
+
+A link gets the job's row first, then the immediate reply: a crash in between resumes the
+job (which then sends a message of its own), and an update Telegram delivers again after a
+crash is recognised by its chat and message id instead of making a twin. That reply is then
+edited with progress (throttled) and finally becomes page 1 of the deck.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+
+from bot import texts
+from bot.telegram.context import PLATFORM, Context, Services, edit, learner, reply, services
+from bot.telegram.keyboards import page_keyboard, rating_keyboard
+from bot.telegram.render import answer_html, esc, page_html
+from bot.throttle import ThrottledEditor
+from core import errors
+from core.actions import sentence
+from core.jobs import JobUpdate
+from core.models import Stage
+from core.srs import Kind
+from core.store import Notify
+from core.youtube import find_video_id
+
+log = logging.getLogger(__name__)
+
+
+def addressed_to_me(update: Update, context: Context) -> bool:
+    """Private chats: always. Groups: a mention, or a reply to one of my messages."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return False
+    if chat.type == "private":
+        return True
+    bot = context.bot
+    if bot.username and f"@{bot.username}".lower() in (message.text or "").lower():
+        return True
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot.id)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    if not addressed_to_me(update, context):
+        return
+    text = (update.effective_message.text if update.effective_message else "") or ""
+    video_id = find_video_id(text)
+    if video_id is not None:
+        await start_job(update, context, video_id)
+        return
+    user = await learner(update, context)
+    actions = services(context).actions
+    question = await actions.quiz_current(user)
+    if question is not None and question.kind == Kind.CLOZE:
+        answer = await actions.quiz_answer(user, question.id, text)
+        await reply(update, answer_html(answer), rating_keyboard(answer))
+        return
+    log.info("not a video link from user %s", user.id)
+    await reply(update, esc(texts.NOT_A_LINK))
+
+
+async def cmd_vocab(update: Update, context: Context) -> None:
+    video_id = find_video_id(" ".join(context.args or []))
+    if video_id is None:
+        await reply(update, "Usage: /vocab &lt;YouTube link&gt;")
+        return
+    await start_job(update, context, video_id)
+
+
+async def start_job(update: Update, context: Context, video_id: str) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    user = await learner(update, context)
+    target = Notify(PLATFORM, str(chat.id), None, {"reply_to": message.message_id})
+
+    async def announce() -> Notify | None:
+        sent = await reply(update, texts.WORKING)
+        return None if sent is None else replace(target, message_id=str(sent.message_id))
+
+    try:
+        handle = await services(context).actions.submit(
+            user,
+            video_id,
+            notify=target,
+            source_key=f"{PLATFORM}:{chat.id}:{message.message_id}",
+            announce=announce,
+        )
+    except errors.VocabotError as exc:
+        log.info("job refused for user %s: %s", user.id, exc.code)
+        await reply(update, esc(f"❌ {sentence(exc)}"))
+        return
+    if handle.duplicate:
+        log.info("message %s in chat %s came again: job %s", message.id, chat.id, handle.id)
+
+
+class Notifier:
+    """The runner's notifier for Telegram: keeps each job's message up to date."""
+
+    def __init__(self, services: Services, bot: Bot) -> None:
+        self.services = services
+        self.bot = bot
+
+    async def __call__(self, target: Notify, update: JobUpdate) -> Notify | None:
+        """A job without a message yet (the process stopped between writing the job and
+        learning its reply's id) gets a new one, answering the user's link; the runner is
+        handed that message to edit from then on."""
+        chat_id = int(target.chat_id)
+        if target.message_id is None:
+            sent = await self._send_new(chat_id, target, update)
+            return None if sent is None else replace(target, message_id=str(sent))
+        message_id = int(target.message_id)
+        editor = self._editor(chat_id, message_id)
+        if not update.finished:
+            await editor.update(esc(texts.progress_text(update.progress)))
+            return None
+        self.services.editors.pop((chat_id, message_id), None)
+
+        async def final() -> None:
+            text, markup = await self._final_view(update)
+            if not await edit(self.bot, chat_id, message_id, text, markup) and markup:
+                # The progress message is gone (deleted by the user): send the deck anew.
+                await self._send(chat_id, text, markup, None)
+
+        await editor.finish(final)
+        return None
+
+    def _editor(self, chat_id: int, message_id: int) -> ThrottledEditor:
+        key = (chat_id, message_id)
+        editor = self.services.editors.get(key)
+        if editor is None:
+
+            async def send(text: str) -> None:
+                await edit(self.bot, chat_id, message_id, text)
+
+            editor = ThrottledEditor(
+                send, self.services.edit_interval, first_delay=self.services.first_edit_delay
+            )
+            self.services.editors[key] = editor
+        return editor
+
+    async def _final_view(self, update: JobUpdate) -> tuple[str, InlineKeyboardMarkup | None]:
+        """How a job ended: page 1 of its deck, or what went wrong, or its progress."""
+        if update.progress.stage == Stage.DONE and update.deck is not None:
+            user = await self.services.app.store.get_user(update.user_id)
+            if user is not None:
+                page = await self.services.actions.page(user, update.deck.id)
+                return page_html(page), page_keyboard(page)
+        if update.progress.stage == Stage.FAILED:
+            return esc(texts.failure_text(update)), None
+        return esc(texts.progress_text(update.progress)), None
+
+    async def _send_new(self, chat_id: int, target: Notify, update: JobUpdate) -> int | None:
+        """A new message for a job that has none: its progress, or how it ended."""
+        text, markup = await self._final_view(update)
+        return await self._send(chat_id, text, markup, target.extra.get("reply_to"))
+
+    async def _send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, reply_to: object
+    ) -> int | None:
+        parameters = (
+            ReplyParameters(int(str(reply_to)), allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        try:
+            sent = await self.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+                reply_parameters=parameters,
+            )
+        except Forbidden as exc:
+            log.info("chat %s blocked the bot: %s", chat_id, exc)
+            return None
+        return int(sent.message_id)
