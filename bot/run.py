@@ -5,22 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Protocol
 
-import discord
-from telegram.error import InvalidToken, NetworkError
-
+from bot.adapters import Adapter, PlatformUnreachable, TokenRejected
 from bot.app import App, open_app
 from core.config import Settings
 
 log = logging.getLogger(__name__)
-
-
-class Adapter(Protocol):
-    name: str
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
 
 
 def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
@@ -41,7 +31,7 @@ def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
     else:
         skipped.append("Telegram: not started (TELEGRAM_BOT_TOKEN is not set)")
     if settings.discord_bot_token:
-        from bot.discord.cog import DiscordAdapter
+        from bot.discord.client import DiscordAdapter
 
         adapters.append(DiscordAdapter(app, token=settings.discord_bot_token.get_secret_value()))
     else:
@@ -71,10 +61,10 @@ async def run(
         for adapter in adapters:
             try:
                 await adapter.start()
-            except (InvalidToken, discord.LoginFailure):
+            except TokenRejected:
                 log.error("%s: the token was rejected; check it", adapter.name)
                 continue
-            except (NetworkError, discord.HTTPException, OSError) as exc:
+            except PlatformUnreachable as exc:
                 log.error("%s: cannot reach the API (%s)", adapter.name, exc)
                 continue
             log.info("%s: started", adapter.name)

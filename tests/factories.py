@@ -1,7 +1,8 @@
 """Small builders for decks, so storage and adapter tests read as stories."""
 
+from core.actions import PAGE_SIZE, DeckPage, PageCard, clamp_page, page_count
 from core.models import Deck, DeckStats, Gap, Phrase, Progress, Stage, Word
-from core.store import JobRecord, JobStatus, Notify
+from core.store import Card, CardKind, DeckInfo, JobRecord, JobStatus, Notify
 
 
 def word(lemma: str, meaning: str = "", start: float = 1.0, video: str = "vidAAAAAAA1") -> Word:
@@ -67,3 +68,11 @@ def job(
         source_key=source_key,
         told=notify is None,
     )
+
+
+def deck_page(info: DeckInfo, cards: list[Card], kind: CardKind, page: int) -> DeckPage:
+    """What core.actions.page hands a face: one page of one tab, nothing known."""
+    page = clamp_page(page, cards)
+    shown = cards[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    numbered = tuple(PageCard(page * PAGE_SIZE + i + 1, c, False) for i, c in enumerate(shown))
+    return DeckPage(info, kind, page, page_count(cards), len(cards), numbered)

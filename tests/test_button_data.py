@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.discord.cog import DYNAMIC_ITEMS, AnswerButton, RateButton, StaleButton
+from bot.discord.items import DYNAMIC_ITEMS, StaleButton
+from bot.discord.quiz import AnswerButton, RateButton
 from bot.telegram.callback_data import NOOP, Press, decode, encode
 
 SQLITE_MAX = 2**63 - 1

@@ -15,17 +15,11 @@ import pytest
 
 from bot import texts
 from bot.app import App, open_app
-from bot.discord.cog import (
-    DYNAMIC_ITEMS,
-    AnswerButton,
-    DeckView,
-    ExportButton,
-    KnowButton,
-    PageButton,
-    RateButton,
-    VocabCog,
-    VocabotDiscord,
-)
+from bot.discord.buttons import DeckView, ExportButton, KnowButton, PageButton
+from bot.discord.client import VocabotDiscord
+from bot.discord.cog import VocabCog
+from bot.discord.items import DYNAMIC_ITEMS
+from bot.discord.quiz import AnswerButton, RateButton
 from bot.discord.render import TOTAL, deck_embed, embed_size, safe
 from core.config import Settings
 from core.jobs import JobUpdate
@@ -34,7 +28,7 @@ from core.store import Card, DeckInfo, Notify
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
-from tests.factories import deck
+from tests.factories import deck, deck_page
 
 ALICE, BOB = 1001, 2002
 
@@ -170,7 +164,7 @@ def test_embeds_stay_inside_discords_limits_with_huge_inputs() -> None:
         video_id="dQw4w9WgXcQ",
     )  # fmt: skip
     cards = [Card(i, 7, "word", word) for i in range(30)]
-    embed = deck_embed(info(), cards, "word", 2, frozenset())
+    embed = deck_embed(deck_page(info(), cards, "word", 2))
     assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096
     assert len(embed.fields) <= 25
     assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot import texts
-from bot.discord.cog import DYNAMIC_ITEMS
+from bot.discord.items import DYNAMIC_ITEMS
 from tests.test_discord import ALICE, BOB, Discord, Screen, button, dc  # noqa: F401
 
 

@@ -7,9 +7,9 @@ from bot.telegram.callback_data import decode, encode
 from bot.telegram.keyboards import page_keyboard
 from bot.telegram.render import page_html, split_text
 from bot.throttle import ThrottledEditor
-from core.actions import PAGE_SIZE, DeckPage, PageCard, clamp_page, page_count
 from core.models import Phrase, Word
-from core.store import Card, CardKind, DeckInfo
+from core.store import Card, DeckInfo
+from tests.factories import deck_page
 
 
 def info(words: int = 40, phrases: int = 3) -> DeckInfo:
@@ -40,23 +40,15 @@ def huge_card(i: int) -> Card:
     return Card(id=10**9 + i, deck_id=123456789, kind="word", item=word)
 
 
-def page_of(deck: DeckInfo, cards: list[Card], kind: CardKind, page: int) -> DeckPage:
-    """What core.actions.page hands the face: one page of one tab, nothing known."""
-    page = clamp_page(page, cards)
-    shown = cards[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    numbered = tuple(PageCard(page * PAGE_SIZE + i + 1, c, False) for i, c in enumerate(shown))
-    return DeckPage(deck, kind, page, page_count(cards), len(cards), numbered)
-
-
 def test_pages_stay_under_telegrams_limits_and_escape_everything() -> None:
     cards = [huge_card(i) for i in range(40)]
-    text = page_html(page_of(info(), cards, "word", 3))
+    text = page_html(deck_page(info(), cards, "word", 3))
     assert len(text) <= 4096
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "<b>word15</b>" not in text and "&lt;b&gt;word15&lt;/b&gt;" in text
     assert "click</a>" not in text
     assert "?t=3725" in text and "1:02:05" in text
-    keyboard = page_keyboard(page_of(info(), cards, "word", 3))
+    keyboard = page_keyboard(deck_page(info(), cards, "word", 3))
     for row in keyboard.inline_keyboard:
         for button in row:
             assert button.callback_data is not None
@@ -75,8 +67,8 @@ def test_callback_data_round_trips_and_rejects_garbage() -> None:
 def test_phrase_pages_and_empty_tabs() -> None:
     phrase = Phrase("figure out", "알아내다", "They figured it out.", 12.0, "dQw4w9WgXcQ")
     cards = [Card(1, 123456789, "phrase", phrase)]
-    assert "figure out" in page_html(page_of(info(), cards, "phrase", 0))
-    assert "No phrases in this video." in page_html(page_of(info(), [], "phrase", 0))
+    assert "figure out" in page_html(deck_page(info(), cards, "phrase", 0))
+    assert "No phrases in this video." in page_html(deck_page(info(), [], "phrase", 0))
 
 
 def test_split_text_keeps_every_character_under_the_limit() -> None:

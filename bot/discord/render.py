@@ -11,10 +11,10 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import texts
-from bot.pages import PAGE_SIZE, clamp_page, page_count, page_of
+from core.actions import DeckPage, PageCard, QuizTurn
 from core.models import Word
 from core.srs import Answer, Kind, Question, Stats
-from core.store import Card, CardKind, DeckInfo
+from core.store import DeckInfo
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
     256, 4096, 25, 256, 1024, 2048, 6000,
@@ -37,10 +37,10 @@ def embed_size(embed: discord.Embed) -> int:
     return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
 
 
-def _card_field(number: int, card: Card, known: bool, sentence_limit: int) -> tuple[str, str]:
-    item = card.item
+def _card_field(shown: PageCard, sentence_limit: int) -> tuple[str, str]:
+    card, item = shown.card, shown.card.item
     pos = f" · {item.pos}" if isinstance(item, Word) else ""
-    name = f"{number}. {card.front}{pos}{' ✓ known' if known else ''}"
+    name = f"{shown.number}. {card.front}{pos}{' ✓ known' if shown.known else ''}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
     if item.link:
@@ -48,16 +48,12 @@ def _card_field(number: int, card: Card, known: bool, sentence_limit: int) -> tu
     return cut(safe(name), FIELD_NAME), cut(value, FIELD_VALUE)
 
 
-def deck_embed(
-    info: DeckInfo, cards: list[Card], kind: CardKind, page: int, known: frozenset[str]
-) -> discord.Embed:
-    page = clamp_page(page, cards)
-    shown = page_of(cards, page)
-    first = page * PAGE_SIZE + 1
-    label = "Words" if kind == "word" else "Phrases"
+def deck_embed(page: DeckPage) -> discord.Embed:
+    info = page.deck
+    label = "Words" if page.kind == "word" else "Phrases"
     description = (
-        f"{label} {first}–{first + len(shown) - 1} of {len(cards)}"
-        if cards
+        f"{label} {page.first}–{page.last} of {page.total}"
+        if page.cards
         else f"No {label.lower()} in this deck."
     )
     if info.missing:
@@ -70,10 +66,10 @@ def deck_embed(
             description=cut(safe(description), DESCRIPTION),
             colour=COLOUR,
         )
-        for i, card in enumerate(shown[:FIELDS]):
-            name, value = _card_field(first + i, card, card.key in known, sentence_limit)
+        for shown in page.cards[:FIELDS]:
+            name, value = _card_field(shown, sentence_limit)
             embed.add_field(name=name, value=value, inline=False)
-        embed.set_footer(text=f"page {page + 1}/{page_count(cards)} · ✓ marks a word as known")
+        embed.set_footer(text=f"page {page.page + 1}/{page.pages} · ✓ marks a word as known")
         if embed_size(embed) <= TOTAL:
             return embed
     return embed
@@ -126,3 +122,14 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 def stats_embed(stats: Stats) -> discord.Embed:
     return discord.Embed(description=texts.stats_text(stats), colour=COLOUR)
+
+
+def turn_embed(turn: QuizTurn) -> discord.Embed:
+    """A quiz turn: the question, or why there is none (with the learner's stats)."""
+    if turn.question is not None:
+        return question_embed(turn.question)
+    if turn.no_cards or turn.stats is None:
+        return discord.Embed(description=texts.NO_CARDS, colour=COLOUR)
+    embed = stats_embed(turn.stats)
+    embed.title = texts.NOTHING_DUE
+    return embed

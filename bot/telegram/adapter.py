@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
 from bot.telegram import commands, links, presses
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
@@ -95,8 +96,15 @@ class TelegramAdapter:
         app.runner.notifiers[PLATFORM] = links.Notifier(self.services, self.application.bot)
 
     async def start(self) -> None:
-        await self.application.initialize()
-        await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in commands.COMMANDS])
+        try:
+            await self.application.initialize()
+            await self.application.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands.COMMANDS]
+            )
+        except InvalidToken as exc:
+            raise TokenRejected(str(exc)) from exc
+        except (NetworkError, OSError) as exc:
+            raise PlatformUnreachable(str(exc)) from exc
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(

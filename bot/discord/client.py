@@ -1,0 +1,92 @@
+"""The Discord client (slash commands synced at start, persistent buttons) and its adapter."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot import texts
+from bot.adapters import PlatformUnreachable, TokenRejected
+from bot.app import App
+from bot.discord.buttons import deck_view
+from bot.discord.cog import VocabCog
+from bot.discord.common import PLATFORM
+from bot.discord.items import DYNAMIC_ITEMS
+from bot.discord.render import NO_PINGS, deck_embed, safe
+from core.jobs import JobUpdate
+from core.store import Notify
+
+
+class VocabotDiscord(commands.Bot):
+    def __init__(self, app: App) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.none() | discord.Intents(guilds=True),
+            allowed_mentions=NO_PINGS,
+        )
+        self.vocabot = app
+        self.resumed_jobs: set[str] = set()
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(VocabCog(self.vocabot))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        guild_id = self.vocabot.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def notify(self, target: Notify, update: JobUpdate) -> None:
+        """Jobs resumed after a restart: the interaction is gone, so post in the channel."""
+        if update.progress.detail == "resumed":
+            self.resumed_jobs.add(update.job_id)
+            return
+        if not update.finished or (update.job_id not in self.resumed_jobs and not update.resumed):
+            return
+        self.resumed_jobs.discard(update.job_id)
+        channel = self.get_channel(int(target.chat_id))
+        user = await self.vocabot.store.get_user(update.user_id)
+        if not isinstance(channel, discord.abc.Messageable) or user is None:
+            return
+        owner = int(user.platform_user_id)
+        mention = discord.AllowedMentions(users=[discord.Object(id=owner)])
+        if update.deck is None:
+            text = f"<@{owner}> {safe(texts.failure_text(update))}"
+            await channel.send(text, allowed_mentions=mention)
+            return
+        page = await self.vocabot.actions.page(user, update.deck.id)
+        await channel.send(
+            f"<@{owner}> your deck is ready (I was restarted while making it).",
+            embed=deck_embed(page),
+            view=deck_view(page, owner=owner),
+            allowed_mentions=mention,
+        )
+
+
+class DiscordAdapter:
+    name = "Discord"
+
+    def __init__(self, app: App, *, token: str) -> None:
+        self.token = token
+        self.client = VocabotDiscord(app)
+        app.runner.notifiers[PLATFORM] = self.client.notify
+        self._task: asyncio.Task[Any] | None = None
+
+    async def start(self) -> None:
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure as exc:
+            raise TokenRejected(str(exc)) from exc
+        except (discord.HTTPException, OSError) as exc:
+            raise PlatformUnreachable(str(exc)) from exc
+        self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            self._task.cancel()

@@ -1,0 +1,47 @@
+"""What every Discord handler shares: the App, the learner, and a polite refusal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.app import App
+from core.store import CardKind, User
+
+PLATFORM = "discord"
+Inter = discord.Interaction[Any]
+AnyItem = discord.ui.Item[Any]
+
+
+def app_of(interaction: Inter) -> App:
+    app = getattr(interaction.client, "vocabot", None)
+    assert isinstance(app, App), "the client carries the App (VocabotDiscord)"
+    return app
+
+
+async def learner(interaction: Inter) -> User:
+    return await app_of(interaction).actions.user(PLATFORM, interaction.user.id)
+
+
+async def refuse(interaction: Inter, text: str) -> None:
+    """A polite ephemeral answer (so Discord never shows "This interaction failed")."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def kind_code(kind: CardKind) -> str:
+    return "w" if kind == "word" else "p"
+
+
+def kind_of(code: str) -> CardKind:
+    return "word" if code == "w" else "phrase"
+
+
+def template_of(item: type[discord.ui.DynamicItem[Any]]) -> str:
+    """An item's custom_id template with its groups unnamed (to combine several)."""
+    pattern: re.Pattern[str] = item.__discord_ui_compiled_template__
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern.pattern)

@@ -1,0 +1,138 @@
+"""The quiz in Discord: answer buttons, a modal for typed answers, rating buttons.
+
+Like every button here they are persistent DynamicItems: the question id is in the
+custom_id, and the quiz's state is in the store, so a quiz survives a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot import texts
+from bot.buttons import OPTION, QUESTION, RATING
+from bot.discord.common import AnyItem, Inter, app_of, learner, refuse
+from bot.discord.render import answer_embed, turn_embed
+from core.actions import QuizTurn, sentence
+from core.srs import Answer, QuestionExpired
+
+Button = discord.ui.Button[Any]
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[Button], template=rf"v:qa:(?P<q>{QUESTION}):(?P<n>{OPTION})"
+):
+    def __init__(self, question_id: str, number: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(label=label or str(number), custom_id=f"v:qa:{question_id}:{number}")
+        )
+        self.question_id, self.number = question_id, number
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: AnyItem, match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(match["q"], int(match["n"]))
+
+    async def callback(self, interaction: Inter) -> None:
+        await answer_question(interaction, self.question_id, str(self.number))
+
+
+class TypeAnswerButton(discord.ui.DynamicItem[Button], template=rf"v:qt:(?P<q>{QUESTION})"):
+    def __init__(self, question_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="✍️ Answer", style=discord.ButtonStyle.primary, custom_id=f"v:qt:{question_id}"
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: AnyItem, match: re.Match[str], /
+    ) -> TypeAnswerButton:
+        return cls(match["q"])
+
+    async def callback(self, interaction: Inter) -> None:
+        await interaction.response.send_modal(TypedAnswer(self.question_id))
+
+
+class TypedAnswer(discord.ui.Modal, title="Type the missing word"):
+    word: discord.ui.TextInput[Any] = discord.ui.TextInput(label="The word", max_length=60)
+
+    def __init__(self, question_id: str) -> None:
+        super().__init__()
+        self.question_id = question_id
+
+    async def on_submit(self, interaction: Inter) -> None:
+        await answer_question(interaction, self.question_id, str(self.word.value))
+
+
+class RateButton(
+    discord.ui.DynamicItem[Button], template=rf"v:qr:(?P<q>{QUESTION}):(?P<r>{RATING})"
+):
+    def __init__(self, question_id: str, rating: int, suggested: bool = False) -> None:
+        label = dict(texts.RATINGS)[rating]
+        style = discord.ButtonStyle.primary if suggested else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"v:qr:{question_id}:{rating}")
+        )
+        self.question_id, self.rating = question_id, rating
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: AnyItem, match: re.Match[str], /
+    ) -> RateButton:
+        return cls(match["q"], int(match["r"]))
+
+    async def callback(self, interaction: Inter) -> None:
+        actions, user = app_of(interaction).actions, await learner(interaction)
+        try:
+            result = await actions.quiz_rate(user, self.question_id, self.rating)
+        except QuestionExpired as exc:
+            await refuse(interaction, sentence(exc))
+            return
+        if result.next is None:
+            await refuse(interaction, "Already saved ✓")
+            return
+        await interaction.response.edit_message(
+            content=f"Next review of that one {texts.when(result.rated.due)}.",
+            embed=turn_embed(result.next),
+            view=turn_view(result.next),
+        )
+
+
+def turn_view(turn: QuizTurn) -> discord.ui.View | None:
+    """The buttons of a quiz turn (none when there is no question)."""
+    question = turn.question
+    if question is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    if question.options:
+        for number, option in enumerate(question.options, 1):
+            view.add_item(AnswerButton(question.id, number, f"{number}. {option}"[:80]))
+    else:
+        view.add_item(TypeAnswerButton(question.id))
+    return view
+
+
+def rating_view(answer: Answer) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for value, _ in texts.RATINGS:
+        view.add_item(RateButton(answer.question.id, value, value == int(answer.suggested)))
+    return view
+
+
+async def answer_question(interaction: Inter, question_id: str, given: str) -> None:
+    actions, user = app_of(interaction).actions, await learner(interaction)
+    try:
+        answer = await actions.quiz_answer(user, question_id, given)
+    except QuestionExpired as exc:
+        await refuse(interaction, sentence(exc))
+        return
+    if answer.duplicate:
+        await refuse(interaction, "Already answered.")
+        return
+    await interaction.response.edit_message(embed=answer_embed(answer), view=rating_view(answer))
