@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from core.models import Chunk
 
-# Goes into cache keys: change it whenever the prompt or the schema changes.
+# Goes into cache keys: change it whenever the prompt or the schema sent changes
+# (tests/test_output_schema.py holds the schema sent under each version).
 PROMPT_VERSION = "extract-v1"
 SCHEMA_NAME = "vocab_chunk"
 
@@ -104,41 +105,6 @@ class ChunkOut(BaseModel):
     p: list[PhraseOut] = Field(default_factory=list)
 
 
-OUTPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "w": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "l": {"type": "string"},
-                    "p": {"type": "string", "enum": ["n", "v", "adj", "adv", "other"]},
-                    "m": {"type": "string"},
-                },
-                "required": ["l", "p", "m"],
-                "additionalProperties": False,
-            },
-        },
-        "p": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "t": {"type": "string"},
-                    "m": {"type": "string"},
-                    "s": {"type": "integer"},
-                },
-                "required": ["t", "m", "s"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["w", "p"],
-    "additionalProperties": False,
-}
-
-
 # The JSON Schema keywords a schema sent for constrained decoding may hold: a subset that
 # vLLM (>= 0.12) compiles with xgrammar without falling back to guidance, and that
 # llama.cpp's grammar converter and OpenAI's strict mode accept too.
@@ -170,6 +136,11 @@ def _grammar_node(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     if "items" in node:
         out["items"] = _grammar_node(node["items"], defs)
     return out
+
+
+# The schema sent with every extraction call (its text is part of the cache key through
+# PROMPT_VERSION: a change to ChunkOut that changes it needs a new PROMPT_VERSION).
+OUTPUT_SCHEMA = grammar_schema(ChunkOut)
 
 
 def language_name(code: str) -> str:
