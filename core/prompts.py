@@ -8,13 +8,14 @@ chunk comes last.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from core.models import Chunk
 
-# Goes into cache keys: change it whenever the prompt or the schema changes.
+# Goes into cache keys: change it whenever the prompt or the schema sent changes
+# (tests/test_output_schema.py holds the schema sent under each version).
 PROMPT_VERSION = "extract-v1"
 SCHEMA_NAME = "vocab_chunk"
 
@@ -75,15 +76,22 @@ POS_ALIASES = {
 }
 
 
+PartOfSpeech = Literal["n", "v", "adj", "adv", "other"]
+
+
 class WordOut(BaseModel):
     l: str = Field(min_length=1, max_length=80)  # noqa: E741 - short keys save output tokens
-    p: str = "other"
+    p: PartOfSpeech = "other"
     m: str = Field(min_length=1, max_length=200)
 
-    @field_validator("p")
+    @field_validator("p", mode="before")
     @classmethod
-    def _pos(cls, value: str) -> str:
-        return POS_ALIASES.get(value.strip().lower(), "other")
+    def _pos(cls, value: object) -> object:
+        """Any spelling of a part of speech ("noun", "Adj", "r") becomes its tag, anything
+        else "other"; a value that is not a string is left for the type check to refuse."""
+        if isinstance(value, str):
+            return POS_ALIASES.get(value.strip().lower(), "other")
+        return value
 
 
 class PhraseOut(BaseModel):
@@ -97,39 +105,42 @@ class ChunkOut(BaseModel):
     p: list[PhraseOut] = Field(default_factory=list)
 
 
-OUTPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "w": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "l": {"type": "string"},
-                    "p": {"type": "string", "enum": ["n", "v", "adj", "adv", "other"]},
-                    "m": {"type": "string"},
-                },
-                "required": ["l", "p", "m"],
-                "additionalProperties": False,
-            },
-        },
-        "p": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "t": {"type": "string"},
-                    "m": {"type": "string"},
-                    "s": {"type": "integer"},
-                },
-                "required": ["t", "m", "s"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["w", "p"],
-    "additionalProperties": False,
-}
+# The JSON Schema keywords a schema sent for constrained decoding may hold: a subset that
+# vLLM (>= 0.12) compiles with xgrammar without falling back to guidance, and that
+# llama.cpp's grammar converter and OpenAI's strict mode accept too.
+GRAMMAR_KEYWORDS = ("type", "enum", "properties", "items", "required", "additionalProperties")
+# Left out of the schema sent: names, defaults, and the length bounds, which ChunkOut checks
+# after decoding (a grammar would cut a long meaning mid-word instead of asking again).
+_NOT_SENT = frozenset({"title", "default", "minLength", "maxLength"})
+
+
+def grammar_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON schema as sent with response_format: self-contained (no $ref or $defs),
+    every property required and no other allowed, keywords in GRAMMAR_KEYWORDS only."""
+    schema = model.model_json_schema()
+    return _grammar_node(schema, schema.get("$defs", {}))
+
+
+def _grammar_node(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return _grammar_node(defs[node["$ref"].removeprefix("#/$defs/")], defs)
+    unknown = set(node) - set(GRAMMAR_KEYWORDS) - _NOT_SENT - {"$defs"}
+    if unknown:
+        raise ValueError(f"no grammar form for JSON Schema keywords {sorted(unknown)}")
+    out: dict[str, Any] = {key: node[key] for key in ("type", "enum") if key in node}
+    if "properties" in node:
+        properties: dict[str, Any] = node["properties"]
+        out["properties"] = {name: _grammar_node(sub, defs) for name, sub in properties.items()}
+        out["required"] = list(properties)
+        out["additionalProperties"] = False
+    if "items" in node:
+        out["items"] = _grammar_node(node["items"], defs)
+    return out
+
+
+# The schema sent with every extraction call (its text is part of the cache key through
+# PROMPT_VERSION: a change to ChunkOut that changes it needs a new PROMPT_VERSION).
+OUTPUT_SCHEMA = grammar_schema(ChunkOut)
 
 
 def language_name(code: str) -> str:

@@ -49,7 +49,15 @@ class RecordedYouTube(BaseAdapter):
         self.offline_at = offline_at
         self.requests: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # the signature of BaseAdapter.send; only the request matters here
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
         url = request.url or ""
         self.requests.append(url)
         if self.offline_at and self.offline_at in url:  # the network went away mid-fetch
