@@ -12,7 +12,7 @@ import getpass
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from core import errors
@@ -21,7 +21,7 @@ from core.jobs import Announce, JobHandle, JobRunner, Listener
 from core.prompts import LANGUAGE_NAMES
 from core.selection import LEVELS
 from core.srs import Answer, Question, Quiz, Rated, Stats
-from core.store import Card, CardKind, DeckInfo, Notify, Store, User
+from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 PAGE_SIZE = 5
@@ -285,6 +285,18 @@ class Actions:
         ended = await self.quiz.end(user.id) if job_id is None else False
         return Cancelled(videos, ended)
 
+    async def job(self, user: User, job_id: str) -> JobRecord | None:
+        """One of this learner's jobs (None if it is not theirs), live progress included."""
+        record = await self.store.get_job(user.id, job_id)
+        live = self.runner.progress(user.id, job_id)
+        if record is None or live is None:
+            return record
+        return replace(record, progress=live)
+
+    def follow(self, user: User, job_id: str, listener: Listener) -> bool:
+        """Tell `listener` a running job's progress until it ends (False: it is not running)."""
+        return self.runner.subscribe(user.id, job_id, listener)
+
     # decks
 
     async def decks(self, user: User) -> list[DeckInfo]:
@@ -296,6 +308,10 @@ class Actions:
         if info is None:
             raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
         return info
+
+    async def cards(self, user: User, deck_id: int) -> list[Card]:
+        """A deck's cards, words first; none for a deck that is not this learner's."""
+        return await self.store.deck_cards(user.id, deck_id)
 
     async def page(
         self, user: User, deck_id: int, kind: CardKind | None = None, page: int = 0

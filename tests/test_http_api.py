@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import logging
 import socket
+import sqlite3
 import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,10 +19,12 @@ import pytest
 import uvicorn
 import websockets
 from fastapi import FastAPI
+from websockets.typing import Subprotocol
 
 from bot.app import App, open_app
 from bot.http.api import create_api
 from bot.http.limits import RateLimiter
+from core import errors
 from core.api_keys import new_api_key
 from core.config import Settings
 from core.transcripts import DirectorySource
@@ -54,9 +58,19 @@ async def api_app(sim: Sim, db: Path, **settings: Any) -> AsyncIterator[tuple[Ap
         yield app, create_api(app)
 
 
-def client_of(api: FastAPI, address: str = "127.0.0.1") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=api, client=(address, 40000))
+def client_of(
+    api: FastAPI, address: str = "127.0.0.1", *, raise_app_exceptions: bool = True
+) -> httpx.AsyncClient:
+    """A client of `api` from `address`; raise_app_exceptions=False answers a bug as a
+    server does (the response its error handler sends) instead of raising it in the test."""
+    transport = httpx.ASGITransport(
+        app=api, client=(address, 40000), raise_app_exceptions=raise_app_exceptions
+    )
     return httpx.AsyncClient(transport=transport, base_url="http://api")
+
+
+def protocols(*names: str) -> list[Subprotocol]:
+    return [Subprotocol(name) for name in names]
 
 
 @pytest.fixture
@@ -65,7 +79,7 @@ async def api(sim: Sim, tmp_path: Path) -> AsyncIterator[Api]:
         yield Api(app, c, await key_for(app, "alice"), await key_for(app, "bob"), sim)
 
 
-async def finish(api: Api, job_id: str, headers: dict[str, str]) -> list[dict[str, object]]:
+async def finish(api: Api, job_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     """The job's server-sent events until its end (the stream closes when the job ends)."""
     response = await api.client.get(f"/v1/jobs/{job_id}/events", headers=headers)
     assert response.status_code == 200
@@ -231,7 +245,7 @@ async def test_sse_over_a_real_server(api: Api, served: str) -> None:
     api.sim.config.speedup = 50  # slow enough to see progress arrive as it happens
     async with httpx.AsyncClient(base_url=f"http://{served}", headers=api.alice) as client:
         created = await client.post("/v1/jobs", json={"url": "vocabDemo01"})
-        events: list[tuple[str, dict[str, object]]] = []
+        events: list[tuple[str, dict[str, Any]]] = []
         async with client.stream("GET", f"/v1/jobs/{created.json()['job_id']}/events") as stream:
             kind = ""
             async for line in stream.aiter_lines():
@@ -249,7 +263,7 @@ async def test_websocket_over_a_real_server(api: Api, served: str) -> None:
     async with httpx.AsyncClient(base_url=f"http://{served}", headers=api.alice) as client:
         created = await client.post("/v1/jobs", json={"url": "vocabDemo02"})
     job_id = created.json()["job_id"]
-    messages = []
+    messages: list[dict[str, Any]] = []
     async with websockets.connect(
         f"ws://{served}/v1/jobs/{job_id}/ws", additional_headers=api.alice
     ) as socket_:
@@ -266,27 +280,31 @@ async def test_websocket_keys_without_headers(api: Api, served: str) -> None:
     created = await api.client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.alice)
     url = f"ws://{served}/v1/jobs/{created.json()['job_id']}/ws"
     key = api.alice["Authorization"][7:]
-    async with websockets.connect(url, subprotocols=["vocabot", f"vocabot.key.{key}"]) as ws:
+    async with websockets.connect(
+        url, subprotocols=protocols("vocabot", f"vocabot.key.{key}")
+    ) as ws:
         assert ws.subprotocol == "vocabot", "the key is never echoed back"
         by_protocol = [json.loads(raw) async for raw in ws]
-    async with websockets.connect(url, subprotocols=["vocabot"]) as ws:
+    async with websockets.connect(url, subprotocols=protocols("vocabot")) as ws:
         await ws.send(json.dumps({"api_key": key}))
         by_message = [json.loads(raw) async for raw in ws]
     assert by_protocol[-1]["status"] == by_message[-1]["status"] == "done"
-    async with websockets.connect(url, subprotocols=["vocabot"]) as ws:
+    async with websockets.connect(url, subprotocols=protocols("vocabot")) as ws:
         await ws.send(json.dumps({"api_key": "vk_not-a-key"}))
         with pytest.raises(websockets.ConnectionClosedError):
             await ws.recv()
     assert ws.close_code == 4403
     bob = api.bob["Authorization"][7:]
     with pytest.raises(websockets.InvalidStatus):  # refused before the handshake completes
-        async with websockets.connect(url, subprotocols=["vocabot", f"vocabot.key.{bob}"]):
+        async with websockets.connect(url, subprotocols=protocols("vocabot", f"vocabot.key.{bob}")):
             pass
 
 
 async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
+    from schemathesis import Case
+    from schemathesis.core.result import Ok
 
     base = f"http://{served}"
     headers = dict(api.alice)
@@ -296,6 +314,7 @@ async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) ->
         schema = schemathesis.openapi.from_dict(schema_json)
         problems: list[str] = []
         for result in schema.get_all_operations():
+            assert isinstance(result, Ok), result
             operation = result.ok()
 
             @settings(
@@ -305,7 +324,7 @@ async def test_fuzzing_the_openapi_schema_finds_no_500(api: Api, served: str) ->
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=operation.as_strategy())
-            def check(case) -> None:  # type: ignore[no-untyped-def]
+            def check(case: Case[Any]) -> None:
                 response = case.call(base_url=base, headers=headers, timeout=10)
                 if response.status_code >= 500:
                     problems.append(f"{case.method} {case.formatted_path}: {response.status_code}")
@@ -415,16 +434,97 @@ async def test_too_many_running_jobs_is_429_with_retry_after(sim: Sim, tmp_path:
     assert int(second.headers["retry-after"]) >= 1
 
 
+async def download(api: Api, deck_id: int, fmt: str) -> httpx.Response:
+    response = await api.client.get(f"/v1/decks/{deck_id}/export?format={fmt}", headers=api.alice)
+    assert response.status_code == 200
+    return response
+
+
+def download_name(response: httpx.Response) -> str:
+    """The file name a browser saves the download as (RFC 6266: filename* wins)."""
+    return unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
+
+
 async def test_a_deck_title_in_any_script_names_the_download(api: Api) -> None:
     user = await api.app.store.get_or_create_user("api", "alice", learner_language="ko", level="B1")
     title = "日本語で話す / Café \u202etalk"
     info = await api.app.store.save_deck(user.id, deck(title=title))
     for fmt in ("csv", "apkg"):
-        response = await api.client.get(
-            f"/v1/decks/{info.id}/export?format={fmt}", headers=api.alice
-        )
-        assert response.status_code == 200
+        response = await download(api, info.id, fmt)
         disposition = response.headers["content-disposition"]
         assert disposition.startswith('attachment; filename="Cafe talk.')
-        encoded = disposition.split("filename*=UTF-8''")[1]
-        assert unquote(encoded) == f"日本語で話す Café talk.{fmt}"
+        assert download_name(response) == f"日本語で話す Café talk.{fmt}"
+
+
+async def test_the_download_is_named_as_the_action_layer_names_exports(api: Api) -> None:
+    user = await api.app.actions.user("api", "alice")
+    titles = ['What "sleep" does: 5 facts?', "x" * 200, "日本語で話す / Café \u202etalk", None]
+    for number, title in enumerate(titles):
+        info = await api.app.store.save_deck(
+            user.id, deck(video=f"vidTitle{number:03d}", title=title)
+        )
+        for fmt in ("csv", "apkg"):
+            response = await download(api, info.id, fmt)
+            expected = await api.app.actions.export(user, fmt, info.id)
+            assert download_name(response) == expected.filename, title
+            assert response.headers["content-type"] == expected.media_type
+
+
+async def test_every_route_spends_the_keys_allowance(sim: Sim, tmp_path: Path) -> None:
+    """A router that forgets the rate-limit dependency would let this key through."""
+    async with api_app(sim, tmp_path / "spent.sqlite3", api_rate_per_minute=1) as (app, api):
+        headers = await key_for(app, "grace")
+        routes = [
+            (method.upper(), path)
+            for path, operations in api.openapi()["paths"].items()
+            for method in operations
+        ]
+        routes.append(("POST", "/api/video/{video_id}/vocabulary"))  # not in the docs
+        assert len(routes) >= 9
+        async with client_of(api) as client:
+            assert (await client.get("/v1/decks", headers=headers)).status_code == 200
+            for method, path in routes:
+                url = path.format(job_id="nope", deck_id=1, video_id="vocabDemo02")
+                body = {"url": "vocabDemo02"} if method == "POST" else None
+                response = await client.request(method, url, headers=headers, json=body)
+                assert response.status_code == 429, f"{method} {path}"
+                assert response.json()["error"]["code"] == "rate_limited"
+
+
+async def test_a_bug_is_answered_with_a_sentence_not_a_traceback(api: Api) -> None:
+    with sqlite3.connect(api.app.settings.db_path) as db:  # the disk fails
+        db.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON jobs "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    async with client_of(create_api(api.app), raise_app_exceptions=False) as client:
+        response = await client.post("/v1/jobs", json={"url": "vocabDemo02"}, headers=api.alice)
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"code": "internal", "message": errors.InternalError.message}
+    }
+    assert "disk I/O" not in response.text
+
+
+async def test_a_socket_that_leaves_before_its_key_is_logged_not_an_error(
+    api: Api, served: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    told = asyncio.Event()
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "closed by the client" in record.getMessage():
+                told.set()
+
+    watch = Watch()
+    logging.getLogger().addHandler(watch)
+    try:
+        async with websockets.connect(
+            f"ws://{served}/v1/jobs/nope/ws", subprotocols=protocols("vocabot")
+        ):
+            pass  # leaves without sending its key
+        await asyncio.wait_for(told.wait(), 10)
+    finally:
+        logging.getLogger().removeHandler(watch)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

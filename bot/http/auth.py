@@ -2,13 +2,15 @@
 
 The order is the point: an address that keeps failing is refused before its key is even
 looked at; a key is validated before it gets a rate-limit bucket (so random keys cost no
-memory); only then does the key's own allowance count.
+memory); only then does the key's own allowance count. `identify` is the first two steps
+(the Guard runs it before a body is read), `spend` the last (a route dependency runs it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -71,6 +73,14 @@ def client_address(scope: Mapping[str, Any]) -> str:
     return str(client[0]) if client else "unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: the key's user, and the key's digest its allowance is counted by."""
+
+    user: User
+    key_digest: str
+
+
 class Authenticator:
     """API keys to users, with a per-key rate limit and a per-address limit on failures."""
 
@@ -80,7 +90,13 @@ class Authenticator:
         self.failures = RateLimiter(failures_per_minute)
 
     async def authenticate(self, key: str | None, address: str) -> User:
-        """The key's user, or an ApiError (401, 403 or 429) to answer with."""
+        """The key's user with one request of its allowance spent, or an ApiError."""
+        caller = await self.identify(key, address)
+        self.spend(caller)
+        return caller.user
+
+    async def identify(self, key: str | None, address: str) -> Caller:
+        """Who the key belongs to, or an ApiError (401, 403, or 429 for a failing address)."""
         blocked = self.failures.wait(address)
         if blocked:
             raise ApiError(
@@ -99,7 +115,11 @@ class Authenticator:
         if user is None:
             self._failed(address, "an API key that is not valid")
             raise ApiError(403, "forbidden", "That API key is not valid.")
-        wait = self.per_key.take(digest)
+        return Caller(user, digest)
+
+    def spend(self, caller: Caller) -> None:
+        """Count one request against the caller's key, or raise ApiError 429 when it is over."""
+        wait = self.per_key.take(caller.key_digest)
         if wait:
             raise ApiError(
                 429,
@@ -107,7 +127,6 @@ class Authenticator:
                 f"Too many requests for this key; try again in {wait:.0f} s.",
                 retry_after(wait),
             )
-        return user
 
     def _failed(self, address: str, what: str) -> None:
         self.failures.take(address)

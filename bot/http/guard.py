@@ -1,9 +1,12 @@
 """The API's front door, a pure ASGI middleware: authenticate from the headers, then read the
 body only up to a cap, before FastAPI (which reads and parses the body first) sees anything.
+It leaves the caller in the request's state, where the routes' dependencies (bot/http/deps.py)
+find it and spend the key's allowance.
 
 An unauthenticated request is answered 401/403/429 without reading a byte of its body; an
 authenticated one whose body is over the cap (by Content-Length, or counted as it streams in,
-since a chunked body has no length) is answered 413 without reading the rest. The server
+since a chunked body has no length) is answered 413 without reading the rest. (A valid key
+over its own allowance is refused by that dependency, after at most the capped body.) The server
 discards what the client still sends, as it arrives, and keeps the connection: closing it
 with unread data makes the kernel reset it, and a client that writes its whole body before
 reading would then see a broken connection instead of the answer.
@@ -17,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.http.auth import ApiError, Authenticator, client_address, key_from_headers
 
 PROTECTED = ("/v1/", "/api/")
-USER_STATE = "vocabot_user"  # where the route finds the authenticated user: request.state
+CALLER_STATE = "vocabot_caller"  # request.state's attribute for the authenticated Caller
 
 
 class TooLarge(Exception):
@@ -38,10 +41,10 @@ class Guard:
         has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
         try:
             if scope["path"].startswith(PROTECTED):
-                user = await self.authenticator.authenticate(
+                caller = await self.authenticator.identify(
                     key_from_headers(headers), client_address(scope)
                 )
-                scope.setdefault("state", {})[USER_STATE] = user
+                scope.setdefault("state", {})[CALLER_STATE] = caller
             body = await self._read_body(headers, receive) if has_body else b""
         except ApiError as exc:
             await exc.response()(scope, receive, send)

@@ -1,0 +1,116 @@
+"""Core's values as the API's bodies and headers: the HTTP face's drawing, nothing decided here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from bot.http.models import (
+    CardOut,
+    DeckOut,
+    ErrorOut,
+    JobOut,
+    LegacyPhrase,
+    LegacyWord,
+    VocabularyResponse,
+)
+from core.actions import sentence
+from core.jobs import JobUpdate
+from core.models import Phrase, Stage, Word
+from core.store import Card, DeckInfo, JobRecord, JobStatus
+
+_ENDED = {
+    Stage.DONE: JobStatus.DONE,
+    Stage.FAILED: JobStatus.FAILED,
+    Stage.CANCELLED: JobStatus.CANCELLED,
+}
+
+
+def status_url(job_id: str) -> str:
+    return f"/v1/jobs/{job_id}"
+
+
+def job_out(record: JobRecord, live: JobUpdate | None = None) -> JobOut:
+    """A job as stored, or as a live update of it says it is now."""
+    progress = live.progress if live else record.progress
+    status = _ENDED[progress.stage] if live is not None and live.finished else record.status
+    error = None
+    if live is not None and live.error is not None:
+        error = ErrorOut(code=live.error.code, message=sentence(live.error))
+    elif record.error_code:
+        error = ErrorOut(code=record.error_code, message=record.error_message or "")
+    deck_id = live.deck.id if live is not None and live.deck else record.deck_id
+    return JobOut(
+        job_id=record.id,
+        video_id=record.video_id,
+        status=status.value,
+        stage=progress.stage.value,
+        done=progress.done,
+        total=progress.total,
+        queue_position=progress.queue_position,
+        deck_id=deck_id,
+        error=error,
+        status_url=status_url(record.id),
+    )
+
+
+def job_json(record: JobRecord, live: JobUpdate | None = None) -> dict[str, Any]:
+    return job_out(record, live).model_dump(mode="json")
+
+
+def card_out(card: Card) -> CardOut:
+    item = card.item
+    return CardOut(
+        id=card.id,
+        kind=card.kind,
+        front=card.front,
+        part_of_speech=item.pos if isinstance(item, Word) else None,
+        meaning=item.meaning,
+        sentence=item.sentence,
+        start=item.start,
+        link=item.link,
+    )
+
+
+def deck_out(info: DeckInfo, cards: list[Card] | None = None) -> DeckOut:
+    """A deck, with its cards when they are given."""
+    out = DeckOut.model_validate(info, from_attributes=True)
+    if cards is not None:
+        out.cards = [card_out(c) for c in cards]
+    return out
+
+
+def legacy_out(video_id: str, cards: list[Card], status: str, message: str) -> VocabularyResponse:
+    """Cards in the seed service's shape (one meaning, no synonyms)."""
+    words = [
+        LegacyWord(
+            word=c.front, pos=c.item.pos, meanings=[c.item.meaning], synonyms=[],
+            example=c.item.sentence,
+        )
+        for c in cards
+        if isinstance(c.item, Word)
+    ]  # fmt: skip
+    phrases = [
+        LegacyPhrase(phrase=c.front, meaning=c.item.meaning, example=c.item.sentence)
+        for c in cards
+        if isinstance(c.item, Phrase)
+    ]
+    return VocabularyResponse(
+        video_id=video_id, words=words, phrases=phrases, status=status, message=message
+    )
+
+
+def attachment(filename: str, *, fallback: str) -> str:
+    """Content-Disposition for a download named `filename` (Actions.export's name), any script.
+
+    RFC 6266: `filename*=UTF-8''…` for clients that read it, an ASCII `filename=` for the rest
+    (header values are Latin-1, so the name itself cannot go there); `fallback` stands in for
+    a name with no ASCII letters at all.
+    """
+    stem, _, extension = filename.rpartition(".")
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", ascii_stem).strip(" _.") or fallback
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{ascii_stem}.{extension}\"; filename*=UTF-8''{encoded}"

@@ -1,0 +1,75 @@
+"""A job's progress as it happens: Server-Sent Events, or the same JSON over a WebSocket.
+
+Both end when the job does (at once, with its last state, when it already has).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, WebSocket
+from fastapi.responses import StreamingResponse
+from starlette.websockets import WebSocketState
+
+from bot.http.auth import WS_SUBPROTOCOL
+from bot.http.deps import Acts, Job, Me, SocketJob, SocketUser, within_allowance
+from bot.http.render import job_json
+from core.actions import Actions
+from core.jobs import JobUpdate
+from core.store import JobRecord, User
+
+# No router-wide allowance: the Guard lets WebSockets through, so the socket's dependency
+# checks its key and spends its allowance itself; the event stream spends it as a route.
+router = APIRouter(prefix="/v1/jobs")
+ENDED = ("done", "failed", "cancelled")
+
+
+async def job_updates(
+    acts: Actions, user: User, record: JobRecord
+) -> AsyncIterator[dict[str, Any]]:
+    """The job's progress as JSON until it ends (at once if it already has)."""
+    queue: asyncio.Queue[JobUpdate] = asyncio.Queue()
+
+    async def listener(update: JobUpdate) -> None:
+        queue.put_nowait(update)
+
+    if not acts.follow(user, record.id, listener):
+        yield job_json(record)
+        return
+    while True:
+        update = await queue.get()
+        yield job_json(record, update)
+        if update.finished:
+            return
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+    dependencies=[Depends(within_allowance)],
+)
+async def job_events(job: Job, user: Me, acts: Acts) -> StreamingResponse:
+    async def stream() -> AsyncIterator[str]:
+        async for data in job_updates(acts, user, job):
+            event = "end" if data["status"] in ENDED else "progress"
+            yield f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.websocket("/{job_id}/ws")
+async def job_socket(websocket: WebSocket, user: SocketUser, job: SocketJob, acts: Acts) -> None:
+    if websocket.client_state is WebSocketState.CONNECTING:
+        offered = websocket.scope.get("subprotocols", [])
+        await websocket.accept(WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
+    async for data in job_updates(acts, user, job):
+        await websocket.send_json(data)
+    await websocket.close()
