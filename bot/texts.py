@@ -1,76 +1,110 @@
 """What the bot says, in plain text, shared by every face (Telegram, Discord, console).
 
-Faces add their own markup (Telegram HTML, Discord markdown, rich in the terminal) when
-they draw these; nothing here is formatted for one platform.
+Every sentence is a catalog message (core.i18n): constants are marked with `N_` and
+translated where they are shown (`tr(texts.WORKING)`), functions take the user's
+translator. Faces add their own markup (Telegram HTML, Discord markdown, rich in the
+terminal); nothing here is formatted for one platform.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from core.actions import sentence
+from core.i18n import LANGUAGE_SELF_NAMES, N_, Translator
 from core.jobs import JobUpdate
 from core.models import Gap, Progress, Stage
-from core.prompts import LANGUAGE_NAMES
 from core.selection import LEVELS
-from core.srs import Stats
+from core.srs import Kind, Question, Stats
 
-LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
 LEVEL_NAMES = {
-    "A1": "A1 beginner",
-    "A2": "A2 elementary",
-    "B1": "B1 intermediate",
-    "B2": "B2 upper-intermediate",
-    "C1": "C1 advanced",
-    "C2": "C2 proficient",
+    "A1": N_("A1 beginner"),
+    "A2": N_("A2 elementary"),
+    "B1": N_("B1 intermediate"),
+    "B2": N_("B2 upper-intermediate"),
+    "C1": N_("C1 advanced"),
+    "C2": N_("C2 proficient"),
 }
 assert set(LEVEL_NAMES) == set(LEVELS)
+RATINGS = ((1, N_("Again")), (2, N_("Hard")), (3, N_("Good")), (4, N_("Easy")))
 
-WORKING = "⏳ Got it! Working on your video…"
-NOT_A_LINK = (
+WORKING = N_("⏳ Got it! Working on your video…")
+NOT_A_LINK = N_(
     "Send me a YouTube link and I'll make you a vocabulary deck from it. "
     "For example: https://youtu.be/dQw4w9WgXcQ"
 )
-INTERNAL_ERROR = "Something went wrong on my side. Please try again in a minute."
-NO_DECKS = "You have no decks yet. Send me a YouTube link to make one."
-NOT_YOURS = "These buttons belong to someone else. Send me a link to get your own deck."
-EXPIRED = "This button is no longer valid. Send the link again to get a fresh deck."
-SIMULATED = (
+UNKNOWN_COMMAND = N_("I don't know that command. /help lists what I can do.")
+INTERNAL_ERROR = N_("Something went wrong on my side. Please try again in a minute.")
+NO_DECKS = N_("You have no decks yet. Send me a YouTube link to make one.")
+NOT_YOURS = N_("These buttons belong to someone else. Send me a link to get your own deck.")
+EXPIRED = N_("This button is no longer valid. Send the link again to get a fresh deck.")
+SIMULATED = N_(
     "🧪 Test mode: these meanings come from a simulated language model. They are "
     "placeholders, not translations."
 )
+NOTHING_DUE = N_(
+    "🎉 Nothing to review right now. Come back later, or send me a video for new words."
+)
+NO_CARDS = N_("You have no saved words yet. Send me a YouTube link to make your first deck.")
+SAVED = N_("Saved ✓")
+ALREADY_ANSWERED = N_("Already answered.")
+ALREADY_RATED = N_("Already saved ✓")
+PREPARING_FILE = N_("Preparing your file…")
+HOW_WELL = N_("How well did you know it?")
+WORDS = N_("Words")
+PHRASES = N_("Phrases")
+KNOW_ALL = N_("✓ I know all of these")
+SHOW_ANSWER = N_("🤷 Show the answer")
+TYPE_THE_WORD = N_("Reply with the word.")
 
-HELP_TITLE = "vocabot turns a YouTube video into a vocabulary deck."
-HELP = """\
-• Send a YouTube link (or /vocab <link> in groups). I'll pick the words and phrases \
-worth learning at your level, explain each one as it's used in the video, and link to \
-the second it's said.
-• ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves \
-future decks and quizzes).
-
-/decks – your decks
-/quiz – review your words (spaced repetition)
-/stats – your progress
-/known <word> – never show me this word again
-/settings – your language and level
-/export – download a deck for Anki (.apkg) or as CSV
-/cancel – stop the video I'm working on, or the quiz"""
-
-START = (
+HELP_TITLE = N_("vocabot turns a YouTube video into a vocabulary deck.")
+HELP = N_(
+    "• Send a YouTube link (or /vocab <link> in groups), or a subtitle file (.srt, .vtt, "
+    ".txt). I'll pick the words and phrases worth learning at your level, explain each one "
+    "as it's used in the video, and link to the second it's said.\n"
+    "• ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves "
+    "future decks and quizzes).\n"
+    "\n"
+    "/decks – your decks\n"
+    "/quiz – review your words (spaced repetition)\n"
+    "/stats – your progress\n"
+    "/known <word> – never show me this word again\n"
+    "/settings – languages and level\n"
+    "/export – download a deck for Anki (.apkg) or as CSV\n"
+    "/cancel – stop the video I'm working on, or the quiz"
+)
+START = N_(
     "Hi! I make vocabulary decks from YouTube videos.\n\n"
     "First, which language should I explain words in?"
 )
 
 
-def language_label(code: str) -> str:
-    return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
+def language_name(tr: Translator, code: str) -> str:
+    """A learner language's name in the interface language ("Japanese", "일본어")."""
+    name = tr.locale.languages.get(code) or code
+    return f"{name} ({code})"
 
 
-def settings_lines(learner_language: str, level: str) -> tuple[tuple[tuple[str, str], ...], str]:
+def level_name(tr: Translator, level: str) -> str:
+    return tr(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level
+
+
+def rating_name(tr: Translator, value: int) -> str:
+    return tr(dict(RATINGS)[value])
+
+
+def settings_lines(
+    tr: Translator, learner_language: str, level: str, interface_language: str
+) -> tuple[tuple[tuple[str, str], ...], str]:
     """((label, value) pairs of the learner's settings, the note under them)."""
     return (
-        ("Meanings in", language_label(learner_language)),
-        ("Your level", LEVEL_NAMES.get(level, level)),
-    ), "Words more common than your level are skipped. Change either below."
+        (tr("Meanings in"), language_name(tr, learner_language)),
+        (tr("Your level"), level_name(tr, level)),
+        (tr("Bot language"), LANGUAGE_SELF_NAMES.get(interface_language, interface_language)),
+    ), tr(
+        "Words more common than your level are skipped. Meanings are in the first language; "
+        "I talk to you in the bot language. Change any of them below."
+    )
 
 
 def clock(seconds: float | None) -> str:
@@ -82,91 +116,127 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def progress_text(progress: Progress) -> str:
+def progress_text(tr: Translator, progress: Progress) -> str:
     """A live progress message: one line, under a restart notice when the job was picked
     up again after a restart (the notice stays until the deck replaces it)."""
-    line = _stage_line(progress)
+    line = _stage_line(tr, progress)
     if progress.detail != "resumed" or progress.stage.finished:
         return line
     if progress.reused:
-        notice = f"🔄 I was restarted; {progress.reused}/{progress.total} parts were already done."
+        notice = tr(
+            "🔄 I was restarted; {done}/{total} parts were already done.",
+            done=progress.reused,
+            total=progress.total,
+        )
     else:
-        notice = "🔄 I was restarted; picking your video up again."
+        notice = tr("🔄 I was restarted; picking your video up again.")
     return f"{notice}\n{line}"
 
 
-def _stage_line(progress: Progress) -> str:
-    stage = progress.stage
-    if stage == Stage.QUEUED:
+_STAGE_LINES = {
+    Stage.TRANSCRIPT: N_("📜 Fetching the captions…"),
+    Stage.ANALYSING: N_("🔎 Picking the words worth learning…"),
+    Stage.SAVING: N_("💾 Saving your deck…"),
+    Stage.DONE: N_("✅ Done!"),
+    Stage.CANCELLED: N_("⏹ Cancelled."),
+    Stage.FAILED: N_("❌ Failed."),
+}
+
+
+def _stage_line(tr: Translator, progress: Progress) -> str:
+    if progress.stage == Stage.QUEUED:
         if progress.queue_position > 0:
-            n = progress.queue_position
-            return f"🕒 Waiting in line: {n} video{'s' if n != 1 else ''} ahead of you…"
-        return "🕒 Waiting for a free slot: you're next…"
-    if stage == Stage.TRANSCRIPT:
-        return "📜 Fetching the captions…"
-    if stage == Stage.ANALYSING:
-        return "🔎 Picking the words worth learning…"
-    if stage == Stage.EXTRACTING:
-        if progress.total:
-            filled = round(10 * progress.done / progress.total)
-            bar = "▰" * filled + "▱" * (10 - filled)
-            return f"🧠 Explaining words {bar} {progress.done}/{progress.total}"
-        return "🧠 Explaining words…"
-    if stage == Stage.SAVING:
-        return "💾 Saving your deck…"
-    if stage == Stage.DONE:
-        return "✅ Done!"
-    if stage == Stage.CANCELLED:
-        return "⏹ Cancelled."
-    return "❌ Failed."
+            return tr.plural(
+                "🕒 Waiting in line: {n} video ahead of you…",
+                "🕒 Waiting in line: {n} videos ahead of you…",
+                progress.queue_position,
+            )
+        return tr("🕒 Waiting for a free slot: you're next…")
+    if progress.stage == Stage.EXTRACTING:
+        if not progress.total:
+            return tr("🧠 Explaining words…")
+        filled = round(10 * progress.done / progress.total)
+        bar = "▰" * filled + "▱" * (10 - filled)
+        return tr(
+            "🧠 Explaining words {bar} {done}/{total}",
+            bar=bar,
+            done=progress.done,
+            total=progress.total,
+        )
+    return tr(_STAGE_LINES[progress.stage])
 
 
-def when(moment: datetime) -> str:
-    """A due date in words, relative to now."""
-    seconds = (moment - datetime.now(UTC)).total_seconds()
-    if seconds < 3600:
-        return f"in {max(1, round(seconds / 60))} min"
-    if seconds < 86400:
-        return f"in {round(seconds / 3600)} h"
-    return f"in {round(seconds / 86400)} days"
+def when(tr: Translator, moment: datetime) -> str:
+    """A due date in words, relative to now ("in 3 days", "3일 후")."""
+    return tr.relative(moment, datetime.now(UTC))
 
 
-def partial_notice(missing: tuple[Gap, ...]) -> str:
+def partial_notice(tr: Translator, missing: tuple[Gap, ...]) -> str:
     spans = ", ".join(f"{clock(g.start)}–{clock(g.end)}" for g in missing)
-    return (
-        f"⚠️ I couldn't process part of the video ({spans}); the words from there are "
-        "missing. Send the link again later to try those parts again."
+    return tr(
+        "⚠️ I couldn't process part of the video ({spans}); the words from there are "
+        "missing. Send the link again later to try those parts again.",
+        spans=spans,
     )
 
 
-def failure_text(update: JobUpdate) -> str:
-    if update.error is not None:
-        return f"❌ {update.error.user_message}"
-    return f"❌ {INTERNAL_ERROR}"
+def failure_text(tr: Translator, update: JobUpdate) -> str:
+    error = update.error
+    return f"❌ {sentence(error, tr) if error is not None else tr(INTERNAL_ERROR)}"
 
 
-NOTHING_DUE = "🎉 Nothing to review right now. Come back later, or send me a video for new words."
-NO_CARDS = "You have no saved words yet. Send me a YouTube link to make your first deck."
-RATINGS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
+def stats_text(tr: Translator, stats: Stats) -> str:
+    retention = tr.percent(stats.retention) if stats.retention is not None else "–"
+    lines = [
+        tr("📊 Your progress"),
+        tr(
+            "Words and phrases: {cards} ({new} not started)",
+            cards=tr.number(stats.cards),
+            new=tr.number(stats.new_available),
+        ),
+        tr("Due today: {n}", n=tr.number(stats.due_today)),
+        tr("Learned: {n}", n=tr.number(stats.learned)),
+        tr("Reviews this week: {n}", n=tr.number(stats.reviews_this_week)),
+        tr("Remembered (30 days): {percent}", percent=retention),
+    ]
+    return "\n".join(lines)
 
 
-def stats_text(stats: Stats) -> str:
-    retention = f"{stats.retention:.0%}" if stats.retention is not None else "–"
-    return (
-        "📊 Your progress\n"
-        f"Words and phrases: {stats.cards} ({stats.new_available} not started)\n"
-        f"Due today: {stats.due_today}\n"
-        f"Learned: {stats.learned}\n"
-        f"Reviews this week: {stats.reviews_this_week}\n"
-        f"Remembered (30 days): {retention}"
-    )
-
-
-def cancel_text(videos: int, quiz_ended: bool) -> str:
+def cancel_text(tr: Translator, videos: int, quiz_ended: bool) -> str:
     """The answer to /cancel: what it stopped, or that there was nothing to stop."""
     done = []
     if videos:
-        done.append(f"⏹ Cancelled {videos} video{'s' if videos != 1 else ''}.")
+        done.append(tr.plural("⏹ Cancelled {n} video.", "⏹ Cancelled {n} videos.", videos))
     if quiz_ended:
-        done.append("⏹ Quiz ended; your answers are saved. /quiz starts again.")
-    return " ".join(done) or "Nothing to cancel: no video of yours in progress, no quiz open."
+        done.append(tr("⏹ Quiz ended; your answers are saved. /quiz starts again."))
+    return " ".join(done) or tr("Nothing to cancel: no video of yours in progress, no quiz open.")
+
+
+def question_prompt(tr: Translator, question: Question) -> str:
+    """The question's line in the learner's interface language (the store keeps its data)."""
+    if question.kind == Kind.CLOZE:
+        return tr("Type the missing word:")
+    if not question.front:  # a question asked before prompts were translated
+        return question.prompt
+    if question.kind == Kind.REVERSE:
+        return tr("Which one means “{meaning}”?", meaning=question.meaning)
+    return tr("What does “{word}” mean here?", word=question.front)
+
+
+def known_text(tr: Translator, words: tuple[str, ...], added: int) -> str:
+    shown = ", ".join(f"“{w}”" for w in words)
+    return tr("✓ Got it: I'll skip {words} from now on ({added} new).", words=shown, added=added)
+
+
+def decks_title(tr: Translator, count: int) -> str:
+    return tr("📚 Your decks ({n}):", n=tr.number(count))
+
+
+def page_range(tr: Translator, kind_label: str, first: int, last: int, total: int) -> str:
+    return tr(
+        "{kind} {first}–{last} of {total}", kind=kind_label, first=first, last=last, total=total
+    )
+
+
+def cards_count(tr: Translator, n: int) -> str:
+    return tr.plural("{n} card", "{n} cards", n)

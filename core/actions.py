@@ -17,6 +17,7 @@ from typing import Literal
 
 from core import errors
 from core.export import apkg_bytes, csv_bytes
+from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, JobRunner, Listener
 from core.prompts import LANGUAGE_NAMES
 from core.selection import LEVELS
@@ -151,11 +152,24 @@ def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str =
     return f"{base or 'vocabot'}.{fmt}"
 
 
-def sentence(exc: BaseException) -> str:
-    """What the learner is told about an error: its own sentence, or that it was ours."""
-    if isinstance(exc, errors.VocabotError):
-        return exc.user_message
-    return errors.InternalError.message
+def sentence(exc: BaseException, tr: Translator | None = None) -> str:
+    """What the learner is told about an error, in their interface language (English
+    without `tr`): its own sentence, or that it was ours."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
+    if not isinstance(exc, errors.VocabotError):
+        return tr(errors.InternalError.message)
+    if exc.custom:
+        return exc.custom
+    return tr(exc.message, **exc.params)
+
+
+def stored_sentence(code: str, stored: str, tr: Translator) -> str:
+    """A job's error as stored (its code and its English sentence), in `tr`'s language
+    where the sentence is the error class's own; a sentence with details stays as stored."""
+    found = errors.by_code(code)
+    if found is None or "{" in found.message:
+        return stored
+    return tr(found.message)
 
 
 def check_settings(
@@ -204,20 +218,45 @@ class Actions:
 
     # users
 
-    async def user(self, platform: str, platform_user_id: str | int) -> User:
-        """The learner behind a platform account, created with the defaults on first sight."""
-        return await self.store.get_or_create_user(
+    async def user(
+        self, platform: str, platform_user_id: str | int, *, client_language: str | None = None
+    ) -> User:
+        """The learner behind a platform account, created with the defaults on first sight.
+
+        `client_language` is the language their chat client says it uses (it decides the
+        bot's language until they pick one); it is written only when it changed."""
+        user = await self.store.get_or_create_user(
             platform,
             str(platform_user_id),
             learner_language=self.default_learner_language,
             level=self.default_level,
         )
+        if client_language and client_language != user.client_language:
+            user = await self.store.update_user(user.id, client_language=client_language)
+        return user
+
+    @staticmethod
+    def translator(user: User) -> Translator:
+        """The bot's words in this learner's interface language."""
+        return translator(user.ui_language)
 
     async def update_settings(
-        self, user: User, *, learner_language: str | None = None, level: str | None = None
+        self,
+        user: User,
+        *,
+        learner_language: str | None = None,
+        level: str | None = None,
+        interface_language: str | None = None,
     ) -> User:
         learner_language, level = check_settings(learner_language, level)
-        return await self.store.update_user(user.id, learner_language=learner_language, level=level)
+        if interface_language is not None and interface_language not in INTERFACE_LANGUAGES:
+            raise errors.BadSetting(f"interface language {interface_language!r}")
+        return await self.store.update_user(
+            user.id,
+            learner_language=learner_language,
+            level=level,
+            interface_language=interface_language,
+        )
 
     # links
 
@@ -275,9 +314,11 @@ class Actions:
             refresh=refresh,
         )
 
-    async def local_user(self) -> User:
+    async def local_user(self, *, client_language: str | None = None) -> User:
         """The learner at this terminal: the console chat and the CLI share their decks."""
-        return await self.user(LOCAL_PLATFORM, getpass.getuser() or "local")
+        return await self.user(
+            LOCAL_PLATFORM, getpass.getuser() or "local", client_language=client_language
+        )
 
     async def cancel(self, user: User, job_id: str | None = None) -> Cancelled:
         """Stop this learner's videos (or one of them), and close an open quiz."""

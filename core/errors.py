@@ -1,29 +1,40 @@
 """Errors a user can be told about, each with the sentence a user reads.
 
-Adapters catch `VocabotError`, send `user_message` to the chat and log the rest.
-Anything that is not a `VocabotError` is a bug: adapters answer with
-`InternalError.message` and log the traceback.
+Faces catch `VocabotError` and tell the user `core.actions.sentence(exc, tr)`: the class's
+`message` (a catalog message id, with `params` filled in) in the user's interface language.
+Anything that is not a `VocabotError` is a bug: faces answer with `InternalError.message`
+and log the traceback. `user_message` is the English sentence (logs, the operator's CLI).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from core.i18n import N_
 
 
 class VocabotError(Exception):
     """Base of every error a learner may be told about."""
 
     code: ClassVar[str] = "error"
-    message: ClassVar[str] = "Something went wrong on my side. Please try again in a minute."
+    message: ClassVar[str] = N_("Something went wrong on my side. Please try again in a minute.")
 
-    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, user_message: str | None = None, **params: Any) -> None:
         super().__init__(detail or self.message)
         self.detail = detail
-        self._user_message = user_message
+        self.params = params  # fills the message's {placeholders}
+        self._user_message = user_message  # an operator's sentence, used as it is
 
     @property
     def user_message(self) -> str:
-        return self._user_message or self.message
+        if self._user_message:
+            return self._user_message
+        return self.message.format(**self.params) if self.params else self.message
+
+    @property
+    def custom(self) -> str | None:
+        """A sentence made for this one error (not in the catalogs), if any."""
+        return self._user_message
 
 
 class InternalError(VocabotError):
@@ -32,7 +43,7 @@ class InternalError(VocabotError):
 
 class NotAVideoLink(VocabotError):
     code = "not_a_video_link"
-    message = (
+    message = N_(
         "That doesn't look like a YouTube video link. "
         "Send me a link like https://youtu.be/dQw4w9WgXcQ"
     )
@@ -40,34 +51,35 @@ class NotAVideoLink(VocabotError):
 
 class InvalidVideoId(VocabotError):
     code = "invalid_video_id"
-    message = "YouTube says that video id doesn't exist. Please check the link."
+    message = N_("YouTube says that video id doesn't exist. Please check the link.")
 
 
 class VideoUnavailable(VocabotError):
     code = "video_unavailable"
-    message = "That video is unavailable (private, removed or blocked in this region)."
+    message = N_("That video is unavailable (private, removed or blocked in this region).")
 
 
 class AgeRestricted(VocabotError):
     code = "age_restricted"
-    message = "That video is age-restricted, so I can't read its captions."
+    message = N_("That video is age-restricted, so I can't read its captions.")
 
 
 class CaptionsDisabled(VocabotError):
     code = "captions_disabled"
-    message = "Captions are turned off for that video, so there is nothing for me to read."
+    message = N_("Captions are turned off for that video, so there is nothing for me to read.")
 
 
 class NoCaptions(VocabotError):
     code = "no_captions"
-    message = "That video has no captions in a language I can use."
+    message = N_("That video has no captions in a language I can use.")
 
 
 class YouTubeBlocked(VocabotError):
     code = "youtube_blocked"
-    message = (
-        "YouTube is blocking requests from this server right now, so I can't fetch captions. "
-        "The bot's owner can fix this with a proxy (YOUTUBE_PROXY_URL)."
+    message = N_(
+        "YouTube is blocking this server right now, so I can't fetch the captions. You can "
+        "send me the video's subtitle file (.srt, .vtt or .txt) instead, with the video's "
+        "link as its caption. (The bot's owner can fix this with a proxy: YOUTUBE_PROXY_URL.)"
     )
 
 
@@ -75,24 +87,24 @@ class YouTubeFailed(VocabotError):
     """YouTube answered, but not with something usable (a 5xx, a page we can't read)."""
 
     code = "youtube_failed"
-    message = "YouTube didn't answer properly. Please try again in a few minutes."
+    message = N_("YouTube didn't answer properly. Please try again in a few minutes.")
 
 
 class YouTubeUnreachable(YouTubeFailed):
     """No connection at all: no network, DNS can't resolve YouTube, connection refused."""
 
     code = "youtube_unreachable"
-    message = (
+    message = N_(
         "I can't reach YouTube: this server gets no connection to it (no network, or "
-        "YouTube's address can't be found), so waiting won't help. The bot's owner can fix "
-        "the network, set YOUTUBE_PROXY_URL, or put the video's subtitle file (.srt/.vtt) in "
-        "TRANSCRIPTS_DIR; `vocabot build FILE.srt` also makes a deck from a subtitle file."
+        "YouTube's address can't be found), so waiting won't help. You can send me the "
+        "video's subtitle file (.srt, .vtt or .txt) instead. The bot's owner can fix the "
+        "network, set YOUTUBE_PROXY_URL, or put subtitle files in TRANSCRIPTS_DIR."
     )
 
 
 class YouTubeTimeout(YouTubeFailed):
     code = "youtube_timeout"
-    message = (
+    message = N_(
         "YouTube took too long to answer. Please try again in a few minutes; if it keeps "
         "happening, the bot's owner can check the network or set YOUTUBE_PROXY_URL."
     )
@@ -100,7 +112,7 @@ class YouTubeTimeout(YouTubeFailed):
 
 class YouTubeProxyFailed(YouTubeFailed):
     code = "youtube_proxy_failed"
-    message = (
+    message = N_(
         "I can't reach YouTube through the proxy in YOUTUBE_PROXY_URL: the proxy doesn't "
         "answer. The bot's owner has to check that proxy address (or unset it)."
     )
@@ -108,12 +120,12 @@ class YouTubeProxyFailed(YouTubeFailed):
 
 class TranscriptFileError(VocabotError):
     code = "transcript_file"
-    message = "I couldn't read that subtitle file. Use .srt, .vtt or plain .txt."
+    message = N_("I couldn't read that subtitle file. Use .srt, .vtt or plain .txt.")
 
 
 class NoCues(TranscriptFileError):
     code = "no_cues"
-    message = (
+    message = N_(
         "I couldn't find a single subtitle line in that file. Is it really a subtitle file "
         "(.srt, .vtt or .txt)?"
     )
@@ -121,59 +133,58 @@ class NoCues(TranscriptFileError):
 
 class TranscriptFileMissing(VocabotError):
     code = "transcript_file_missing"
-    message = "I can't find that subtitle file."
+    message = N_("I can't find the file {path}. Check the path and try again.")
 
     def __init__(self, path: str) -> None:
-        super().__init__(
-            path,
-            user_message=f"I can't find the file {path}. Check the path and try again.",
-        )
+        super().__init__(path, path=path)
 
 
 class TranscriptFileTooBig(VocabotError):
     code = "transcript_file_too_big"
-    message = "That file is too big for a subtitle file."
+    message = N_(
+        "That file is {size} MB; subtitle files I take are up to {limit} MB. Is it really a "
+        "subtitle file (.srt, .vtt or .txt)?"
+    )
 
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(
             f"{size} bytes > {limit}",
-            user_message=(
-                f"That file is {size / 1_048_576:.1f} MB; subtitle files I take are up to "
-                f"{limit / 1_048_576:.0f} MB. Is it really a subtitle file (.srt, .vtt, .txt)?"
-            ),
+            size=f"{size / 1_048_576:.1f}",
+            limit=f"{limit / 1_048_576:.0f}",
         )
         self.size, self.limit = size, limit
 
 
 class EmptyTranscript(VocabotError):
     code = "empty_transcript"
-    message = "The captions of that video are empty."
+    message = N_("The captions of that video are empty.")
 
 
 class VideoTooLong(VocabotError):
     code = "video_too_long"
-    message = "That video is too long for me."
+    message = N_(
+        "That video is {minutes} minutes long; I handle videos up to {limit} minutes. "
+        "Try a shorter one."
+    )
 
     def __init__(self, minutes: float, limit_minutes: int) -> None:
         super().__init__(
             f"{minutes:.0f} min > {limit_minutes} min",
-            user_message=(
-                f"That video is {minutes:.0f} minutes long; I handle videos up to "
-                f"{limit_minutes} minutes. Try a shorter one."
-            ),
+            minutes=f"{minutes:.0f}",
+            limit=str(limit_minutes),
         )
 
 
 class LLMUnavailable(VocabotError):
     code = "llm_unavailable"
-    message = "My language model server isn't answering right now. Please try again later."
+    message = N_("My language model server isn't answering right now. Please try again later.")
 
 
 class LLMRejected(VocabotError):
     """The server refused a request for a reason a retry will not fix (a 4xx)."""
 
     code = "llm_rejected"
-    message = "My language model server refused the request."
+    message = N_("My language model server refused the request.")
 
 
 class ContextOverflow(LLMRejected):
@@ -182,12 +193,12 @@ class ContextOverflow(LLMRejected):
 
 class LLMBadOutput(VocabotError):
     code = "llm_bad_output"
-    message = "My language model answered with something I couldn't read."
+    message = N_("My language model answered with something I couldn't read.")
 
 
 class NothingToLearn(VocabotError):
     code = "nothing_to_learn"
-    message = (
+    message = N_(
         "I didn't find any words worth learning at your level in that video. "
         "Try a harder video, or lower your level in /settings."
     )
@@ -195,22 +206,22 @@ class NothingToLearn(VocabotError):
 
 class StorageUnavailable(VocabotError):
     code = "storage_unavailable"
-    message = "My database can't be opened. The bot's owner has to look at it."
+    message = N_("My database can't be opened. The bot's owner has to look at it.")
 
 
 class DeckNotFound(VocabotError):
     code = "deck_not_found"
-    message = "I can't find that deck. It may have been deleted."
+    message = N_("I can't find that deck. It may have been deleted.")
 
 
 class NoDecks(VocabotError):
     code = "no_decks"
-    message = "You have no decks yet. Send me a YouTube link to make one."
+    message = N_("You have no decks yet. Send me a YouTube link to make one.")
 
 
 class BadSetting(VocabotError):
     code = "bad_setting"
-    message = (
+    message = N_(
         "I don't know that setting. Meanings can be in ko, ja, zh, es, fr, de, pt, ru, vi "
         "or en, and levels go from A1 to C2."
     )
@@ -218,12 +229,12 @@ class BadSetting(VocabotError):
 
 class NotYourButton(VocabotError):
     code = "not_your_button"
-    message = "These buttons belong to someone else. Send me a link to get your own deck."
+    message = N_("These buttons belong to someone else. Send me a link to get your own deck.")
 
 
 class TooManyJobs(VocabotError):
     code = "too_many_jobs"
-    message = "You already have videos in progress. Wait for one to finish, or /cancel it."
+    message = N_("You already have videos in progress. Wait for one to finish, or /cancel it.")
 
     def __init__(self, detail: str = "", *, retry_in: float = 30.0) -> None:
         super().__init__(detail)
@@ -232,21 +243,27 @@ class TooManyJobs(VocabotError):
 
 class SlowDown(VocabotError):
     code = "slow_down"
-    message = "One moment, please: you're sending links faster than I can take them."
+    message = N_("One moment, please: try again in {seconds} s.")
 
     def __init__(self, retry_in: float) -> None:
-        super().__init__(
-            f"cool-down {retry_in:.1f}s",
-            user_message=f"One moment, please: try again in {max(1, round(retry_in))} s.",
-        )
+        super().__init__(f"cool-down {retry_in:.1f}s", seconds=str(max(1, round(retry_in))))
         self.retry_in = retry_in
 
 
 class JobCancelled(VocabotError):
     code = "cancelled"
-    message = "Cancelled."
+    message = N_("Cancelled.")
 
 
 class ShuttingDown(VocabotError):
     code = "shutting_down"
-    message = "I'm restarting right now. Please send the link again in a minute."
+    message = N_("I'm restarting right now. Please send the link again in a minute.")
+
+
+def _every(cls: type[VocabotError]) -> list[type[VocabotError]]:
+    return [cls, *(c for sub in cls.__subclasses__() for c in _every(sub))]
+
+
+def by_code(code: str) -> type[VocabotError] | None:
+    """The error class with this code (a stored job's error, told again)."""
+    return next((c for c in _every(VocabotError) if c.code == code), None)

@@ -56,6 +56,8 @@ class Question:
     hint: str
     link: str | None
     is_new: bool
+    front: str = ""  # the word or phrase asked about (faces word the prompt from it)
+    meaning: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -225,18 +227,18 @@ class Quiz:
             blanked, said = cloze
             return Question(
                 qid, card.id, kind, "Type the missing word:", blanked, (), said,
-                item.meaning, item.link, is_new,
+                item.meaning, item.link, is_new, card.front, item.meaning,
             )  # fmt: skip
         if kind == Kind.REVERSE:
             options = self._options(card.front, fronts)
             return Question(
                 qid, card.id, kind, f"Which one means “{item.meaning}”?", "", options,
-                card.front, "", item.link, is_new,
+                card.front, "", item.link, is_new, card.front, item.meaning,
             )  # fmt: skip
         options = self._options(item.meaning, meanings)
         return Question(
             qid, card.id, Kind.CHOICE, f"What does “{card.front}” mean here?", item.sentence,
-            options, item.meaning, "", item.link, is_new,
+            options, item.meaning, "", item.link, is_new, card.front, item.meaning,
         )  # fmt: skip
 
     def _distractors(self, card: Card, cards: list[Card], text: Callable[[Card], str]) -> list[str]:

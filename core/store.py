@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from core.i18n import interface_language
 from core.models import Deck, Gap, Phrase, Progress, Stage, Word
 from core.subtitles import Upload
 
@@ -23,8 +24,15 @@ class User:
     id: int
     platform: str
     platform_user_id: str
-    learner_language: str
+    learner_language: str  # the language meanings are written in
     level: str
+    interface_language: str | None = None  # the bot's language, as picked in /settings
+    client_language: str | None = None  # what their chat client last said it speaks
+
+    @property
+    def ui_language(self) -> str:
+        """The language the bot speaks to them: their pick, else their client's."""
+        return self.interface_language or interface_language(self.client_language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +152,16 @@ class Store(Protocol):
     ) -> User: ...
     async def get_user(self, user_id: int) -> User | None: ...
     async def update_user(
-        self, user_id: int, *, learner_language: str | None = None, level: str | None = None
-    ) -> User: ...
+        self,
+        user_id: int,
+        *,
+        learner_language: str | None = None,
+        level: str | None = None,
+        interface_language: str | None = None,
+        client_language: str | None = None,
+    ) -> User:
+        """Change the settings given (None leaves one as it is)."""
+        ...
 
     # the shared result cache
     async def cached_deck(self, key: CacheKey) -> Deck | None: ...

@@ -258,13 +258,21 @@ class SQLiteStore:
         return _user(row) if row else None
 
     async def update_user(
-        self, user_id: int, *, learner_language: str | None = None, level: str | None = None
+        self,
+        user_id: int,
+        *,
+        learner_language: str | None = None,
+        level: str | None = None,
+        interface_language: str | None = None,
+        client_language: str | None = None,
     ) -> User:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE users SET learner_language = COALESCE(?, learner_language), "
-                "level = COALESCE(?, level) WHERE id = ?",
-                (learner_language, level, user_id),
+                "level = COALESCE(?, level), "
+                "interface_language = COALESCE(?, interface_language), "
+                "client_language = COALESCE(?, client_language) WHERE id = ?",
+                (learner_language, level, interface_language, client_language, user_id),
             )
         user = await self.get_user(user_id)
         if user is None:
@@ -690,6 +698,8 @@ def _user(row: aiosqlite.Row) -> User:
         platform_user_id=str(row["platform_user_id"]),
         learner_language=str(row["learner_language"]),
         level=str(row["level"]),
+        interface_language=row["interface_language"],
+        client_language=row["client_language"],
     )
 
 

@@ -64,11 +64,11 @@ async def test_link_pages_known_quiz_stats(sim: Sim, tmp_path: Path) -> None:
             "/quit",
         ],
     )
-    assert "words 1–5 of 72" in out and "words 6–10 of 72" in out
+    assert "Words 1–5 of 72" in out and "Words 6–10 of 72" in out
     assert "✓ Known:" in out
     assert "What does" in out and "Answer with a number from 1 to 4." in out
     assert "Right!" in out or "Not quite." in out
-    assert "Next review in" in out
+    assert "Next review: in" in out
     assert "Reviews this week: 1" in out
     assert (tmp_path / "deck.csv").read_text(encoding="utf-8").startswith("kind,front")
     assert "Bye!" in out
@@ -109,8 +109,8 @@ async def test_a_link_with_punctuation_or_a_command_during_a_question_does_what_
             "/cancel",
         ],
     )
-    assert "vocabDemo02 · words 1–5 of 72" in out
-    assert "vocabDemo01 · words 1–5 of" in out, "the link during a question made a deck"
+    assert "vocabDemo02 · Words 1–5 of 72" in out
+    assert "vocabDemo01 · Words 1–5 of" in out, "the link during a question made a deck"
     assert "Your progress" in out
     assert "I don't know that command" in out
     assert "Answer with a number" not in out
@@ -160,7 +160,7 @@ def page_lines(out: str, title: str) -> list[str]:
 
 async def test_a_page_on_an_80_column_terminal_is_compact(sim: Sim, tmp_path: Path) -> None:
     out = await chat(sim, tmp_path / "w.sqlite3", ["vocabDemo02", "/help"], width=80)
-    page = page_lines(out, "vocabDemo02 · words 1–5 of 72")
+    page = page_lines(out, "vocabDemo02 · Words 1–5 of 72")
     assert len(page) <= 20, "\n".join(page)
     assert all(len(line) <= 80 for line in out.splitlines())
     assert "So today I want to show you how to brew a really good cup of coffee" in out
@@ -203,7 +203,7 @@ async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path:
 
     async def until_the_page_is_shown() -> None:
         nonlocal seen
-        while "vocabDemo02 · words 1–5 of 72".encode() not in seen:
+        while "vocabDemo02 · Words 1–5 of 72".encode() not in seen:
             line = await stdout.readline()
             assert line, seen.decode()
             seen += line

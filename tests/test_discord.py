@@ -22,6 +22,7 @@ from bot.discord.items import DYNAMIC_ITEMS
 from bot.discord.quiz import AnswerButton, RateButton
 from bot.discord.render import TOTAL, deck_embed, embed_size, safe
 from core.config import Settings
+from core.i18n import translator
 from core.jobs import JobUpdate
 from core.models import Progress, Stage, Word
 from core.store import Card, DeckInfo, Notify
@@ -164,7 +165,7 @@ def test_embeds_stay_inside_discords_limits_with_huge_inputs() -> None:
         video_id="dQw4w9WgXcQ",
     )  # fmt: skip
     cards = [Card(i, 7, "word", word) for i in range(30)]
-    embed = deck_embed(deck_page(info(), cards, "word", 2))
+    embed = deck_embed(translator("en"), deck_page(info(), cards, "word", 2))
     assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096
     assert len(embed.fields) <= 25
     assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)

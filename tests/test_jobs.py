@@ -11,6 +11,7 @@ import pytest
 
 from bot import texts
 from core import errors
+from core.i18n import translator
 from core.jobs import JobRunner, JobUpdate
 from core.llm import LLMClient
 from core.models import Progress, Stage
@@ -20,6 +21,8 @@ from core.transcripts import ChainSource, DirectorySource
 from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR
 from storage.sqlite import SQLiteStore
 from tests.conftest import Sim
+
+ENGLISH = translator("en")
 
 
 @dataclass
@@ -443,7 +446,7 @@ async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
     total = extracting[0].total
     assert extracting[0].reused == total - 1 and extracting[0].done == total - 1
     assert all(u.progress.detail == "resumed" for u in told if not u.finished)
-    assert "13/14 parts were already done" in texts.progress_text(extracting[-1])
+    assert "13/14 parts were already done" in texts.progress_text(ENGLISH, extracting[-1])
     await second.shutdown()
     await store.close()
 
@@ -525,11 +528,13 @@ async def test_a_delivered_job_is_not_failed_by_a_later_error(
 
 def test_the_restart_notice_stays_above_the_progress() -> None:
     resumed = Progress(Stage.EXTRACTING, 23, 38, detail="resumed", reused=19)
-    assert texts.progress_text(resumed).splitlines() == [
+    assert texts.progress_text(ENGLISH, resumed).splitlines() == [
         "🔄 I was restarted; 19/38 parts were already done.",
         "🧠 Explaining words ▰▰▰▰▰▰▱▱▱▱ 23/38",
     ]
-    fetching = texts.progress_text(Progress(Stage.TRANSCRIPT, detail="resumed"))
+    fetching = texts.progress_text(ENGLISH, Progress(Stage.TRANSCRIPT, detail="resumed"))
     assert fetching.startswith("🔄 I was restarted") and "Fetching the captions" in fetching
-    assert "restarted" not in texts.progress_text(Progress(Stage.EXTRACTING, 23, 38, reused=19))
-    assert "restarted" not in texts.progress_text(Progress(Stage.DONE, detail="resumed"))
+    assert "restarted" not in texts.progress_text(
+        ENGLISH, Progress(Stage.EXTRACTING, 23, 38, reused=19)
+    )
+    assert "restarted" not in texts.progress_text(ENGLISH, Progress(Stage.DONE, detail="resumed"))

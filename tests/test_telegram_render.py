@@ -7,9 +7,12 @@ from bot.telegram.callback_data import decode, encode
 from bot.telegram.keyboards import page_keyboard
 from bot.telegram.render import page_html, split_text
 from bot.throttle import ThrottledEditor
+from core.i18n import translator
 from core.models import Phrase, Word
 from core.store import Card, DeckInfo
 from tests.factories import deck_page
+
+ENGLISH = translator("en")
 
 
 def info(words: int = 40, phrases: int = 3) -> DeckInfo:
@@ -42,13 +45,13 @@ def huge_card(i: int) -> Card:
 
 def test_pages_stay_under_telegrams_limits_and_escape_everything() -> None:
     cards = [huge_card(i) for i in range(40)]
-    text = page_html(deck_page(info(), cards, "word", 3))
+    text = page_html(ENGLISH, deck_page(info(), cards, "word", 3))
     assert len(text) <= 4096
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "<b>word15</b>" not in text and "&lt;b&gt;word15&lt;/b&gt;" in text
     assert "click</a>" not in text
     assert "?t=3725" in text and "1:02:05" in text
-    keyboard = page_keyboard(deck_page(info(), cards, "word", 3))
+    keyboard = page_keyboard(ENGLISH, deck_page(info(), cards, "word", 3))
     for row in keyboard.inline_keyboard:
         for button in row:
             assert button.callback_data is not None
@@ -67,8 +70,8 @@ def test_callback_data_round_trips_and_rejects_garbage() -> None:
 def test_phrase_pages_and_empty_tabs() -> None:
     phrase = Phrase("figure out", "알아내다", "They figured it out.", 12.0, "dQw4w9WgXcQ")
     cards = [Card(1, 123456789, "phrase", phrase)]
-    assert "figure out" in page_html(deck_page(info(), cards, "phrase", 0))
-    assert "No phrases in this video." in page_html(deck_page(info(), [], "phrase", 0))
+    assert "figure out" in page_html(ENGLISH, deck_page(info(), cards, "phrase", 0))
+    assert "No phrases in this video." in page_html(ENGLISH, deck_page(info(), [], "phrase", 0))
 
 
 def test_split_text_keeps_every_character_under_the_limit() -> None:

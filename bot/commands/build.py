@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.app import App, open_app
 from bot.commands.common import add_deck_options, add_speedup_option, err, out
 from bot.console.render import deck_view, summary
+from bot.console.terminal import terminal_language
 from core import errors
 from core.actions import EXPORT_FORMATS, ExportFormat
 from core.config import Settings
@@ -69,7 +70,7 @@ def progress_bar(show: bool) -> Iterator[Listener]:
 
 async def learner(app: App, args: argparse.Namespace) -> User:
     """The local learner, with this command's --lang/--level (not saved) and --known (saved)."""
-    user = await app.actions.local_user()
+    user = await app.actions.local_user(client_language=terminal_language())
     if args.known:
         await app.actions.mark_known(user, args.known.split(","))
     return replace(
@@ -133,7 +134,8 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     known = frozenset(await app.actions.known_words(user))
-    out.print(deck_view(info, cards, known, out.width))
+    tr = app.actions.translator(user)
+    out.print(deck_view(tr, info, cards, known, out.width))
     s = update.stats
     how = (
         "from the cache: 0 LLM calls"
@@ -143,7 +145,7 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
             f"{s.prompt_tokens} prompt + {s.completion_tokens} completion tokens"
         )
     )
-    out.print(f"[dim]{summary(info)}. {how}, {seconds:.1f} s.[/]")
+    out.print(f"[dim]{summary(tr, info)}. {how}, {seconds:.1f} s.[/]")
 
 
 def export_format(path: Path) -> ExportFormat:

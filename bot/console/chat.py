@@ -20,10 +20,12 @@ from rich.markup import escape
 from bot import texts
 from bot.app import App
 from bot.console.render import page_view
-from bot.console.terminal import ReadLine, read_stdin
+from bot.console.terminal import ReadLine, read_stdin, terminal_language
 from core import errors
-from core.actions import EXPORT_FORMATS, ExportFormat, QuizTurn, sentence
-from core.jobs import JobUpdate
+from core.actions import EXPORT_FORMATS, LEARNER_LANGUAGES, ExportFormat, QuizTurn, sentence
+from core.captions import SUFFIXES
+from core.i18n import N_, Translator, translator
+from core.jobs import Announce, JobHandle, JobUpdate, Listener
 from core.models import Stage
 from core.srs import Answer, Question, QuestionExpired
 from core.store import CardKind, User
@@ -31,15 +33,16 @@ from core.youtube import find_video_id
 
 log = logging.getLogger(__name__)
 
-HELP = """\
-[bold]vocabot chat[/] — paste a YouTube link (try [cyan]vocabDemo01[/] or [cyan]vocabDemo02[/]).
-
-  /next /prev      flip pages          /words /phrases   switch lists
-  /known 3         I know card 3       /known word       never show me a word
-  /decks /open N   your decks          /export csv|apkg \\[file]
-  /quiz            review your words   /stats            your progress
-  /settings ja B2  meaning language and level
-  /cancel          stop a video or the quiz            /help  /quit"""
+HELP = N_(
+    "vocabot chat — paste a YouTube link (try vocabDemo01 or vocabDemo02).\n"
+    "\n"
+    "  /next /prev      flip pages          /words /phrases   switch lists\n"
+    "  /known 3         I know card 3       /known word       never show me a word\n"
+    "  /decks /open N   your decks          /export csv|apkg [file]\n"
+    "  /quiz            review your words   /stats            your progress\n"
+    "  /settings ja B2  meaning language and level (/settings en|ko: my language)\n"
+    "  /cancel          stop a video or the quiz            /help  /quit"
+)
 RATING_KEYS = ("1", "2", "3", "4")
 
 
@@ -76,8 +79,8 @@ class ConsoleChat:
         }
 
     async def run(self) -> None:
-        self.user = await self.actions.local_user()
-        self.console.print(HELP)
+        self.user = await self.actions.local_user(client_language=terminal_language())
+        self.tell(self.tr(HELP))
         try:
             while True:
                 line = await self.read_line()
@@ -86,17 +89,25 @@ class ConsoleChat:
                 try:
                     await self.handle(line.strip())
                 except errors.VocabotError as exc:
-                    self.say(f"[red]{escape(sentence(exc))}[/]")
+                    self.say(f"[red]{escape(sentence(exc, self.tr))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
-            self.console.print("\nBye! Your decks are saved.")
+            self.say("\n" + escape(self.tr("Bye! Your decks are saved.")))
 
     def say(self, text: str) -> None:
         self.console.print(text)
+
+    def tell(self, text: str) -> None:
+        """Plain text (no rich markup in it is interpreted)."""
+        self.say(escape(text))
 
     @property
     def me(self) -> User:
         assert self.user is not None
         return self.user
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.user.ui_language if self.user else terminal_language())
 
     async def handle(self, line: str) -> None:
         if self.rating_for is not None:
@@ -104,8 +115,13 @@ class ConsoleChat:
                 await self._rate(line)
                 return
             if line.isdigit():
-                suggested = dict(texts.RATINGS)[int(self.rating_for.suggested)]
-                self.say(f"Rate it from 1 (Again) to 4 (Easy), or press Enter for {suggested}.")
+                suggested = texts.rating_name(self.tr, int(self.rating_for.suggested))
+                self.say(
+                    self.tr(
+                        "Rate it from 1 (Again) to 4 (Easy), or press Enter for {rating}.",
+                        rating=suggested,
+                    )
+                )
                 return
         if not line:
             return
@@ -115,42 +131,64 @@ class ConsoleChat:
             await handler(rest.strip())
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
-            self.say("I don't know that command. /help lists what I can do.")
+            self.tell(self.tr(texts.UNKNOWN_COMMAND))
         elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
+        elif Path(line).suffix.lower() in SUFFIXES:
+            await self._build_file(Path(line))
         elif (question := await self.actions.quiz_current(self.me)) is not None:
             await self._answer(question, line)
         else:
-            self.say(escape(texts.NOT_A_LINK))
+            self.tell(self.tr(texts.NOT_A_LINK))
 
     # -- decks ---------------------------------------------------------------------------
 
     async def _build(self, video_id: str) -> None:
+        await self._follow(
+            lambda listener, announce: self.actions.submit(
+                self.me, video_id, listener=listener, announce=announce
+            )
+        )
+
+    async def _build_file(self, path: Path) -> None:
+        """A subtitle file on this machine, like one sent in a chat."""
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise errors.TranscriptFileMissing(str(path)) from exc
+        await self._follow(
+            lambda listener, announce: self.actions.submit_file(
+                self.me, data, path.name, listener=listener, announce=announce
+            )
+        )
+
+    async def _follow(self, start: Callable[[Listener, Announce], Awaitable[JobHandle]]) -> None:
+        """Start a job, show its progress in one status line, then its first page."""
         finished: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
-        status = self.console.status(texts.WORKING)
+        status = self.console.status(self.tr(texts.WORKING))
 
         async def announce() -> None:
             status.start()  # once the job is written, like every face's immediate reply
 
         async def listener(update: JobUpdate) -> None:
-            status.update(texts.progress_text(update.progress))
+            status.update(texts.progress_text(self.tr, update.progress))
             if update.finished and not finished.done():
                 finished.set_result(update)
 
         try:
-            await self.actions.submit(self.me, video_id, listener=listener, announce=announce)
+            await start(listener, announce)
             update = await finished
         finally:
             status.stop()
         if update.progress.stage != Stage.DONE or update.deck is None:
-            self.say(f"[red]{escape(texts.failure_text(update))}[/]")
+            self.say(f"[red]{escape(texts.failure_text(self.tr, update))}[/]")
             return
         self.view = View(update.deck.id)
         await self._show()
 
     async def _show(self) -> None:
         if self.view is None:
-            self.say("No deck open: paste a link, or /decks.")
+            self.tell(self.tr("No deck open: paste a link, or /decks."))
             return
         try:
             page = await self.actions.page(
@@ -160,7 +198,7 @@ class ConsoleChat:
             self.view = None
             raise
         self.view.kind, self.view.page = page.kind, page.page
-        self.console.print(page_view(page, self.console.width))
+        self.console.print(page_view(self.tr, page, self.console.width))
         self.say("[dim]/next /prev /words /phrases /known N /quiz[/]")
 
     async def _help(self, _: str) -> None:
@@ -191,14 +229,25 @@ class ConsoleChat:
     async def _known(self, rest: str) -> None:
         if not rest:
             known = await self.actions.known_words(self.me)
-            self.say(f"Words you know ({len(known)}): {escape(', '.join(known) or 'none yet')}")
+            listing = ", ".join(known) or self.tr("none yet")
+            self.say(
+                escape(
+                    self.tr("Words you know ({count}): {words}", count=len(known), words=listing)
+                )
+            )
             return
         numbers = [int(w) for w in rest.split() if w.isdigit()]
         words = [w for w in rest.split() if not w.isdigit()]
         picked: list[str] = []
         if numbers:
             if self.view is None or self.view.kind is None:
-                self.say("Open a deck first to mark cards by number (paste a link, or /decks).")
+                self.say(
+                    escape(
+                        self.tr(
+                            "Open a deck first to mark cards by number (paste a link, or /decks)."
+                        )
+                    )
+                )
                 return
             by_number = await self.actions.mark_numbers_known(
                 self.me, self.view.deck_id, self.view.kind, numbers
@@ -207,68 +256,101 @@ class ConsoleChat:
             if by_number.bad_numbers:
                 page = await self.actions.page(self.me, self.view.deck_id, self.view.kind)
                 missing = ", ".join(map(str, by_number.bad_numbers))
-                self.say(f"No card {missing} here: this list has cards 1–{page.total}.")
+                self.say(
+                    escape(
+                        self.tr(
+                            "No card {numbers} here: this list has cards 1–{total}.",
+                            numbers=missing,
+                            total=page.total,
+                        )
+                    )
+                )
         if words:
             picked += (await self.actions.mark_known(self.me, words)).words
         if not picked:
             return
-        self.say(f"✓ Known: {escape(', '.join(picked))}. They leave your quizzes and new decks.")
+        self.say(
+            escape(
+                self.tr(
+                    "✓ Known: {words}. They leave your quizzes and new decks.",
+                    words=", ".join(picked),
+                )
+            )
+        )
         if self.view:
             await self._show()
 
     async def _decks(self, _: str) -> None:
         decks = await self.actions.decks(self.me)
         if not decks:
-            self.say(escape(texts.NO_DECKS))
+            self.tell(self.tr(texts.NO_DECKS))
             return
         for i, deck in enumerate(decks, 1):
-            name = escape(deck.title or deck.video_id or "deck")
-            self.say(f"  {i}. {name} · {deck.words} words, {deck.phrases} phrases")
-        self.say("[dim]/open N to open one[/]")
+            name = escape(deck.title or deck.video_id or self.tr("deck"))
+            counts = self.tr(
+                "{words} words, {phrases} phrases", words=deck.words, phrases=deck.phrases
+            )
+            self.say(f"  {i}. {name} · {escape(counts)}")
+        self.say(f"[dim]{escape(self.tr('/open N to open one'))}[/]")
 
     async def _open(self, rest: str) -> None:
         decks = await self.actions.decks(self.me)
         if not rest.isdigit() or not 0 < int(rest) <= len(decks):
-            self.say("Usage: /open N (see /decks)")
+            self.tell(self.tr("Usage: /open N (see /decks)"))
             return
         self.view = View(decks[int(rest) - 1].id)
         await self._show()
 
     async def _export(self, rest: str) -> None:
         if self.view is None:
-            self.say("Open a deck first (paste a link, or /decks).")
+            self.tell(self.tr("Open a deck first (paste a link, or /decks)."))
             return
         fmt, _, target = rest.partition(" ")
         fmt = fmt or "csv"
         if fmt not in EXPORT_FORMATS:
-            self.say(escape("Usage: /export csv|apkg [file]"))
+            self.tell(self.tr("Usage: /export csv|apkg [file]"))
             return
         chosen: ExportFormat = "csv" if fmt == "csv" else "apkg"
         exported = await self.actions.export(self.me, chosen, self.view.deck_id)
         path = Path(target or exported.filename)
         await asyncio.to_thread(path.write_bytes, exported.data)
-        self.say(f"Saved {exported.cards} cards to {escape(str(path))}")
+        self.say(
+            escape(
+                self.tr(
+                    "Saved {cards} to {path}",
+                    cards=texts.cards_count(self.tr, exported.cards),
+                    path=str(path),
+                )
+            )
+        )
 
     async def _settings(self, rest: str) -> None:
+        """`/settings ja B2` (meanings, level); `/settings ui ko` (the bot's language)."""
         parts = rest.split()
-        language = next((p for p in parts if p.lower() in texts.LEARNER_LANGUAGES), None)
+        interface = parts[1].lower() if len(parts) == 2 and parts[0].lower() == "ui" else None
+        language = next((p for p in parts if p.lower() in LEARNER_LANGUAGES), None)
         level = next((p for p in parts if p.upper() in texts.LEVEL_NAMES), None)
-        if len(parts) != (language is not None) + (level is not None):
-            usage = f"Usage: /settings [{'|'.join(texts.LEARNER_LANGUAGES)}] [A1..C2]"
+        if interface is None and len(parts) != (language is not None) + (level is not None):
+            usage = self.tr(
+                "Usage: /settings [{languages}] [A1..C2], or /settings ui en|ko",
+                languages="|".join(LEARNER_LANGUAGES),
+            )
             self.say(escape(usage))
             return
+        if interface is not None:
+            language = level = None
         self.user = await self.actions.update_settings(
-            self.me, learner_language=language, level=level
+            self.me, learner_language=language, level=level, interface_language=interface
         )
-        self.say(
-            f"Meanings in [bold]{texts.language_label(self.me.learner_language)}[/], "
-            f"level [bold]{texts.LEVEL_NAMES.get(self.me.level, self.me.level)}[/]."
+        pairs, _ = texts.settings_lines(
+            self.tr, self.me.learner_language, self.me.level, self.me.ui_language
         )
+        self.say(" · ".join(f"{escape(label)}: [bold]{escape(value)}[/]" for label, value in pairs))
 
     async def _cancel(self, _: str) -> None:
         cancelled = await self.actions.cancel(self.me)
         self.rating_for = None
-        self.say(escape(texts.cancel_text(cancelled.videos, cancelled.quiz_ended)))
+        self.say(escape(texts.cancel_text(self.tr, cancelled.videos, cancelled.quiz_ended)))
 
     # -- quiz ----------------------------------------------------------------------------
 
@@ -279,38 +361,46 @@ class ConsoleChat:
         if turn.question is not None:
             self._ask(turn.question)
         elif turn.no_cards:
-            self.say(escape(texts.NO_CARDS))
+            self.tell(self.tr(texts.NO_CARDS))
         else:
-            self.say(escape(texts.NOTHING_DUE))
+            self.tell(self.tr(texts.NOTHING_DUE))
             if turn.stats is not None:
-                self.say(escape(texts.stats_text(turn.stats)))
+                self.say(escape(texts.stats_text(self.tr, turn.stats)))
 
     def _ask(self, question: Question) -> None:
         self.rating_for = None  # a rating left pending belonged to the previous question
-        self.say(f"\n[bold]{escape(question.prompt)}[/]")
+        self.say(f"\n[bold]{escape(texts.question_prompt(self.tr, question))}[/]")
         if question.sentence:
             self.say(f"[italic]“{escape(question.sentence)}”[/]")
         if question.hint:
-            self.say(f"[dim]hint: {escape(question.hint)}[/]")
+            self.say(f"[dim]{escape(self.tr('Hint: {hint}', hint=question.hint))}[/]")
         for i, option in enumerate(question.options, 1):
             self.say(f"  {i}. {escape(option)}")
-        self.say("[dim]answer with a number[/]" if question.options else "[dim]type the word[/]")
+        how = self.tr("answer with a number") if question.options else self.tr("type the word")
+        self.say(f"[dim]{escape(how)}[/]")
 
     async def _answer(self, question: Question, line: str) -> None:
         numbers = [str(i) for i in range(1, len(question.options) + 1)]
         if question.options and line not in numbers and line not in question.options:
-            self.say(f"Answer with a number from 1 to {len(question.options)}.")
+            self.say(
+                escape(self.tr("Answer with a number from 1 to {n}.", n=len(question.options)))
+            )
             return
         answer = await self.actions.quiz_answer(self.me, question.id, line)
         item = answer.card.item
-        verdict = "[green]✅ Right![/]" if answer.correct else "[red]❌ Not quite.[/]"
+        verdict = (
+            f"[green]{escape(self.tr('✅ Right!'))}[/]"
+            if answer.correct
+            else f"[red]{escape(self.tr('❌ Not quite.'))}[/]"
+        )
         self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
         if answer.card.simulated:
-            self.say(f"[yellow]{escape(texts.SIMULATED)}[/]")
+            self.say(f"[yellow]{escape(self.tr(texts.SIMULATED))}[/]")
         if not answer.correct:
             self.say(f"[italic]“{escape(item.sentence)}”[/] {escape(item.link or '')}")
-        suggested = dict(texts.RATINGS)[int(answer.suggested)]
-        self.say(f"How well did you know it? 1 Again 2 Hard 3 Good 4 Easy (Enter: {suggested})")
+        ratings = " ".join(f"{v} {texts.rating_name(self.tr, v)}" for v, _ in texts.RATINGS)
+        suggested = texts.rating_name(self.tr, int(answer.suggested))
+        self.say(escape(f"{self.tr(texts.HOW_WELL)} {ratings} (Enter: {suggested})"))
         self.rating_for = answer
 
     async def _rate(self, line: str) -> None:
@@ -321,11 +411,12 @@ class ConsoleChat:
                 self.me, answer.question.id, int(line) if line else None
             )
         except QuestionExpired as exc:
-            self.say(escape(sentence(exc)))
+            self.say(escape(sentence(exc, self.tr)))
             return
-        self.say(f"[dim]Next review {texts.when(rated.rated.due)}.[/]")
+        when = texts.when(self.tr, rated.rated.due)
+        self.say(f"[dim]{escape(self.tr('Next review: {when}', when=when))}[/]")
         if rated.next is not None:
             self._turn(rated.next)
 
     async def _stats(self, _: str) -> None:
-        self.say(escape(texts.stats_text(await self.actions.stats(self.me))))
+        self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))

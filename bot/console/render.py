@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot import texts
 from core.actions import DeckPage, PageCard
+from core.i18n import Translator
 from core.models import Word
 from core.store import Card, DeckInfo
 
@@ -21,33 +22,33 @@ def _head(text: str, known: bool) -> Text:
     return Text(f"{text} ✓", style="strike dim") if known else Text(text)
 
 
-def _link(card: Card) -> Text:
+def _link(tr: Translator, card: Card) -> Text:
     item = card.item
-    label = texts.clock(item.start) or ("video" if item.link else "")
+    label = texts.clock(item.start) or (tr("video") if item.link else "")
     return Text(label, style=f"link {item.link}" if item.link else "")
 
 
-def cards_table(cards: Sequence[PageCard], title: str) -> Table:
+def cards_table(tr: Translator, cards: Sequence[PageCard], title: str) -> Table:
     words = any(c.card.kind == "word" for c in cards)
     table = Table(title=title, show_lines=False, expand=True)
     table.add_column("#", style="dim", no_wrap=True)
-    table.add_column("word" if words else "phrase", style="bold")
+    table.add_column(tr("word") if words else tr("phrase"), style="bold")
     if words:
-        table.add_column("pos", style="dim")
-    table.add_column("meaning", style="green")
-    table.add_column("sentence from the video", ratio=3)
-    table.add_column("at", style="cyan", no_wrap=True)
+        table.add_column(tr("pos"), style="dim")
+    table.add_column(tr("meaning"), style="green")
+    table.add_column(tr("sentence from the video"), ratio=3)
+    table.add_column(tr("at"), style="cyan", no_wrap=True)
     for shown in cards:
         item = shown.card.item
         row: list[RenderableType] = [str(shown.number), _head(shown.card.front, shown.known)]
         if words:
             row.append(item.pos if isinstance(item, Word) else "")
-        row += [item.meaning, Text(item.sentence), _link(shown.card)]
+        row += [item.meaning, Text(item.sentence), _link(tr, shown.card)]
         table.add_row(*row)
     return table
 
 
-def cards_list(cards: Sequence[PageCard], title: str) -> Group:
+def cards_list(tr: Translator, cards: Sequence[PageCard], title: str) -> Group:
     """Under WIDE columns a table's sentence column is a few words wide and a page runs to
     ~45 lines: each card is a head line with its sentence below, full width."""
     lines: list[RenderableType] = [Text(title, style="bold")]
@@ -59,7 +60,7 @@ def cards_list(cards: Sequence[PageCard], title: str) -> Group:
             head.append(f" {item.pos}", style="dim")
         head.append(" — ")
         head.append(item.meaning, style="green")
-        link = _link(shown.card)
+        link = _link(tr, shown.card)
         if link.plain:
             head.append("  ")
             head.append_text(link)
@@ -67,46 +68,51 @@ def cards_list(cards: Sequence[PageCard], title: str) -> Group:
     return Group(*lines)
 
 
-def cards_view(cards: Sequence[PageCard], title: str, width: int) -> RenderableType:
-    return cards_table(cards, title) if width >= WIDE else cards_list(cards, title)
+def cards_view(tr: Translator, cards: Sequence[PageCard], title: str, width: int) -> RenderableType:
+    if width >= WIDE:
+        return cards_table(tr, cards, title)
+    return cards_list(tr, cards, title)
 
 
-def page_title(page: DeckPage) -> str:
-    name = page.deck.title or page.deck.video_id or "deck"
-    return (
-        f"{name} · {page.kind}s {page.first}–{page.last} of {page.total}"
-        f" · page {page.page + 1}/{page.pages}"
-    )
+def page_title(tr: Translator, page: DeckPage) -> str:
+    name = page.deck.title or page.deck.video_id or tr("deck")
+    label = tr(texts.WORDS if page.kind == "word" else texts.PHRASES)
+    shown = texts.page_range(tr, label, page.first, page.last, page.total)
+    return f"{name} · {shown} · " + tr("page {page}/{pages}", page=page.page + 1, pages=page.pages)
 
 
-def page_view(page: DeckPage, width: int) -> RenderableType:
+def page_view(tr: Translator, page: DeckPage, width: int) -> RenderableType:
     """One page of a deck, with the deck's notices (simulated meanings, missing parts)."""
     parts: list[RenderableType] = []
     if page.deck.simulated:
-        parts.append(Text(texts.SIMULATED, style="yellow"))
-    parts.append(cards_view(page.cards, page_title(page), width))
+        parts.append(Text(tr(texts.SIMULATED), style="yellow"))
+    parts.append(cards_view(tr, page.cards, page_title(tr, page), width))
     if page.deck.missing:
-        parts.append(Text(texts.partial_notice(page.deck.missing), style="yellow"))
+        parts.append(Text(texts.partial_notice(tr, page.deck.missing), style="yellow"))
     return Group(*parts)
 
 
-def summary(info: DeckInfo) -> str:
-    line = f"{info.title or info.video_id or 'transcript'}: {info.words} words, "
-    line += f"{info.phrases} phrases"
+def summary(tr: Translator, info: DeckInfo) -> str:
+    name = info.title or info.video_id or tr("transcript")
+    line = f"{name}: " + tr(
+        "{words} words, {phrases} phrases", words=info.words, phrases=info.phrases
+    )
     if info.missing:
         spans = ", ".join(f"{texts.clock(g.start)}-{texts.clock(g.end)}" for g in info.missing)
-        line += f" (partial: missing {spans})"
+        line += " " + tr("(partial: missing {spans})", spans=spans)
     return line
 
 
-def deck_view(info: DeckInfo, cards: Sequence[Card], known: frozenset[str], width: int) -> Group:
+def deck_view(
+    tr: Translator, info: DeckInfo, cards: Sequence[Card], known: frozenset[str], width: int
+) -> Group:
     """A whole deck (the CLI's `build`): its words, then its phrases."""
-    parts: list[RenderableType] = [Text(summary(info), style="bold")]
+    parts: list[RenderableType] = [Text(summary(tr, info), style="bold")]
     if info.simulated:
-        parts.append(Text(texts.SIMULATED, style="yellow"))
-    for kind, title in (("word", "Words"), ("phrase", "Phrases")):
+        parts.append(Text(tr(texts.SIMULATED), style="yellow"))
+    for kind, title in (("word", texts.WORDS), ("phrase", texts.PHRASES)):
         of_kind = [c for c in cards if c.kind == kind]
         numbered = [PageCard(i, c, c.key in known) for i, c in enumerate(of_kind, 1)]
         if numbered:
-            parts.append(cards_view(numbered, title, width))
+            parts.append(cards_view(tr, numbered, tr(title), width))
     return Group(*parts)

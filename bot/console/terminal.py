@@ -54,3 +54,12 @@ def _read_line() -> str | None:
     if not byte and not data:
         return None
     return data.decode(sys.stdin.encoding or "utf-8", errors="replace").removesuffix("\r")
+
+
+def terminal_language() -> str | None:
+    """The language this terminal's locale names (LC_ALL, LC_MESSAGES, LANG: "ko_KR.UTF-8")."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX"):
+            return value.split(".")[0]
+    return None

@@ -16,10 +16,19 @@ import discord
 
 from bot import texts
 from bot.buttons import ID, PAGE
-from bot.discord.common import AnyItem, Inter, app_of, kind_code, kind_of, learner, refuse
+from bot.discord.common import (
+    AnyItem,
+    Inter,
+    app_of,
+    kind_code,
+    kind_of,
+    learner_tr,
+    refuse,
+)
 from bot.discord.render import deck_embed
 from core import errors
 from core.actions import Actions, DeckPage
+from core.i18n import Translator
 from core.store import CardKind, User
 
 log = logging.getLogger(__name__)
@@ -55,17 +64,17 @@ class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pk]:{DECK_PAGE
         """What the press does before the page is shown again (nothing, to flip pages)."""
 
     async def callback(self, interaction: Inter) -> None:
-        actions, user = app_of(interaction).actions, await learner(interaction)
+        actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         try:
             await self.act(actions, user)
             page = await actions.page(user, self.deck_id, self.kind, self.page)
         except errors.DeckNotFound:
             log.info("discord user %s pressed deck %s: not theirs", user.id, self.deck_id)
-            await refuse(interaction, texts.NOT_YOURS)
+            await refuse(interaction, tr(texts.NOT_YOURS))
             return
-        view = deck_view(page, owner=interaction.user.id)
+        view = deck_view(tr, page, owner=interaction.user.id)
         view.message = interaction.message
-        await interaction.response.edit_message(embed=deck_embed(page), view=view)
+        await interaction.response.edit_message(embed=deck_embed(tr, page), view=view)
 
 
 class PageButton(DeckPageItem, template=rf"v:p:{DECK_PAGE}"):
@@ -85,7 +94,7 @@ class KnowButton(DeckPageItem, template=rf"v:k:{DECK_PAGE}"):
 
     @staticmethod
     def default_label(page: int) -> str:
-        return "✓ I know these"
+        return "✓"
 
     async def act(self, actions: Actions, user: User) -> None:
         await actions.mark_page_known(user, self.deck_id, self.kind, self.page)
@@ -111,12 +120,12 @@ class ExportButton(
 
 async def send_export(interaction: Inter, fmt: str, deck_id: int | None = None) -> None:
     """One deck (or the latest) as a file, ephemeral; someone else's deck is refused."""
-    actions, user = app_of(interaction).actions, await learner(interaction)
+    actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
     try:
         if deck_id is not None:
             await actions.deck(user, deck_id)  # before deferring: a refusal stays polite
     except errors.DeckNotFound:
-        await refuse(interaction, texts.NOT_YOURS)
+        await refuse(interaction, tr(texts.NOT_YOURS))
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     exported = await actions.export(
@@ -145,7 +154,8 @@ class DeckView(discord.ui.View):
         if interaction.user.id == self.owner:
             return True
         # discord.py sends nothing when this returns False: refuse politely ourselves.
-        await refuse(interaction, texts.NOT_YOURS)
+        _, tr = await learner_tr(interaction)
+        await refuse(interaction, tr(texts.NOT_YOURS))
         return False
 
     async def on_timeout(self) -> None:
@@ -160,17 +170,20 @@ class DeckView(discord.ui.View):
                 log.info("could not disable an old page's buttons: %s", exc)
 
 
-def deck_view(page: DeckPage, *, owner: int) -> DeckView:
+def deck_view(tr: Translator, page: DeckPage, *, owner: int) -> DeckView:
     view = DeckView(owner)
     deck, kind = page.deck, page.kind
     previous, following = max(page.page - 1, 0), min(page.page + 1, page.pages - 1)
     view.add_item(PageButton(deck.id, kind, previous, "◀", disabled=not page.has_previous))
     view.add_item(PageButton(deck.id, kind, following, "▶", disabled=not page.has_next))
     other = page.other_kind
-    label = f"💬 Phrases ({deck.phrases})" if other == "phrase" else f"📖 Words ({deck.words})"
+    if other == "phrase":
+        label = f"💬 {tr(texts.PHRASES)} ({deck.phrases})"
+    else:
+        label = f"📖 {tr(texts.WORDS)} ({deck.words})"
     view.add_item(PageButton(deck.id, other, 0, label, style=discord.ButtonStyle.secondary))
     if page.unknown:
-        view.add_item(KnowButton(deck.id, kind, page.page))
+        view.add_item(KnowButton(deck.id, kind, page.page, tr("✓ I know these")))
     view.add_item(ExportButton(deck.id, "apkg"))
     view.add_item(ExportButton(deck.id, "csv"))
     return view

@@ -16,6 +16,8 @@ from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
 from bot.discord.items import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS, deck_embed, safe
+from bot.discord.translator import CatalogTranslator
+from core.i18n import translator
 from core.jobs import JobUpdate
 from core.store import Notify
 
@@ -31,6 +33,7 @@ class VocabotDiscord(commands.Bot):
         self.resumed_jobs: set[str] = set()
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())  # before the tree is synced
         await self.add_cog(VocabCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         guild_id = self.vocabot.settings.discord_guild_id
@@ -53,17 +56,17 @@ class VocabotDiscord(commands.Bot):
         user = await self.vocabot.store.get_user(update.user_id)
         if not isinstance(channel, discord.abc.Messageable) or user is None:
             return
-        owner = int(user.platform_user_id)
+        owner, tr = int(user.platform_user_id), translator(user.ui_language)
         mention = discord.AllowedMentions(users=[discord.Object(id=owner)])
         if update.deck is None:
-            text = f"<@{owner}> {safe(texts.failure_text(update))}"
+            text = f"<@{owner}> {safe(texts.failure_text(tr, update))}"
             await channel.send(text, allowed_mentions=mention)
             return
         page = await self.vocabot.actions.page(user, update.deck.id)
         await channel.send(
-            f"<@{owner}> your deck is ready (I was restarted while making it).",
-            embed=deck_embed(page),
-            view=deck_view(page, owner=owner),
+            f"<@{owner}> " + tr("your deck is ready (I was restarted while making it)."),
+            embed=deck_embed(tr, page),
+            view=deck_view(tr, page, owner=owner),
             allowed_mentions=mention,
         )
 

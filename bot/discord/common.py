@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.app import App
+from core.i18n import Translator, translator
 from core.store import CardKind, User
 
 PLATFORM = "discord"
@@ -21,8 +22,22 @@ def app_of(interaction: Inter) -> App:
     return app
 
 
+def client_language(interaction: Inter) -> str | None:
+    """The language of the user's Discord client (`interaction.locale`, e.g. "ko")."""
+    locale = getattr(interaction, "locale", None)
+    return str(getattr(locale, "value", locale)) if locale else None
+
+
 async def learner(interaction: Inter) -> User:
-    return await app_of(interaction).actions.user(PLATFORM, interaction.user.id)
+    return await app_of(interaction).actions.user(
+        PLATFORM, interaction.user.id, client_language=client_language(interaction)
+    )
+
+
+async def learner_tr(interaction: Inter) -> tuple[User, Translator]:
+    """The learner, and the bot's words in their interface language."""
+    user = await learner(interaction)
+    return user, translator(user.ui_language)
 
 
 async def refuse(interaction: Inter, text: str) -> None:

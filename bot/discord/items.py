@@ -10,7 +10,7 @@ import discord
 
 from bot import texts
 from bot.discord.buttons import ExportButton, KnowButton, PageButton
-from bot.discord.common import AnyItem, Inter, refuse, template_of
+from bot.discord.common import AnyItem, Inter, learner_tr, refuse, template_of
 from bot.discord.quiz import AnswerButton, RateButton, TypeAnswerButton
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class StaleButton(
 
     async def callback(self, interaction: Inter) -> None:
         log.info("stale or forged button %r from %s", self.custom_id[:100], interaction.user.id)
-        await refuse(interaction, texts.EXPIRED)
+        _, tr = await learner_tr(interaction)
+        await refuse(interaction, tr(texts.EXPIRED))
 
 
 DYNAMIC_ITEMS = (*OURS, StaleButton)

@@ -13,9 +13,10 @@ import discord
 
 from bot import texts
 from bot.buttons import OPTION, QUESTION, RATING
-from bot.discord.common import AnyItem, Inter, app_of, learner, refuse
+from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
 from bot.discord.render import answer_embed, turn_embed
 from core.actions import QuizTurn, sentence
+from core.i18n import Translator
 from core.srs import Answer, QuestionExpired
 
 Button = discord.ui.Button[Any]
@@ -41,10 +42,10 @@ class AnswerButton(
 
 
 class TypeAnswerButton(discord.ui.DynamicItem[Button], template=rf"v:qt:(?P<q>{QUESTION})"):
-    def __init__(self, question_id: str) -> None:
+    def __init__(self, question_id: str, label: str = "✍️") -> None:
         super().__init__(
             discord.ui.Button(
-                label="✍️ Answer", style=discord.ButtonStyle.primary, custom_id=f"v:qt:{question_id}"
+                label=label, style=discord.ButtonStyle.primary, custom_id=f"v:qt:{question_id}"
             )
         )
         self.question_id = question_id
@@ -56,14 +57,17 @@ class TypeAnswerButton(discord.ui.DynamicItem[Button], template=rf"v:qt:(?P<q>{Q
         return cls(match["q"])
 
     async def callback(self, interaction: Inter) -> None:
-        await interaction.response.send_modal(TypedAnswer(self.question_id))
+        _, tr = await learner_tr(interaction)
+        await interaction.response.send_modal(TypedAnswer(tr, self.question_id))
 
 
-class TypedAnswer(discord.ui.Modal, title="Type the missing word"):
-    word: discord.ui.TextInput[Any] = discord.ui.TextInput(label="The word", max_length=60)
-
-    def __init__(self, question_id: str) -> None:
-        super().__init__()
+class TypedAnswer(discord.ui.Modal):
+    def __init__(self, tr: Translator, question_id: str) -> None:
+        super().__init__(title=tr("Type the missing word"))
+        self.word: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=tr("The word"), max_length=60
+        )
+        self.add_item(self.word)
         self.question_id = question_id
 
     async def on_submit(self, interaction: Inter) -> None:
@@ -73,8 +77,10 @@ class TypedAnswer(discord.ui.Modal, title="Type the missing word"):
 class RateButton(
     discord.ui.DynamicItem[Button], template=rf"v:qr:(?P<q>{QUESTION}):(?P<r>{RATING})"
 ):
-    def __init__(self, question_id: str, rating: int, suggested: bool = False) -> None:
-        label = dict(texts.RATINGS)[rating]
+    def __init__(
+        self, question_id: str, rating: int, suggested: bool = False, label: str = ""
+    ) -> None:
+        label = label or dict(texts.RATINGS)[rating]
         style = discord.ButtonStyle.primary if suggested else discord.ButtonStyle.secondary
         super().__init__(
             discord.ui.Button(label=label, style=style, custom_id=f"v:qr:{question_id}:{rating}")
@@ -88,23 +94,23 @@ class RateButton(
         return cls(match["q"], int(match["r"]))
 
     async def callback(self, interaction: Inter) -> None:
-        actions, user = app_of(interaction).actions, await learner(interaction)
+        actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         try:
             result = await actions.quiz_rate(user, self.question_id, self.rating)
         except QuestionExpired as exc:
-            await refuse(interaction, sentence(exc))
+            await refuse(interaction, sentence(exc, tr))
             return
         if result.next is None:
-            await refuse(interaction, "Already saved ✓")
+            await refuse(interaction, tr(texts.ALREADY_RATED))
             return
         await interaction.response.edit_message(
-            content=f"Next review of that one {texts.when(result.rated.due)}.",
-            embed=turn_embed(result.next),
-            view=turn_view(result.next),
+            content=tr("Next review: {when}", when=texts.when(tr, result.rated.due)),
+            embed=turn_embed(tr, result.next),
+            view=turn_view(tr, result.next),
         )
 
 
-def turn_view(turn: QuizTurn) -> discord.ui.View | None:
+def turn_view(tr: Translator, turn: QuizTurn) -> discord.ui.View | None:
     """The buttons of a quiz turn (none when there is no question)."""
     question = turn.question
     if question is None:
@@ -114,25 +120,28 @@ def turn_view(turn: QuizTurn) -> discord.ui.View | None:
         for number, option in enumerate(question.options, 1):
             view.add_item(AnswerButton(question.id, number, f"{number}. {option}"[:80]))
     else:
-        view.add_item(TypeAnswerButton(question.id))
+        view.add_item(TypeAnswerButton(question.id, tr("✍️ Answer")))
     return view
 
 
-def rating_view(answer: Answer) -> discord.ui.View:
+def rating_view(tr: Translator, answer: Answer) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for value, _ in texts.RATINGS:
-        view.add_item(RateButton(answer.question.id, value, value == int(answer.suggested)))
+    for value, label in texts.RATINGS:
+        suggested = value == int(answer.suggested)
+        view.add_item(RateButton(answer.question.id, value, suggested, tr(label)))
     return view
 
 
 async def answer_question(interaction: Inter, question_id: str, given: str) -> None:
-    actions, user = app_of(interaction).actions, await learner(interaction)
+    actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
     try:
         answer = await actions.quiz_answer(user, question_id, given)
     except QuestionExpired as exc:
-        await refuse(interaction, sentence(exc))
+        await refuse(interaction, sentence(exc, tr))
         return
     if answer.duplicate:
-        await refuse(interaction, "Already answered.")
+        await refuse(interaction, tr(texts.ALREADY_ANSWERED))
         return
-    await interaction.response.edit_message(embed=answer_embed(answer), view=rating_view(answer))
+    await interaction.response.edit_message(
+        embed=answer_embed(tr, answer), view=rating_view(tr, answer)
+    )

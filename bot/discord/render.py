@@ -12,6 +12,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from bot import texts
 from core.actions import DeckPage, PageCard, QuizTurn
+from core.i18n import Translator
 from core.models import Word
 from core.srs import Answer, Kind, Question, Stats
 from core.store import DeckInfo
@@ -37,99 +38,108 @@ def embed_size(embed: discord.Embed) -> int:
     return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
 
 
-def _card_field(shown: PageCard, sentence_limit: int) -> tuple[str, str]:
+def _moment(tr: Translator, url: str, start: float | None) -> str:
+    return f"[▶ {texts.clock(start) or tr('video')}]({url})"
+
+
+def _card_field(tr: Translator, shown: PageCard, sentence_limit: int) -> tuple[str, str]:
     card, item = shown.card, shown.card.item
     pos = f" · {item.pos}" if isinstance(item, Word) else ""
-    name = f"{shown.number}. {card.front}{pos}{' ✓ known' if shown.known else ''}"
+    known = f" ✓ {tr('known')}" if shown.known else ""
+    name = f"{shown.number}. {card.front}{pos}{known}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
     if item.link:
-        value += f"\n[▶ {texts.clock(item.start) or 'video'}]({item.link})"
+        value += "\n" + _moment(tr, item.link, item.start)
     return cut(safe(name), FIELD_NAME), cut(value, FIELD_VALUE)
 
 
-def deck_embed(page: DeckPage) -> discord.Embed:
+def deck_embed(tr: Translator, page: DeckPage) -> discord.Embed:
     info = page.deck
-    label = "Words" if page.kind == "word" else "Phrases"
-    description = (
-        f"{label} {page.first}–{page.last} of {page.total}"
-        if page.cards
-        else f"No {label.lower()} in this deck."
-    )
+    label = tr(texts.WORDS if page.kind == "word" else texts.PHRASES)
+    if page.cards:
+        description = texts.page_range(tr, label, page.first, page.last, page.total)
+    else:
+        empty = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
+        description = tr(empty)
     if info.missing:
-        description += f"\n\n⚠️ {texts.partial_notice(info.missing)}"
+        description += f"\n\n{texts.partial_notice(tr, info.missing)}"
     if info.simulated:
-        description = f"{texts.SIMULATED}\n\n{description}"
+        description = f"{tr(texts.SIMULATED)}\n\n{description}"
+    footer = tr(
+        "page {page}/{pages} · ✓ marks a word as known", page=page.page + 1, pages=page.pages
+    )
     for sentence_limit in (400, 200, 100, 40):  # shrink until the whole embed fits
         embed = discord.Embed(
-            title=cut(safe(info.title or info.video_id or "Your deck"), TITLE),
+            title=cut(safe(info.title or info.video_id or tr("Your deck")), TITLE),
             description=cut(safe(description), DESCRIPTION),
             colour=COLOUR,
         )
         for shown in page.cards[:FIELDS]:
-            name, value = _card_field(shown, sentence_limit)
+            name, value = _card_field(tr, shown, sentence_limit)
             embed.add_field(name=name, value=value, inline=False)
-        embed.set_footer(text=f"page {page.page + 1}/{page.pages} · ✓ marks a word as known")
+        embed.set_footer(text=footer)
         if embed_size(embed) <= TOTAL:
             return embed
     return embed
 
 
-def decks_embed(decks: list[DeckInfo]) -> discord.Embed:
-    embed = discord.Embed(title="Your decks", colour=COLOUR)
+def decks_embed(tr: Translator, decks: list[DeckInfo]) -> discord.Embed:
+    embed = discord.Embed(title=tr("Your decks"), colour=COLOUR)
     lines = [
-        f"{i}. {safe(cut(d.title or d.video_id or 'deck', 80))} · {d.words} words, "
-        f"{d.phrases} phrases"
+        f"{i}. {safe(cut(d.title or d.video_id or tr('deck'), 80))} · "
+        + tr("{words} words, {phrases} phrases", words=d.words, phrases=d.phrases)
         for i, d in enumerate(decks[:20], 1)
     ]
-    embed.description = cut("\n".join(lines) or texts.NO_DECKS, DESCRIPTION)
+    embed.description = cut("\n".join(lines) or tr(texts.NO_DECKS), DESCRIPTION)
     return embed
 
 
-def question_embed(question: Question) -> discord.Embed:
-    embed = discord.Embed(title=cut(safe(question.prompt), TITLE), colour=COLOUR)
+def question_embed(tr: Translator, question: Question) -> discord.Embed:
+    prompt = texts.question_prompt(tr, question)
+    embed = discord.Embed(title=cut(safe(prompt), TITLE), colour=COLOUR)
     parts = []
     if question.sentence:
         parts.append(f"> {safe(cut(question.sentence, 900))}")
     if question.hint:
-        parts.append(f"Hint: {safe(cut(question.hint, 200))}")
+        parts.append(safe(tr("Hint: {hint}", hint=cut(question.hint, 200))))
     for i, option in enumerate(question.options, 1):
         parts.append(f"**{i}.** {safe(cut(option, 200))}")
     if question.kind == Kind.CLOZE:
-        parts.append("Press ✍️ Answer and type the word.")
+        parts.append(tr("Press ✍️ Answer and type the word."))
     embed.description = cut("\n".join(parts), DESCRIPTION)
     if question.link:
         embed.url = question.link
     return embed
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
+def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
     item = answer.card.item
-    verdict = "✅ Right!" if answer.correct else "❌ Not quite."
+    verdict = tr("✅ Right!") if answer.correct else tr("❌ Not quite.")
     embed = discord.Embed(title=verdict, colour=COLOUR)
     lines = [f"**{safe(answer.card.front)}** — {safe(cut(item.meaning, 300))}"]
     if not answer.correct and answer.given:
-        lines.append(f"You answered: {safe(cut(answer.given, 200))}")
+        lines.append(safe(tr("You answered: {given}", given=cut(answer.given, 200))))
     lines.append(f"> {safe(cut(item.sentence, 900))}")
     if item.link:
-        lines.append(f"[▶ {texts.clock(item.start) or 'video'}]({item.link})")
-    lines.append("How well did you know it?")
+        lines.append(_moment(tr, item.link, item.start))
+    lines.append(tr(texts.HOW_WELL))
     if answer.card.simulated:
-        lines.insert(0, f"*{texts.SIMULATED}*")
+        lines.insert(0, f"*{tr(texts.SIMULATED)}*")
     embed.description = cut("\n".join(lines), DESCRIPTION)
     return embed
 
 
-def stats_embed(stats: Stats) -> discord.Embed:
-    return discord.Embed(description=texts.stats_text(stats), colour=COLOUR)
+def stats_embed(tr: Translator, stats: Stats) -> discord.Embed:
+    return discord.Embed(description=texts.stats_text(tr, stats), colour=COLOUR)
 
 
-def turn_embed(turn: QuizTurn) -> discord.Embed:
+def turn_embed(tr: Translator, turn: QuizTurn) -> discord.Embed:
     """A quiz turn: the question, or why there is none (with the learner's stats)."""
     if turn.question is not None:
-        return question_embed(turn.question)
+        return question_embed(tr, turn.question)
     if turn.no_cards or turn.stats is None:
-        return discord.Embed(description=texts.NO_CARDS, colour=COLOUR)
-    embed = stats_embed(turn.stats)
-    embed.title = texts.NOTHING_DUE
+        return discord.Embed(description=tr(texts.NO_CARDS), colour=COLOUR)
+    embed = stats_embed(tr, turn.stats)
+    embed.title = cut(tr(texts.NOTHING_DUE), TITLE)
     return embed

@@ -20,12 +20,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.app import App
-from bot.http.auth import ApiError, Authenticator, retry_after
+from bot.http.auth import ApiError, Authenticator, client_translator, retry_after
 from bot.http.deps import SERVICES_STATE, Services
 from bot.http.guard import Guard
 from bot.http.routes import decks, jobs, legacy, progress
 from core import errors
-from core.actions import sentence
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +62,24 @@ def create_api(app: App) -> FastAPI:
 def refused(exc: errors.VocabotError) -> ApiError:
     """A core error as the API answers it: its status, code, sentence and Retry-After."""
     if isinstance(exc, errors.SlowDown | errors.TooManyJobs):
-        return ApiError(429, exc.code, sentence(exc), retry_after(exc.retry_in))
+        return ApiError(429, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
     if isinstance(exc, errors.NotAVideoLink):
-        return ApiError(422, exc.code, sentence(exc))
+        return ApiError(422, exc.code, exc.message, error=exc)
     if isinstance(exc, errors.DeckNotFound):
-        return ApiError(404, "not_found", "No such deck.")
+        return ApiError(404, "not_found", N_("No such deck."))
     if isinstance(exc, errors.ShuttingDown):
-        return ApiError(503, exc.code, sentence(exc), {"Retry-After": "30"})
-    return ApiError(400, exc.code, sentence(exc))
+        return ApiError(503, exc.code, exc.message, {"Retry-After": "30"}, error=exc)
+    return ApiError(400, exc.code, exc.message, error=exc)
 
 
 async def refuse(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return exc.response()
+    return exc.response(client_translator(request.headers))
 
 
 async def told(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.VocabotError)
-    return refused(exc).response()
+    return refused(exc).response(client_translator(request.headers))
 
 
 async def invalid(request: Request, exc: Exception) -> Response:
@@ -88,11 +88,11 @@ async def invalid(request: Request, exc: Exception) -> Response:
         {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
         for e in exc.errors()
     ]
+    message = client_translator(request.headers)("The request is not valid.")
     return JSONResponse(
-        {"error": {"code": "invalid_request", "message": "The request is not valid.",
-                   "details": details}},
+        {"error": {"code": "invalid_request", "message": message, "details": details}},
         status_code=422,
-    )  # fmt: skip
+    )
 
 
 async def gone(websocket: WebSocket, exc: Exception) -> None:
@@ -101,5 +101,5 @@ async def gone(websocket: WebSocket, exc: Exception) -> None:
 
 async def internal(request: Request, exc: Exception) -> Response:
     """A bug: the sentence for it, in the API's error shape (the traceback goes to the log)."""
-    error = ApiError(500, errors.InternalError.code, sentence(exc))
-    return error.response()
+    error = ApiError(500, errors.InternalError.code, errors.InternalError.message)
+    return error.response(client_translator(request.headers))

@@ -17,12 +17,15 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from bot.http.limits import RateLimiter
+from core import errors
+from core.actions import sentence
 from core.api_keys import hash_api_key
+from core.i18n import DEFAULT_LANGUAGE, N_, Translator, from_accept_language, translator
 from core.store import Store, User
 
 log = logging.getLogger(__name__)
 
-AUTH_HINT = (
+AUTH_HINT = N_(
     "Send your API key as 'Authorization: Bearer <key>' (or 'X-API-Key: <key>'). "
     "Create one with `vocabot api-key create --user NAME`."
 )
@@ -35,19 +38,39 @@ MAX_KEY_LENGTH = 200  # ours are 46 characters; longer is not a key, and not wor
 
 
 class ApiError(Exception):
+    """An error answer: `message` is a catalog message (with `params`), or `error`'s own
+    sentence; either is told in the client's language (Accept-Language)."""
+
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        error: errors.VocabotError | None = None,
+        **params: Any,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers
+        self.error, self.params = error, params
 
-    def response(self) -> JSONResponse:
+    def text(self, tr: Translator) -> str:
+        return sentence(self.error, tr) if self.error else tr(self.message, **self.params)
+
+    def response(self, tr: Translator | None = None) -> JSONResponse:
         """The error as every route answers it: {"error": {"code", "message"}}."""
+        tr = tr or translator(DEFAULT_LANGUAGE)
         return JSONResponse(
-            {"error": {"code": self.code, "message": self.message}},
+            {"error": {"code": self.code, "message": self.text(tr)}},
             status_code=self.status,
             headers=self.headers,
         )
+
+
+def client_translator(headers: Headers) -> Translator:
+    """The client's language for error messages, from its Accept-Language header."""
+    return translator(from_accept_language(headers.get("accept-language")))
 
 
 def retry_after(seconds: float) -> dict[str, str]:
@@ -102,8 +125,9 @@ class Authenticator:
             raise ApiError(
                 429,
                 "too_many_failures",
-                f"Too many requests without a valid API key; try again in {blocked:.0f} s.",
+                N_("Too many requests without a valid API key; try again in {seconds} s."),
                 retry_after(blocked),
+                seconds=f"{blocked:.0f}",
             )
         if not key:
             self._failed(address, "no API key")
@@ -114,7 +138,7 @@ class Authenticator:
             user = await self.store.user_for_api_key(digest)
         if user is None:
             self._failed(address, "an API key that is not valid")
-            raise ApiError(403, "forbidden", "That API key is not valid.")
+            raise ApiError(403, "forbidden", N_("That API key is not valid."))
         return Caller(user, digest)
 
     def spend(self, caller: Caller) -> None:
@@ -124,8 +148,9 @@ class Authenticator:
             raise ApiError(
                 429,
                 "rate_limited",
-                f"Too many requests for this key; try again in {wait:.0f} s.",
+                N_("Too many requests for this key; try again in {seconds} s."),
                 retry_after(wait),
+                seconds=f"{wait:.0f}",
             )
 
     def _failed(self, address: str, what: str) -> None:

@@ -24,12 +24,14 @@ from bot.http.auth import (
     Authenticator,
     Caller,
     client_address,
+    client_translator,
     key_from_headers,
     key_from_subprotocols,
 )
 from bot.http.guard import CALLER_STATE
 from bot.http.models import FirstMessage
 from core.actions import Actions
+from core.i18n import N_, Translator
 from core.store import JobRecord, User
 
 SERVICES_STATE = "vocabot"  # the FastAPI app's state attribute that holds the Services
@@ -141,7 +143,7 @@ async def job_of(acts: Actions, user: User, job_id: str) -> JobRecord:
     """The user's job, or a 404 (someone else's job is not found either)."""
     record = await acts.job(user, job_id)
     if record is None:
-        raise ApiError(404, "not_found", "No such job.")
+        raise ApiError(404, "not_found", N_("No such job."))
     return record
 
 
@@ -160,3 +162,11 @@ async def socket_job(job_id: str, user: SocketUser, acts: Acts) -> JobRecord:
 
 
 SocketJob = Annotated[JobRecord, Depends(socket_job)]
+
+
+def client_tr(request: Request) -> Translator:
+    """The client's language (Accept-Language) for the sentences an answer carries."""
+    return client_translator(request.headers)
+
+
+ClientTr = Annotated[Translator, Depends(client_tr)]

@@ -17,7 +17,14 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.http.auth import ApiError, Authenticator, client_address, key_from_headers
+from bot.http.auth import (
+    ApiError,
+    Authenticator,
+    client_address,
+    client_translator,
+    key_from_headers,
+)
+from core.i18n import N_
 
 PROTECTED = ("/v1/", "/api/")
 CALLER_STATE = "vocabot_caller"  # request.state's attribute for the authenticated Caller
@@ -47,15 +54,16 @@ class Guard:
                 scope.setdefault("state", {})[CALLER_STATE] = caller
             body = await self._read_body(headers, receive) if has_body else b""
         except ApiError as exc:
-            await exc.response()(scope, receive, send)
+            await exc.response(client_translator(headers))(scope, receive, send)
             return
         except TooLarge:
             error = ApiError(
                 413,
                 "too_large",
-                f"The request body is too large (at most {self.max_body} bytes).",
+                N_("The request body is too large (at most {limit} bytes)."),
+                limit=self.max_body,
             )
-            await error.response()(scope, receive, send)
+            await error.response(client_translator(headers))(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 

@@ -16,7 +16,8 @@ from bot.http.models import (
     LegacyWord,
     VocabularyResponse,
 )
-from core.actions import sentence
+from core.actions import sentence, stored_sentence
+from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.jobs import JobUpdate
 from core.models import Phrase, Stage, Word
 from core.store import Card, DeckInfo, JobRecord, JobStatus
@@ -32,15 +33,19 @@ def status_url(job_id: str) -> str:
     return f"/v1/jobs/{job_id}"
 
 
-def job_out(record: JobRecord, live: JobUpdate | None = None) -> JobOut:
-    """A job as stored, or as a live update of it says it is now."""
+def job_out(
+    record: JobRecord, live: JobUpdate | None = None, tr: Translator | None = None
+) -> JobOut:
+    """A job as stored, or as a live update of it says it is now (errors in `tr`'s words)."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
     progress = live.progress if live else record.progress
     status = _ENDED[progress.stage] if live is not None and live.finished else record.status
     error = None
     if live is not None and live.error is not None:
-        error = ErrorOut(code=live.error.code, message=sentence(live.error))
+        error = ErrorOut(code=live.error.code, message=sentence(live.error, tr))
     elif record.error_code:
-        error = ErrorOut(code=record.error_code, message=record.error_message or "")
+        message = stored_sentence(record.error_code, record.error_message or "", tr)
+        error = ErrorOut(code=record.error_code, message=message)
     deck_id = live.deck.id if live is not None and live.deck else record.deck_id
     return JobOut(
         job_id=record.id,
@@ -56,8 +61,10 @@ def job_out(record: JobRecord, live: JobUpdate | None = None) -> JobOut:
     )
 
 
-def job_json(record: JobRecord, live: JobUpdate | None = None) -> dict[str, Any]:
-    return job_out(record, live).model_dump(mode="json")
+def job_json(
+    record: JobRecord, live: JobUpdate | None = None, tr: Translator | None = None
+) -> dict[str, Any]:
+    return job_out(record, live, tr).model_dump(mode="json")
 
 
 def card_out(card: Card) -> CardOut:

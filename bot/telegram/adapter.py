@@ -28,6 +28,7 @@ from bot.app import App
 from bot.telegram import commands, links, presses
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
+from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +99,7 @@ class TelegramAdapter:
     async def start(self) -> None:
         try:
             await self.application.initialize()
-            await self.application.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in commands.COMMANDS]
-            )
+            await self.set_commands()
         except InvalidToken as exc:
             raise TokenRejected(str(exc)) from exc
         except (NetworkError, OSError) as exc:
@@ -113,6 +112,17 @@ class TelegramAdapter:
             error_callback=self._polling_error,
         )
         log.info("Telegram bot @%s is polling", self.application.bot.username)
+
+    async def set_commands(self) -> None:
+        """The command menu in every interface language: English for everyone, and each
+        other language for the clients that use it (setMyCommands with language_code)."""
+        for language in INTERFACE_LANGUAGES:
+            tr = translator(language)
+            menu = [BotCommand(name, tr(about)) for name, about in commands.COMMANDS]
+            if language == DEFAULT_LANGUAGE:
+                await self.application.bot.set_my_commands(menu)
+            else:
+                await self.application.bot.set_my_commands(menu, language_code=language)
 
     def _polling_error(self, exc: TelegramError) -> None:
         log.warning("Telegram polling: %s", exc)

@@ -8,120 +8,133 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
-from bot.telegram.context import Context, learner, reply, services
+from bot.telegram.context import Context, learner_tr, reply, services
 from bot.telegram.keyboards import (
     decks_keyboard,
     export_keyboard,
     question_keyboard,
     settings_keyboard,
 )
-from bot.telegram.render import decks_html, esc, help_html, question_html, settings_html, stats_html
+from bot.telegram.render import esc, help_html, question_html, settings_html, stats_html
 from core import errors
 from core.actions import QuizTurn, sentence
+from core.i18n import N_, Translator, translator
+from core.store import User
 
 log = logging.getLogger(__name__)
 
+# The command menu, as each interface language shows it (setMyCommands per language_code).
 COMMANDS = [
-    ("vocab", "make a deck from a YouTube link"),
-    ("decks", "your decks"),
-    ("quiz", "review your words"),
-    ("stats", "your progress"),
-    ("known", "never show me a word again"),
-    ("settings", "your language and level"),
-    ("export", "download a deck (Anki or CSV)"),
-    ("cancel", "stop the video I'm working on, or the quiz"),
-    ("help", "how this works"),
+    ("vocab", N_("make a deck from a YouTube link")),
+    ("decks", N_("your decks")),
+    ("quiz", N_("review your words")),
+    ("stats", N_("your progress")),
+    ("known", N_("never show me a word again")),
+    ("settings", N_("languages and level")),
+    ("export", N_("download a deck (Anki or CSV)")),
+    ("cancel", N_("stop the video I'm working on, or the quiz")),
+    ("help", N_("how this works")),
 ]
 
 
-async def cmd_start(update: Update, context: Context) -> None:
-    user = await learner(update, context)
-    await reply(update, esc(texts.START), settings_keyboard(user.learner_language, user.level))
-
-
-async def cmd_help(update: Update, context: Context) -> None:
-    await reply(update, help_html())
-
-
-async def cmd_settings(update: Update, context: Context) -> None:
-    user = await learner(update, context)
-    await reply(
-        update,
-        settings_html(user.learner_language, user.level),
-        settings_keyboard(user.learner_language, user.level),
+def settings_view(tr: Translator, user: User) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        settings_html(tr, user.learner_language, user.level, user.ui_language),
+        settings_keyboard(user.learner_language, user.level, user.ui_language),
     )
 
 
+async def cmd_start(update: Update, context: Context) -> None:
+    user, tr = await learner_tr(update, context)
+    keyboard = settings_keyboard(user.learner_language, user.level, user.ui_language)
+    await reply(update, esc(tr(texts.START)), keyboard)
+
+
+async def cmd_help(update: Update, context: Context) -> None:
+    _, tr = await learner_tr(update, context)
+    await reply(update, help_html(tr))
+
+
+async def cmd_settings(update: Update, context: Context) -> None:
+    user, tr = await learner_tr(update, context)
+    await reply(update, *settings_view(tr, user))
+
+
 async def cmd_decks(update: Update, context: Context) -> None:
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     decks = await services(context).actions.decks(user)
     if not decks:
-        await reply(update, esc(texts.NO_DECKS))
+        await reply(update, esc(tr(texts.NO_DECKS)))
         return
-    await reply(update, decks_html(decks), decks_keyboard(decks))
+    await reply(update, esc(texts.decks_title(tr, len(decks))), decks_keyboard(decks))
 
 
 async def cmd_known(update: Update, context: Context) -> None:
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     actions = services(context).actions
     words = [w for w in (context.args or []) if w.strip()]
     if not words:
         known = await actions.known_words(user)
-        listing = ", ".join(known) if known else "none yet"
-        usage = f"Usage: /known word [word …]\nWords you know ({len(known)}): {listing}"
+        usage = tr(
+            "Usage: /known word [word …]\nWords you know ({count}): {words}",
+            count=len(known),
+            words=", ".join(known) if known else tr("none yet"),
+        )
         await reply(update, esc(usage))
         return
     result = await actions.mark_known(user, words)
-    shown = ", ".join(f"“{w}”" for w in result.words)
-    await reply(update, esc(f"✓ Got it: I'll skip {shown} from now on ({result.added} new)."))
+    await reply(update, esc(texts.known_text(tr, result.words, result.added)))
 
 
 async def cmd_export(update: Update, context: Context) -> None:
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     decks = await services(context).actions.decks(user)
     if not decks:
-        await reply(update, esc(texts.NO_DECKS))
+        await reply(update, esc(tr(texts.NO_DECKS)))
         return
     latest = decks[0]
-    title = esc(latest.title or latest.video_id or "your latest deck")
-    await reply(update, f"Export <b>{title}</b> as:", export_keyboard(latest.id))
+    title = latest.title or latest.video_id or tr("your latest deck")
+    text = esc(tr("Export “{title}” as:", title=title))
+    await reply(update, text, export_keyboard(latest.id))
 
 
 async def cmd_cancel(update: Update, context: Context) -> None:
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     cancelled = await services(context).actions.cancel(user)
-    await reply(update, esc(texts.cancel_text(cancelled.videos, cancelled.quiz_ended)))
+    await reply(update, esc(texts.cancel_text(tr, cancelled.videos, cancelled.quiz_ended)))
 
 
-def turn_view(turn: QuizTurn) -> tuple[str, InlineKeyboardMarkup | None]:
+def turn_view(tr: Translator, turn: QuizTurn) -> tuple[str, InlineKeyboardMarkup | None]:
     """A quiz turn as a message: the question, or why there is none."""
     if turn.question is not None:
-        return question_html(turn.question), question_keyboard(turn.question)
+        return question_html(tr, turn.question), question_keyboard(tr, turn.question)
     if turn.no_cards:
-        return esc(texts.NO_CARDS), None
-    text = texts.NOTHING_DUE
+        return esc(tr(texts.NO_CARDS)), None
+    text = tr(texts.NOTHING_DUE)
     if turn.stats is not None:
-        text += f"\n\n{texts.stats_text(turn.stats)}"
+        text += f"\n\n{texts.stats_text(tr, turn.stats)}"
     return esc(text), None
 
 
 async def cmd_quiz(update: Update, context: Context) -> None:
-    user = await learner(update, context)
-    await reply(update, *turn_view(await services(context).actions.quiz_next(user)))
+    user, tr = await learner_tr(update, context)
+    await reply(update, *turn_view(tr, await services(context).actions.quiz_next(user)))
 
 
 async def cmd_stats(update: Update, context: Context) -> None:
-    user = await learner(update, context)
-    await reply(update, stats_html(await services(context).actions.stats(user)))
+    user, tr = await learner_tr(update, context)
+    await reply(update, stats_html(tr, await services(context).actions.stats(user)))
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
-    await reply(update, "I don't know that command. /help lists what I can do.")
+    _, tr = await learner_tr(update, context)
+    await reply(update, esc(tr(texts.UNKNOWN_COMMAND)))
 
 
 async def on_other(update: Update, context: Context) -> None:
-    """Stickers, photos, files...: say what works instead of staying silent."""
-    await reply(update, esc(texts.NOT_A_LINK))
+    """Stickers, photos...: say what works instead of staying silent."""
+    _, tr = await learner_tr(update, context)
+    await reply(update, esc(tr(texts.NOT_A_LINK)))
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -131,7 +144,10 @@ async def on_error(update: object, context: Context) -> None:
         log.info("a Telegram handler stopped: %s (%s)", error.code, error.detail)
     else:
         log.error("unhandled error in a Telegram handler", exc_info=error)
-    said = sentence(error) if error is not None else texts.INTERNAL_ERROR
+    tr = translator("en")
+    if isinstance(update, Update) and update.effective_user is not None:
+        tr = translator(update.effective_user.language_code or "en")
+    said = sentence(error, tr) if error is not None else tr(texts.INTERNAL_ERROR)
     query = update.callback_query if isinstance(update, Update) else None
     if query is not None:  # a press must be answered, or its button spins on
         try:

@@ -18,6 +18,7 @@ from bot.app import App
 from bot.telegram.render import split_text
 from bot.throttle import ThrottledEditor
 from core.actions import Actions
+from core.i18n import Translator, translator
 from core.store import User
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,18 @@ def services(context: Context) -> Services:
 
 
 async def learner(update: Update, context: Context) -> User:
+    """The learner who sent the update (their client's language noted, for the bot's)."""
     tg_user = update.effective_user
     assert tg_user is not None
-    return await services(context).actions.user(PLATFORM, tg_user.id)
+    return await services(context).actions.user(
+        PLATFORM, tg_user.id, client_language=tg_user.language_code
+    )
+
+
+async def learner_tr(update: Update, context: Context) -> tuple[User, Translator]:
+    """The learner, and the bot's words in their interface language."""
+    user = await learner(update, context)
+    return user, translator(user.ui_language)
 
 
 async def reply(

@@ -7,13 +7,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.telegram.callback_data import NOOP, encode, kind_code
 from core.actions import LEARNER_LANGUAGES, DeckPage
+from core.i18n import INTERFACE_LANGUAGES, LANGUAGE_SELF_NAMES, Translator
 from core.srs import Answer, Question
 from core.store import DeckInfo
 
 Button = InlineKeyboardButton
 
 
-def page_keyboard(page: DeckPage) -> InlineKeyboardMarkup:
+def page_keyboard(tr: Translator, page: DeckPage) -> InlineKeyboardMarkup:
     deck, k = page.deck.id, kind_code(page.kind)
     nav = []
     if page.has_previous:
@@ -21,8 +22,8 @@ def page_keyboard(page: DeckPage) -> InlineKeyboardMarkup:
     nav.append(Button(f"{page.page + 1}/{page.pages}", callback_data=NOOP))
     if page.has_next:
         nav.append(Button("▶", callback_data=encode("p", deck, k, page.page + 1)))
-    words = f"{'• ' if page.kind == 'word' else ''}📖 Words ({page.deck.words})"
-    phrases = f"{'• ' if page.kind == 'phrase' else ''}💬 Phrases ({page.deck.phrases})"
+    words = f"{'• ' if page.kind == 'word' else ''}📖 {tr(texts.WORDS)} ({page.deck.words})"
+    phrases = f"{'• ' if page.kind == 'phrase' else ''}💬 {tr(texts.PHRASES)} ({page.deck.phrases})"
     rows = [
         nav,
         [
@@ -37,9 +38,7 @@ def page_keyboard(page: DeckPage) -> InlineKeyboardMarkup:
                 for c in page.unknown
             ]
         )
-        rows.append(
-            [Button("✓ I know all of these", callback_data=encode("K", deck, k, page.page))]
-        )
+        rows.append([Button(tr(texts.KNOW_ALL), callback_data=encode("K", deck, k, page.page))])
     rows.append(_export_row(deck))
     return InlineKeyboardMarkup(rows)
 
@@ -69,7 +68,7 @@ def decks_keyboard(decks: list[DeckInfo]) -> InlineKeyboardMarkup:
     )
 
 
-def settings_keyboard(learner_language: str, level: str) -> InlineKeyboardMarkup:
+def settings_keyboard(learner_language: str, level: str, ui: str) -> InlineKeyboardMarkup:
     languages = [
         Button(
             f"{'• ' if code == learner_language else ''}{code}", callback_data=encode("sl", code)
@@ -80,25 +79,32 @@ def settings_keyboard(learner_language: str, level: str) -> InlineKeyboardMarkup
         Button(f"{'• ' if lv == level else ''}{lv}", callback_data=encode("sv", lv))
         for lv in texts.LEVEL_NAMES
     ]
-    return InlineKeyboardMarkup([languages[:5], languages[5:], levels])
+    interface = [
+        Button(
+            f"{'• ' if code == ui else ''}🌐 {LANGUAGE_SELF_NAMES[code]}",
+            callback_data=encode("su", code),
+        )
+        for code in INTERFACE_LANGUAGES
+    ]
+    return InlineKeyboardMarkup([languages[:5], languages[5:], levels, interface])
 
 
-def question_keyboard(question: Question) -> InlineKeyboardMarkup:
+def question_keyboard(tr: Translator, question: Question) -> InlineKeyboardMarkup:
     rows = [
         [Button(option[:60], callback_data=encode("qa", question.id, i + 1))]
         for i, option in enumerate(question.options)
     ]
     if not question.options:
-        rows.append([Button("🤷 Show the answer", callback_data=encode("qs", question.id))])
+        rows.append([Button(tr(texts.SHOW_ANSWER), callback_data=encode("qs", question.id))])
     return InlineKeyboardMarkup(rows)
 
 
-def rating_keyboard(answer: Answer) -> InlineKeyboardMarkup:
+def rating_keyboard(tr: Translator, answer: Answer) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 Button(
-                    f"{'• ' if value == int(answer.suggested) else ''}{label}",
+                    f"{'• ' if value == int(answer.suggested) else ''}{tr(label)}",
                     callback_data=encode("qr", answer.question.id, value),
                 )
                 for value, label in texts.RATINGS

@@ -16,12 +16,13 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from bot import texts
-from bot.telegram.context import PLATFORM, Context, Services, edit, learner, reply, services
+from bot.telegram.context import PLATFORM, Context, Services, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.actions import sentence
+from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.jobs import JobUpdate
 from core.models import Stage
 from core.srs import Kind
@@ -53,21 +54,22 @@ async def on_text(update: Update, context: Context) -> None:
     if video_id is not None:
         await start_job(update, context, video_id)
         return
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     actions = services(context).actions
     question = await actions.quiz_current(user)
     if question is not None and question.kind == Kind.CLOZE:
         answer = await actions.quiz_answer(user, question.id, text)
-        await reply(update, answer_html(answer), rating_keyboard(answer))
+        await reply(update, answer_html(tr, answer), rating_keyboard(tr, answer))
         return
     log.info("not a video link from user %s", user.id)
-    await reply(update, esc(texts.NOT_A_LINK))
+    await reply(update, esc(tr(texts.NOT_A_LINK)))
 
 
 async def cmd_vocab(update: Update, context: Context) -> None:
     video_id = find_video_id(" ".join(context.args or []))
     if video_id is None:
-        await reply(update, "Usage: /vocab &lt;YouTube link&gt;")
+        _, tr = await learner_tr(update, context)
+        await reply(update, esc(tr("Usage: /vocab <YouTube link>")))
         return
     await start_job(update, context, video_id)
 
@@ -76,11 +78,11 @@ async def start_job(update: Update, context: Context, video_id: str) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    user = await learner(update, context)
+    user, tr = await learner_tr(update, context)
     target = Notify(PLATFORM, str(chat.id), None, {"reply_to": message.message_id})
 
     async def announce() -> Notify | None:
-        sent = await reply(update, texts.WORKING)
+        sent = await reply(update, esc(tr(texts.WORKING)))
         return None if sent is None else replace(target, message_id=str(sent.message_id))
 
     try:
@@ -93,7 +95,7 @@ async def start_job(update: Update, context: Context, video_id: str) -> None:
         )
     except errors.VocabotError as exc:
         log.info("job refused for user %s: %s", user.id, exc.code)
-        await reply(update, esc(f"❌ {sentence(exc)}"))
+        await reply(update, esc(f"❌ {sentence(exc, tr)}"))
         return
     if handle.duplicate:
         log.info("message %s in chat %s came again: job %s", message.id, chat.id, handle.id)
@@ -111,18 +113,19 @@ class Notifier:
         learning its reply's id) gets a new one, answering the user's link; the runner is
         handed that message to edit from then on."""
         chat_id = int(target.chat_id)
+        tr = await self._tr(update.user_id)
         if target.message_id is None:
-            sent = await self._send_new(chat_id, target, update)
+            sent = await self._send_new(tr, chat_id, target, update)
             return None if sent is None else replace(target, message_id=str(sent))
         message_id = int(target.message_id)
         editor = self._editor(chat_id, message_id)
         if not update.finished:
-            await editor.update(esc(texts.progress_text(update.progress)))
+            await editor.update(esc(texts.progress_text(tr, update.progress)))
             return None
         self.services.editors.pop((chat_id, message_id), None)
 
         async def final() -> None:
-            text, markup = await self._final_view(update)
+            text, markup = await self._final_view(tr, update)
             if not await edit(self.bot, chat_id, message_id, text, markup) and markup:
                 # The progress message is gone (deleted by the user): send the deck anew.
                 await self._send(chat_id, text, markup, None)
@@ -144,20 +147,28 @@ class Notifier:
             self.services.editors[key] = editor
         return editor
 
-    async def _final_view(self, update: JobUpdate) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def _tr(self, user_id: int) -> Translator:
+        user = await self.services.app.store.get_user(user_id)
+        return translator(user.ui_language if user else DEFAULT_LANGUAGE)
+
+    async def _final_view(
+        self, tr: Translator, update: JobUpdate
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
         """How a job ended: page 1 of its deck, or what went wrong, or its progress."""
         if update.progress.stage == Stage.DONE and update.deck is not None:
             user = await self.services.app.store.get_user(update.user_id)
             if user is not None:
                 page = await self.services.actions.page(user, update.deck.id)
-                return page_html(page), page_keyboard(page)
+                return page_html(tr, page), page_keyboard(tr, page)
         if update.progress.stage == Stage.FAILED:
-            return esc(texts.failure_text(update)), None
-        return esc(texts.progress_text(update.progress)), None
+            return esc(texts.failure_text(tr, update)), None
+        return esc(texts.progress_text(tr, update.progress)), None
 
-    async def _send_new(self, chat_id: int, target: Notify, update: JobUpdate) -> int | None:
+    async def _send_new(
+        self, tr: Translator, chat_id: int, target: Notify, update: JobUpdate
+    ) -> int | None:
         """A new message for a job that has none: its progress, or how it ended."""
-        text, markup = await self._final_view(update)
+        text, markup = await self._final_view(tr, update)
         return await self._send(chat_id, text, markup, target.extra.get("reply_to"))
 
     async def _send(

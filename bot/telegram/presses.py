@@ -2,7 +2,7 @@
 
 Every press is answered (a press left unanswered spins on the user's screen). A press is
 checked against the presser's own data: another learner's deck, a question that is over, or
-data that matches no pattern gets a polite alert.
+data that matches no pattern gets a polite alert, in the presser's language.
 """
 
 from __future__ import annotations
@@ -16,18 +16,33 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import texts
 from bot.telegram.callback_data import ACTIONS, Press
-from bot.telegram.commands import turn_view
-from bot.telegram.context import Context, edit_pressed, learner, services
-from bot.telegram.keyboards import page_keyboard, rating_keyboard, settings_keyboard
-from bot.telegram.render import answer_html, page_html, settings_html
+from bot.telegram.commands import settings_view, turn_view
+from bot.telegram.context import Context, edit_pressed, learner_tr, services
+from bot.telegram.keyboards import page_keyboard, rating_keyboard
+from bot.telegram.render import answer_html, page_html
 from core import errors
-from core.actions import Actions, sentence
+from core.actions import Actions, ExportFormat, sentence
+from core.i18n import Translator, translator
 from core.srs import QuestionExpired
-from core.store import User
+from core.store import CardKind, User
 
 log = logging.getLogger(__name__)
 
-Act = Callable[[CallbackQuery, Actions, User, Press], Awaitable[None]]
+
+class Pressed:
+    """One press being handled: the query, the actions, the presser, their language."""
+
+    def __init__(self, query: CallbackQuery, actions: Actions, user: User, tr: Translator):
+        self.query, self.actions, self.user, self.tr = query, actions, user, tr
+
+    async def show(self, deck_id: int, kind: CardKind | None, page: int, note: str = "") -> None:
+        """Redraw the pressed message as a deck page, then answer the press."""
+        shown = await self.actions.page(self.user, deck_id, kind, page)
+        await edit_pressed(self.query, page_html(self.tr, shown), page_keyboard(self.tr, shown))
+        await self.query.answer(note)
+
+
+Act = Callable[[Pressed, Press], Awaitable[None]]
 
 
 def _routed(action: str, act: Act) -> CallbackQueryHandler[Context, None]:
@@ -41,88 +56,84 @@ def _routed(action: str, act: Act) -> CallbackQueryHandler[Context, None]:
             await stale(update, context)
             return
         press = build(match)
-        user = await learner(update, context)
+        user, tr = await learner_tr(update, context)
         try:
-            await act(query, services(context).actions, user, press)
+            await act(Pressed(query, services(context).actions, user, tr), press)
         except errors.DeckNotFound:
             log.info("user %s pressed %r of a deck that is not theirs", user.id, query.data)
-            await query.answer(texts.NOT_YOURS, show_alert=True)
+            await query.answer(tr(texts.NOT_YOURS), show_alert=True)
         except QuestionExpired as exc:
-            await query.answer(sentence(exc), show_alert=True)
+            await query.answer(sentence(exc, tr), show_alert=True)
         except errors.BadSetting:
-            await query.answer(texts.EXPIRED, show_alert=True)
+            await query.answer(tr(texts.EXPIRED), show_alert=True)
 
     return CallbackQueryHandler(handler, pattern=pattern)
 
 
-async def show_page(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
+async def show_page(p: Pressed, press: Press) -> None:
     kind = press.kind if press.action == "p" else None  # an opened deck: its first tab
-    page = await actions.page(user, press.deck_id, kind, press.page)
-    await edit_pressed(query, page_html(page), page_keyboard(page))
-    await query.answer()
+    await p.show(press.deck_id, kind, press.page)
 
 
-async def know_card(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
-    result = await actions.mark_card_known(user, press.deck_id, press.card_id)
-    card = await actions.store.get_card(user.id, press.card_id)
-    page = await actions.page(user, press.deck_id, card.kind if card else None, press.page)
-    await edit_pressed(query, page_html(page), page_keyboard(page))
+async def know_card(p: Pressed, press: Press) -> None:
+    result = await p.actions.mark_card_known(p.user, press.deck_id, press.card_id)
+    card = await p.actions.store.get_card(p.user.id, press.card_id)
     word = result.words[0] if result.words else ""
-    await query.answer(f"✓ “{word}” is known: it leaves your quizzes and future decks.")
+    note = p.tr("✓ “{word}” is known: it leaves your quizzes and future decks.", word=word)
+    await p.show(press.deck_id, card.kind if card else None, press.page, note)
 
 
-async def know_page(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
-    result = await actions.mark_page_known(user, press.deck_id, press.kind, press.page)
-    page = await actions.page(user, press.deck_id, press.kind, press.page)
-    await edit_pressed(query, page_html(page), page_keyboard(page))
-    await query.answer(f"✓ {len(result.words)} marked as known.")
+async def know_page(p: Pressed, press: Press) -> None:
+    result = await p.actions.mark_page_known(p.user, press.deck_id, press.kind, press.page)
+    note = p.tr.plural("✓ {n} marked as known.", "✓ {n} marked as known.", len(result.words))
+    await p.show(press.deck_id, press.kind, press.page, note)
 
 
-async def export(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
-    await actions.deck(user, press.deck_id)  # someone else's deck: refused before any work
-    await query.answer("Preparing your file…")
-    exported = await actions.export(user, "csv" if press.value == "csv" else "apkg", press.deck_id)
-    chat = query.message.chat if query.message else None
+async def export(p: Pressed, press: Press) -> None:
+    await p.actions.deck(p.user, press.deck_id)  # someone else's deck: refused before any work
+    await p.query.answer(p.tr(texts.PREPARING_FILE))
+    fmt: ExportFormat = "csv" if press.value == "csv" else "apkg"
+    exported = await p.actions.export(p.user, fmt, press.deck_id)
+    chat = p.query.message.chat if p.query.message else None
     if chat is not None:
-        await query.get_bot().send_document(
+        await p.query.get_bot().send_document(
             chat.id,
             document=exported.data,
             filename=exported.filename,
-            caption=f"{exported.cards} cards",
+            caption=texts.cards_count(p.tr, exported.cards),
         )
 
 
-async def change_setting(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
+async def change_setting(p: Pressed, press: Press) -> None:
     if press.action == "sl":
-        user = await actions.update_settings(user, learner_language=press.value)
+        user = await p.actions.update_settings(p.user, learner_language=press.value)
+    elif press.action == "sv":
+        user = await p.actions.update_settings(p.user, level=press.value)
     else:
-        user = await actions.update_settings(user, level=press.value)
-    await edit_pressed(
-        query,
-        settings_html(user.learner_language, user.level),
-        settings_keyboard(user.learner_language, user.level),
-    )
-    await query.answer("Saved ✓")
+        user = await p.actions.update_settings(p.user, interface_language=press.value)
+    tr = translator(user.ui_language)  # a new bot language answers at once
+    await edit_pressed(p.query, *settings_view(tr, user))
+    await p.query.answer(tr(texts.SAVED))
 
 
-async def answer(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
+async def answer(p: Pressed, press: Press) -> None:
     given = str(press.page) if press.action == "qa" else ""  # "show the answer": nothing
-    result = await actions.quiz_answer(user, press.value, given)
-    await edit_pressed(query, answer_html(result), rating_keyboard(result))
-    await query.answer("Already answered" if result.duplicate else "")
+    result = await p.actions.quiz_answer(p.user, press.value, given)
+    await edit_pressed(p.query, answer_html(p.tr, result), rating_keyboard(p.tr, result))
+    await p.query.answer(p.tr(texts.ALREADY_ANSWERED) if result.duplicate else "")
 
 
-async def rate(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
-    result = await actions.quiz_rate(user, press.value, press.page)
+async def rate(p: Pressed, press: Press) -> None:
+    result = await p.actions.quiz_rate(p.user, press.value, press.page)
     if result.next is None:
-        await query.answer("Already saved ✓")
+        await p.query.answer(p.tr(texts.ALREADY_RATED))
         return
-    await edit_pressed(query, *turn_view(result.next))
-    await query.answer(f"Next review: {texts.when(result.rated.due)}")
+    await edit_pressed(p.query, *turn_view(p.tr, result.next))
+    await p.query.answer(p.tr("Next review: {when}", when=texts.when(p.tr, result.rated.due)))
 
 
-async def nothing(query: CallbackQuery, actions: Actions, user: User, press: Press) -> None:
-    await query.answer()  # the "page n/m" label
+async def nothing(p: Pressed, press: Press) -> None:
+    await p.query.answer()  # the "page n/m" label
 
 
 async def stale(update: Update, context: Context) -> None:
@@ -131,7 +142,8 @@ async def stale(update: Update, context: Context) -> None:
     if query is None:
         return
     log.info("stale or forged button data %r from %s", (query.data or "")[:64], query.from_user.id)
-    await query.answer(texts.EXPIRED, show_alert=True)
+    _, tr = await learner_tr(update, context)
+    await query.answer(tr(texts.EXPIRED), show_alert=True)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

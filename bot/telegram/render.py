@@ -1,7 +1,8 @@
 """Telegram HTML: card pages, quiz questions and answers, help and settings.
 
 Everything from a video or a learner is escaped (`esc`); a message never passes Telegram's
-4,096 characters (a page is cut, a long text is split at line breaks).
+4,096 characters (a page is cut, a long text is split at line breaks). Every word the bot
+says is in the learner's interface language (`tr`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from functools import partial
 
 from bot import texts
 from core.actions import DeckPage, PageCard
+from core.i18n import Translator
 from core.models import Word
 from core.srs import Answer, Kind, Question, Stats
-from core.store import DeckInfo
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
 MAX_SENTENCE = 280
@@ -24,87 +25,88 @@ def _sentence(text: str) -> str:
     return text if len(text) <= MAX_SENTENCE else text[: MAX_SENTENCE - 1] + "…"
 
 
-def _link(url: str | None, start: float | None) -> str:
+def _link(url: str | None, label: str) -> str:
     if not url:
         return ""
-    return f' <a href="{html.escape(url, quote=True)}">▶ {texts.clock(start) or "video"}</a>'
+    return f' <a href="{html.escape(url, quote=True)}">▶ {esc(label)}</a>'
 
 
-def card_html(shown: PageCard) -> str:
+def _moment(tr: Translator, url: str | None, start: float | None) -> str:
+    """▶ 1:02 — the second the sentence starts (or the video, for untimed text)."""
+    return _link(url, texts.clock(start) or tr("video"))
+
+
+def card_html(tr: Translator, shown: PageCard) -> str:
     item, card = shown.card.item, shown.card
     head = esc(card.front)
     head = f"<s>{head}</s> ✓" if shown.known else f"<b>{head}</b>"
     pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
     line = f"{shown.number}. {head}{pos} — {esc(item.meaning)}"
-    quote = f"<i>“{esc(_sentence(item.sentence))}”</i>" + _link(item.link, item.start)
+    quote = f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start)
     return f"{line}\n{quote}"
 
 
-def page_html(page: DeckPage) -> str:
+def page_html(tr: Translator, page: DeckPage) -> str:
     info = page.deck
-    title = esc(info.title or info.video_id or "Your deck")
-    label = "Words" if page.kind == "word" else "Phrases"
-    head = f"📚 <b>{title}</b>\n{label}"
-    if page.cards:
-        head += f" {page.first}–{page.last} of {page.total}"
+    title = esc(info.title or info.video_id or tr("Your deck"))
+    label = tr(texts.WORDS if page.kind == "word" else texts.PHRASES)
+    head = f"📚 <b>{title}</b>\n"
+    head += texts.page_range(tr, label, page.first, page.last, page.total) if page.cards else label
     if info.simulated:
-        head += f"\n<i>{esc(texts.SIMULATED)}</i>"
-    body = "\n\n".join(card_html(c) for c in page.cards)
+        head += f"\n<i>{esc(tr(texts.SIMULATED))}</i>"
+    body = "\n\n".join(card_html(tr, c) for c in page.cards)
     if not page.cards:
-        body = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
+        empty = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
+        body = esc(tr(empty))
     text = f"{head}\n\n{body}"
     if info.missing:
-        text += f"\n\n{esc(texts.partial_notice(info.missing))}"
+        text += f"\n\n{esc(texts.partial_notice(tr, info.missing))}"
     return text[:MAX_TEXT]
 
 
-def decks_html(decks: list[DeckInfo]) -> str:
-    return f"📚 Your decks ({len(decks)}):"
+def help_html(tr: Translator) -> str:
+    return f"<b>{esc(tr(texts.HELP_TITLE))}</b>\n\n{esc(tr(texts.HELP))}"
 
 
-def help_html() -> str:
-    return f"<b>{esc(texts.HELP_TITLE)}</b>\n\n{esc(texts.HELP)}"
-
-
-def settings_html(learner_language: str, level: str) -> str:
-    pairs, note = texts.settings_lines(learner_language, level)
+def settings_html(tr: Translator, learner_language: str, level: str, ui: str) -> str:
+    pairs, note = texts.settings_lines(tr, learner_language, level, ui)
     lines = [f"{esc(label)}: <b>{esc(value)}</b>" for label, value in pairs]
     return "\n".join(lines) + f"\n\n{esc(note)}"
 
 
-def stats_html(stats: Stats) -> str:
-    return esc(texts.stats_text(stats))
+def stats_html(tr: Translator, stats: Stats) -> str:
+    return esc(texts.stats_text(tr, stats))
 
 
-def question_html(question: Question) -> str:
+def question_html(tr: Translator, question: Question) -> str:
     icon = "✍️" if question.kind == Kind.CLOZE else "🧠"
-    parts = [f"{icon} <b>{esc(question.prompt)}</b>"]
+    parts = [f"{icon} <b>{esc(texts.question_prompt(tr, question))}</b>"]
     if question.sentence:
         parts.append(f"<i>“{esc(_sentence(question.sentence))}”</i>")
     if question.hint:
-        hint = f"Hint: {esc(question.hint)}"
+        hint = esc(tr("Hint: {hint}", hint=question.hint))
         if question.link:
-            hint += f' · <a href="{html.escape(question.link, quote=True)}">▶ hear it</a>'
+            hint += " ·" + _link(question.link, tr("hear it"))
         parts.append(hint)
     if question.kind == Kind.CLOZE:
-        parts.append("Reply with the word.")
+        parts.append(esc(tr(texts.TYPE_THE_WORD)))
     return "\n\n".join(parts)
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(tr: Translator, answer: Answer) -> str:
     item = answer.card.item
-    verdict = "✅ Right!" if answer.correct else "❌ Not quite."
+    verdict = tr("✅ Right!") if answer.correct else tr("❌ Not quite.")
     if answer.card.simulated:
-        verdict += f"\n<i>{esc(texts.SIMULATED)}</i>"
+        verdict += f"\n<i>{esc(tr(texts.SIMULATED))}</i>"
     pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
     lines = [
         verdict,
         f"<b>{esc(answer.card.front)}</b>{pos} — {esc(item.meaning)}",
-        f"<i>“{esc(_sentence(item.sentence))}”</i>" + _link(item.link, item.start),
+        f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start),
     ]
     if not answer.correct and answer.given:
-        lines.insert(1, f"You answered: {esc(answer.given)}")
-    lines.append("How well did you know it?")
+        lines.insert(1, esc(tr("You answered: {given}", given=answer.given)))
+    lines.append(esc(tr(texts.HOW_WELL)))
     return "\n".join(lines)
 
 

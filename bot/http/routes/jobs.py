@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from bot.http.deps import Acts, Job, Me, job_of, within_allowance
+from bot.http.deps import Acts, ClientTr, Job, Me, job_of, within_allowance
 from bot.http.models import JobCreated, JobIn, JobOut
 from bot.http.render import deck_out, job_out, status_url
 from core.store import User
@@ -45,11 +45,11 @@ async def create_job(body: JobIn, user: Me, acts: Acts) -> Any:
 
 
 @router.get("/{job_id}", response_model=JobOut)
-async def get_job(job: Job) -> JobOut:
-    return job_out(job)
+async def get_job(job: Job, tr: ClientTr) -> JobOut:
+    return job_out(job, tr=tr)
 
 
 @router.delete("/{job_id}", response_model=JobOut)
-async def cancel_job(job: Job, user: Me, acts: Acts) -> JobOut:
+async def cancel_job(job: Job, user: Me, acts: Acts, tr: ClientTr) -> JobOut:
     await acts.cancel(user, job.id)
-    return job_out(await job_of(acts, user, job.id))
+    return job_out(await job_of(acts, user, job.id), tr=tr)

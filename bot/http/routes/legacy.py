@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from bot.http.deps import Acts, Me, within_allowance
+from bot.http.deps import Acts, ClientTr, Me, within_allowance
 from bot.http.models import VocabularyResponse
 from bot.http.render import legacy_out, status_url
 from core.actions import sentence
@@ -35,7 +35,9 @@ ANSWERS: dict[int | str, dict[str, Any]] = {202: {"model": VocabularyResponse}}
 @router.post(
     "/v1/videos/{video_id}/vocabulary", response_model=VocabularyResponse, responses=ANSWERS
 )
-async def video_vocabulary(video_id: str, user: Me, acts: Acts, wait: Wait = 60.0) -> Any:
+async def video_vocabulary(
+    video_id: str, user: Me, acts: Acts, tr: ClientTr, wait: Wait = 60.0
+) -> Any:
     video_id = parse_video_id(video_id)
     handle = await acts.submit(user, video_id)
     try:
@@ -48,7 +50,7 @@ async def video_vocabulary(video_id: str, user: Me, acts: Acts, wait: Wait = 60.
         )  # fmt: skip
         return JSONResponse(body.model_dump(mode="json"), status_code=202)
     if update.deck is None:
-        message = sentence(update.error) if update.error else "failed"
+        message = sentence(update.error, tr) if update.error else "failed"
         return legacy_out(video_id, [], "error", message)
     message = "partial: some parts failed" if update.deck.missing else "ok"
     if update.deck.simulated:

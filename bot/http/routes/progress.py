@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketState
 
-from bot.http.auth import WS_SUBPROTOCOL
-from bot.http.deps import Acts, Job, Me, SocketJob, SocketUser, within_allowance
+from bot.http.auth import WS_SUBPROTOCOL, client_translator
+from bot.http.deps import Acts, ClientTr, Job, Me, SocketJob, SocketUser, within_allowance
 from bot.http.render import job_json
 from core.actions import Actions
+from core.i18n import Translator
 from core.jobs import JobUpdate
 from core.store import JobRecord, User
 
@@ -28,7 +29,7 @@ ENDED = ("done", "failed", "cancelled")
 
 
 async def job_updates(
-    acts: Actions, user: User, record: JobRecord
+    acts: Actions, user: User, record: JobRecord, tr: Translator
 ) -> AsyncIterator[dict[str, Any]]:
     """The job's progress as JSON until it ends (at once if it already has)."""
     queue: asyncio.Queue[JobUpdate] = asyncio.Queue()
@@ -37,11 +38,11 @@ async def job_updates(
         queue.put_nowait(update)
 
     if not acts.follow(user, record.id, listener):
-        yield job_json(record)
+        yield job_json(record, tr=tr)
         return
     while True:
         update = await queue.get()
-        yield job_json(record, update)
+        yield job_json(record, update, tr)
         if update.finished:
             return
 
@@ -52,9 +53,9 @@ async def job_updates(
     responses={200: {"content": {"text/event-stream": {}}}},
     dependencies=[Depends(within_allowance)],
 )
-async def job_events(job: Job, user: Me, acts: Acts) -> StreamingResponse:
+async def job_events(job: Job, user: Me, acts: Acts, tr: ClientTr) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
-        async for data in job_updates(acts, user, job):
+        async for data in job_updates(acts, user, job, tr):
             event = "end" if data["status"] in ENDED else "progress"
             yield f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
@@ -70,6 +71,7 @@ async def job_socket(websocket: WebSocket, user: SocketUser, job: SocketJob, act
     if websocket.client_state is WebSocketState.CONNECTING:
         offered = websocket.scope.get("subprotocols", [])
         await websocket.accept(WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
-    async for data in job_updates(acts, user, job):
+    tr = client_translator(websocket.headers)
+    async for data in job_updates(acts, user, job, tr):
         await websocket.send_json(data)
     await websocket.close()
