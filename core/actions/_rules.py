@@ -1,0 +1,62 @@
+"""Pure rules every face applies the same way: pages, tabs, file names, settings, errors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from core import errors
+from core.actions._values import LEARNER_LANGUAGES, PAGE_SIZE, ExportFormat
+from core.selection import LEVELS
+from core.store import CardKind, DeckInfo
+
+
+def page_count(items: Sequence[object]) -> int:
+    return max(1, -(-len(items) // PAGE_SIZE))
+
+
+def clamp_page(page: int, items: Sequence[object]) -> int:
+    return min(max(page, 0), page_count(items) - 1)
+
+
+def first_kind(deck: DeckInfo) -> CardKind:
+    """The tab a deck opens on: words, unless it has only phrases."""
+    return "word" if deck.words or not deck.phrases else "phrase"
+
+
+_UNSAFE = re.compile(r"[^\w\- ]+")
+
+
+def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str = "") -> str:
+    """The one file-name rule: the deck's title (or video id), letters, digits, '-' and
+    spaces only, at most 60 characters, then the format's suffix."""
+    base = ""
+    if deck is not None:
+        base = deck.title or deck.video_id or f"deck-{deck.id}"
+    base = base or fallback or "vocabot"
+    base = unicodedata.normalize("NFC", base)
+    base = " ".join(_UNSAFE.sub(" ", base).split()).strip(" -")[:60].strip(" -")
+    return f"{base or 'vocabot'}.{fmt}"
+
+
+def sentence(exc: BaseException) -> str:
+    """What the learner is told about an error: its own sentence, or that it was ours."""
+    if isinstance(exc, errors.VocabotError):
+        return exc.user_message
+    return errors.InternalError.message
+
+
+def check_settings(
+    learner_language: str | None, level: str | None
+) -> tuple[str | None, str | None]:
+    """Normalised settings, or BadSetting naming what is not allowed."""
+    if learner_language is not None:
+        learner_language = learner_language.strip().lower()
+        if learner_language not in LEARNER_LANGUAGES:
+            raise errors.BadSetting(f"learner language {learner_language!r}")
+    if level is not None:
+        level = level.strip().upper()
+        if level not in LEVELS:
+            raise errors.BadSetting(f"level {level!r}")
+    return learner_language, level
