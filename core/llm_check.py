@@ -42,8 +42,16 @@ class CheckReport:
 
 
 async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
+    """Check the server step by step; the first step that fails says what to fix."""
     report = CheckReport(base_url=client.base_url, model=client.model)
-    # 1. reachable, OpenAI-shaped, and the model is there
+    if await _model_served(client, http, report) and await _structured(client, report):
+        await _speed(client, report)
+        report.ok = True
+    return report
+
+
+async def _model_served(client: LLMClient, http: httpx.AsyncClient, report: CheckReport) -> bool:
+    """1. Reachable, OpenAI-shaped, and the model is there."""
     try:
         response = await http.get(
             f"{client.base_url}/models",
@@ -55,12 +63,12 @@ async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
             f"Cannot reach {client.base_url} ({type(exc).__name__}). Check LLM_BASE_URL: "
             "host, port, and that it ends in /v1 (for example http://localhost:8000/v1)."
         )
-        return report
+        return False
     if response.status_code in (401, 403):
         report.problems.append(
             f"The server refused the API key (HTTP {response.status_code}). Check LLM_API_KEY."
         )
-        return report
+        return False
     try:
         data = response.json()
         report.models = [str(m["id"]) for m in data["data"]]
@@ -70,14 +78,18 @@ async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
             "OpenAI-style model list: this is not an OpenAI-compatible API (is the URL "
             "missing /v1?)."
         )
-        return report
+        return False
     if client.model not in report.models:
         listed = ", ".join(report.models[:10]) or "none"
         report.problems.append(
             f"The model {client.model!r} is not served here (LLM_MODEL). Served: {listed}."
         )
-        return report
-    # 2. which structured-output form it accepts, and a round trip
+        return False
+    return True
+
+
+async def _structured(client: LLMClient, report: CheckReport) -> bool:
+    """2. Which structured-output form it accepts, and a round trip."""
     started = time.perf_counter()
     try:
         await client.complete_json(
@@ -92,10 +104,14 @@ async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
         )
     except errors.VocabotError as exc:
         report.problems.append(f"A structured request failed: {exc.detail or exc.user_message}")
-        return report
+        return False
     report.round_trip_ms = (time.perf_counter() - started) * 1000
     report.structured_output = client.form.value
-    # 3. decode speed on a short generation
+    return True
+
+
+async def _speed(client: LLMClient, report: CheckReport) -> None:
+    """3. Decode speed on a short generation (a failure here is only a note)."""
     started = time.perf_counter()
     try:
         completion = await client.complete_text(
@@ -108,5 +124,3 @@ async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
         seconds = time.perf_counter() - started
         if completion.completion_tokens and seconds > 0:
             report.tokens_per_second = completion.completion_tokens / seconds
-    report.ok = True
-    return report

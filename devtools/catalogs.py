@@ -74,9 +74,15 @@ def update() -> None:
         write(catalog, path)
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """A message's id or translation as a tuple (plural messages have several forms)."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v) for v in value)
+    return (str(value),) if value else ("",)
+
+
 def _translated(message: Message) -> bool:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(strings) and not message.fuzzy
+    return all(_strings(message.string)) and not message.fuzzy
 
 
 def _placeholders(text: str) -> set[str]:
@@ -92,9 +98,7 @@ def problems() -> Iterator[str]:
             if not wanted_message.id:
                 continue
             message = catalog.get(wanted_message.id)
-            ids = (
-                wanted_message.id if isinstance(wanted_message.id, tuple) else (wanted_message.id,)
-            )
+            ids = _strings(wanted_message.id)
             if message is None:
                 yield f"{language}: missing {ids[0]!r}"
             elif not _translated(message) or (
@@ -102,7 +106,7 @@ def problems() -> Iterator[str]:
             ):
                 yield f"{language}: not translated {ids[0]!r}"
             else:
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                strings = _strings(message.string)
                 expected = set().union(*(_placeholders(i) for i in ids))
                 for string in strings:
                     if _placeholders(string) != expected:

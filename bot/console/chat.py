@@ -19,15 +19,16 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
+from bot.console.quiz import QuizChat
 from bot.console.render import page_view
 from bot.console.terminal import ReadLine, read_stdin, terminal_language
 from core import errors
-from core.actions import EXPORT_FORMATS, LEARNER_LANGUAGES, ExportFormat, QuizTurn, sentence
+from core.actions import EXPORT_FORMATS, LEARNER_LANGUAGES, ExportFormat, sentence
 from core.captions import SUFFIXES
 from core.i18n import N_, Translator, translator
 from core.jobs import Announce, JobHandle, JobUpdate, Listener
 from core.models import Stage
-from core.srs import Answer, Question, QuestionExpired
+from core.srs import Answer
 from core.store import CardKind, User
 from core.youtube import find_video_id
 
@@ -53,7 +54,7 @@ class View:
     page: int = 0
 
 
-class ConsoleChat:
+class ConsoleChat(QuizChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
@@ -351,72 +352,3 @@ class ConsoleChat:
         cancelled = await self.actions.cancel(self.me)
         self.rating_for = None
         self.say(escape(texts.cancel_text(self.tr, cancelled.videos, cancelled.quiz_ended)))
-
-    # -- quiz ----------------------------------------------------------------------------
-
-    async def _quiz(self, _: str) -> None:
-        self._turn(await self.actions.quiz_next(self.me))
-
-    def _turn(self, turn: QuizTurn) -> None:
-        if turn.question is not None:
-            self._ask(turn.question)
-        elif turn.no_cards:
-            self.tell(self.tr(texts.NO_CARDS))
-        else:
-            self.tell(self.tr(texts.NOTHING_DUE))
-            if turn.stats is not None:
-                self.say(escape(texts.stats_text(self.tr, turn.stats)))
-
-    def _ask(self, question: Question) -> None:
-        self.rating_for = None  # a rating left pending belonged to the previous question
-        self.say(f"\n[bold]{escape(texts.question_prompt(self.tr, question))}[/]")
-        if question.sentence:
-            self.say(f"[italic]“{escape(question.sentence)}”[/]")
-        if question.hint:
-            self.say(f"[dim]{escape(self.tr('Hint: {hint}', hint=question.hint))}[/]")
-        for i, option in enumerate(question.options, 1):
-            self.say(f"  {i}. {escape(option)}")
-        how = self.tr("answer with a number") if question.options else self.tr("type the word")
-        self.say(f"[dim]{escape(how)}[/]")
-
-    async def _answer(self, question: Question, line: str) -> None:
-        numbers = [str(i) for i in range(1, len(question.options) + 1)]
-        if question.options and line not in numbers and line not in question.options:
-            self.say(
-                escape(self.tr("Answer with a number from 1 to {n}.", n=len(question.options)))
-            )
-            return
-        answer = await self.actions.quiz_answer(self.me, question.id, line)
-        item = answer.card.item
-        verdict = (
-            f"[green]{escape(self.tr('✅ Right!'))}[/]"
-            if answer.correct
-            else f"[red]{escape(self.tr('❌ Not quite.'))}[/]"
-        )
-        self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
-        if answer.card.simulated:
-            self.say(f"[yellow]{escape(self.tr(texts.SIMULATED))}[/]")
-        if not answer.correct:
-            self.say(f"[italic]“{escape(item.sentence)}”[/] {escape(item.link or '')}")
-        ratings = " ".join(f"{v} {texts.rating_name(self.tr, v)}" for v, _ in texts.RATINGS)
-        suggested = texts.rating_name(self.tr, int(answer.suggested))
-        self.say(escape(f"{self.tr(texts.HOW_WELL)} {ratings} (Enter: {suggested})"))
-        self.rating_for = answer
-
-    async def _rate(self, line: str) -> None:
-        answer, self.rating_for = self.rating_for, None
-        assert answer is not None
-        try:
-            rated = await self.actions.quiz_rate(
-                self.me, answer.question.id, int(line) if line else None
-            )
-        except QuestionExpired as exc:
-            self.say(escape(sentence(exc, self.tr)))
-            return
-        when = texts.when(self.tr, rated.rated.due)
-        self.say(f"[dim]{escape(self.tr('Next review: {when}', when=when))}[/]")
-        if rated.next is not None:
-            self._turn(rated.next)
-
-    async def _stats(self, _: str) -> None:
-        self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))

@@ -1,26 +1,11 @@
-"""The LLM client: OpenAI-compatible chat completions with structured output.
-
-One shared `httpx.AsyncClient` is injected by the composition root. Every call goes
-through a fair global concurrency limit, has a deadline sized by the output it may produce
-(so a hung call is given up in seconds, not after the global timeout), and is retried with
-exponential backoff and jitter (honouring Retry-After) on 429, 5xx, timeouts and
-connection errors; other 4xx are not retried. Output is validated with pydantic and
-repaired once.
-
-Structured output is spoken in one of three dialects: `json_schema` (vLLM >= 0.12, OpenAI),
-`json_object` with an inline schema (llama.cpp servers, older Ollama) or `prompt` only.
-In `auto` mode the client starts with json_schema and steps down when a server rejects
-the form, then remembers what worked for the process.
-"""
+"""The client: one chat call through the fair limit, with a deadline, retries and repair."""
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -39,40 +24,22 @@ from tenacity import (
 from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
+from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
+from core.llm._replies import ContentRejected, content_of, describe, extract_json
+from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
 
-FORMS = (StructuredOutput.JSON_SCHEMA, StructuredOutput.JSON_OBJECT, StructuredOutput.PROMPT)
-_RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-_FORM_WORDS = re.compile(r"response_format|json_schema|json_object|guided|grammar", re.I)
 _OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context window", re.I)
-_MAX_RETRY_AFTER = 60.0
 # The bundled simulator says what it is, in /models (owned_by) and in every answer
 # (system_fingerprint), so its placeholder meanings are always labelled as simulated.
 SIMULATOR_FINGERPRINT = "vocabot-simulator"
 
 
-class _Retryable(Exception):
-    """A failure worth another attempt (429, 5xx, timeout, connection)."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
 class TextReply(BaseModel):
     text: str
-
-
-class _FormRejected(Exception):
-    """The server does not accept this structured-output form."""
-
-
-class _ContentRejected(Exception):
-    """The answer parsed, but what it says fails the caller's check."""
 
 
 @dataclass
@@ -100,36 +67,6 @@ class _Tally:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-
-
-def parse_retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from `retry-after-ms` (OpenAI) or `Retry-After` (seconds or a date)."""
-    if ms := headers.get("retry-after-ms"):
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-def extract_json(text: str) -> Any:
-    """The JSON value in a reply, tolerating code fences and prose around it."""
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    start, end = text.find("{"), text.rfind("}")
-    if start == -1 or end <= start:
-        raise json.JSONDecodeError("no JSON object in reply", text, 0)
-    return json.loads(text[start : end + 1])
 
 
 class LLMClient:
@@ -248,10 +185,10 @@ class LLMClient:
         try:
             value = model_type.model_validate(extract_json(content))
             if check is not None and (content_problem := check(value)):
-                raise _ContentRejected(content_problem)
-        except (json.JSONDecodeError, ValidationError, _ContentRejected) as first_error:
+                raise ContentRejected(content_problem)
+        except (json.JSONDecodeError, ValidationError, ContentRejected) as first_error:
             self.stats.repairs += 1
-            problem = _describe(first_error, finish)
+            problem = describe(first_error, finish)
             log.info("repairing invalid output (%s): %s", schema_name, problem)
             repair = [
                 *messages,
@@ -268,7 +205,7 @@ class LLMClient:
             try:
                 value = model_type.model_validate(extract_json(content))
             except (json.JSONDecodeError, ValidationError) as exc:
-                raise errors.LLMBadOutput(_describe(exc, finish)) from exc
+                raise errors.LLMBadOutput(describe(exc, finish)) from exc
         return Completion(value, tally.requests, tally.prompt_tokens, tally.completion_tokens)
 
     async def complete_text(
@@ -282,7 +219,7 @@ class LLMClient:
             "temperature": temperature,
             "max_tokens": max_tokens,
         }
-        content, _ = _content_of(await self._post_with_retries(body, None, tally))
+        content, _ = content_of(await self._post_with_retries(body, None, tally))
         return Completion(
             TextReply(text=content), tally.requests, tally.prompt_tokens, tally.completion_tokens
         )
@@ -308,16 +245,11 @@ class LLMClient:
                 "temperature": temperature,
                 "max_tokens": max_tokens,
             }
-            if form == StructuredOutput.JSON_SCHEMA:
-                body["response_format"] = {
-                    "type": "json_schema",
-                    "json_schema": {"name": schema_name, "schema": schema, "strict": True},
-                }
-            elif form == StructuredOutput.JSON_OBJECT:
-                body["response_format"] = {"type": "json_object", "schema": schema}
+            if (asked_format := response_format(form, schema_name, schema)) is not None:
+                body["response_format"] = asked_format
             try:
                 data = await self._post_with_retries(body, owner, tally)
-            except _FormRejected as exc:
+            except FormRejected as exc:
                 if index is None or index + 1 >= len(FORMS):
                     raise errors.LLMRejected(f"structured output refused: {exc}") from exc
                 if self._form_index == index:  # the first caller to notice steps down
@@ -328,7 +260,7 @@ class LLMClient:
                         self.form.value,
                     )
                 continue
-            return _content_of(data)
+            return content_of(data)
 
     async def _post_with_retries(
         self, body: dict[str, Any], owner: Hashable, tally: _Tally
@@ -336,7 +268,7 @@ class LLMClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception_type(Retryable),
             sleep=self._sleep,
             reraise=True,
             before_sleep=self._before_sleep,
@@ -345,7 +277,7 @@ class LLMClient:
             async for attempt in retrying:
                 with attempt:
                     return await self._post_once(body, owner, tally)
-        except _Retryable as exc:
+        except Retryable as exc:
             raise errors.LLMUnavailable(exc.reason) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -366,25 +298,25 @@ class LLMClient:
                     timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
                 )
             except httpx.TimeoutException as exc:
-                raise _Retryable(f"no answer within {deadline:.1f}s") from exc
+                raise Retryable(f"no answer within {deadline:.1f}s") from exc
             except httpx.TransportError as exc:
-                raise _Retryable(f"connection: {type(exc).__name__}") from exc
+                raise Retryable(f"connection: {type(exc).__name__}") from exc
         status = response.status_code
         if status >= 400:
             text = response.text[:2000]
             if _OVERFLOW_WORDS.search(text) and status < 500:
                 raise errors.ContextOverflow(text[:300])
-            if status != 429 and _FORM_WORDS.search(text) and body.get("response_format"):
-                raise _FormRejected(f"HTTP {status}: {text[:200]}")
-            if status in _RETRYABLE_STATUS:
-                raise _Retryable(f"HTTP {status}", parse_retry_after(response.headers))
+            if status != 429 and FORM_WORDS.search(text) and body.get("response_format"):
+                raise FormRejected(f"HTTP {status}: {text[:200]}")
+            if status in RETRYABLE_STATUS:
+                raise Retryable(f"HTTP {status}", parse_retry_after(response.headers))
             if status == 401:
                 raise errors.LLMRejected("HTTP 401: the API key was refused")
             raise errors.LLMRejected(f"HTTP {status}: {text[:300]}")
         try:
             data = response.json()
         except ValueError as exc:
-            raise _Retryable("the server answered with something that is not JSON") from exc
+            raise Retryable("the server answered with something that is not JSON") from exc
         if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
             self._mark_simulated()
         usage = data.get("usage") or {}
@@ -400,8 +332,8 @@ class LLMClient:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return min(exc.retry_after, _MAX_RETRY_AFTER)
+        if isinstance(exc, Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, MAX_RETRY_AFTER)
         return float(self._backoff(state))
 
     def _before_sleep(self, state: RetryCallState) -> None:
@@ -412,24 +344,3 @@ class LLMClient:
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-
-
-def _content_of(data: dict[str, Any]) -> tuple[str, str]:
-    try:
-        choice = data["choices"][0]
-        content = choice["message"]["content"] or ""
-        return str(content), str(choice.get("finish_reason") or "")
-    except (KeyError, IndexError, TypeError) as exc:
-        raise errors.LLMBadOutput("no choices[0].message.content in the reply") from exc
-
-
-def _describe(exc: Exception, finish_reason: str) -> str:
-    if isinstance(exc, _ContentRejected):
-        return str(exc)
-    if finish_reason == "length":
-        return "the reply was cut off at max_tokens"
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg', 'invalid')}"
-    return f"not JSON ({exc})"

@@ -1,193 +1,33 @@
-"""The application layer: one door per user action, the same for every face.
-
-Telegram, Discord, the console chat, the HTTP API and the CLI parse their input, call one
-of these actions, and render what comes back. Nothing here knows a platform: results are
-core's own values (a `DeckPage`, an `ExportFile`, a `QuizTurn`, ...), never text or markup,
-so two faces cannot drift apart in what they decide, only in how they draw it.
-"""
+"""The Actions: one method per user action, each returning core's own values."""
 
 from __future__ import annotations
 
 import getpass
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import replace
 
 from core import errors
+from core.actions._rules import check_settings, clamp_page, export_filename, first_kind, page_count
+from core.actions._values import (
+    EXPORT_FORMATS,
+    LOCAL_PLATFORM,
+    MEDIA_TYPES,
+    PAGE_SIZE,
+    Cancelled,
+    DeckPage,
+    ExportFile,
+    ExportFormat,
+    KnownResult,
+    PageCard,
+    QuizTurn,
+    RateResult,
+)
 from core.export import apkg_bytes, csv_bytes
-from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, Translator, translator
+from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, JobRunner, Listener
-from core.prompts import LANGUAGE_NAMES
-from core.selection import LEVELS
-from core.srs import Answer, Question, Quiz, Rated, Stats
+from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
-
-PAGE_SIZE = 5
-LOCAL_PLATFORM = "console"  # the learner at this machine's terminal (chat and CLI)
-ExportFormat = Literal["apkg", "csv"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("apkg", "csv")
-MEDIA_TYPES: dict[ExportFormat, str] = {
-    "apkg": "application/octet-stream",
-    "csv": "text/csv; charset=utf-8",
-}
-# Meanings can be asked for in these learner languages (the settings menus list them).
-LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
-assert set(LEARNER_LANGUAGES) <= set(LANGUAGE_NAMES)
-
-
-# -- values the faces render ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PageCard:
-    number: int  # 1-based within its tab, as the learner sees it
-    card: Card
-    known: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DeckPage:
-    """One page of one tab (words or phrases) of a deck, ready to draw."""
-
-    deck: DeckInfo
-    kind: CardKind
-    page: int  # 0-based, always within range
-    pages: int
-    total: int  # cards in this tab
-    cards: tuple[PageCard, ...]
-
-    @property
-    def first(self) -> int:
-        return self.page * PAGE_SIZE + 1
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.cards) - 1
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.page + 1 < self.pages
-
-    @property
-    def unknown(self) -> tuple[PageCard, ...]:
-        return tuple(c for c in self.cards if not c.known)
-
-    @property
-    def other_kind(self) -> CardKind:
-        return "phrase" if self.kind == "word" else "word"
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFile:
-    filename: str
-    data: bytes
-    media_type: str
-    cards: int
-    decks: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class QuizTurn:
-    """What /quiz shows next: a question, or why there is none (with the learner's stats)."""
-
-    question: Question | None
-    no_cards: bool = False
-    stats: Stats | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RateResult:
-    rated: Rated
-    next: QuizTurn | None  # None when the rating was a repeat press
-
-
-@dataclass(frozen=True, slots=True)
-class Cancelled:
-    videos: int
-    quiz_ended: bool
-
-
-@dataclass(frozen=True, slots=True)
-class KnownResult:
-    words: tuple[str, ...]  # what was marked known
-    added: int  # of those, how many were new
-    bad_numbers: tuple[int, ...] = ()  # card numbers that are not on the deck (console)
-
-
-# -- pure rules ---------------------------------------------------------------------------
-
-
-def page_count(items: Sequence[object]) -> int:
-    return max(1, -(-len(items) // PAGE_SIZE))
-
-
-def clamp_page(page: int, items: Sequence[object]) -> int:
-    return min(max(page, 0), page_count(items) - 1)
-
-
-def first_kind(deck: DeckInfo) -> CardKind:
-    """The tab a deck opens on: words, unless it has only phrases."""
-    return "word" if deck.words or not deck.phrases else "phrase"
-
-
-_UNSAFE = re.compile(r"[^\w\- ]+")
-
-
-def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str = "") -> str:
-    """The one file-name rule: the deck's title (or video id), letters, digits, '-' and
-    spaces only, at most 60 characters, then the format's suffix."""
-    base = ""
-    if deck is not None:
-        base = deck.title or deck.video_id or f"deck-{deck.id}"
-    base = base or fallback or "vocabot"
-    base = unicodedata.normalize("NFC", base)
-    base = " ".join(_UNSAFE.sub(" ", base).split()).strip(" -")[:60].strip(" -")
-    return f"{base or 'vocabot'}.{fmt}"
-
-
-def sentence(exc: BaseException, tr: Translator | None = None) -> str:
-    """What the learner is told about an error, in their interface language (English
-    without `tr`): its own sentence, or that it was ours."""
-    tr = tr or translator(DEFAULT_LANGUAGE)
-    if not isinstance(exc, errors.VocabotError):
-        return tr(errors.InternalError.message)
-    if exc.custom:
-        return exc.custom
-    return tr(exc.message, **exc.params)
-
-
-def stored_sentence(code: str, stored: str, tr: Translator) -> str:
-    """A job's error as stored (its code and its English sentence), in `tr`'s language
-    where the sentence is the error class's own; a sentence with details stays as stored."""
-    found = errors.by_code(code)
-    if found is None or "{" in found.message:
-        return stored
-    return tr(found.message)
-
-
-def check_settings(
-    learner_language: str | None, level: str | None
-) -> tuple[str | None, str | None]:
-    """Normalised settings, or BadSetting naming what is not allowed."""
-    if learner_language is not None:
-        learner_language = learner_language.strip().lower()
-        if learner_language not in LEARNER_LANGUAGES:
-            raise errors.BadSetting(f"learner language {learner_language!r}")
-    if level is not None:
-        level = level.strip().upper()
-        if level not in LEVELS:
-            raise errors.BadSetting(f"level {level!r}")
-    return learner_language, level
-
-
-# -- the actions --------------------------------------------------------------------------
 
 
 class Actions:

@@ -1,0 +1,99 @@
+"""The quiz in the console chat: questions, typed or numbered answers, ratings."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from bot import texts
+from core.actions import Actions, QuizTurn, sentence
+from core.i18n import Translator
+from core.srs import Answer, Question, QuestionExpired
+from core.store import User
+
+
+class QuizChat:
+    """The quiz half of ConsoleChat (which provides what is declared here)."""
+
+    actions: Actions
+    rating_for: Answer | None
+
+    @property
+    def me(self) -> User:
+        raise NotImplementedError
+
+    @property
+    def tr(self) -> Translator:
+        raise NotImplementedError
+
+    def say(self, text: str) -> None:
+        raise NotImplementedError
+
+    def tell(self, text: str) -> None:
+        raise NotImplementedError
+
+    async def _quiz(self, _: str) -> None:
+        self._turn(await self.actions.quiz_next(self.me))
+
+    def _turn(self, turn: QuizTurn) -> None:
+        if turn.question is not None:
+            self._ask(turn.question)
+        elif turn.no_cards:
+            self.tell(self.tr(texts.NO_CARDS))
+        else:
+            self.tell(self.tr(texts.NOTHING_DUE))
+            if turn.stats is not None:
+                self.say(escape(texts.stats_text(self.tr, turn.stats)))
+
+    def _ask(self, question: Question) -> None:
+        self.rating_for = None  # a rating left pending belonged to the previous question
+        self.say(f"\n[bold]{escape(texts.question_prompt(self.tr, question))}[/]")
+        if question.sentence:
+            self.say(f"[italic]“{escape(question.sentence)}”[/]")
+        if question.hint:
+            self.say(f"[dim]{escape(self.tr('Hint: {hint}', hint=question.hint))}[/]")
+        for i, option in enumerate(question.options, 1):
+            self.say(f"  {i}. {escape(option)}")
+        how = self.tr("answer with a number") if question.options else self.tr("type the word")
+        self.say(f"[dim]{escape(how)}[/]")
+
+    async def _answer(self, question: Question, line: str) -> None:
+        numbers = [str(i) for i in range(1, len(question.options) + 1)]
+        if question.options and line not in numbers and line not in question.options:
+            self.say(
+                escape(self.tr("Answer with a number from 1 to {n}.", n=len(question.options)))
+            )
+            return
+        answer = await self.actions.quiz_answer(self.me, question.id, line)
+        item = answer.card.item
+        verdict = (
+            f"[green]{escape(self.tr('✅ Right!'))}[/]"
+            if answer.correct
+            else f"[red]{escape(self.tr('❌ Not quite.'))}[/]"
+        )
+        self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
+        if answer.card.simulated:
+            self.say(f"[yellow]{escape(self.tr(texts.SIMULATED))}[/]")
+        if not answer.correct:
+            self.say(f"[italic]“{escape(item.sentence)}”[/] {escape(item.link or '')}")
+        ratings = " ".join(f"{v} {texts.rating_name(self.tr, v)}" for v, _ in texts.RATINGS)
+        suggested = texts.rating_name(self.tr, int(answer.suggested))
+        self.say(escape(f"{self.tr(texts.HOW_WELL)} {ratings} (Enter: {suggested})"))
+        self.rating_for = answer
+
+    async def _rate(self, line: str) -> None:
+        answer, self.rating_for = self.rating_for, None
+        assert answer is not None
+        try:
+            rated = await self.actions.quiz_rate(
+                self.me, answer.question.id, int(line) if line else None
+            )
+        except QuestionExpired as exc:
+            self.say(escape(sentence(exc, self.tr)))
+            return
+        when = texts.when(self.tr, rated.rated.due)
+        self.say(f"[dim]{escape(self.tr('Next review: {when}', when=when))}[/]")
+        if rated.next is not None:
+            self._turn(rated.next)
+
+    async def _stats(self, _: str) -> None:
+        self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))

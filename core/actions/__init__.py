@@ -1,0 +1,60 @@
+"""The application layer: one door per user action, the same for every face.
+
+Telegram, Discord, the console chat, the HTTP API and the CLI parse their input, call one
+of these actions, and render what comes back. Nothing here knows a platform: results are
+core's own values (a `DeckPage`, an `ExportFile`, a `QuizTurn`, ...), never text or markup,
+so two faces cannot drift apart in what they decide, only in how they draw it.
+
+Its parts: `_values` (what the faces render, and shared constants), `_rules` (pure rules)
+and `_actions` (the Actions themselves).
+"""
+
+from core.actions._actions import Actions
+from core.actions._rules import (
+    check_settings,
+    clamp_page,
+    export_filename,
+    first_kind,
+    page_count,
+    sentence,
+    stored_sentence,
+)
+from core.actions._values import (
+    EXPORT_FORMATS,
+    LEARNER_LANGUAGES,
+    LOCAL_PLATFORM,
+    MEDIA_TYPES,
+    PAGE_SIZE,
+    Cancelled,
+    DeckPage,
+    ExportFile,
+    ExportFormat,
+    KnownResult,
+    PageCard,
+    QuizTurn,
+    RateResult,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "LEARNER_LANGUAGES",
+    "LOCAL_PLATFORM",
+    "MEDIA_TYPES",
+    "PAGE_SIZE",
+    "Actions",
+    "Cancelled",
+    "DeckPage",
+    "ExportFile",
+    "ExportFormat",
+    "KnownResult",
+    "PageCard",
+    "QuizTurn",
+    "RateResult",
+    "check_settings",
+    "clamp_page",
+    "export_filename",
+    "first_kind",
+    "page_count",
+    "sentence",
+    "stored_sentence",
+]

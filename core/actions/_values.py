@@ -1,0 +1,102 @@
+"""The values the faces render, and the constants they share: core's answers, never text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from core.prompts import LANGUAGE_NAMES
+from core.srs import Question, Rated, Stats
+from core.store import Card, CardKind, DeckInfo
+
+PAGE_SIZE = 5
+LOCAL_PLATFORM = "console"  # the learner at this machine's terminal (chat and CLI)
+ExportFormat = Literal["apkg", "csv"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("apkg", "csv")
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    "apkg": "application/octet-stream",
+    "csv": "text/csv; charset=utf-8",
+}
+# Meanings can be asked for in these learner languages (the settings menus list them).
+LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+assert set(LEARNER_LANGUAGES) <= set(LANGUAGE_NAMES)
+
+
+@dataclass(frozen=True, slots=True)
+class PageCard:
+    number: int  # 1-based within its tab, as the learner sees it
+    card: Card
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeckPage:
+    """One page of one tab (words or phrases) of a deck, ready to draw."""
+
+    deck: DeckInfo
+    kind: CardKind
+    page: int  # 0-based, always within range
+    pages: int
+    total: int  # cards in this tab
+    cards: tuple[PageCard, ...]
+
+    @property
+    def first(self) -> int:
+        return self.page * PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.cards) - 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+    @property
+    def unknown(self) -> tuple[PageCard, ...]:
+        return tuple(c for c in self.cards if not c.known)
+
+    @property
+    def other_kind(self) -> CardKind:
+        return "phrase" if self.kind == "word" else "word"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    data: bytes
+    media_type: str
+    cards: int
+    decks: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QuizTurn:
+    """What /quiz shows next: a question, or why there is none (with the learner's stats)."""
+
+    question: Question | None
+    no_cards: bool = False
+    stats: Stats | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    rated: Rated
+    next: QuizTurn | None  # None when the rating was a repeat press
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    videos: int
+    quiz_ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnownResult:
+    words: tuple[str, ...]  # what was marked known
+    added: int  # of those, how many were new
+    bad_numbers: tuple[int, ...] = ()  # card numbers that are not on the deck (console)

@@ -1,0 +1,221 @@
+"""The cache, single-flight builds and the fair queue of video slots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from core import errors
+from core.jobs._tracking import Job, Tracking
+from core.limiter import FairLimiter
+from core.models import Deck, Progress, Stage
+from core.pipeline import DeckRequest
+from core.prompts import PROMPT_VERSION
+from core.store import CacheKey, JobStatus, Store
+from core.subtitles import is_upload_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Flight:
+    key: CacheKey
+    owner: int
+    request: DeckRequest
+    jobs: list[Job] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    waiting: asyncio.Future[None] | None = None  # our place in the video-slot queue
+    last: Progress = field(default_factory=lambda: Progress(Stage.QUEUED))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunks:
+    """A build's checkpoint: its chunk answers, kept in the store under the deck's key."""
+
+    store: Store
+    key: CacheKey
+
+    async def load(self) -> Mapping[str, dict[str, Any]]:
+        return await self.store.chunk_results(self.key)
+
+    async def save(self, fingerprint: str, result: dict[str, Any]) -> None:
+        await self.store.save_chunk_result(self.key, fingerprint, result)
+
+
+def without_known(deck: Deck, known: frozenset[str]) -> Deck:
+    """The deck minus the learner's known words (the cache holds the full deck)."""
+    if not known:
+        return deck
+    return replace(
+        deck,
+        words=tuple(w for w in deck.words if w.lemma not in known),
+        phrases=tuple(p for p in deck.phrases if p.key not in known),
+    )
+
+
+class Flights(Tracking):
+    """The runner's layer that builds decks: one flight per cache key, waiting for a slot."""
+
+    model: str
+    slots: FairLimiter
+    languages: tuple[str, ...]
+    pipeline_runs: int
+    _flights: dict[CacheKey, Flight]
+
+    def cache_key(self, video_id: str, learner_language: str, level: str) -> CacheKey:
+        return CacheKey(
+            video_id=video_id,
+            languages=",".join(self.languages),
+            learner_language=learner_language,
+            level=level,
+            prompt_version=PROMPT_VERSION,
+            model=self.model,
+            backend=self.pipeline.llm.backend,
+        )
+
+    async def _cached(self, key: CacheKey) -> Deck | None:
+        """The cached deck for `key`; never a simulated one for a run on a real server."""
+        deck = await self.store.cached_deck(key)
+        if deck is not None and deck.simulated and not self.pipeline.llm.simulated:
+            log.warning("ignoring a simulated deck cached for %s", key.video_id)
+            return None
+        return deck
+
+    def _attach(self, job: Job, key: CacheKey) -> None:
+        if not self._accepting:
+            log.info("job %s stays queued: shutting down; it resumes at the next start", job.id)
+            return
+        flight = self._flights.get(key)
+        if flight is None:
+            request = DeckRequest(
+                video_id=key.video_id,
+                learner_language=key.learner_language,
+                level=key.level,
+                languages=self.languages,
+            )
+            flight = Flight(key=key, owner=job.user.id, request=request)
+            self._flights[key] = flight
+            flight.jobs.append(job)
+            flight.task = asyncio.create_task(self._fly(flight), name=f"flight-{key.video_id}")
+        else:
+            log.info("job %s joins the running build of %s", job.id, key.video_id)
+            flight.jobs.append(job)
+            if flight.waiting is not None and not flight.waiting.done():
+                self._announce_positions()  # the newcomer sees its place in line too
+            else:
+                self._post(job, flight.last)
+
+    # -- running -----------------------------------------------------------------------
+
+    async def _fly(self, flight: Flight) -> None:
+        def waiting(future: asyncio.Future[None]) -> None:
+            flight.waiting = future
+            self._announce_positions()
+
+        try:
+            async with self.slots.slot(flight.owner, on_wait=waiting) as lease:
+                flight.waiting = None
+                self._announce_positions()
+                self.pipeline_runs += 1
+                for job in flight.jobs:
+                    await self.store.update_job(job.id, status=JobStatus.RUNNING)
+
+                async def progress(p: Progress) -> None:
+                    flight.last = p
+                    for job in list(flight.jobs):
+                        self._post(job, p)
+
+                def tail() -> None:
+                    # Only stragglers are left (being asked again): let the next video in.
+                    lease.release()
+                    self._announce_positions()
+
+                deck = await self.pipeline.build(
+                    await self._request(flight),
+                    progress,
+                    owner=flight.owner,
+                    checkpoint=StoredChunks(self.store, flight.key),
+                    on_tail=tail,
+                )
+            try:
+                await self.store.cache_deck(flight.key, deck)
+            except Exception:  # the cache saves later requests; these ones get their deck
+                log.exception("could not cache the deck of %s", flight.key.video_id)
+            for job in list(flight.jobs):
+                await self._deliver(job, deck)
+        except asyncio.CancelledError:
+            raise
+        except errors.VocabotError as exc:
+            for job in list(flight.jobs):
+                await self._fail(job, exc)
+        except Exception as exc:
+            log.exception("build of %s crashed", flight.key.video_id)
+            for job in list(flight.jobs):
+                await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._flights.pop(flight.key, None)
+            self._announce_positions()
+
+    async def _request(self, flight: Flight) -> DeckRequest:
+        """What to build: a video, or a subtitle file a learner sent (read back from the
+        store, so a job resumed after a restart still has it)."""
+        if not is_upload_key(flight.key.video_id):
+            return flight.request
+        upload = await self.store.get_upload(flight.key.video_id)
+        if upload is None:
+            raise errors.TranscriptFileError(f"{flight.key.video_id} is not stored")
+        return replace(flight.request, video_id=upload.video_id, transcript=upload.transcript())
+
+    async def _deliver(self, job: Job, deck: Deck, *, cached_hit: bool = False) -> None:
+        """Save the job's deck and finish it; a failure fails this job only."""
+        try:
+            self._post(job, Progress(Stage.SAVING))
+            known = await self.store.known_words(job.user.id)
+            info = await self.store.save_deck(job.user.id, without_known(deck, known))
+            done = Progress(Stage.DONE, len(deck.words), len(deck.words))
+            await self.store.update_job(
+                job.id, status=JobStatus.DONE, progress=done, deck_id=info.id
+            )
+        except asyncio.CancelledError:
+            raise
+        except errors.VocabotError as exc:
+            await self._fail(job, exc)
+            return
+        except Exception as exc:
+            log.exception("saving the deck of job %s failed", job.id)
+            await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
+            return
+        self._finish(
+            job, replace(self._update(job, done), deck=info, cached=cached_hit, stats=deck.stats)
+        )
+
+    async def _fail(self, job: Job, exc: errors.VocabotError) -> None:
+        if job.finished:
+            return  # delivered (or cancelled) already: a finished job stays as it ended
+        log.info("job %s failed: %s (%s)", job.id, exc.code, exc.detail)
+        failed = Progress(Stage.FAILED, detail=exc.code)
+        try:
+            await self.store.update_job(
+                job.id,
+                status=JobStatus.FAILED,
+                progress=failed,
+                error_code=exc.code,
+                error_message=exc.user_message,
+            )
+        except Exception:  # the user is told all the same; the row resumes at the next start
+            log.exception("could not record the failure of job %s", job.id)
+        self._finish(job, replace(self._update(job, failed), error=exc))
+
+    def _announce_positions(self) -> None:
+        for flight in self._flights.values():
+            if flight.waiting is None or flight.waiting.done():
+                continue
+            index = self.slots.waiting_index(flight.owner, flight.waiting)
+            if index is None:
+                continue
+            ahead = self.slots.position(flight.owner, index)
+            for job in flight.jobs:
+                self._post(job, Progress(Stage.QUEUED, queue_position=ahead))

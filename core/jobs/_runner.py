@@ -1,0 +1,157 @@
+"""The runner's public class: submitting a job, and a request that came before."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+from core import errors
+from core.jobs._flights import Flight
+from core.jobs._limits import Limits
+from core.jobs._resume import Resuming
+from core.jobs._tracking import Job
+from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
+from core.limiter import FairLimiter
+from core.models import Deck, Progress, Stage
+from core.pipeline import Pipeline
+from core.store import CacheKey, JobRecord, JobStatus, Notify, Store, User
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner(Resuming, Limits):
+    """Builds decks for users' jobs; one instance per process, shared by every face."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        store: Store,
+        model: str,
+        max_parallel_videos: int = 8,
+        user_max_running_jobs: int = 2,
+        user_cooldown_seconds: float = 3.0,
+        languages: tuple[str, ...] = ("en",),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.model = model
+        self.slots = FairLimiter(max_parallel_videos)
+        self.user_max_running_jobs = user_max_running_jobs
+        self.user_cooldown_seconds = user_cooldown_seconds
+        self.languages = languages
+        self._clock = clock
+        self._flights: dict[CacheKey, Flight] = {}
+        self._jobs: dict[str, Job] = {}
+        self._reserved: dict[int, int] = {}
+        self._resuming: set[str] = set()
+        self._last_submit: dict[int, float] = {}
+        self.notifiers: dict[str, Notifier] = {}
+        self.pipeline_runs = 0
+        self._accepting = True
+
+    # -- submitting --------------------------------------------------------------------
+
+    async def submit(
+        self,
+        user: User,
+        video_id: str,
+        *,
+        notify: Notify | None = None,
+        listener: Listener | None = None,
+        source_key: str | None = None,
+        announce: Announce | None = None,
+        refresh: bool = False,
+    ) -> JobHandle:
+        """Start (or join, or serve from cache) a deck for `user`; raises limit errors.
+        `refresh` builds it again even when the cache has it (`vocabot build --no-cache`).
+
+        The job's row is written before `announce` (the face's immediate reply) runs, so
+        a crash right after the reply leaves a job to resume. With `source_key` (the
+        platform's chat and message), a request delivered again gets its earlier job back
+        (`duplicate=True`, nothing announced).
+        """
+        if not self._accepting:
+            raise errors.ShuttingDown()
+        key = self.cache_key(video_id, user.learner_language, user.level)
+        cached: Deck | None = None
+        # Only the job's row is written before the reply; everything else waits for it.
+        try:
+            reservation = self._reserve(user, check=True)
+        except (errors.TooManyJobs, errors.SlowDown):
+            # Refused, unless this request came before or its deck is on the shelf.
+            if source_key is not None:
+                earlier = await self.store.job_for_source(user.id, source_key)
+                if earlier is not None:
+                    return await self._duplicate(earlier)
+            cached = None if refresh else await self._cached(key)
+            if cached is None:
+                raise
+            reservation = self._reserve(user, check=False)
+        try:
+            record = _new_record(user, video_id, notify, source_key)
+            stored = await self.store.create_job(record)
+            if stored.id != record.id:  # this request came before: that is its job
+                reservation.release(failed=True)
+                return await self._duplicate(stored)
+            if announce is not None:
+                record = await self._announce(record, announce)
+            job = self._track(record, user, listener)
+        except BaseException:
+            reservation.release(failed=True)
+            raise
+        reservation.release()  # the tracked job counts itself from now on
+        if cached is None and not refresh:
+            cached = await self._cached(key)
+        if cached is not None:
+            log.info("cache hit %s for user %s: no LLM calls", video_id, user.id)
+            await self._deliver(job, cached, cached_hit=True)
+        else:
+            self._attach(job, key)
+        return JobHandle(job.id, job.done)
+
+    async def _announce(self, record: JobRecord, announce: Announce) -> JobRecord:
+        try:
+            target = await announce()
+        except Exception:
+            # The job is written: it runs, and its notifier will send a message of its own.
+            log.warning("the immediate reply for job %s failed", record.id, exc_info=True)
+            return record
+        if target is None or target == record.notify:
+            return record
+        await self.store.update_job(record.id, notify=target)
+        return replace(record, notify=target)
+
+    async def _duplicate(self, record: JobRecord) -> JobHandle:
+        log.info("request %s came again: it is job %s", record.source_key, record.id)
+        job = self._jobs.get(record.id)
+        if job is None and not record.status.finished:
+            job = await self._resume_record(record)  # arrived before resume() got to it
+        if job is not None:
+            return JobHandle(job.id, job.done, duplicate=True)
+        done: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
+        done.set_result(await self._ended(record))
+        return JobHandle(record.id, done, duplicate=True)
+
+
+def _new_record(
+    user: User, video_id: str, notify: Notify | None, source_key: str | None
+) -> JobRecord:
+    """The row of a job just submitted, queued."""
+    return JobRecord(
+        id=uuid.uuid4().hex,
+        user_id=user.id,
+        video_id=video_id,
+        status=JobStatus.QUEUED,
+        progress=Progress(Stage.QUEUED),
+        learner_language=user.learner_language,
+        level=user.level,
+        notify=notify,
+        source_key=source_key,
+        told=notify is None,
+    )

@@ -1,0 +1,33 @@
+"""The LLM client: OpenAI-compatible chat completions with structured output.
+
+One shared `httpx.AsyncClient` is injected by the composition root. Every call goes
+through a fair global concurrency limit, has a deadline sized by the output it may produce
+(so a hung call is given up in seconds, not after the global timeout), and is retried with
+exponential backoff and jitter (honouring Retry-After) on 429, 5xx, timeouts and
+connection errors; other 4xx are not retried. Output is validated with pydantic and
+repaired once.
+
+Structured output is spoken in one of three dialects: `json_schema` (vLLM >= 0.12, OpenAI),
+`json_object` with an inline schema (llama.cpp servers, older Ollama) or `prompt` only.
+In `auto` mode the client starts with json_schema and steps down when a server rejects
+the form, then remembers what worked for the process.
+
+Its parts: `_client` (LLMClient), `_retries` (what is retried, Retry-After), `_dialects`
+(the structured-output forms) and `_replies` (reading JSON out of a reply).
+"""
+
+from core.llm._client import SIMULATOR_FINGERPRINT, Completion, LLMClient, LLMStats, TextReply
+from core.llm._dialects import FORMS
+from core.llm._replies import extract_json
+from core.llm._retries import parse_retry_after
+
+__all__ = [
+    "FORMS",
+    "SIMULATOR_FINGERPRINT",
+    "Completion",
+    "LLMClient",
+    "LLMStats",
+    "TextReply",
+    "extract_json",
+    "parse_retry_after",
+]

@@ -1,0 +1,108 @@
+"""The deck cache, the chunk answers of unfinished builds, and uploaded subtitle files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.models import Deck
+from core.store import CacheKey
+from core.subtitles import Upload
+from storage.sqlite._connection import Connection, stamp
+
+CHUNK_RESULTS_KEPT = timedelta(days=7)
+
+
+class Cache(Connection):
+    """Built decks by cache key, the chunk answers of builds under way, and uploads."""
+
+    async def cached_deck(self, key: CacheKey) -> Deck | None:
+        row = await self._one(
+            "SELECT deck FROM deck_cache WHERE video_id = ? AND languages = ? AND "
+            "learner_language = ? AND level = ? AND prompt_version = ? AND model = ? "
+            "AND backend = ?",
+            _cache_params(key),
+        )
+        return Deck.from_dict(json.loads(row["deck"])) if row else None
+
+    async def cache_deck(self, key: CacheKey, deck: Deck) -> None:
+        if deck.is_partial:
+            return  # a partial deck is not the answer for the next learner
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO deck_cache (video_id, languages, learner_language, level, "
+                "prompt_version, model, backend, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
+                (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
+            )
+            # The whole deck is kept now: its chunk answers are no longer needed, and
+            # answers of builds nobody came back for go after a week.
+            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (_key_text(key),))
+            await db.execute(
+                "DELETE FROM chunk_results WHERE created_at < ?",
+                (stamp(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
+            )
+            if deck.video_id:
+                await db.execute(
+                    "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET title = COALESCE(excluded.title, title), "
+                    "transcript_language = excluded.transcript_language",
+                    (deck.video_id, deck.title, deck.transcript_language),
+                )
+
+    async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]:
+        rows = await self._all(
+            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (_key_text(key),)
+        )
+        return {str(r["fingerprint"]): json.loads(r["result"]) for r in rows}
+
+    async def save_chunk_result(
+        self, key: CacheKey, fingerprint: str, result: dict[str, Any]
+    ) -> None:
+        async with self._tx(background=True) as db:
+            await db.execute(
+                "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET result = excluded.result",
+                (_key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+            )
+
+    # -- uploaded subtitle files -------------------------------------------------------
+
+    async def save_upload(self, upload: Upload) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO uploads (key, filename, text, video_id, language) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (upload.key, upload.filename, upload.text, upload.video_id, upload.language),
+            )
+
+    async def get_upload(self, key: str) -> Upload | None:
+        row = await self._one("SELECT * FROM uploads WHERE key = ?", (key,))
+        if row is None:
+            return None
+        return Upload(
+            key=str(row["key"]),
+            filename=str(row["filename"]),
+            text=str(row["text"]),
+            video_id=row["video_id"],
+            language=str(row["language"]),
+        )
+
+
+def _cache_params(key: CacheKey) -> tuple[str, ...]:
+    return (
+        key.video_id,
+        key.languages,
+        key.learner_language,
+        key.level,
+        key.prompt_version,
+        key.model,
+        key.backend,
+    )
+
+
+def _key_text(key: CacheKey) -> str:
+    """Every field of the key (a field added later is included by itself)."""
+    return json.dumps(dataclasses.asdict(key), sort_keys=True, separators=(",", ":"))

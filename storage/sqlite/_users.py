@@ -1,0 +1,117 @@
+"""Users: who they are, their settings, their API keys and the words they know."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aiosqlite
+
+from core.store import User
+from storage.sqlite._connection import Connection
+
+
+class Users(Connection):
+    """The users table, with their API keys and the words they know."""
+
+    async def get_or_create_user(
+        self, platform: str, platform_user_id: str, *, learner_language: str, level: str
+    ) -> User:
+        # Every chat message looks its user up: a plain read, no write, once they exist.
+        row = await self._one(
+            "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+            (platform, str(platform_user_id)),
+        )
+        if row is not None:
+            return _user(row)
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO users (platform, platform_user_id, learner_language, level) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+                (platform, str(platform_user_id), learner_language, level),
+            )
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+                    (platform, str(platform_user_id)),
+                )
+            )
+        return _user(rows[0])
+
+    async def get_user(self, user_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        learner_language: str | None = None,
+        level: str | None = None,
+        interface_language: str | None = None,
+        client_language: str | None = None,
+    ) -> User:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE users SET learner_language = COALESCE(?, learner_language), "
+                "level = COALESCE(?, level), "
+                "interface_language = COALESCE(?, interface_language), "
+                "client_language = COALESCE(?, client_language) WHERE id = ?",
+                (learner_language, level, interface_language, client_language, user_id),
+            )
+        user = await self.get_user(user_id)
+        if user is None:
+            raise KeyError(user_id)
+        return user
+
+    # -- API keys --------------------------------------------------------------------
+
+    async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO api_keys (key_hash, user_id, name) VALUES (?, ?, ?)",
+                (key_hash, user_id, name),
+            )
+
+    async def user_for_api_key(self, key_hash: str) -> User | None:
+        row = await self._one(
+            "SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
+            (key_hash,),
+        )
+        return _user(row) if row else None
+
+    # -- known words -----------------------------------------------------------------
+
+    async def add_known_words(self, user_id: int, words: Iterable[str]) -> int:
+        clean = sorted({w.strip().lower() for w in words if w.strip()})
+        async with self._tx() as db:
+            before = db.total_changes
+            await db.executemany(
+                "INSERT INTO known_words (user_id, word) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(user_id, w) for w in clean],
+            )
+            return db.total_changes - before
+
+    async def remove_known_word(self, user_id: int, word: str) -> bool:
+        async with self._tx() as db:
+            before = db.total_changes
+            await db.execute_fetchall(
+                "DELETE FROM known_words WHERE user_id = ? AND word = ?",
+                (user_id, word.strip().lower()),
+            )
+            return db.total_changes > before
+
+    async def known_words(self, user_id: int) -> frozenset[str]:
+        rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))
+        return frozenset(str(r["word"]) for r in rows)
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        id=int(row["id"]),
+        platform=str(row["platform"]),
+        platform_user_id=str(row["platform_user_id"]),
+        learner_language=str(row["learner_language"]),
+        level=str(row["level"]),
+        interface_language=row["interface_language"],
+        client_language=row["client_language"],
+    )
