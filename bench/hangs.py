@@ -46,6 +46,7 @@ from starlette.responses import JSONResponse
 from bot.app import open_app
 from core.api_keys import new_api_key
 from core.config import Settings
+from core.jobs import JobHandle
 from core.transcripts import ChainSource, DirectorySource
 from devtools.fake_telegram import TOKEN, FakeTelegram
 from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR, SLEEP_TALK
@@ -398,7 +399,7 @@ async def hangs(
         started = time.perf_counter()
         handles = [await app.runner.submit(u, v) for u, v in zip(users, ids, strict=True)]
 
-        async def track(video: str, handle: Any) -> None:
+        async def track(video: str, handle: JobHandle) -> None:
             update = await handle.wait()
             if update.deck is not None:
                 finished[video] = (time.perf_counter() - started) * speedup

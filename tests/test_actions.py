@@ -9,6 +9,7 @@ import pytest
 from core import errors
 from core.actions import PAGE_SIZE, Actions, export_filename, first_kind
 from core.jobs import JobRunner
+from core.pipeline import Pipeline
 from core.srs import Quiz
 from core.store import DeckInfo, User
 from storage.sqlite import SQLiteStore
@@ -43,10 +44,10 @@ def test_a_deck_with_only_phrases_opens_on_phrases() -> None:
 
 
 @pytest.fixture
-async def actions(tmp_path: Path) -> AsyncIterator[Actions]:
+async def actions(tmp_path: Path, pipeline: Pipeline) -> AsyncIterator[Actions]:
     store = await SQLiteStore.open(tmp_path / "a.sqlite3")
     quiz = Quiz(store)
-    runner = JobRunner(pipeline=None, store=store, model="m")  # type: ignore[arg-type]
+    runner = JobRunner(pipeline=pipeline, store=store, model="m")
     yield Actions(store=store, runner=runner, quiz=quiz)
     await store.close()
 

@@ -5,11 +5,13 @@ answers 1-4)."""
 import asyncio
 import re
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
+import discord
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.discord.common import Inter
 from bot.discord.items import DYNAMIC_ITEMS, StaleButton
 from bot.discord.quiz import AnswerButton, RateButton
 from bot.telegram.callback_data import NOOP, Press, decode, encode
@@ -99,7 +101,12 @@ DISCORD_FORGED = st.one_of(
 )
 
 
-def matching(custom_id: str) -> list[Any]:
+Decoder = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+# Decoding reads the id alone; no interaction is needed (nor, in this sync test, at hand).
+NO_INTERACTION = cast(Inter, None)
+
+
+def matching(custom_id: str) -> list[Decoder]:
     return [
         cls
         for cls in DYNAMIC_ITEMS
@@ -112,7 +119,9 @@ def test_every_discord_button_id_of_ours_has_exactly_one_safe_decoder(custom_id:
     classes = matching(custom_id)
     assert len(classes) == 1, (custom_id, classes)
     match = re.fullmatch(classes[0].__discord_ui_compiled_template__, custom_id)
-    item = asyncio.run(classes[0].from_custom_id(None, None, match))
+    assert match is not None
+    pressed = discord.ui.Button[discord.ui.View](custom_id=custom_id)
+    item = asyncio.run(classes[0].from_custom_id(NO_INTERACTION, pressed, match))
     for name in ("deck_id", "page"):
         if hasattr(item, name):
             value = getattr(item, name)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.cli import main
 from bot.run import run
@@ -86,7 +87,7 @@ async def test_run_starts_telegram_and_stops_on_signal(
     stop = asyncio.Event()
     async with fake.serve() as base_url:
         settings = Settings(
-            telegram_bot_token=TOKEN,
+            telegram_bot_token=SecretStr(TOKEN),
             telegram_api_base_url=base_url,
             llm_base_url=sim.url,
             db_path=tmp_path / "run.sqlite3",

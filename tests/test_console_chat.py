@@ -13,6 +13,7 @@ from rich.console import Console
 from bot.app import open_app
 from bot.cli import main
 from bot.console.chat import ConsoleChat
+from bot.console.terminal import ReadLine
 from core.config import Settings
 from core.transcripts import DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
@@ -20,7 +21,7 @@ from devtools.youtube_stub import unreachable_session
 from tests.conftest import Sim
 
 
-def script(lines: Iterable[str]):  # type: ignore[no-untyped-def]
+def script(lines: Iterable[str]) -> ReadLine:
     pending = list(lines)
 
     async def read_line() -> str | None:
@@ -37,11 +38,12 @@ async def chat(
     width: int = 120,
     source: TranscriptSource | None = None,
 ) -> str:
-    console = Console(file=io.StringIO(), width=width, force_terminal=False)
+    screen = io.StringIO()
+    console = Console(file=screen, width=width, force_terminal=False)
     settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
     async with open_app(settings, source=source or DirectorySource(SAMPLES_DIR)) as app:
         await ConsoleChat(app, console, script(lines)).run()
-    output = console.file.getvalue()  # type: ignore[attr-defined]
+    output = screen.getvalue()
     assert isinstance(output, str)
     return output
 

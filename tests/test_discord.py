@@ -3,21 +3,22 @@ with a small fake Interaction, against the simulated vLLM over real HTTP."""
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, cast
 
 import discord
 import pytest
+from discord import app_commands
 
 from bot import texts
 from bot.app import App, open_app
 from bot.discord.buttons import DeckView, ExportButton, KnowButton, PageButton
 from bot.discord.client import VocabotDiscord
 from bot.discord.cog import VocabCog
+from bot.discord.common import Inter
 from bot.discord.items import DYNAMIC_ITEMS
 from bot.discord.quiz import AnswerButton, RateButton
 from bot.discord.render import TOTAL, deck_embed, embed_size, safe
@@ -32,6 +33,11 @@ from tests.conftest import Sim
 from tests.factories import deck, deck_page
 
 ALICE, BOB = 1001, 2002
+
+P = ParamSpec("P")
+# A slash command's function in a Cog: discord.py types `Command.callback` as "bound to a
+# Cog or not"; ours all take the Cog first.
+Handler = Callable[Concatenate[VocabCog, Inter, P], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -84,22 +90,42 @@ class FakeMessage:
         self.state.update(kw)
 
 
-class FakeInteraction:
-    def __init__(self, app: App, user_id: int, screen: Screen, message: dict[str, Any]) -> None:
-        self.user = SimpleNamespace(id=user_id)
-        self.channel_id = 555
-        self.guild_id = None
-        self.client = SimpleNamespace(vocabot=app)
-        self.screen = screen
-        self.message = FakeMessage(message)
-        self.response = FakeResponse(screen, message)
-        self.followup = SimpleNamespace(send=self._followup)
+@dataclass
+class FakeUser:
+    id: int
 
-    async def _followup(self, content: str | None = None, **kw: Any) -> None:
+
+@dataclass
+class FakeClient:
+    """The client's one attribute the handlers read (VocabotDiscord carries the App)."""
+
+    vocabot: App
+
+
+@dataclass
+class FakeFollowup:
+    screen: Screen
+
+    async def send(self, content: str | None = None, **kw: Any) -> None:
         if kw.get("file") is not None:
             self.screen.files.append(kw["file"])
         if kw.get("ephemeral") and content:
             self.screen.ephemeral.append(content)
+
+
+class FakeInteraction:
+    """Stands in for a discord.Interaction: only what our handlers touch."""
+
+    channel_id = 555
+    guild_id: int | None = None
+
+    def __init__(self, app: App, user_id: int, screen: Screen, message: dict[str, Any]) -> None:
+        self.user = FakeUser(user_id)
+        self.client = FakeClient(app)
+        self.screen = screen
+        self.message = FakeMessage(message)
+        self.response = FakeResponse(screen, message)
+        self.followup = FakeFollowup(screen)
 
     async def edit_original_response(self, **kw: Any) -> None:
         self.screen.original.update(kw)
@@ -112,21 +138,41 @@ class Discord:
     cog: VocabCog
     sim: Sim
 
-    def interaction(self, user: int, screen: Screen, message: dict[str, Any] | None = None) -> Any:
-        return FakeInteraction(self.app, user, screen, message if message is not None else {})
+    def interaction(
+        self, user: int, screen: Screen, message: dict[str, Any] | None = None
+    ) -> Inter:
+        fake = FakeInteraction(self.app, user, screen, message if message is not None else {})
+        return cast(Inter, fake)  # duck-typed: the handlers' part of discord.Interaction
+
+    async def run(
+        self,
+        command: app_commands.Command[VocabCog, P, None],
+        interaction: Inter,
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        """A slash command as discord.py calls it: the Cog's function with its Cog."""
+        handler = cast(Handler[P], command.callback)
+        await handler(self.cog, interaction, *args, **kwargs)
 
     async def vocab(self, user: int, url: str) -> Screen:
         screen = Screen()
-        await self.cog.vocab.callback(self.cog, self.interaction(user, screen), url=url)  # type: ignore[arg-type]
+        await self.run(self.cog.vocab, self.interaction(user, screen), url=url)
         return screen
 
-    async def wait_for_embed(self, screen: Screen) -> discord.Embed:
+    async def wait_for_answer(self, screen: Screen) -> None:
+        """Until the command's message shows a deck's page or a failure."""
         while screen.original.get("embed") is None and not str(
             screen.original.get("content") or ""
         ).startswith("❌"):
             screen.changed.clear()
             await screen.changed.wait()
-        embed: discord.Embed = screen.original.get("embed")  # type: ignore[assignment]
+
+    async def wait_for_embed(self, screen: Screen) -> discord.Embed:
+        await self.wait_for_answer(screen)
+        embed = screen.original.get("embed")
+        assert isinstance(embed, discord.Embed), screen.original.get("content")
         return embed
 
 
@@ -139,7 +185,7 @@ async def dc(sim: Sim, tmp_path: Path) -> AsyncIterator[Discord]:
         yield Discord(app, VocabCog(app, edit_interval=0, first_edit_delay=0), sim)
 
 
-def button(view: discord.ui.View, label: str) -> Any:
+def button(view: discord.ui.View, label: str) -> discord.ui.Item[Any]:
     for item in view.children:
         dynamic = getattr(item, "item", item)
         if label in str(getattr(dynamic, "label", "")):
@@ -194,7 +240,7 @@ def test_button_ids_round_trip_and_fit() -> None:
         assert custom_id is not None and len(custom_id) <= 100
         assert any(
             re.fullmatch(cls.__discord_ui_compiled_template__, custom_id) for cls in DYNAMIC_ITEMS
-        )  # type: ignore[attr-defined]
+        )
 
 
 # -- commands and buttons -------------------------------------------------------------------------
@@ -218,7 +264,7 @@ async def test_not_a_link_is_an_ephemeral_sentence(dc: Discord) -> None:
 
 async def test_no_captions_is_told(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "https://youtu.be/zzzzzzzzzz1")
-    await dc.wait_for_embed(screen)
+    await dc.wait_for_answer(screen)
     assert "no captions" in screen.original["content"]
 
 
@@ -251,10 +297,11 @@ async def test_buttons_page_know_export_and_refuse_strangers(dc: Discord) -> Non
 async def test_buttons_rebuilt_from_their_ids_after_a_restart(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "vocabDemo02")
     await dc.wait_for_embed(screen)
-    custom_id = button(screen.original["view"], "▶").item.custom_id
-    match = re.fullmatch(PageButton.__discord_ui_compiled_template__, custom_id)  # type: ignore[attr-defined]
+    shown = button(screen.original["view"], "▶")
+    assert isinstance(shown, PageButton)
+    match = re.fullmatch(PageButton.__discord_ui_compiled_template__, shown.custom_id)
     assert match is not None
-    rebuilt = await PageButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
+    rebuilt = await PageButton.from_custom_id(dc.interaction(ALICE, Screen()), shown.item, match)
     message: dict[str, Any] = {}
     await rebuilt.callback(dc.interaction(ALICE, Screen(), message))
     assert "Words 6–10 of" in message["embed"].description
@@ -264,7 +311,7 @@ async def test_quiz_answer_and_rate(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "vocabDemo02")
     await dc.wait_for_embed(screen)
     quiz_screen = Screen()
-    await dc.cog.quiz.callback(dc.cog, dc.interaction(ALICE, quiz_screen))  # type: ignore[arg-type]
+    await dc.run(dc.cog.quiz, dc.interaction(ALICE, quiz_screen))
     message = quiz_screen.sent
     alice = await dc.app.store.get_or_create_user(
         "discord", str(ALICE), learner_language="ko", level="B1"
@@ -282,17 +329,19 @@ async def test_quiz_answer_and_rate(dc: Discord) -> None:
 async def test_settings_known_stats_decks(dc: Discord) -> None:
     screen = Screen()
     choice = discord.app_commands.Choice(name="Japanese", value="ja")
-    await dc.cog.settings.callback(dc.cog, dc.interaction(ALICE, screen), learner_language=choice)  # type: ignore[arg-type]
+    await dc.run(dc.cog.settings, dc.interaction(ALICE, screen), learner_language=choice)
     assert "Japanese" in screen.ephemeral[0]
     decks = Screen()
-    await dc.cog.decks.callback(dc.cog, dc.interaction(ALICE, decks))  # type: ignore[arg-type]
+    await dc.run(dc.cog.decks, dc.interaction(ALICE, decks))
     assert decks.ephemeral == [texts.NO_DECKS]
     known = Screen()
-    await dc.cog.known.callback(dc.cog, dc.interaction(ALICE, known), word="@everyone barista")  # type: ignore[arg-type]
+    await dc.run(dc.cog.known, dc.interaction(ALICE, known), word="@everyone barista")
     assert "@everyone" not in known.ephemeral[0] and "barista" in known.ephemeral[0]
 
 
-async def test_a_job_resumed_after_a_restart_is_posted_in_its_channel(dc: Discord) -> None:
+async def test_a_job_resumed_after_a_restart_is_posted_in_its_channel(
+    dc: Discord, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = VocabotDiscord(dc.app)
     posted: list[dict[str, Any]] = []
 
@@ -300,10 +349,10 @@ async def test_a_job_resumed_after_a_restart_is_posted_in_its_channel(dc: Discor
         async def _get_channel(self) -> Any:
             return self
 
-        async def send(self, content: str | None = None, **kw: Any) -> Any:  # type: ignore[override]
+        async def send(self, content: str | None = None, **kw: Any) -> Any:
             posted.append({"content": content, **kw})
 
-    client.get_channel = lambda _id: Channel()  # type: ignore[method-assign, assignment, return-value]
+    monkeypatch.setattr(client, "get_channel", lambda _id: Channel())
     user = await dc.app.store.get_or_create_user(
         "discord", str(ALICE), learner_language="ko", level="B1"
     )

@@ -4,6 +4,7 @@ end, and forged button ids that made Discord say "This interaction failed"."""
 import re
 from typing import Any
 
+import discord
 import pytest
 
 from bot import texts
@@ -24,14 +25,14 @@ async def test_a_link_followed_by_punctuation_makes_a_deck(dc: Discord, url: str
 async def test_a_link_during_a_quiz_works_and_cancel_ends_the_quiz(dc: Discord) -> None:  # noqa: F811
     await dc.wait_for_embed(await dc.vocab(ALICE, "vocabDemo02"))
     quiz_screen = Screen()
-    await dc.cog.quiz.callback(dc.cog, dc.interaction(ALICE, quiz_screen))  # type: ignore[arg-type]
+    await dc.run(dc.cog.quiz, dc.interaction(ALICE, quiz_screen))
     message = quiz_screen.sent
     # A question is open: a link still makes a deck.
     embed = await dc.wait_for_embed(await dc.vocab(ALICE, "https://youtu.be/vocabDemo01!"))
     assert embed.description is not None and "Words 1–5 of" in embed.description
 
     cancel = Screen()
-    await dc.cog.cancel.callback(dc.cog, dc.interaction(ALICE, cancel))  # type: ignore[arg-type]
+    await dc.run(dc.cog.cancel, dc.interaction(ALICE, cancel))
     assert cancel.ephemeral and "Quiz ended" in cancel.ephemeral[0]
     alice = await dc.app.store.get_or_create_user(
         "discord", str(ALICE), learner_language="ko", level="B1"
@@ -42,7 +43,7 @@ async def test_a_link_during_a_quiz_works_and_cancel_ends_the_quiz(dc: Discord) 
     await button(message["view"], "1.").callback(dc.interaction(ALICE, late, message))
     assert late.ephemeral and "question is over" in late.ephemeral[0]
     again = Screen()
-    await dc.cog.cancel.callback(dc.cog, dc.interaction(ALICE, again))  # type: ignore[arg-type]
+    await dc.run(dc.cog.cancel, dc.interaction(ALICE, again))
     assert "Nothing to cancel" in again.ephemeral[0]
 
 
@@ -76,8 +77,10 @@ async def test_every_malformed_button_id_gets_the_polite_no_longer_valid_answer(
             if re.fullmatch(cls.__discord_ui_compiled_template__, custom_id)
         ]
         match = re.fullmatch(item_class.__discord_ui_compiled_template__, custom_id)
+        assert match is not None
         message: dict[str, Any] = {}
-        item = await item_class.from_custom_id(dc.interaction(BOB, Screen()), None, match)
+        pressed = discord.ui.Button[discord.ui.View](custom_id=custom_id)
+        item = await item_class.from_custom_id(dc.interaction(BOB, Screen()), pressed, match)
         screen = Screen()
         await item.callback(dc.interaction(BOB, screen, message))
         assert screen.ephemeral == [texts.EXPIRED], custom_id

@@ -7,11 +7,14 @@ import zipfile
 from pathlib import Path
 
 from core.export import apkg_bytes, csv_bytes
+from core.store import Card
 from storage.sqlite import open_store
 from tests.factories import deck
 
 
-async def _cards(tmp_path: Path, words: tuple[str, ...] = ("hypothesis", "<b>bold</b>")):  # type: ignore[no-untyped-def]
+async def _cards(
+    tmp_path: Path, words: tuple[str, ...] = ("hypothesis", "<b>bold</b>")
+) -> list[Card]:
     async with open_store(tmp_path / "e.sqlite3") as store:
         user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
         info = await store.save_deck(user.id, deck(words=words))

@@ -3,9 +3,10 @@
 import asyncio
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -82,14 +83,20 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     await store.close()
 
 
-def make_runner(llm: LLMClient, store: SQLiteStore, videos: Path, **kwargs: object) -> JobRunner:
+class RunnerOptions(TypedDict, total=False):
+    max_parallel_videos: int
+    user_max_running_jobs: int
+    user_cooldown_seconds: float
+    clock: Callable[[], float]
+
+
+def make_runner(
+    llm: LLMClient, store: SQLiteStore, videos: Path, **kwargs: Unpack[RunnerOptions]
+) -> JobRunner:
     source = ChainSource(DirectorySource(videos), DirectorySource(SAMPLES_DIR))
-    options = {"user_cooldown_seconds": 0.0, "user_max_running_jobs": 10, **kwargs}
+    options: RunnerOptions = {"user_cooldown_seconds": 0.0, "user_max_running_jobs": 10, **kwargs}
     return JobRunner(
-        pipeline=Pipeline(source=source, llm=llm),
-        store=store,
-        model=llm.model,
-        **options,  # type: ignore[arg-type]
+        pipeline=Pipeline(source=source, llm=llm), store=store, model=llm.model, **options
     )
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import socket
+from typing import TypedDict, Unpack
 
 import httpx
 import pytest
@@ -21,8 +22,12 @@ from tests.conftest import FAST, Sim, Sleeps
 from tests.test_llm import MESSAGES
 
 
-def client(sim: Sim, http: httpx.AsyncClient, **kwargs: object) -> LLMClient:
-    return LLMClient(http, base_url=sim.url, model=sim.config.model, sleep=Sleeps(), **kwargs)  # type: ignore[arg-type]
+class ClientOptions(TypedDict, total=False):
+    structured_output: StructuredOutput
+
+
+def client(sim: Sim, http: httpx.AsyncClient, **options: Unpack[ClientOptions]) -> LLMClient:
+    return LLMClient(http, base_url=sim.url, model=sim.config.model, sleep=Sleeps(), **options)
 
 
 async def ask(llm: LLMClient) -> ChunkOut:

@@ -1,7 +1,7 @@
 """The whole pipeline against the simulated vLLM server over real HTTP."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 import pytest
@@ -142,7 +142,13 @@ class MemoryCheckpoint:
         self.answers[fingerprint] = result
 
 
-def patient_pipeline(sim: Sim, http: httpx.AsyncClient, **options: Any) -> Pipeline:
+class PipelineOptions(TypedDict, total=False):
+    hedge_after: float
+
+
+def patient_pipeline(
+    sim: Sim, http: httpx.AsyncClient, **options: Unpack[PipelineOptions]
+) -> Pipeline:
     """One attempt per call and a long timeout: only hedging can rescue a hung call."""
     llm = LLMClient(
         http, base_url=sim.url, model=sim.config.model, timeout=60, max_attempts=1, sleep=Sleeps()

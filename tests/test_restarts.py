@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,10 @@ async def bot(sim: Sim, tmp_path: Path) -> AsyncIterator[Bot]:
                 await bot.proc.wait()
 
 
+def shows(fake: FakeTelegram, chat: int, text: str) -> bool:
+    return any(text in m.plain for m in fake.sent(chat))
+
+
 def decks(fake: FakeTelegram, chat: int) -> list[Message]:
     return [m for m in fake.sent(chat) if "📚" in m.text]
 
@@ -120,7 +125,7 @@ def db_rows(bot: Bot, sql: str) -> list[tuple[object, ...]]:
 async def everyone_gets_exactly_one_deck(bot: Bot, users: list[int]) -> None:
     """Every user sees one deck; then the bot stops cleanly with no job left over."""
     for user in users:
-        await bot.fake.wait_for(lambda u=user: decks(bot.fake, u), limit=60)  # type: ignore[misc]
+        await bot.fake.wait_for(partial(decks, bot.fake, user), limit=60)
     await bot.stop()
     for user in users:
         assert len(decks(bot.fake, user)) == 1, [m.plain for m in bot.fake.sent(user)]
@@ -168,9 +173,7 @@ async def test_killed_mid_build_the_restart_reuses_the_answered_chunks(bot: Bot,
     for user in (ALICE, BOB):
         bot.fake.push_text(user, f"https://youtu.be/{LINKS[user]}")
     for user, parts in ((ALICE, "13/14"), (BOB, "5/6")):
-        await bot.fake.wait_for(
-            lambda u=user, p=parts: any(p in m.plain for m in bot.fake.sent(u))  # type: ignore[misc]
-        )
+        await bot.fake.wait_for(partial(shows, bot.fake, user, parts))
     await bot.kill()
     before = answered(sim)
     assert before == 13 + 5

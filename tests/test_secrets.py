@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from websockets.typing import Subprotocol
 
 from bot.logs import RedactingFormatter, Redactor, redact_handlers, secrets_of
 from core.api_keys import new_api_key
@@ -96,9 +98,9 @@ def test_tracebacks_are_redacted_on_every_handler() -> None:
 
 def test_settings_name_their_secrets() -> None:
     settings = Settings(
-        telegram_bot_token=TELEGRAM,
-        discord_bot_token=DISCORD,
-        llm_api_key=LLM_KEY,
+        telegram_bot_token=SecretStr(TELEGRAM),
+        discord_bot_token=SecretStr(DISCORD),
+        llm_api_key=SecretStr(LLM_KEY),
         youtube_proxy_url=f"http://user:{PROXY_PASSWORD}@proxy:3128",
     )
     assert set(secrets_of(settings)) >= {TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD}
@@ -157,10 +159,12 @@ async def test_serve_api_logs_no_secret(sim: Sim, tmp_path: Path, level: str) ->
             job = f"ws://{base}/v1/jobs/{created.json()['job_id']}/ws"
             async with websockets.connect(f"{job}?api_key={key}") as ws:  # the legacy way
                 by_query = [json.loads(raw) async for raw in ws]
-            async with websockets.connect(job, subprotocols=["vocabot"]) as ws:
+            async with websockets.connect(job, subprotocols=[Subprotocol("vocabot")]) as ws:
                 await ws.send(json.dumps({"api_key": key}))
                 by_message = [json.loads(raw) async for raw in ws]
-            async with websockets.connect(job, subprotocols=["vocabot", f"vocabot.key.{key}"]):
+            async with websockets.connect(
+                job, subprotocols=[Subprotocol("vocabot"), Subprotocol(f"vocabot.key.{key}")]
+            ):
                 pass
             queried = await client.get(f"/v1/decks?api_key={key}&token={key}")
             wrong = await client.get("/v1/decks", headers={"Authorization": f"Bearer {bad_key}"})

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from rich.console import Console
 
 from bot import texts
@@ -101,7 +102,7 @@ async def test_run_with_simulated_flag_starts(tmp_path: Path) -> None:
     fake = FakeTelegram()
     async with fake.serve() as base_url:
         settings = Settings(
-            telegram_bot_token=TOKEN,
+            telegram_bot_token=SecretStr(TOKEN),
             telegram_api_base_url=base_url,
             db_path=tmp_path / "run.sqlite3",
         )
@@ -113,12 +114,13 @@ async def test_run_with_simulated_flag_starts(tmp_path: Path) -> None:
 
 
 async def test_console_chat_labels_every_page_on_the_default_simulator(tmp_path: Path) -> None:
-    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    screen = io.StringIO()
+    console = Console(file=screen, width=120, force_terminal=False)
     settings = Settings(db_path=tmp_path / "c.sqlite3", sim_speedup=FAST, user_cooldown_seconds=0)
     lines = ["https://youtu.be/vocabDemo02", "/next", "/phrases"]
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
         await ConsoleChat(app, console, script(lines)).run()
-    out = console.file.getvalue()  # type: ignore[attr-defined]
+    out = screen.getvalue()
     assert out.count("Test mode") == 3, "the label is on every page shown"
 
 

@@ -4,6 +4,7 @@ import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 from fsrs import Rating
@@ -44,8 +45,12 @@ async def learner(store: SQLiteStore, name: str = "alice", words: tuple[str, ...
     return user
 
 
-def quiz(store: SQLiteStore, clock: Clock, **kwargs: object) -> Quiz:
-    return Quiz(store, clock=clock, rng=random.Random(7), fuzzing=False, **kwargs)  # type: ignore[arg-type]
+class QuizOptions(TypedDict, total=False):
+    daily_new_cards: int
+
+
+def quiz(store: SQLiteStore, clock: Clock, **options: Unpack[QuizOptions]) -> Quiz:
+    return Quiz(store, clock=clock, rng=random.Random(7), fuzzing=False, **options)
 
 
 async def test_multiple_choice_rules(store: SQLiteStore) -> None:

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+from telegram import Update
 
 from bot import texts
 from bot.app import App, open_app
 from bot.telegram import links
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.context import Context
 from core.config import Settings
 from core.srs import Kind
 from core.store import Notify
@@ -28,6 +30,11 @@ from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import stub_session
 from tests.conftest import Sim
 from tests.factories import job
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
+
+T = TypeVar("T")
 
 ALICE, BOB = 111, 222
 
@@ -279,8 +286,11 @@ async def test_groups_only_when_addressed(tg: TG) -> None:
 class PreferCloze(random.Random):
     """Picks the cloze question whenever it is one of the choices (to test typed answers)."""
 
-    def choice(self, seq):  # type: ignore[no-untyped-def, override]
-        return Kind.CLOZE if Kind.CLOZE in seq else super().choice(seq)
+    def choice(self, seq: "SupportsLenAndGetItem[T]") -> T:
+        for i in range(len(seq)):
+            if seq[i] == Kind.CLOZE:
+                return seq[i]
+        return super().choice(seq)
 
 
 async def test_quiz_flow(tg: TG) -> None:
@@ -376,7 +386,7 @@ async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(
     handled = asyncio.Event()
     start_job = links.start_job
 
-    async def watched(update: Any, context: Any, video_id: str) -> None:
+    async def watched(update: Update, context: Context, video_id: str) -> None:
         await start_job(update, context, video_id)
         handled.set()
 

@@ -1,8 +1,10 @@
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from core import errors
+from core.models import Transcript
 from core.transcripts import (
     ChainSource,
     DirectorySource,
@@ -100,10 +102,10 @@ async def test_directory_then_fallback_source(tmp_path: Path) -> None:
     assert found.video_id == "abcdefghij1"
 
     class Fallback:
-        async def fetch(self, video_id: str, languages: object) -> object:
+        async def fetch(self, video_id: str, languages: Sequence[str]) -> Transcript:
             raise errors.CaptionsDisabled(video_id)
 
-    chain = ChainSource(folder, Fallback())  # type: ignore[arg-type]
+    chain = ChainSource(folder, Fallback())
     assert (await chain.fetch("abcdefghij1", ["en"])).segments
     with pytest.raises(errors.CaptionsDisabled):
         await chain.fetch("zzzzzzzzzz9", ["en"])
