@@ -65,7 +65,7 @@ async def test_every_face_shows_the_same_first_page(faces: Faces) -> None:
     )
     out = await faces.console(["https://youtu.be/vocabDemo02"])
 
-    discord_fronts = [field.name.split(". ", 1)[1].split(" · ")[0] for field in embed.fields]
+    discord_fronts = [str(f.name).split(". ", 1)[1].split(" · ")[0] for f in embed.fields]
     assert len(discord_fronts) == 5
     telegram_lines = [
         line for line in page.text.splitlines() if line[:2] in {f"{i}." for i in range(1, 6)}
@@ -126,7 +126,7 @@ async def test_every_face_words_an_error_the_same_way(faces: Faces) -> None:
     faces.tg.fake.push_text(USER, "https://youtu.be/dQw4w9WgXcQ")
     failed = await faces.tg.final_message(USER, "❌")
     screen = await faces.dc.vocab(USER, "https://youtu.be/dQw4w9WgXcQ")
-    await faces.dc.wait_for_embed(screen)
+    await faces.dc.wait_for_answer(screen)
     out = await faces.console(["https://youtu.be/dQw4w9WgXcQ"])
     assert sentence in failed.text
     assert sentence in str(screen.original["content"]).replace("\\", "")
