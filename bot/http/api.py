@@ -88,7 +88,8 @@ async def invalid(request: Request, exc: Exception) -> Response:
         {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
         for e in exc.errors()
     ]
-    message = client_translator(request.headers)("The request is not valid.")
+    tr = client_translator(request.headers)
+    message = tr("The request is not valid.")
     return JSONResponse(
         {"error": {"code": "invalid_request", "message": message, "details": details}},
         status_code=422,
