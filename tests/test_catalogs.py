@@ -6,7 +6,6 @@ import pytest
 from babel.messages.catalog import Catalog
 
 import devtools.catalogs as catalogs
-
 from core.i18n import INTERFACE_LANGUAGES, translator
 from devtools.catalogs import extract, problems, read
 
