@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -53,11 +53,13 @@ def pg_server() -> Iterator[str]:
         return
     folder = Path(tempfile.mkdtemp(prefix="vocabot-pg-"))
     try:
-        try:
-            url = postgres.start(folder)
-        except postgres.ClusterUnavailable as exc:
-            if in_ci():
-                pytest.fail(f"CI=true and {NO_POSTGRES} ({exc})", pytrace=False)
+        url = postgres.start(folder)
+    except postgres.ClusterUnavailable as exc:
+        url, problem = "", str(exc)
+    try:
+        if not url and in_ci():
+            pytest.fail(f"CI=true and {NO_POSTGRES} ({problem})", pytrace=False)
+        if not url:
             pytest.skip(NO_POSTGRES)
         yield url
     finally:
@@ -65,12 +67,18 @@ def pg_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def with_schema(url: str, schema: str) -> str:
-    """`url` with `schema` first on the search path (libpq's `options` parameter)."""
+def with_option(url: str, option: str) -> str:
+    """`url` with one more server setting in libpq's `options` (e.g. `-csearch_path=x`)."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    query["options"] = f"{query.get('options', '')} -csearch_path={schema}".strip()
-    return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
+    query["options"] = f"{query.get('options', '')} {option}".strip()
+    # %20, not +: libpq decodes percent escapes only
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/", quote_via=quote)))
+
+
+def with_schema(url: str, schema: str) -> str:
+    """`url` with `schema` first on the search path: where its tables are made and found."""
+    return with_option(url, f"-csearch_path={schema}")
 
 
 @pytest.fixture
