@@ -9,6 +9,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -116,6 +117,25 @@ def test_a_database_url_that_is_not_postgresql_is_a_configuration_error(
     monkeypatch.setenv("DATABASE_URL", "mysql://localhost/vocabot")
     assert main(["export", "--user", "telegram:1"]) == 2
     assert "DATABASE_URL must be a postgresql:// URL" in capsys.readouterr().err
+
+
+async def test_connections_the_server_dropped_are_replaced_before_use(pg_url: str) -> None:
+    """A PostgreSQL restart or failover ends every connection in the pool."""
+    name = f"dropped-{uuid.uuid4().hex[:8]}"
+    store = await PostgresStore.open(f"{pg_url}&application_name={name}")
+    try:
+        user = await store.get_or_create_user("t", "1", learner_language="ko", level="B1")
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (name,),
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        assert await store.get_user(user.id) == user
+        assert (await store.save_deck(user.id, deck())).words == 3
+    finally:
+        await store.close()
 
 
 async def test_a_store_on_a_pool_opened_elsewhere(pg_url: str) -> None:

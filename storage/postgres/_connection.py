@@ -77,6 +77,9 @@ class Connection:
             min_size=min(2, max_size),
             max_size=max_size,
             kwargs={"autocommit": True},
+            # a connection the server dropped (a restart, a failover) is replaced before
+            # use instead of failing a learner's request: one empty round trip per use
+            check=AsyncConnectionPool.check_connection,
             open=False,
             name="vocabot",
         )
