@@ -24,7 +24,7 @@ from core.actions._values import (
 )
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import INTERFACE_LANGUAGES, Translator, translator
-from core.jobs import Announce, JobHandle, JobRunner, Listener
+from core.jobs import Announce, JobHandle, Listener, Runner
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
@@ -37,7 +37,7 @@ class Actions:
         self,
         *,
         store: Store,
-        runner: JobRunner | None,
+        runner: Runner | None,
         quiz: Quiz,
         default_learner_language: str = "ko",
         default_level: str = "B1",
@@ -51,7 +51,7 @@ class Actions:
         self.upload_max_bytes = upload_max_bytes
 
     @property
-    def runner(self) -> JobRunner:
+    def runner(self) -> Runner:
         if self._runner is None:
             raise RuntimeError("this process has no job runner (opened without an LLM)")
         return self._runner

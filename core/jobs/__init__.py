@@ -20,9 +20,11 @@
 The runner is assembled from one layer per concern: `_tracking` (the jobs in this process
 and their updates), `_flights` (cache, single-flight builds, video slots), `_limits`,
 `_resume` (cancelling, resuming, retelling, shutting down) and `_runner` (submitting).
+`_interface` is the Runner protocol it shares with the queue's front (core.queue).
 """
 
 from core.jobs._flights import without_known
+from core.jobs._interface import Runner
 from core.jobs._limits import RETRY_IN_DEFAULT
 from core.jobs._runner import JobRunner
 from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
@@ -35,5 +37,6 @@ __all__ = [
     "JobUpdate",
     "Listener",
     "Notifier",
+    "Runner",
     "without_known",
 ]

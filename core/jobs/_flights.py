@@ -120,6 +120,7 @@ class Flights(Tracking):
                 flight.waiting = None
                 self._announce_positions()
                 self.pipeline_runs += 1
+                log.info("pipeline run for %s (%d job(s))", flight.key.video_id, len(flight.jobs))
                 for job in flight.jobs:
                     await self.store.update_job(job.id, status=JobStatus.RUNNING)
 

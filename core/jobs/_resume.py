@@ -9,9 +9,8 @@ from dataclasses import replace
 from core import errors
 from core.jobs._flights import Flights
 from core.jobs._tracking import Job
-from core.jobs._updates import JobUpdate
 from core.models import Progress, Stage
-from core.store import JobRecord, JobStatus
+from core.store import CacheKey, JobRecord, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class Resuming(Flights):
         untold = await self.store.untold_jobs()  # before resuming: those may end meanwhile
         resumed = 0
         for record in await self.store.unfinished_jobs():
-            if await self._resume_record(record) is not None:
+            if await self._adopt(record) is not None:
                 resumed += 1
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
@@ -53,7 +52,12 @@ class Resuming(Flights):
             await self._retell(record)
         return resumed
 
-    async def _resume_record(self, record: JobRecord) -> Job | None:
+    async def adopt(self, record: JobRecord) -> Job | None:
+        """Build a job another process wrote (a queue worker takes it from a front): from
+        the cache, or joining or starting its key's build. None if it is taken already."""
+        return await self._adopt(record, resumed=False)
+
+    async def _adopt(self, record: JobRecord, *, resumed: bool = True) -> Job | None:
         if record.id in self._jobs or record.id in self._resuming:
             return None
         self._resuming.add(record.id)  # at once: a redelivered request may race us here
@@ -62,7 +66,7 @@ class Resuming(Flights):
             if user is None:
                 return None
             user = replace(user, learner_language=record.learner_language, level=record.level)
-            job = self._track(record, user, None, resumed=True)
+            job = self._track(record, user, None, resumed=resumed)
         finally:
             self._resuming.discard(record.id)
         self._post(job, Progress(Stage.QUEUED))
@@ -74,35 +78,22 @@ class Resuming(Flights):
             self._attach(job, key)
         return job
 
-    async def _ended(self, record: JobRecord) -> JobUpdate:
-        """The final update of a job that ended earlier, from its row."""
-        if record.status == JobStatus.DONE and record.deck_id is not None:
-            deck = await self.store.get_deck(record.user_id, record.deck_id)
-            if deck is not None:
-                progress = Progress(Stage.DONE, deck.words, deck.words)
-                return JobUpdate(record.id, record.user_id, record.video_id, progress, deck=deck)
-        error: errors.VocabotError
-        if record.status == JobStatus.CANCELLED:
-            error, stage = errors.JobCancelled(), Stage.CANCELLED
-        else:
-            error = errors.VocabotError(
-                record.error_code or "", user_message=record.error_message or None
-            )
-            stage = Stage.FAILED
-        progress = Progress(stage, detail=record.error_code or "")
-        return JobUpdate(record.id, record.user_id, record.video_id, progress, error=error)
-
-    async def _retell(self, record: JobRecord) -> None:
-        """Tell a chat how its job ended (the process stopped before it could)."""
-        notifier = self.notifiers.get(record.notify.platform) if record.notify else None
-        if record.notify is None or notifier is None:
-            return  # that platform is not run by this process: its own start tells it
-        log.info("telling the chat of job %s how it ended", record.id)
-        try:
-            await notifier(record.notify, replace(await self._ended(record), resumed=True))
-        except Exception:
-            log.exception("telling the chat of job %s failed", record.id)
-        await self.store.mark_told(record.id)
+    async def abandon(self, key: CacheKey) -> None:
+        """Stop building `key` here without ending its jobs: they stay queued or running
+        in the database, for another process to build (a queue worker stopping)."""
+        flight = self._flights.pop(key, None)
+        if flight is None:
+            return
+        jobs, flight.jobs = flight.jobs, []
+        if flight.task is not None:
+            flight.task.cancel()
+            await asyncio.gather(flight.task, return_exceptions=True)
+        boxes = [box.task for job in jobs for box in job.mailboxes]
+        for job in jobs:
+            self._jobs.pop(job.id, None)
+        for box in boxes:
+            box.cancel()
+        await asyncio.gather(*boxes, return_exceptions=True)
 
     async def shutdown(self, grace: float = 10.0) -> None:
         """Stop taking jobs, let running builds finish within `grace`, then stop them.

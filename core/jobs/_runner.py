@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import replace
 
 from core import errors
 from core.jobs._flights import Flight
 from core.jobs._limits import Limits
 from core.jobs._resume import Resuming
-from core.jobs._tracking import Job
+from core.jobs._tracking import Job, new_record
 from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
 from core.limiter import FairLimiter
-from core.models import Deck, Progress, Stage
+from core.models import Deck
 from core.pipeline import Pipeline
-from core.store import CacheKey, JobRecord, JobStatus, Notify, Store, User
+from core.store import CacheKey, JobRecord, Notify, Store, User
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +50,7 @@ class JobRunner(Resuming, Limits):
         self._resuming: set[str] = set()
         self._last_submit: dict[int, float] = {}
         self.notifiers: dict[str, Notifier] = {}
+        self.watchers: list[Listener] = []
         self.pipeline_runs = 0
         self._accepting = True
 
@@ -94,7 +93,7 @@ class JobRunner(Resuming, Limits):
                 raise
             reservation = self._reserve(user, check=False)
         try:
-            record = _new_record(user, video_id, notify, source_key)
+            record = new_record(user, video_id, notify, source_key)
             stored = await self.store.create_job(record)
             if stored.id != record.id:  # this request came before: that is its job
                 reservation.release(failed=True)
@@ -115,43 +114,13 @@ class JobRunner(Resuming, Limits):
             self._attach(job, key)
         return JobHandle(job.id, job.done)
 
-    async def _announce(self, record: JobRecord, announce: Announce) -> JobRecord:
-        try:
-            target = await announce()
-        except Exception:
-            # The job is written: it runs, and its notifier will send a message of its own.
-            log.warning("the immediate reply for job %s failed", record.id, exc_info=True)
-            return record
-        if target is None or target == record.notify:
-            return record
-        await self.store.update_job(record.id, notify=target)
-        return replace(record, notify=target)
-
     async def _duplicate(self, record: JobRecord) -> JobHandle:
         log.info("request %s came again: it is job %s", record.source_key, record.id)
         job = self._jobs.get(record.id)
         if job is None and not record.status.finished:
-            job = await self._resume_record(record)  # arrived before resume() got to it
+            job = await self._adopt(record)  # arrived before resume() got to it
         if job is not None:
             return JobHandle(job.id, job.done, duplicate=True)
         done: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
         done.set_result(await self._ended(record))
         return JobHandle(record.id, done, duplicate=True)
-
-
-def _new_record(
-    user: User, video_id: str, notify: Notify | None, source_key: str | None
-) -> JobRecord:
-    """The row of a job just submitted, queued."""
-    return JobRecord(
-        id=uuid.uuid4().hex,
-        user_id=user.id,
-        video_id=video_id,
-        status=JobStatus.QUEUED,
-        progress=Progress(Stage.QUEUED),
-        learner_language=user.learner_language,
-        level=user.level,
-        notify=notify,
-        source_key=source_key,
-        told=notify is None,
-    )

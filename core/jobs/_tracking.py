@@ -1,17 +1,20 @@
-"""The jobs this process runs, and how their updates reach the database and listeners."""
+"""The jobs this process follows, how their updates reach the database and listeners, and
+how a job that ended is told (shared by the in-process runner and the queue's front)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from core import errors
 from core.jobs._mailbox import Mailbox
-from core.jobs._updates import JobUpdate, Listener, Notifier
+from core.jobs._updates import Announce, JobUpdate, Listener, Notifier
 from core.models import Progress, Stage
 from core.pipeline import Pipeline
-from core.store import JobRecord, Notify, Store, User
+from core.store import JobRecord, JobStatus, Notify, Store, User
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class Tracking:
     pipeline: Pipeline
     store: Store
     notifiers: dict[str, Notifier]
+    watchers: list[Listener]  # told every update of every job (a queue worker's events)
     _clock: Callable[[], float]
     _jobs: dict[str, Job]
     _accepting: bool
@@ -55,6 +59,8 @@ class Tracking:
         )
         self._jobs[job.id] = job
         job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db"))
+        for i, watcher in enumerate(self.watchers):
+            job.mailboxes.append(Mailbox(watcher, f"{job.id}-watch{i}"))
         if record.notify is not None and record.notify.platform in self.notifiers:
             notifier = self.notifiers[record.notify.platform]
 
@@ -131,3 +137,63 @@ class Tracking:
 
     def active_jobs(self, user_id: int) -> list[str]:
         return [j.id for j in self._jobs.values() if j.user.id == user_id]
+
+    async def _announce(self, record: JobRecord, announce: Announce) -> JobRecord:
+        try:
+            target = await announce()
+        except Exception:
+            # The job is written: it runs, and its notifier will send a message of its own.
+            log.warning("the immediate reply for job %s failed", record.id, exc_info=True)
+            return record
+        if target is None or target == record.notify:
+            return record
+        await self.store.update_job(record.id, notify=target)
+        return replace(record, notify=target)
+
+    async def _ended(self, record: JobRecord) -> JobUpdate:
+        """The final update of a job that ended earlier, from its row."""
+        if record.status == JobStatus.DONE and record.deck_id is not None:
+            deck = await self.store.get_deck(record.user_id, record.deck_id)
+            if deck is not None:
+                progress = Progress(Stage.DONE, deck.words, deck.words)
+                return JobUpdate(record.id, record.user_id, record.video_id, progress, deck=deck)
+        error: errors.VocabotError
+        if record.status == JobStatus.CANCELLED:
+            error, stage = errors.JobCancelled(), Stage.CANCELLED
+        else:
+            error = errors.VocabotError(
+                record.error_code or "", user_message=record.error_message or None
+            )
+            stage = Stage.FAILED
+        progress = Progress(stage, detail=record.error_code or "")
+        return JobUpdate(record.id, record.user_id, record.video_id, progress, error=error)
+
+    async def _retell(self, record: JobRecord) -> None:
+        """Tell a chat how its job ended (the process stopped before it could)."""
+        notifier = self.notifiers.get(record.notify.platform) if record.notify else None
+        if record.notify is None or notifier is None:
+            return  # that platform is not run by this process: its own start tells it
+        log.info("telling the chat of job %s how it ended", record.id)
+        try:
+            await notifier(record.notify, replace(await self._ended(record), resumed=True))
+        except Exception:
+            log.exception("telling the chat of job %s failed", record.id)
+        await self.store.mark_told(record.id)
+
+
+def new_record(
+    user: User, video_id: str, notify: Notify | None, source_key: str | None
+) -> JobRecord:
+    """The row of a job just submitted, queued."""
+    return JobRecord(
+        id=uuid.uuid4().hex,
+        user_id=user.id,
+        video_id=video_id,
+        status=JobStatus.QUEUED,
+        progress=Progress(Stage.QUEUED),
+        learner_language=user.learner_language,
+        level=user.level,
+        notify=notify,
+        source_key=source_key,
+        told=notify is None,
+    )
