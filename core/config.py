@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # postgresql://user:password@host:port/database: PostgreSQL instead of the SQLite file.
     database_url: str | None = None
     database_pool_size: int = Field(default=10, ge=1, le=1000)
+    # The job queue (with DATABASE_URL): how often a worker says it is alive, and after how
+    # long without a word its builds are handed to another worker.
+    queue_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    queue_stalled_seconds: float = Field(default=30.0, gt=0)
     transcripts_dir: Path | None = None
     upload_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     youtube_proxy_url: str | None = None
