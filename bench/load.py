@@ -100,7 +100,7 @@ async def many_users(
             ]
             results: list[JobUpdate] = [await h.wait() for h in handles]
             wall = (time.perf_counter() - started) * speedup
-        runs = app.runner.pipeline_runs
+        runs = app.job_runner.pipeline_runs
     stats = await sim.stats()
     calls = ok_calls(stats)
     config = stats["config"]

@@ -18,7 +18,7 @@ import httpx
 
 from core.actions import Actions
 from core.config import Settings
-from core.jobs import JobRunner
+from core.jobs import JobRunner, Runner
 from core.llm import LLMClient
 from core.pipeline import Pipeline
 from core.selection import warm_up
@@ -152,24 +152,34 @@ async def open_core(
 
 @dataclass
 class App:
-    """Core plus the store, the job runner and the actions: what every face gets.
+    """The store, the job runner and the actions (plus core, where decks are built here):
+    what every face gets.
 
     Faces act through `actions` (one door per user action); the store is typed as core's
-    Store Protocol, so nothing here depends on which database is behind it.
+    Store Protocol and the runner as core's Runner, so nothing here depends on which
+    database is behind them, or whether decks are built in this process or by workers.
     """
 
-    core: Core
+    settings: Settings
     store: Store
-    runner: JobRunner
+    runner: Runner
     quiz: Quiz
     actions: Actions
+    core: Core | None = None  # None on a queue front: workers build the decks
 
     @property
-    def settings(self) -> Settings:
-        return self.core.settings
+    def simulated(self) -> bool:
+        """Decks built here come from the bundled simulator."""
+        return self.core is not None and self.core.simulated
+
+    @property
+    def job_runner(self) -> JobRunner:
+        """The in-process runner (for benchmarks and tests that look inside it)."""
+        assert isinstance(self.runner, JobRunner), "decks are built by queue workers"
+        return self.runner
 
 
-def make_actions(settings: Settings, store: Store, runner: JobRunner | None, quiz: Quiz) -> Actions:
+def make_actions(settings: Settings, store: Store, runner: Runner | None, quiz: Quiz) -> Actions:
     return Actions(
         store=store,
         runner=runner,
@@ -196,6 +206,19 @@ async def open_store(settings: Settings) -> OpenStore:
     return await SQLiteStore.open(settings.db_path)
 
 
+def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
+    """The in-process runner: this process builds decks (alone, or as a queue worker)."""
+    return JobRunner(
+        pipeline=core.pipeline,
+        store=store,
+        model=settings.llm_model,
+        max_parallel_videos=settings.max_parallel_videos,
+        user_max_running_jobs=settings.user_max_running_jobs,
+        user_cooldown_seconds=settings.user_cooldown_seconds,
+        languages=tuple(settings.youtube_languages),
+    )
+
+
 @asynccontextmanager
 async def open_offline(settings: Settings) -> AsyncIterator[Actions]:
     """The actions that need no LLM server (export, API keys): the store, nothing started."""
@@ -212,27 +235,28 @@ async def open_app(
     *,
     source: TranscriptSource | None = None,
     allow_simulator: bool = True,
+    local: bool = False,
 ) -> AsyncIterator[App]:
     """Everything a long-running process needs; closes in reverse order on exit.
 
+    With DATABASE_URL this process is a front of the job queue (`vocabot worker`
+    processes build the decks), unless `local`: the CLI's own tools build in-process.
     `source` replaces the transcript sources (tests use a stand-in for YouTube).
     """
+    if settings.database_url and not local:
+        from bot.queue import open_front  # procrastinate loads only when asked for
+
+        async with open_front(settings) as front:
+            yield front
+        return
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await open_store(settings)  # fails fast with a clear error
     try:
         async with open_core(settings, source=source, allow_simulator=allow_simulator) as core:
-            runner = JobRunner(
-                pipeline=core.pipeline,
-                store=store,
-                model=settings.llm_model,
-                max_parallel_videos=settings.max_parallel_videos,
-                user_max_running_jobs=settings.user_max_running_jobs,
-                user_cooldown_seconds=settings.user_cooldown_seconds,
-                languages=tuple(settings.youtube_languages),
-            )
+            runner = make_runner(settings, core, store)
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
             actions = make_actions(settings, store, runner, quiz)
-            app = App(core=core, store=store, runner=runner, quiz=quiz, actions=actions)
+            app = App(settings, store, runner, quiz, actions, core=core)
             try:
                 yield app
             finally:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import NoLLMServer
-from bot.commands import build, operate, serve
+from bot.commands import build, operate, serve, work
 from bot.commands.common import err
 from bot.logs import secrets_of, setup_logging
 from core import errors
@@ -23,7 +23,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="vocabot", description="Turn a YouTube video into a vocabulary deck."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for commands in (build, serve, operate):
+    for commands in (build, serve, operate, work):
         commands.add_parsers(sub)
     return parser
 

@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.cli import main
+from bot.commands.work import work
 from bot.run import run
 from core.config import Settings
 from devtools.fake_telegram import TOKEN, FakeTelegram
@@ -98,6 +99,8 @@ async def test_run_starts_telegram_and_stops_on_signal(
             user_cooldown_seconds=0,
         )
         running = asyncio.create_task(run(settings, stop))
+        # On PostgreSQL the bot queues builds: a worker (here in-process) builds them.
+        building = asyncio.create_task(work(settings, stop)) if settings.database_url else None
         await fake.wait_for(lambda: fake.calls_of("getUpdates"))
         fake.push_text(5, "/help")
         await fake.wait_for(lambda: fake.sent(5))
@@ -105,5 +108,6 @@ async def test_run_starts_telegram_and_stops_on_signal(
         await fake.wait_for(lambda: any("📚" in m.plain for m in fake.sent(5)), 30)
         stop.set()
         assert await running == 0
+        assert building is None or await building == 0
     assert "Telegram: started" in caplog.text
     assert "Discord: not started (DISCORD_BOT_TOKEN is not set)" in caplog.text

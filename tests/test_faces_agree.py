@@ -86,7 +86,7 @@ async def retitle(app: App, platform: str) -> None:
         user = await app.actions.local_user()  # the learner at this terminal
     else:
         user = await app.actions.user(platform, USER)
-    deck = await app.store.cached_deck(app.runner.cache_key("vocabDemo02", "ko", "B1"))
+    deck = await app.store.cached_deck(app.job_runner.cache_key("vocabDemo02", "ko", "B1"))
     assert deck is not None
     await app.store.save_deck(user.id, replace(deck, title=TITLE))
 

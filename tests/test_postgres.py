@@ -156,7 +156,7 @@ async def test_a_store_on_a_pool_opened_elsewhere(pg_url: str) -> None:
 async def test_serve_api_on_postgresql_builds_caches_and_keeps_decks(
     pg_url: str, sim: Sim, tmp_path: Path
 ) -> None:
-    """`DATABASE_URL=postgresql://… vocabot serve-api`, twice, as real processes."""
+    """`DATABASE_URL=postgresql://… vocabot serve-api` and a worker, twice, as real processes."""
     env = {
         "DATABASE_URL": pg_url,
         "LLM_BASE_URL": sim.url,
@@ -173,6 +173,7 @@ async def test_serve_api_on_postgresql_builds_caches_and_keeps_decks(
     alice, bob = ({"Authorization": f"Bearer {key}"} for key in keys)
     async with (
         vocabot(["serve-api", "--port", str(port)], env, tmp_path) as server,
+        vocabot(["worker"], env, tmp_path),  # on PostgreSQL, workers build the decks
         httpx.AsyncClient(base_url=base, headers=alice) as as_alice,
     ):
         await server.wait_for_line(READY)
@@ -184,6 +185,7 @@ async def test_serve_api_on_postgresql_builds_caches_and_keeps_decks(
 
     async with (
         vocabot(["serve-api", "--port", str(port)], env, tmp_path) as server,
+        vocabot(["worker"], env, tmp_path),
         httpx.AsyncClient(base_url=base, headers=alice) as as_alice,
         httpx.AsyncClient(base_url=base, headers=bob) as as_bob,
     ):

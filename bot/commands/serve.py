@@ -16,7 +16,7 @@ from core.config import Settings
 async def _chat(settings: Settings) -> int:
     from bot.console.chat import ConsoleChat
 
-    async with open_app(settings) as app:
+    async with open_app(settings, local=True) as app:
         await ConsoleChat(app, out).run()
     return 0
 

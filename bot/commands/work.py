@@ -1,0 +1,54 @@
+"""`vocabot worker`: builds decks from the job queue (DATABASE_URL), as many as you run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from bot.commands.common import add_simulated_option
+from core.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def work(
+    settings: Settings, stop: asyncio.Event | None = None, *, simulated: bool = False
+) -> int:
+    """Run one worker until SIGTERM/SIGINT (or `stop`): running builds then get
+    SHUTDOWN_GRACE_SECONDS to finish, and the rest go back to the queue."""
+    if not settings.database_url:
+        log.error(
+            "`vocabot worker` builds decks from the job queue in PostgreSQL: set "
+            "DATABASE_URL (see .env.example). Without it, `vocabot run` and "
+            "`vocabot serve-api` build decks in their own process."
+        )
+        return 2
+    from bot.queue import open_worker  # procrastinate and psycopg load only here
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_worker(settings, allow_simulator=simulated) as worker:
+        # METRICS: start the metrics server (METRICS_PORT) here once bot/metrics is merged.
+        log.info("worker started: building decks from the queue")
+        if not await worker.run(stop):
+            log.error("the queue worker stopped on its own (see above); exiting")
+            return 1
+    log.info("worker stopped")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(work(settings, simulated=args.simulated))
+
+
+def add_parsers(sub: Any) -> None:
+    worker = sub.add_parser(
+        "worker", help="build decks from the job queue (needs DATABASE_URL; run any number)"
+    )
+    add_simulated_option(worker)
+    worker.set_defaults(func=cmd_worker)
