@@ -235,19 +235,19 @@ async def open_app(
     *,
     source: TranscriptSource | None = None,
     allow_simulator: bool = True,
-    local: bool = False,
+    front: bool = False,
 ) -> AsyncIterator[App]:
     """Everything a long-running process needs; closes in reverse order on exit.
 
-    With DATABASE_URL this process is a front of the job queue (`vocabot worker`
-    processes build the decks), unless `local`: the CLI's own tools build in-process.
+    A `front` (`vocabot run`, `vocabot serve-api`) on PostgreSQL (DATABASE_URL) queues
+    its jobs for `vocabot worker` processes; anything else builds decks in-process.
     `source` replaces the transcript sources (tests use a stand-in for YouTube).
     """
-    if settings.database_url and not local:
+    if settings.database_url and front:
         from bot.queue import open_front  # procrastinate loads only when asked for
 
-        async with open_front(settings) as front:
-            yield front
+        async with open_front(settings) as queued:
+            yield queued
         return
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await open_store(settings)  # fails fast with a clear error

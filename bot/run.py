@@ -53,7 +53,7 @@ async def run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         # From the start: a stop asked for while starting (or resuming jobs) is a clean one.
         loop.add_signal_handler(sig, stop.set)
-    async with open_app(settings, allow_simulator=simulated) as app:
+    async with open_app(settings, allow_simulator=simulated, front=True) as app:
         adapters, skipped = build_adapters(app)
         for line in skipped:
             log.info(line)

@@ -5,7 +5,7 @@ the simulated vLLM over real HTTP. tests/test_queue_processes.py runs them as pr
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,11 @@ async def worker(config: Settings) -> AsyncIterator[Running]:
             await running.task
 
 
+def a_front(config: Settings) -> AbstractAsyncContextManager[App]:
+    """A front's App (`vocabot run`, `vocabot serve-api`): it queues, workers build."""
+    return open_app(config, front=True)
+
+
 async def user(app: App, name: str) -> User:
     return await app.actions.user("test", name)
 
@@ -100,7 +105,7 @@ async def test_a_front_queues_a_worker_builds_and_progress_comes_back(
     pg_url: str, sim: Sim
 ) -> None:
     config = settings(pg_url, sim)
-    async with open_app(config) as front, worker(config) as builder:
+    async with a_front(config) as front, worker(config) as builder:
         assert isinstance(front.runner, QueueFront), "DATABASE_URL: the front only enqueues"
         alice = await user(front, "alice")
         seen = Recorder()
@@ -125,7 +130,7 @@ async def test_many_users_on_two_fronts_make_one_build(pg_url: str, sim: Sim) ->
     sim.config.speedup = 40.0  # slow enough that every request comes while it builds
     config = settings(pg_url, sim)
     async with AsyncExitStack() as stack:
-        fronts = [await stack.enter_async_context(open_app(config)) for _ in range(2)]
+        fronts = [await stack.enter_async_context(a_front(config)) for _ in range(2)]
         workers = [await stack.enter_async_context(worker(config)) for _ in range(2)]
         users = [await user(fronts[i % 2], f"u{i}") for i in range(12)]
         handles = [
@@ -140,7 +145,7 @@ async def test_many_users_on_two_fronts_make_one_build(pg_url: str, sim: Sim) ->
 async def test_limits_hold_across_fronts(pg_url: str, sim: Sim) -> None:
     sim.config.speedup = 5.0
     config = settings(pg_url, sim, user_max_running_jobs=2, user_cooldown_seconds=0)
-    async with open_app(config) as one, open_app(config) as two:
+    async with a_front(config) as one, a_front(config) as two:
         alice = await user(one, "alice")
         await one.actions.submit(alice, "vocabDemo01")
         await two.actions.submit(alice, "vocabDemo02")
@@ -156,7 +161,7 @@ async def test_concurrent_submissions_on_two_fronts_cannot_slip_past_the_limit(
     pg_url: str, sim: Sim
 ) -> None:
     config = settings(pg_url, sim, user_max_running_jobs=1, user_cooldown_seconds=30)
-    async with open_app(config) as one, open_app(config) as two:
+    async with a_front(config) as one, a_front(config) as two:
         alice = await user(one, "alice")
         tries = await asyncio.gather(
             *(
@@ -176,7 +181,11 @@ async def test_concurrent_submissions_on_two_fronts_cannot_slip_past_the_limit(
 async def test_a_cancel_on_one_front_stops_the_build_in_the_worker(pg_url: str, sim: Sim) -> None:
     sim.config.speedup = 2.0  # slow: the build is still running when the cancel comes
     config = settings(pg_url, sim)
-    async with open_app(config) as one, open_app(config) as two, worker(config) as builder:
+    async with (
+        a_front(config) as one,
+        a_front(config) as two,
+        worker(config) as builder,
+    ):
         runner = builder.worker.runner
         inside = Recorder()
         runner.watchers.append(inside)  # what the worker's own runner sees
@@ -197,7 +206,7 @@ async def test_a_cancel_on_one_front_stops_the_build_in_the_worker(pg_url: str, 
 async def test_a_worker_stopping_hands_its_build_to_another(pg_url: str, sim: Sim) -> None:
     sim.config.speedup = 10.0
     config = settings(pg_url, sim)
-    async with open_app(config) as front:
+    async with a_front(config) as front:
         alice = await user(front, "alice")
         seen = Recorder()
         async with worker(config) as first:
@@ -219,7 +228,7 @@ async def test_the_queue_schema_is_made_once_by_processes_starting_together(
 ) -> None:
     config = settings(pg_url, sim)
     async with AsyncExitStack() as stack:
-        await asyncio.gather(*(stack.enter_async_context(open_app(config)) for _ in range(4)))
+        await asyncio.gather(*(stack.enter_async_context(a_front(config)) for _ in range(4)))
     with psycopg.connect(pg_url) as pg:
         row = pg.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
     assert row == (True,)

@@ -162,7 +162,7 @@ async def write_export(app: App, user: User, deck_id: int, path: Path) -> None:
 
 
 async def _build(settings: Settings, args: argparse.Namespace) -> int:
-    async with open_app(settings, local=True) as app:
+    async with open_app(settings) as app:
         await build(app, args.target, args, show=not args.json)
     return 0
 
@@ -175,7 +175,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     samples = all_samples() if args.all else [SLEEP_TALK]
-    async with open_app(settings, local=True) as app:
+    async with open_app(settings) as app:
         where = "the bundled simulated vLLM server" if app.simulated else "your LLM server"
         out.print(
             f"[bold]vocabot demo[/]: bundled sample transcript -> {where} "

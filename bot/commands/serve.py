@@ -16,7 +16,7 @@ from core.config import Settings
 async def _chat(settings: Settings) -> int:
     from bot.console.chat import ConsoleChat
 
-    async with open_app(settings, local=True) as app:
+    async with open_app(settings) as app:
         await ConsoleChat(app, out).run()
     return 0
 
@@ -46,7 +46,7 @@ async def _serve_api(settings: Settings, host: str, port: int, *, simulated: boo
 
     from bot.http.api import create_api
 
-    async with open_app(settings, allow_simulator=simulated) as app:
+    async with open_app(settings, allow_simulator=simulated, front=True) as app:
         await app.runner.resume()
         # log_config=None: uvicorn's loggers (access log included) propagate to our redacting
         # handler instead of printing request lines, query strings and all, to stdout.
