@@ -26,6 +26,7 @@ def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
                 app,
                 token=settings.telegram_bot_token.get_secret_value(),
                 base_url=settings.telegram_api_base_url,
+                base_file_url=settings.telegram_api_file_url,
             )
         )
     else:

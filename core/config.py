@@ -27,6 +27,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
 

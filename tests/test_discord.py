@@ -118,6 +118,7 @@ class FakeInteraction:
 
     channel_id = 555
     guild_id: int | None = None
+    locale = discord.Locale.american_english  # the user's Discord client language
 
     def __init__(self, app: App, user_id: int, screen: Screen, message: dict[str, Any]) -> None:
         self.user = FakeUser(user_id)
@@ -139,9 +140,16 @@ class Discord:
     sim: Sim
 
     def interaction(
-        self, user: int, screen: Screen, message: dict[str, Any] | None = None
+        self,
+        user: int,
+        screen: Screen,
+        message: dict[str, Any] | None = None,
+        *,
+        locale: discord.Locale | None = None,
     ) -> Inter:
         fake = FakeInteraction(self.app, user, screen, message if message is not None else {})
+        if locale is not None:
+            fake.locale = locale
         return cast(Inter, fake)  # duck-typed: the handlers' part of discord.Interaction
 
     async def run(
@@ -156,9 +164,9 @@ class Discord:
         handler = cast(Handler[P], command.callback)
         await handler(self.cog, interaction, *args, **kwargs)
 
-    async def vocab(self, user: int, url: str) -> Screen:
+    async def vocab(self, user: int, url: str, locale: discord.Locale | None = None) -> Screen:
         screen = Screen()
-        await self.run(self.cog.vocab, self.interaction(user, screen), url=url)
+        await self.run(self.cog.vocab, self.interaction(user, screen, locale=locale), url=url)
         return screen
 
     async def wait_for_answer(self, screen: Screen) -> None:

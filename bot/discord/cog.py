@@ -26,7 +26,7 @@ from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_em
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.actions import LEARNER_LANGUAGES, sentence
-from core.i18n import N_, Translator
+from core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from core.jobs import Announce, JobHandle, JobUpdate, Listener
 from core.models import Stage
 from core.store import Notify, User
@@ -41,7 +41,10 @@ def _text(message: str, **extras: str) -> locale_str:
 
 
 LANGUAGE_CHOICES = [
-    app_commands.Choice(name=_text(code, learner_language=code), value=code)
+    app_commands.Choice(
+        name=_text(texts.language_name(translator(DEFAULT_LANGUAGE), code), learner_language=code),
+        value=code,
+    )
     for code in LEARNER_LANGUAGES
 ]
 LEVEL_CHOICES = [

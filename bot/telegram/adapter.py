@@ -53,6 +53,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         *(CommandHandler(name, callback) for name, callback in command.items()),
         MessageHandler(filters.TEXT & ~filters.COMMAND, links.on_text),
+        MessageHandler(filters.Document.ALL, links.on_document),
         MessageHandler(filters.COMMAND & private, commands.on_unknown_command),
         MessageHandler(private & ~filters.TEXT, commands.on_other),
         *presses.handlers(),
@@ -68,6 +69,7 @@ class TelegramAdapter:
         *,
         token: str,
         base_url: str | None = None,
+        base_file_url: str | None = None,
         edit_interval: float = 1.5,
         first_edit_delay: float = 0.5,
         poll_timeout: int = 10,
@@ -86,9 +88,12 @@ class TelegramAdapter:
             .get_updates_read_timeout(poll_timeout + 10)
         )
         if base_url:
-            builder = builder.base_url(base_url).base_file_url(
-                base_url.replace("/bot", "/file/bot")
-            )
+            # Files come from the same server's /file/bot path unless TELEGRAM_API_FILE_URL
+            # says otherwise (a self-hosted Bot API may serve them elsewhere).
+            base_file_url = base_file_url or base_url.replace("/bot", "/file/bot")
+            builder = builder.base_url(base_url)
+        if base_file_url:
+            builder = builder.base_file_url(base_file_url)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.services = Services(app, edit_interval, first_edit_delay)
         self.application.bot_data[SERVICES] = self.services
