@@ -15,6 +15,8 @@ from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
 
+pytest_plugins = ["tests.telegram_harness"]  # the `tg` fixture for every module
+
 FAST = 200.0  # simulated server speed-up for tests
 
 

@@ -8,35 +8,14 @@ learner language stays ko: a separate setting).
 """
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from bot.app import open_app
-from core.config import Settings
-from devtools.fake_telegram import FakeTelegram, Message
-from tests.conftest import Sim
-from tests.test_telegram import TG, offline_source, start_bot
+from devtools.fake_telegram import Message
+from tests.telegram_harness import TG
 
 USER = 5151
 HANGUL = re.compile(r"[가-힣]")
 # Words that are the same in every language: names, formats, codes.
 ALLOWED = {"vocabot", "youtube", "anki", "apkg", "csv", "srt", "vtt", "txt", "http", "https"}
-
-
-@pytest.fixture
-async def tg(sim: Sim, tmp_path: Path) -> AsyncIterator[TG]:
-    settings = Settings(
-        llm_base_url=sim.url, db_path=tmp_path / "k.sqlite3", user_cooldown_seconds=0
-    )
-    fake = FakeTelegram()
-    async with fake.serve() as base_url, open_app(settings, source=offline_source()) as app:
-        adapter = await start_bot(fake, base_url, app)
-        try:
-            yield TG(fake, app, adapter, sim)
-        finally:
-            await adapter.stop()
 
 
 def the_bots_own_words(message: Message) -> str:

@@ -6,35 +6,16 @@ real tools write them (Korean Windows tools: cp949; Windows Notepad: UTF-16 with
 """
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.app import open_app
 from core import errors
-from core.config import Settings
-from devtools.fake_telegram import FakeTelegram, Message
+from devtools.fake_telegram import Message
 from devtools.samples import COFFEE_HOWTO, SLEEP_TALK
-from tests.conftest import Sim
-from tests.test_telegram import TG, offline_source, start_bot
+from tests.telegram_harness import TG
 
 USER = 3131
 LINK = "https://youtu.be/dQw4w9WgXcQ"
-
-
-@pytest.fixture
-async def tg(sim: Sim, tmp_path: Path) -> AsyncIterator[TG]:
-    settings = Settings(
-        llm_base_url=sim.url, db_path=tmp_path / "u.sqlite3", user_cooldown_seconds=0
-    )
-    fake = FakeTelegram()
-    async with fake.serve() as base_url, open_app(settings, source=offline_source()) as app:
-        adapter = await start_bot(fake, base_url, app)
-        try:
-            yield TG(fake, app, adapter, sim)
-        finally:
-            await adapter.stop()
 
 
 async def send_file(tg: TG, filename: str, content: bytes, caption: str = "") -> Message:
