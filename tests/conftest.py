@@ -15,7 +15,7 @@ from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
 
-pytest_plugins = ["tests.telegram_harness"]  # the `tg` fixture for every module
+pytest_plugins = ["tests.telegram_harness", "tests.discord_harness"]  # `tg`, `dc` everywhere
 
 FAST = 200.0  # simulated server speed-up for tests
 

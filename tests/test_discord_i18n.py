@@ -7,12 +7,13 @@ from discord.app_commands import CommandTree
 from bot.discord.client import VocabotDiscord
 from bot.discord.cog import VocabCog
 from bot.discord.translator import CatalogTranslator
-from tests.test_discord import ALICE, Discord, Screen, dc  # noqa: F401
+from tests.discord_harness import Discord, Screen
+from tests.test_discord import ALICE
 
 HANGUL = "가-힣"
 
 
-async def test_command_descriptions_are_registered_in_korean(dc: Discord) -> None:  # noqa: F811
+async def test_command_descriptions_are_registered_in_korean(dc: Discord) -> None:
     client = VocabotDiscord(dc.app)
     tree: CommandTree[VocabotDiscord] = client.tree
     translator = CatalogTranslator()
@@ -38,7 +39,7 @@ async def test_command_descriptions_are_registered_in_korean(dc: Discord) -> Non
     assert all("ko" in p["description_localizations"] for p in payloads.values())
 
 
-async def test_a_korean_client_gets_korean_replies(dc: Discord) -> None:  # noqa: F811
+async def test_a_korean_client_gets_korean_replies(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "https://youtu.be/vocabDemo02", discord.Locale.korean)
     embed = await dc.wait_for_embed(screen)
     assert embed.description and "단어 72개 중 1–5" in embed.description
