@@ -116,7 +116,15 @@ class Resuming(Flights):
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        boxes = [b.task for j in self._jobs.values() for b in j.mailboxes]
-        for box in boxes:
-            box.cancel()
-        await asyncio.gather(*boxes, return_exceptions=True)
+        # A live job's mailboxes wait for updates that will not come (it resumes at the next
+        # start): stop them. A finished job's deliver its last update first (a deck page, a
+        # row written), so the store is not closed under them.
+        live = [b for j in self._jobs.values() for b in j.mailboxes]
+        for box in live:
+            box.task.cancel()
+        boxes = [b.task for b in (*live, *self._mailboxes)]
+        if boxes:
+            _, pending = await asyncio.wait(boxes, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*boxes, return_exceptions=True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from core import errors
 from core.jobs._flights import Flight
 from core.jobs._limits import Limits
+from core.jobs._mailbox import Mailbox
 from core.jobs._resume import Resuming
 from core.jobs._tracking import Job
 from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
@@ -48,6 +49,7 @@ class JobRunner(Resuming, Limits):
         self._clock = clock
         self._flights: dict[CacheKey, Flight] = {}
         self._jobs: dict[str, Job] = {}
+        self._mailboxes: set[Mailbox] = set()
         self._reserved: dict[int, int] = {}
         self._resuming: set[str] = set()
         self._last_submit: dict[int, float] = {}

@@ -45,6 +45,7 @@ class Tracking:
     notifiers: dict[str, Notifier]
     _clock: Callable[[], float]
     _jobs: dict[str, Job]
+    _mailboxes: set[Mailbox]
     _accepting: bool
 
     def _track(
@@ -54,16 +55,16 @@ class Tracking:
             record=record, user=user, notify=record.notify, resumed=resumed, started=self._clock()
         )
         self._jobs[job.id] = job
-        job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db"))
+        job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db", self._mailboxes))
         if record.notify is not None and record.notify.platform in self.notifiers:
             notifier = self.notifiers[record.notify.platform]
 
             async def tell(update: JobUpdate) -> None:
                 await self._tell(job, notifier, update)
 
-            job.mailboxes.append(Mailbox(tell, f"{job.id}-notify"))
+            job.mailboxes.append(Mailbox(tell, f"{job.id}-notify", self._mailboxes))
         if listener is not None:
-            job.mailboxes.append(Mailbox(listener, f"{job.id}-listener"))
+            job.mailboxes.append(Mailbox(listener, f"{job.id}-listener", self._mailboxes))
         return job
 
     async def _tell(self, job: Job, notifier: Notifier, update: JobUpdate) -> None:
@@ -84,7 +85,7 @@ class Tracking:
         job = self._jobs.get(job_id)
         if job is None or job.user.id != user_id:
             return False
-        box = Mailbox(listener, f"{job_id}-sub")
+        box = Mailbox(listener, f"{job_id}-sub", self._mailboxes)
         job.mailboxes.append(box)
         box.post(self._update(job, job.last))
         return True
