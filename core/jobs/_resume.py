@@ -14,6 +14,8 @@ from core.models import Progress, Stage
 from core.store import JobRecord, JobStatus
 
 log = logging.getLogger(__name__)
+# Seconds a finished job's last update (a deck page, a told mark) may take at shutdown.
+_LAST_UPDATE_GRACE = 5.0
 
 
 class Resuming(Flights):
@@ -124,7 +126,9 @@ class Resuming(Flights):
             box.task.cancel()
         boxes = [b.task for b in (*live, *self._mailboxes)]
         if boxes:
-            _, pending = await asyncio.wait(boxes, timeout=grace)
+            # A last update is a message or a row, not a build: it gets a few seconds even
+            # when the build grace is zero, or a finished job would be told twice.
+            _, pending = await asyncio.wait(boxes, timeout=max(grace, _LAST_UPDATE_GRACE))
             for task in pending:
                 task.cancel()
             await asyncio.gather(*boxes, return_exceptions=True)
