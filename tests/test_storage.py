@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -439,3 +439,28 @@ async def test_text_with_a_nul_character_is_kept_and_found_again(store: AnyStore
     upload = Upload("file:nul", "x.srt", "text" * 1100 + "\x00", None, "en")
     await store.save_upload(upload)
     assert await store.get_upload("file:nul") is not None
+
+
+async def test_the_cache_is_keyed_by_every_field_of_the_key(store: AnyStore) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "http://gpu:8000/v1")
+    await store.cache_deck(key, deck())
+    await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}})
+    for field in fields(CacheKey):
+        other = replace(key, **{field.name: "something else"})
+        assert await store.cached_deck(other) is None, field.name
+        assert await store.chunk_results(other) == {}, field.name
+    assert await store.cached_deck(key) == deck()
+
+
+async def test_a_simulated_deck_says_so_on_every_card_and_in_the_cache(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    simulated = replace(deck(), simulated=True)
+    info = await store.save_deck(user.id, simulated)
+    assert info.simulated
+    assert all(c.simulated for c in await store.user_cards(user.id))
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "simulator")
+    await store.cache_deck(key, simulated)
+    cached = await store.cached_deck(key)
+    assert cached is not None and cached.simulated
+    again = await store.save_deck(user.id, deck())  # rebuilt by a real server
+    assert again.id == info.id and not again.simulated
