@@ -98,6 +98,30 @@ def notify_json(notify: Notify | None) -> str | None:
     return _text(NOTIFY.dump_json(notify)) if notify else None
 
 
+def job_changes(
+    *,
+    status: JobStatus | None,
+    progress: Progress | None,
+    error_code: str | None,
+    error_message: str | None,
+    deck_id: int | None,
+    notify: Notify | None,
+) -> dict[str, Any]:
+    """The job columns an update writes, and their values (None leaves one as it is)."""
+    changes: dict[str, Any] = {}
+    if status is not None:
+        changes["status"] = status.value
+    if progress is not None:
+        changes |= {"stage": progress.stage.value, "done": progress.done, "total": progress.total}
+    if error_code is not None:
+        changes |= {"error_code": error_code, "error_message": error_message}
+    if deck_id is not None:
+        changes["deck_id"] = deck_id
+    if notify is not None:
+        changes["notify"] = notify_json(notify)
+    return changes
+
+
 def moment(value: str | datetime) -> datetime:
     """A stored time (SQLite's ISO text, or PostgreSQL's timestamptz) as an aware UTC time."""
     if isinstance(value, datetime):
