@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -179,10 +180,26 @@ def make_actions(settings: Settings, store: Store, runner: JobRunner | None, qui
     )
 
 
+class OpenStore(Store, Protocol):
+    """A store the composition root opened, and closes."""
+
+    async def close(self) -> None: ...
+
+
+async def open_store(settings: Settings) -> OpenStore:
+    """The store the settings name: PostgreSQL when DATABASE_URL is set, else the SQLite
+    file at DB_PATH. Raises StorageUnavailable (with the reason) when it cannot be used."""
+    if settings.database_url:
+        from storage.postgres import PostgresStore  # psycopg loads only when asked for
+
+        return await PostgresStore.open(settings.database_url, max_size=settings.database_pool_size)
+    return await SQLiteStore.open(settings.db_path)
+
+
 @asynccontextmanager
 async def open_offline(settings: Settings) -> AsyncIterator[Actions]:
     """The actions that need no LLM server (export, API keys): the store, nothing started."""
-    store = await SQLiteStore.open(settings.db_path)
+    store = await open_store(settings)
     try:
         yield make_actions(settings, store, None, Quiz(store))
     finally:
@@ -201,7 +218,7 @@ async def open_app(
     `source` replaces the transcript sources (tests use a stand-in for YouTube).
     """
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
-    store = await SQLiteStore.open(settings.db_path)  # fails fast with a clear error
+    store = await open_store(settings)  # fails fast with a clear error
     try:
         async with open_core(settings, source=source, allow_simulator=allow_simulator) as core:
             runner = JobRunner(

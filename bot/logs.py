@@ -88,7 +88,13 @@ def secrets_of(settings: Settings) -> list[str]:
     """Every secret value the settings hold: tokens, keys and passwords inside URLs."""
     tokens = (settings.telegram_bot_token, settings.discord_bot_token, settings.llm_api_key)
     found = [secret.get_secret_value() for secret in tokens if secret is not None]
-    for url in (settings.youtube_proxy_url, settings.llm_base_url, settings.telegram_api_base_url):
+    urls = (
+        settings.youtube_proxy_url,
+        settings.llm_base_url,
+        settings.telegram_api_base_url,
+        settings.database_url,
+    )
+    for url in urls:
         try:
             password = urlsplit(url or "").password
         except ValueError:

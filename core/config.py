@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class StructuredOutput(StrEnum):
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     chunk_max_items: int = Field(default=12, ge=1)
 
     db_path: Path = Path("vocabot.sqlite3")
+    # postgresql://user:password@host:port/database: PostgreSQL instead of the SQLite file.
+    database_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
     transcripts_dir: Path | None = None
     upload_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     youtube_proxy_url: str | None = None
@@ -71,3 +75,10 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=8192, ge=1024)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_postgresql_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(POSTGRES_SCHEMES):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL (unset it for SQLite)")
+        return value

@@ -1,4 +1,4 @@
-"""The storage contract, in core's own types. storage/ implements it (SQLite today).
+"""The storage contract, in core's own types. storage/ implements it (SQLite, PostgreSQL).
 
 Every method that reads or changes a learner's data takes that learner's user id, and an
 id that belongs to someone else behaves exactly like an id that does not exist.

@@ -1,4 +1,5 @@
-"""Shared fixtures: the simulated vLLM server over real loopback HTTP, and an LLM client."""
+"""Shared fixtures: the simulated vLLM server over real loopback HTTP, an LLM client, and
+both stores (tests/stores.py: `target` and `store` run a test on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from core.pipeline import Pipeline
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
+from tests.stores import pg_server as pg_server
+from tests.stores import pg_url as pg_url
+from tests.stores import store as store
+from tests.stores import target as target
 
 pytest_plugins = ["tests.telegram_harness", "tests.discord_harness"]  # `tg`, `dc` everywhere
 

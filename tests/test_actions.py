@@ -1,8 +1,6 @@
-"""The application layer's own rules, on a real SQLite file (faces are tested elsewhere)."""
+"""The application layer's own rules, on each store (faces are tested elsewhere)."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +10,8 @@ from core.jobs import JobRunner
 from core.pipeline import Pipeline
 from core.srs import Quiz
 from core.store import DeckInfo, User
-from storage.sqlite import SQLiteStore
 from tests.factories import deck
+from tests.stores import AnyStore
 
 
 def info(title: str | None, video: str | None = "vidAAAAAAA1", deck_id: int = 7) -> DeckInfo:
@@ -44,12 +42,9 @@ def test_a_deck_with_only_phrases_opens_on_phrases() -> None:
 
 
 @pytest.fixture
-async def actions(tmp_path: Path, pipeline: Pipeline) -> AsyncIterator[Actions]:
-    store = await SQLiteStore.open(tmp_path / "a.sqlite3")
-    quiz = Quiz(store)
+def actions(store: AnyStore, pipeline: Pipeline) -> Actions:
     runner = JobRunner(pipeline=pipeline, store=store, model="m")
-    yield Actions(store=store, runner=runner, quiz=quiz)
-    await store.close()
+    return Actions(store=store, runner=runner, quiz=Quiz(store))
 
 
 async def test_pages_are_clamped_and_numbered(actions: Actions) -> None:

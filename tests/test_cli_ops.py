@@ -14,22 +14,26 @@ from bot.cli import main
 from bot.run import run
 from core.config import Settings
 from devtools.fake_telegram import TOKEN, FakeTelegram
-from storage.sqlite import open_store
+from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
 from tests.factories import deck
+from tests.stores import StoreTarget
 
 
-async def seed_user(db: Path) -> None:
-    async with open_store(db) as store:
-        user = await store.get_or_create_user("telegram", "42", learner_language="ko", level="B1")
-        await store.save_deck(user.id, deck())
-        await store.save_deck(user.id, deck(video="vidAAAAAAA2", words=("replay",)))
+async def seed_user(target: StoreTarget) -> None:
+    store = await target.open()
+    user = await store.get_or_create_user("telegram", "42", learner_language="ko", level="B1")
+    await store.save_deck(user.id, deck())
+    await store.save_deck(user.id, deck(video="vidAAAAAAA2", words=("replay",)))
+    await store.close()
 
 
-def test_export_a_users_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "e.sqlite3"
-    asyncio.run(seed_user(db))
-    monkeypatch.setenv("DB_PATH", str(db))
+def test_export_a_users_decks(
+    target: StoreTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(seed_user(target))
+    for name, value in target.env().items():
+        monkeypatch.setenv(name, value)
     out = tmp_path / "all.csv"
     assert main(["export", "--user", "telegram:42", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
@@ -80,23 +84,25 @@ async def test_run_without_tokens_says_what_to_set(
 
 
 async def test_run_starts_telegram_and_stops_on_signal(
-    sim: Sim, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sim: Sim, target: StoreTarget, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     fake = FakeTelegram()
     stop = asyncio.Event()
     async with fake.serve() as base_url:
-        settings = Settings(
+        settings = target.settings(
             telegram_bot_token=SecretStr(TOKEN),
             telegram_api_base_url=base_url,
             llm_base_url=sim.url,
-            db_path=tmp_path / "run.sqlite3",
-            transcripts_dir=None,
+            transcripts_dir=SAMPLES_DIR,
+            user_cooldown_seconds=0,
         )
         running = asyncio.create_task(run(settings, stop))
         await fake.wait_for(lambda: fake.calls_of("getUpdates"))
         fake.push_text(5, "/help")
         await fake.wait_for(lambda: fake.sent(5))
+        fake.push_text(5, "vocabDemo02")  # a deck, built and saved on this store
+        await fake.wait_for(lambda: any("📚" in m.plain for m in fake.sent(5)), 30)
         stop.set()
         assert await running == 0
     assert "Telegram: started" in caplog.text

@@ -19,6 +19,7 @@ from core.transcripts import DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import unreachable_session
 from tests.conftest import Sim
+from tests.stores import StoreTarget
 
 
 def script(lines: Iterable[str]) -> ReadLine:
@@ -32,7 +33,7 @@ def script(lines: Iterable[str]) -> ReadLine:
 
 async def chat(
     sim: Sim,
-    db: Path,
+    db: Path | StoreTarget,
     lines: list[str],
     *,
     width: int = 120,
@@ -40,7 +41,8 @@ async def chat(
 ) -> str:
     screen = io.StringIO()
     console = Console(file=screen, width=width, force_terminal=False)
-    settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
+    where = db.setting() if isinstance(db, StoreTarget) else {"db_path": db}
+    settings = Settings(llm_base_url=sim.url, user_cooldown_seconds=0, **where)
     async with open_app(settings, source=source or DirectorySource(SAMPLES_DIR)) as app:
         await ConsoleChat(app, console, script(lines)).run()
     output = screen.getvalue()
@@ -48,10 +50,10 @@ async def chat(
     return output
 
 
-async def test_link_pages_known_quiz_stats(sim: Sim, tmp_path: Path) -> None:
+async def test_link_pages_known_quiz_stats(sim: Sim, target: StoreTarget, tmp_path: Path) -> None:
     out = await chat(
         sim,
-        tmp_path / "c.sqlite3",
+        target,
         [
             "https://youtu.be/vocabDemo02",
             "/next",
@@ -84,8 +86,10 @@ async def test_errors_are_sentences(sim: Sim, tmp_path: Path) -> None:
 
 
 def test_chat_command_ends_cleanly_at_end_of_input(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    target: StoreTarget, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    for name, value in target.env().items():  # `DATABASE_URL=… vocabot chat` too
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr(sys, "stdin", io.StringIO("vocabDemo02\n/stats\n"))
     assert main(["chat", "--speedup", "200"]) == 0
     out = capsys.readouterr().out

@@ -1,8 +1,8 @@
-"""The job runner against the simulated vLLM over real HTTP and a real SQLite file."""
+"""The job runner against the simulated vLLM over real HTTP, on each store (SQLite and
+PostgreSQL): decks built, cached, resumed after a restart."""
 
 import asyncio
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +22,8 @@ from core.pipeline import Pipeline
 from core.store import JobStatus, Notify, User
 from core.transcripts import ChainSource, DirectorySource
 from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR
-from storage.sqlite import SQLiteStore
 from tests.conftest import Sim
+from tests.stores import AnyStore, StoreTarget
 
 ENGLISH = translator("en")
 
@@ -59,9 +59,11 @@ class Chat:
         return [u for _, u in self.told]
 
 
-async def restart(llm: LLMClient, path: Path, videos: Path) -> tuple[SQLiteStore, JobRunner, Chat]:
+async def restart(
+    llm: LLMClient, target: StoreTarget, videos: Path
+) -> tuple[AnyStore, JobRunner, Chat]:
     """A new process on the same database: its store, and a runner telling a Telegram chat."""
-    store = await SQLiteStore.open(path)
+    store = await target.open()
     chat = Chat()
     runner = make_runner(llm, store, videos)
     runner.notifiers["telegram"] = chat
@@ -78,13 +80,6 @@ def videos(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    store = await SQLiteStore.open(tmp_path / "jobs.sqlite3")
-    yield store
-    await store.close()
-
-
 class RunnerOptions(TypedDict, total=False):
     max_parallel_videos: int
     user_max_running_jobs: int
@@ -93,7 +88,7 @@ class RunnerOptions(TypedDict, total=False):
 
 
 def make_runner(
-    llm: LLMClient, store: SQLiteStore, videos: Path, **kwargs: Unpack[RunnerOptions]
+    llm: LLMClient, store: AnyStore, videos: Path, **kwargs: Unpack[RunnerOptions]
 ) -> JobRunner:
     source = ChainSource(DirectorySource(videos), DirectorySource(SAMPLES_DIR))
     options: RunnerOptions = {"user_cooldown_seconds": 0.0, "user_max_running_jobs": 10, **kwargs}
@@ -103,19 +98,17 @@ def make_runner(
 
 
 @pytest.fixture
-async def runner(llm: LLMClient, store: SQLiteStore, videos: Path) -> AsyncIterator[JobRunner]:
+async def runner(llm: LLMClient, store: AnyStore, videos: Path) -> AsyncIterator[JobRunner]:
     runner = make_runner(llm, store, videos)
     yield runner
     await runner.shutdown(grace=5)
 
 
-async def user(store: SQLiteStore, name: str) -> User:
+async def user(store: AnyStore, name: str) -> User:
     return await store.get_or_create_user("test", name, learner_language="ko", level="B1")
 
 
-async def test_cache_hit_costs_zero_llm_calls(
-    runner: JobRunner, store: SQLiteStore, sim: Sim
-) -> None:
+async def test_cache_hit_costs_zero_llm_calls(runner: JobRunner, store: AnyStore, sim: Sim) -> None:
     alice, bob = await user(store, "alice"), await user(store, "bob")
     first = await (await runner.submit(alice, "vocabDemo02")).wait()
     calls = len(sim.server.calls)
@@ -130,7 +123,7 @@ async def test_cache_hit_costs_zero_llm_calls(
     assert listener.stages()[-1] == Stage.DONE
 
 
-async def test_cache_respects_each_users_known_words(runner: JobRunner, store: SQLiteStore) -> None:
+async def test_cache_respects_each_users_known_words(runner: JobRunner, store: AnyStore) -> None:
     alice, bob = await user(store, "alice"), await user(store, "bob")
     await (await runner.submit(alice, "vocabDemo02")).wait()
     await store.add_known_words(bob.id, ["barista", "kettle"])
@@ -142,7 +135,7 @@ async def test_cache_respects_each_users_known_words(runner: JobRunner, store: S
 
 
 async def test_fifty_users_one_video_one_pipeline_run(
-    runner: JobRunner, store: SQLiteStore, sim: Sim
+    runner: JobRunner, store: AnyStore, sim: Sim
 ) -> None:
     users = [await user(store, f"u{i}") for i in range(50)]
     recorders = [Recorder() for _ in users]
@@ -168,7 +161,7 @@ async def test_fifty_users_one_video_one_pipeline_run(
 
 
 async def test_one_users_many_links_do_not_starve_another(
-    llm: LLMClient, store: SQLiteStore, videos: Path
+    llm: LLMClient, store: AnyStore, videos: Path
 ) -> None:
     runner = make_runner(llm, store, videos, max_parallel_videos=1)
     alice, bob = await user(store, "alice"), await user(store, "bob")
@@ -212,7 +205,7 @@ async def test_one_users_many_links_do_not_starve_another(
     assert queued and queued[0] >= 1, "bob was shown his place in line"
 
 
-async def test_per_user_limits(llm: LLMClient, store: SQLiteStore, videos: Path) -> None:
+async def test_per_user_limits(llm: LLMClient, store: AnyStore, videos: Path) -> None:
     now = [100.0]
     runner = make_runner(
         llm, store, videos, user_max_running_jobs=1, user_cooldown_seconds=5.0, clock=lambda: now[0]
@@ -231,7 +224,7 @@ async def test_per_user_limits(llm: LLMClient, store: SQLiteStore, videos: Path)
     await runner.shutdown()
 
 
-async def test_cancel_stops_the_build(runner: JobRunner, store: SQLiteStore, sim: Sim) -> None:
+async def test_cancel_stops_the_build(runner: JobRunner, store: AnyStore, sim: Sim) -> None:
     sim.config.speedup = 5  # slow enough to cancel mid-build
     alice = await user(store, "alice")
     reached = asyncio.Event()
@@ -252,7 +245,7 @@ async def test_cancel_stops_the_build(runner: JobRunner, store: SQLiteStore, sim
 
 
 async def test_a_failing_or_slow_listener_does_not_break_the_job(
-    runner: JobRunner, store: SQLiteStore
+    runner: JobRunner, store: AnyStore
 ) -> None:
     alice = await user(store, "alice")
     gate, slow_done = asyncio.Event(), asyncio.Event()
@@ -278,7 +271,7 @@ async def test_a_failing_or_slow_listener_does_not_break_the_job(
     assert len(slow_seen) <= 3, "a slow listener gets the latest state, not a backlog"
 
 
-async def test_failure_is_recorded_and_told(runner: JobRunner, store: SQLiteStore) -> None:
+async def test_failure_is_recorded_and_told(runner: JobRunner, store: AnyStore) -> None:
     alice = await user(store, "alice")
     listener = Recorder()
     done = await (await runner.submit(alice, "zzzzzzzzzz1", listener=listener)).wait()
@@ -291,11 +284,10 @@ async def test_failure_is_recorded_and_told(runner: JobRunner, store: SQLiteStor
 
 
 async def test_jobs_survive_a_restart(
-    llm: LLMClient, tmp_path: Path, videos: Path, sim: Sim
+    llm: LLMClient, target: StoreTarget, videos: Path, sim: Sim
 ) -> None:
-    path = tmp_path / "restart.sqlite3"
     sim.config.speedup = 5
-    store = await SQLiteStore.open(path)
+    store = await target.open()
     first = make_runner(llm, store, videos)
     alice = await user(store, "alice")
     reached = asyncio.Event()
@@ -312,11 +304,11 @@ async def test_jobs_survive_a_restart(
     await store.close()
     sim.config.speedup = 200
 
-    store, second, chat = await restart(llm, path, videos)
+    store, second, chat = await restart(llm, target, videos)
     assert await second.resume() == 1
     await chat.finished.wait()
-    target, final = chat.told[-1]
-    assert target == Notify("telegram", "1", "2")
+    told_to, final = chat.told[-1]
+    assert told_to == Notify("telegram", "1", "2")
     assert final.job_id == handle.id and final.deck is not None
     assert any(u.progress.detail == "resumed" for u in chat.updates)
     record = await store.get_job(alice.id, handle.id)
@@ -325,7 +317,7 @@ async def test_jobs_survive_a_restart(
     await store.close()
 
 
-async def test_no_new_jobs_while_shutting_down(runner: JobRunner, store: SQLiteStore) -> None:
+async def test_no_new_jobs_while_shutting_down(runner: JobRunner, store: AnyStore) -> None:
     await runner.shutdown()
     with pytest.raises(errors.ShuttingDown):
         await runner.submit(await user(store, "alice"), "vocabDemo02")
@@ -335,7 +327,7 @@ async def test_no_new_jobs_while_shutting_down(runner: JobRunner, store: SQLiteS
 
 
 async def test_concurrent_submissions_cannot_pass_the_limit_together(
-    llm: LLMClient, store: SQLiteStore, videos: Path
+    llm: LLMClient, store: AnyStore, videos: Path
 ) -> None:
     runner = make_runner(llm, store, videos, user_max_running_jobs=2)
     alice = await user(store, "alice")
@@ -352,22 +344,17 @@ async def test_concurrent_submissions_cannot_pass_the_limit_together(
 
 
 async def test_a_submission_that_fails_gives_its_place_back(
-    llm: LLMClient, store: SQLiteStore, videos: Path, tmp_path: Path
+    llm: LLMClient, store: AnyStore, videos: Path, target: StoreTarget
 ) -> None:
     now = [100.0]
     runner = make_runner(
         llm, store, videos, user_max_running_jobs=1, user_cooldown_seconds=5.0, clock=lambda: now[0]
     )
     alice = await user(store, "alice")
-    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # the disk fails once
-        db.execute(
-            "CREATE TRIGGER broken BEFORE INSERT ON jobs "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-        )
-    with pytest.raises(sqlite3.IntegrityError):
+    target.break_writes("jobs", "broken", "disk I/O error")  # the disk fails once
+    with pytest.raises(target.write_error):
         await runner.submit(alice, "vidCoffee01")
-    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:
-        db.execute("DROP TRIGGER broken")
+    target.mend_writes("jobs", "broken")
     # Neither the running-job place nor the cool-down was taken by the failed attempt.
     done = await (await runner.submit(alice, "vidCoffee01")).wait()
     assert done.deck is not None
@@ -378,7 +365,7 @@ async def test_a_submission_that_fails_gives_its_place_back(
 
 
 async def test_the_row_is_written_before_the_reply_and_the_reply_moves_the_target(
-    runner: JobRunner, store: SQLiteStore
+    runner: JobRunner, store: AnyStore
 ) -> None:
     alice = await user(store, "alice")
     rows_at_reply: list[int] = []
@@ -397,7 +384,7 @@ async def test_the_row_is_written_before_the_reply_and_the_reply_moves_the_targe
 
 
 async def test_a_request_delivered_twice_makes_one_job(
-    runner: JobRunner, store: SQLiteStore, sim: Sim
+    runner: JobRunner, store: AnyStore, sim: Sim
 ) -> None:
     alice = await user(store, "alice")
     replies: list[str] = []
@@ -420,10 +407,9 @@ async def test_a_request_delivered_twice_makes_one_job(
 
 
 async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
-    llm: LLMClient, tmp_path: Path, videos: Path, sim: Sim
+    llm: LLMClient, target: StoreTarget, videos: Path, sim: Sim
 ) -> None:
-    path = tmp_path / "resume.sqlite3"
-    store = await SQLiteStore.open(path)
+    store = await target.open()
     first = make_runner(llm, store, videos)
     alice = await user(store, "alice")
     sim.config.fault_rules.append(("rats running through mazes", "hang"))  # one chunk hangs
@@ -443,7 +429,7 @@ async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
     answered_before = sum(1 for c in sim.server.calls if c.status == 200)
     sim.config.fault_rules.clear()
 
-    store, second, chat = await restart(llm, path, videos)
+    store, second, chat = await restart(llm, target, videos)
     assert await second.resume() == 1
     await chat.finished.wait()
     told = chat.updates
@@ -461,10 +447,9 @@ async def test_a_resumed_build_asks_only_for_the_chunks_it_lacked(
 
 
 async def test_an_end_never_told_is_told_at_the_next_start(
-    llm: LLMClient, tmp_path: Path, videos: Path
+    llm: LLMClient, target: StoreTarget, videos: Path
 ) -> None:
-    path = tmp_path / "told.sqlite3"
-    store = await SQLiteStore.open(path)
+    store = await target.open()
     first = make_runner(llm, store, videos)
     never = asyncio.Event()
 
@@ -479,7 +464,7 @@ async def test_an_end_never_told_is_told_at_the_next_start(
     await first.shutdown(grace=0)
     await store.close()
 
-    store, second, chat = await restart(llm, path, videos)
+    store, second, chat = await restart(llm, target, videos)
     assert await second.resume() == 0
     assert [(t, u.job_id, u.progress.stage) for t, u in chat.told] == [
         (Notify("telegram", "1", "2"), handle.id, Stage.DONE)
@@ -496,7 +481,7 @@ async def test_an_end_never_told_is_told_at_the_next_start(
 
 
 async def test_a_short_video_is_not_stuck_behind_a_long_ones_straggler(
-    llm: LLMClient, store: SQLiteStore, videos: Path, sim: Sim
+    llm: LLMClient, store: AnyStore, videos: Path, sim: Sim
 ) -> None:
     runner = make_runner(llm, store, videos, max_parallel_videos=1)
     runner.pipeline.hedge_after = 0.01
@@ -515,14 +500,11 @@ async def test_a_short_video_is_not_stuck_behind_a_long_ones_straggler(
 
 
 async def test_a_delivered_job_is_not_failed_by_a_later_error(
-    runner: JobRunner, store: SQLiteStore, tmp_path: Path
+    runner: JobRunner, store: AnyStore, target: StoreTarget
 ) -> None:
     alice, bob = await user(store, "alice"), await user(store, "bob")
-    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # bob's deck cannot be saved
-        db.execute(
-            f"CREATE TRIGGER full_disk BEFORE INSERT ON decks WHEN NEW.user_id = {bob.id} "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-        )
+    # bob's deck cannot be saved
+    target.break_writes("decks", "full_disk", "database or disk is full", f"NEW.user_id = {bob.id}")
     first = await runner.submit(alice, "vocabDemo02")
     second = await runner.submit(bob, "vocabDemo02")  # joins alice's build
     alice_done, bob_done = await first.wait(), await second.wait()

@@ -102,8 +102,10 @@ def test_settings_name_their_secrets() -> None:
         discord_bot_token=SecretStr(DISCORD),
         llm_api_key=SecretStr(LLM_KEY),
         youtube_proxy_url=f"http://user:{PROXY_PASSWORD}@proxy:3128",
+        database_url="postgresql://vocabot:DbPassSecret77@db:5432/vocabot",
     )
-    assert set(secrets_of(settings)) >= {TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD}
+    secrets = {TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD, "DbPassSecret77"}
+    assert set(secrets_of(settings)) >= secrets
 
 
 # -- whole processes ------------------------------------------------------------------------

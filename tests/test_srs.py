@@ -1,9 +1,7 @@
-"""The quiz on real SQLite with a fixed clock: scheduling, question rules, isolation."""
+"""The quiz on each store with a fixed clock: scheduling, question rules, isolation."""
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TypedDict, Unpack
 
 import pytest
@@ -19,8 +17,8 @@ from core.srs import (
     typed_answer_is_right,
 )
 from core.store import User
-from storage.sqlite import SQLiteStore, open_store
 from tests.factories import deck
+from tests.stores import AnyStore, StoreTarget
 
 WORDS = ("hypothesis", "consolidate", "hippocampus", "replay", "deprivation", "linger")
 
@@ -33,13 +31,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    async with open_store(tmp_path / "quiz.sqlite3") as store:
-        yield store
-
-
-async def learner(store: SQLiteStore, name: str = "alice", words: tuple[str, ...] = WORDS) -> User:
+async def learner(store: AnyStore, name: str = "alice", words: tuple[str, ...] = WORDS) -> User:
     user = await store.get_or_create_user("telegram", name, learner_language="ko", level="B1")
     await store.save_deck(user.id, deck(words=words, phrases=("figure out", "wrap up")))
     return user
@@ -49,11 +41,11 @@ class QuizOptions(TypedDict, total=False):
     daily_new_cards: int
 
 
-def quiz(store: SQLiteStore, clock: Clock, **options: Unpack[QuizOptions]) -> Quiz:
+def quiz(store: AnyStore, clock: Clock, **options: Unpack[QuizOptions]) -> Quiz:
     return Quiz(store, clock=clock, rng=random.Random(7), fuzzing=False, **options)
 
 
-async def test_multiple_choice_rules(store: SQLiteStore) -> None:
+async def test_multiple_choice_rules(store: AnyStore) -> None:
     user = await learner(store)
     q = quiz(store, Clock())
     question = await q.next_question(user.id)
@@ -65,7 +57,7 @@ async def test_multiple_choice_rules(store: SQLiteStore) -> None:
     assert card.front in question.prompt
 
 
-async def test_due_cards_move_as_fsrs_says(store: SQLiteStore) -> None:
+async def test_due_cards_move_as_fsrs_says(store: AnyStore) -> None:
     user = await learner(store)
     clock = Clock()
     q = quiz(store, clock)
@@ -94,7 +86,7 @@ async def test_due_cards_move_as_fsrs_says(store: SQLiteStore) -> None:
     assert [e.rating for e in log] == [Rating.Good, Rating.Again]
 
 
-async def test_a_button_pressed_twice_counts_once(store: SQLiteStore) -> None:
+async def test_a_button_pressed_twice_counts_once(store: AnyStore) -> None:
     user = await learner(store)
     q = quiz(store, Clock())
     question = await q.next_question(user.id)
@@ -108,7 +100,7 @@ async def test_a_button_pressed_twice_counts_once(store: SQLiteStore) -> None:
     assert len(await store.review_log(user.id)) == 1
 
 
-async def test_daily_new_card_limit(store: SQLiteStore) -> None:
+async def test_daily_new_card_limit(store: AnyStore) -> None:
     user = await learner(store)
     q = quiz(store, Clock(), daily_new_cards=2)
     seen = []
@@ -125,7 +117,7 @@ async def test_daily_new_card_limit(store: SQLiteStore) -> None:
     assert stats.retention == 1.0
 
 
-async def test_cloze_is_lemma_and_typo_tolerant(store: SQLiteStore) -> None:
+async def test_cloze_is_lemma_and_typo_tolerant(store: AnyStore) -> None:
     user = await learner(store)
     card = next(c for c in await store.user_cards(user.id) if c.key == "consolidate")
     blanked, said = cloze_of(card) or ("", "")
@@ -138,7 +130,7 @@ async def test_cloze_is_lemma_and_typo_tolerant(store: SQLiteStore) -> None:
     assert not typed_answer_is_right("consolidate it", card, said)
 
 
-async def test_reviews_bring_cloze_and_reverse(store: SQLiteStore) -> None:
+async def test_reviews_bring_cloze_and_reverse(store: AnyStore) -> None:
     user = await learner(store)
     clock = Clock()
     q = quiz(store, clock)
@@ -154,13 +146,13 @@ async def test_reviews_bring_cloze_and_reverse(store: SQLiteStore) -> None:
     assert kinds == {Kind.CHOICE, Kind.CLOZE, Kind.REVERSE}
 
 
-async def test_known_words_leave_the_quiz(store: SQLiteStore) -> None:
+async def test_known_words_leave_the_quiz(store: AnyStore) -> None:
     user = await learner(store, words=("hypothesis",))
     await store.add_known_words(user.id, ["hypothesis", "figure out", "wrap up"])
     assert await quiz(store, Clock()).next_question(user.id) is None
 
 
-async def test_users_are_isolated(store: SQLiteStore) -> None:
+async def test_users_are_isolated(store: AnyStore) -> None:
     alice, bob = await learner(store, "alice"), await learner(store, "bob")
     q = quiz(store, Clock())
     question = await q.next_question(alice.id)
@@ -173,14 +165,13 @@ async def test_users_are_isolated(store: SQLiteStore) -> None:
     assert bobs.card_id in bob_cards
 
 
-async def test_a_restart_in_mid_quiz_keeps_the_question(tmp_path: Path) -> None:
-    path = tmp_path / "restart.sqlite3"
-    store = await SQLiteStore.open(path)
+async def test_a_restart_in_mid_quiz_keeps_the_question(target: StoreTarget) -> None:
+    store = await target.open()
     user = await learner(store)
     question = await quiz(store, Clock()).next_question(user.id)
     await store.close()
 
-    store = await SQLiteStore.open(path)
+    store = await target.open()
     q = quiz(store, Clock())
     assert await q.current(user.id) == question
     assert question is not None
@@ -189,7 +180,7 @@ async def test_a_restart_in_mid_quiz_keeps_the_question(tmp_path: Path) -> None:
 
 
 async def test_an_answered_but_unrated_question_is_rated_when_moving_on(
-    store: SQLiteStore,
+    store: AnyStore,
 ) -> None:
     user = await learner(store)
     q = quiz(store, Clock())

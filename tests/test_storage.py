@@ -1,4 +1,6 @@
-"""The SQLite store on real files: migrations, isolation, idempotence, cache, crash safety."""
+"""The store contract on SQLite and PostgreSQL (the `store` and `target` fixtures run each
+test on both), then what only SQLite has: its files, WAL, migrations from old versions, crash
+safety and the fast-lane lock."""
 
 import asyncio
 import os
@@ -6,7 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from pydantic import TypeAdapter
 from core import errors
 from core.models import Gap, Progress, Stage, Word
 from core.store import CacheKey, JobRecord, JobStatus, Notify, ReviewLogEntry, ReviewState
+from core.subtitles import Upload
 from storage.sqlite import SQLiteStore, _Turns, migrations, open_store
 from tests.factories import deck, job, word
+from tests.stores import AnyStore
 
 LATEST = migrations()[-1][0]
 
@@ -83,101 +87,94 @@ async def test_decks_of_the_old_simulator_are_labelled_simulated_after_the_upgra
         assert all(c.simulated for c in await store.deck_cards(user_id, deck_id))
 
 
-async def test_saving_the_same_video_twice_gives_one_deck(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "d.sqlite3") as store:
-        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
-        first = await store.save_deck(user.id, deck())
-        first_cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
-        second = await store.save_deck(user.id, deck(words=("hypothesis", "replay")))
-        assert second.id == first.id
-        assert len(await store.list_decks(user.id)) == 1
-        cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
-        assert cards["hypothesis"] == first_cards["hypothesis"], "card ids (and reviews) survive"
-        assert "replay" in cards
+async def test_saving_the_same_video_twice_gives_one_deck(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    first = await store.save_deck(user.id, deck())
+    first_cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
+    second = await store.save_deck(user.id, deck(words=("hypothesis", "replay")))
+    assert second.id == first.id
+    assert len(await store.list_decks(user.id)) == 1
+    cards = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
+    assert cards["hypothesis"] == first_cards["hypothesis"], "card ids (and reviews) survive"
+    assert "replay" in cards
 
 
-async def test_users_are_isolated_even_with_guessed_ids(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "iso.sqlite3") as store:
-        alice = await store.get_or_create_user("telegram", "a", learner_language="ko", level="B1")
-        bob = await store.get_or_create_user("telegram", "b", learner_language="ko", level="B1")
-        a_deck = await store.save_deck(alice.id, deck())
-        a_cards = await store.deck_cards(alice.id, a_deck.id)
-        await store.add_known_words(alice.id, ["hypothesis"])
-        state = ReviewState(a_cards[0].id, {"x": 1}, datetime.now(UTC))
-        assert await store.save_review(alice.id, state, None)
+async def test_users_are_isolated_even_with_guessed_ids(store: AnyStore) -> None:
+    alice = await store.get_or_create_user("telegram", "a", learner_language="ko", level="B1")
+    bob = await store.get_or_create_user("telegram", "b", learner_language="ko", level="B1")
+    a_deck = await store.save_deck(alice.id, deck())
+    a_cards = await store.deck_cards(alice.id, a_deck.id)
+    await store.add_known_words(alice.id, ["hypothesis"])
+    state = ReviewState(a_cards[0].id, {"x": 1}, datetime.now(UTC))
+    assert await store.save_review(alice.id, state, None)
 
-        assert await store.get_deck(bob.id, a_deck.id) is None
-        assert await store.deck_cards(bob.id, a_deck.id) == []
-        assert await store.get_card(bob.id, a_cards[0].id) is None
-        assert await store.list_decks(bob.id) == []
-        assert await store.user_cards(bob.id) == []
-        assert await store.known_words(bob.id) == frozenset()
-        assert await store.review_states(bob.id) == {}
-        # Bob cannot write a review onto Alice's card either.
-        forged = ReviewState(a_cards[0].id, {"x": 666}, datetime.now(UTC))
-        assert not await store.save_review(bob.id, forged, None)
-        assert (await store.review_states(alice.id))[a_cards[0].id].state == {"x": 1}
-        assert not await store.remove_known_word(bob.id, "hypothesis")
-        assert await store.known_words(alice.id) == frozenset({"hypothesis"})
+    assert await store.get_deck(bob.id, a_deck.id) is None
+    assert await store.deck_cards(bob.id, a_deck.id) == []
+    assert await store.get_card(bob.id, a_cards[0].id) is None
+    assert await store.list_decks(bob.id) == []
+    assert await store.user_cards(bob.id) == []
+    assert await store.known_words(bob.id) == frozenset()
+    assert await store.review_states(bob.id) == {}
+    # Bob cannot write a review onto Alice's card either.
+    forged = ReviewState(a_cards[0].id, {"x": 666}, datetime.now(UTC))
+    assert not await store.save_review(bob.id, forged, None)
+    assert (await store.review_states(alice.id))[a_cards[0].id].state == {"x": 1}
+    assert not await store.remove_known_word(bob.id, "hypothesis")
+    assert await store.known_words(alice.id) == frozenset({"hypothesis"})
 
 
-async def test_cache_round_trip_and_partial_decks_are_not_cached(tmp_path: Path) -> None:
+async def test_cache_round_trip_and_partial_decks_are_not_cached(store: AnyStore) -> None:
     key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "http://gpu:8000/v1")
-    async with open_store(tmp_path / "c.sqlite3") as store:
-        assert await store.cached_deck(key) is None
-        await store.cache_deck(key, deck())
-        assert await store.cached_deck(key) == deck()
-        other = replace(key, video_id="vidAAAAAAA2")
-        await store.cache_deck(other, deck(video="vidAAAAAAA2", missing=(Gap(0, 10, "x"),)))
-        assert await store.cached_deck(other) is None
-        new_prompt = replace(key, prompt_version="extract-v2")
-        assert await store.cached_deck(new_prompt) is None
-        other_server = replace(key, backend="simulator")
-        assert await store.cached_deck(other_server) is None, "the backend is part of the key"
+    assert await store.cached_deck(key) is None
+    await store.cache_deck(key, deck())
+    assert await store.cached_deck(key) == deck()
+    other = replace(key, video_id="vidAAAAAAA2")
+    await store.cache_deck(other, deck(video="vidAAAAAAA2", missing=(Gap(0, 10, "x"),)))
+    assert await store.cached_deck(other) is None
+    new_prompt = replace(key, prompt_version="extract-v2")
+    assert await store.cached_deck(new_prompt) is None
+    other_server = replace(key, backend="simulator")
+    assert await store.cached_deck(other_server) is None, "the backend is part of the key"
 
 
-async def test_known_words_are_lowercased_and_deduplicated(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "k.sqlite3") as store:
-        user = await store.get_or_create_user("discord", "9", learner_language="ja", level="A2")
-        assert await store.add_known_words(user.id, ["Hypothesis", "hypothesis ", "replay"]) == 2
-        assert await store.add_known_words(user.id, ["replay"]) == 0
-        assert await store.known_words(user.id) == frozenset({"hypothesis", "replay"})
+async def test_known_words_are_lowercased_and_deduplicated(store: AnyStore) -> None:
+    user = await store.get_or_create_user("discord", "9", learner_language="ja", level="A2")
+    assert await store.add_known_words(user.id, ["Hypothesis", "hypothesis ", "replay"]) == 2
+    assert await store.add_known_words(user.id, ["replay"]) == 0
+    assert await store.known_words(user.id) == frozenset({"hypothesis", "replay"})
 
 
-async def test_review_log_and_jobs(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "j.sqlite3") as store:
-        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
-        info = await store.save_deck(user.id, deck())
-        card = (await store.deck_cards(user.id, info.id))[0]
-        now = datetime.now(UTC)
-        entry = ReviewLogEntry(card.id, 3, now, "choice", True)
-        await store.save_review(user.id, ReviewState(card.id, {}, now + timedelta(days=1)), entry)
-        assert await store.review_log(user.id) == [entry]
+async def test_review_log_and_jobs(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    info = await store.save_deck(user.id, deck())
+    card = (await store.deck_cards(user.id, info.id))[0]
+    now = datetime.now(UTC)
+    entry = ReviewLogEntry(card.id, 3, now, "choice", True)
+    await store.save_review(user.id, ReviewState(card.id, {}, now + timedelta(days=1)), entry)
+    assert await store.review_log(user.id) == [entry]
 
-        job = JobRecord(
-            id="job1",
-            user_id=user.id,
-            video_id="vidAAAAAAA1",
-            status=JobStatus.QUEUED,
-            progress=Progress(Stage.QUEUED),
-            learner_language="ko",
-            level="B1",
-            notify=Notify("telegram", "100", "7"),
-        )
-        await store.create_job(job)
-        await store.update_job(
-            "job1", status=JobStatus.RUNNING, progress=Progress(Stage.EXTRACTING, 2, 5)
-        )
-        assert [j.id for j in await store.unfinished_jobs()] == ["job1"]
-        got = await store.get_job(user.id, "job1")
-        assert got is not None and got.progress == Progress(Stage.EXTRACTING, 2, 5)
-        assert got.notify == Notify("telegram", "100", "7")
-        await store.update_job("job1", status=JobStatus.DONE, deck_id=info.id)
-        assert await store.unfinished_jobs() == []
-        stranger = await store.get_or_create_user(
-            "telegram", "2", learner_language="ko", level="B1"
-        )
-        assert await store.get_job(stranger.id, "job1") is None
+    job = JobRecord(
+        id="job1",
+        user_id=user.id,
+        video_id="vidAAAAAAA1",
+        status=JobStatus.QUEUED,
+        progress=Progress(Stage.QUEUED),
+        learner_language="ko",
+        level="B1",
+        notify=Notify("telegram", "100", "7"),
+    )
+    await store.create_job(job)
+    await store.update_job(
+        "job1", status=JobStatus.RUNNING, progress=Progress(Stage.EXTRACTING, 2, 5)
+    )
+    assert [j.id for j in await store.unfinished_jobs()] == ["job1"]
+    got = await store.get_job(user.id, "job1")
+    assert got is not None and got.progress == Progress(Stage.EXTRACTING, 2, 5)
+    assert got.notify == Notify("telegram", "100", "7")
+    await store.update_job("job1", status=JobStatus.DONE, deck_id=info.id)
+    assert await store.unfinished_jobs() == []
+    stranger = await store.get_or_create_user("telegram", "2", learner_language="ko", level="B1")
+    assert await store.get_job(stranger.id, "job1") is None
 
 
 async def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -252,20 +249,18 @@ async def test_sigkill_during_writes_loses_nothing_committed(tmp_path: Path) -> 
             assert len(await store.deck_cards(user.id, deck_id, "word")) == 30
 
 
-async def test_a_write_cancelled_at_any_point_leaves_the_store_usable(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "cancel.sqlite3") as store:
-        user = await store.get_or_create_user("telegram", "c", learner_language="ko", level="B1")
-        for steps in range(40):
-            task = asyncio.create_task(
-                store.save_deck(user.id, deck(video=f"vidCancel{steps:02d}"))
-            )
-            for _ in range(steps):
-                await asyncio.sleep(0)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            # the next transaction must start cleanly, whatever the cancelled one left
-            info = await store.save_deck(user.id, deck(video="vidAfterAll"))
-            assert info.words == 3
+async def test_a_write_cancelled_at_any_point_leaves_the_store_usable(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "c", learner_language="ko", level="B1")
+    for steps in range(40):
+        task = asyncio.create_task(store.save_deck(user.id, deck(video=f"vidCancel{steps:02d}")))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        # the next transaction must start cleanly, whatever the cancelled one left
+        info = await store.save_deck(user.id, deck(video="vidAfterAll"))
+        assert info.words == 3
+    if isinstance(store, SQLiteStore):
         assert await store.integrity_check() == "ok"
 
 
@@ -281,45 +276,43 @@ async def test_a_database_we_may_only_read_fails_at_start_up(tmp_path: Path) -> 
 SOURCE = "telegram:100:5"  # chat 100, message 5
 
 
-async def test_a_finished_job_never_changes_and_a_request_is_one_job(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "f.sqlite3") as store:
-        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
-        target = Notify("telegram", "100", None)
-        first = await store.create_job(job(user.id, "job1", notify=target, source_key=SOURCE))
-        assert first.id == "job1" and first.source_key == SOURCE and not first.told
-        again = await store.create_job(job(user.id, "job2", notify=target, source_key=SOURCE))
-        assert again.id == "job1", "the same chat message: the earlier job"
-        assert await store.job_for_source(user.id, SOURCE) == first
-        assert [j.id for j in await store.user_jobs(user.id)] == ["job1"]
+async def test_a_finished_job_never_changes_and_a_request_is_one_job(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    target = Notify("telegram", "100", None)
+    first = await store.create_job(job(user.id, "job1", notify=target, source_key=SOURCE))
+    assert first.id == "job1" and first.source_key == SOURCE and not first.told
+    again = await store.create_job(job(user.id, "job2", notify=target, source_key=SOURCE))
+    assert again.id == "job1", "the same chat message: the earlier job"
+    assert await store.job_for_source(user.id, SOURCE) == first
+    assert [j.id for j in await store.user_jobs(user.id)] == ["job1"]
 
-        await store.update_job("job1", status=JobStatus.DONE, progress=Progress(Stage.DONE))
-        await store.update_job("job1", status=JobStatus.FAILED, error_code="internal")
-        done = await store.get_job(user.id, "job1")
-        assert done is not None and done.status == JobStatus.DONE and done.error_code is None
-        assert [j.id for j in await store.untold_jobs()] == ["job1"]
-        await store.mark_told("job1")
-        assert await store.untold_jobs() == []
+    await store.update_job("job1", status=JobStatus.DONE, progress=Progress(Stage.DONE))
+    await store.update_job("job1", status=JobStatus.FAILED, error_code="internal")
+    done = await store.get_job(user.id, "job1")
+    assert done is not None and done.status == JobStatus.DONE and done.error_code is None
+    assert [j.id for j in await store.untold_jobs()] == ["job1"]
+    await store.mark_told("job1")
+    assert await store.untold_jobs() == []
 
 
 async def test_chunk_answers_are_kept_per_full_cache_key_until_the_deck_is(
-    tmp_path: Path,
+    store: AnyStore,
 ) -> None:
     key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "model-a", "http://gpu/v1")
     other_model = replace(key, model="model-b")
     other_server = replace(key, backend="simulator")
-    async with open_store(tmp_path / "c.sqlite3") as store:
-        await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}, "requests": 1})
-        await store.save_chunk_result(key, "fp2", {"split": True})
-        assert await store.chunk_results(key) == {
-            "fp1": {"out": {"w": [], "p": []}, "requests": 1},
-            "fp2": {"split": True},
-        }
-        assert await store.chunk_results(other_model) == {}, "another model's answers differ"
-        assert await store.chunk_results(other_server) == {}, "so do another server's"
-        await store.cache_deck(key, deck(missing=(Gap(0.0, 5.0, "llm_unavailable"),)))
-        assert len(await store.chunk_results(key)) == 2, "kept for a partial deck's retry"
-        await store.cache_deck(key, deck())
-        assert await store.chunk_results(key) == {}
+    await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}, "requests": 1})
+    await store.save_chunk_result(key, "fp2", {"split": True})
+    assert await store.chunk_results(key) == {
+        "fp1": {"out": {"w": [], "p": []}, "requests": 1},
+        "fp2": {"split": True},
+    }
+    assert await store.chunk_results(other_model) == {}, "another model's answers differ"
+    assert await store.chunk_results(other_server) == {}, "so do another server's"
+    await store.cache_deck(key, deck(missing=(Gap(0.0, 5.0, "llm_unavailable"),)))
+    assert len(await store.chunk_results(key)) == 2, "kept for a partial deck's retry"
+    await store.cache_deck(key, deck())
+    assert await store.chunk_results(key) == {}
 
 
 async def test_the_fast_lane_lock_survives_waiters_cancelled_at_a_handover() -> None:
@@ -341,3 +334,133 @@ async def test_the_fast_lane_lock_survives_waiters_cancelled_at_a_handover() -> 
     assert order == ["reply", "bookkeeping"], "foreground first, the cancelled one skipped"
     async with turns.hold():  # and it is free again
         pass
+
+
+# -- the rest of the contract, on both stores ------------------------------------------------
+
+
+async def test_settings_and_languages_change_only_where_given(store: AnyStore) -> None:
+    user = await store.get_or_create_user("discord", "7", learner_language="ja", level="A2")
+    assert (user.interface_language, user.client_language) == (None, None)
+    changed = await store.update_user(user.id, level="C1", client_language="ko")
+    assert (changed.learner_language, changed.level, changed.client_language) == ("ja", "C1", "ko")
+    assert changed.ui_language == "ko", "their client's language until they pick one"
+    picked = await store.update_user(user.id, interface_language="en")
+    assert picked.ui_language == "en" and picked.client_language == "ko"
+    assert await store.get_user(user.id) == picked
+    again = await store.get_or_create_user("discord", "7", learner_language="ko", level="B1")
+    assert again == picked, "an existing user keeps their settings"
+    assert await store.get_user(user.id + 1000) is None
+    with pytest.raises(KeyError):
+        await store.update_user(user.id + 1000, level="B2")
+
+
+async def test_one_user_however_many_first_messages_arrive_at_once(store: AnyStore) -> None:
+    users = await asyncio.gather(
+        *(
+            store.get_or_create_user("telegram", "99", learner_language="ko", level="B1")
+            for _ in range(20)
+        )
+    )
+    assert len({u.id for u in users}) == 1
+
+
+async def test_one_job_however_many_copies_of_a_request_arrive_at_once(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    target = Notify("telegram", "100", None)
+    made = await asyncio.gather(
+        *(
+            store.create_job(job(user.id, f"job{i}", notify=target, source_key=SOURCE))
+            for i in range(20)
+        )
+    )
+    assert len({j.id for j in made}) == 1
+    assert [j.id for j in await store.user_jobs(user.id)] == [made[0].id]
+
+
+async def test_jobs_are_listed_newest_first_and_by_state(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    for name in ("old", "mid", "new"):
+        await store.create_job(job(user.id, name))
+    await store.update_job("mid", status=JobStatus.CANCELLED)
+    assert [j.id for j in await store.user_jobs(user.id)] == ["new", "mid", "old"]
+    assert [j.id for j in await store.user_jobs(user.id, active_only=True)] == ["new", "old"]
+    assert [j.id for j in await store.unfinished_jobs()] == ["old", "new"]
+    assert await store.untold_jobs() == [], "a job without a chat to tell counts as told"
+
+
+async def test_uploads_are_kept_by_their_content_key(store: AnyStore) -> None:
+    upload = Upload("file:abc", "talk.en.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n", None, "en")
+    assert await store.get_upload("file:abc") is None
+    await store.save_upload(upload)
+    await store.save_upload(replace(upload, filename="again.srt"))  # the same content again
+    assert await store.get_upload("file:abc") == upload
+
+
+async def test_sessions_are_per_user_and_name(store: AnyStore) -> None:
+    alice = await store.get_or_create_user("telegram", "a", learner_language="ko", level="B1")
+    bob = await store.get_or_create_user("telegram", "b", learner_language="ko", level="B1")
+    await store.put_session(alice.id, "quiz", {"question": {"id": "q1", "choices": [1, 2]}})
+    await store.put_session(alice.id, "quiz", {"question": {"id": "q2"}})
+    assert await store.get_session(alice.id, "quiz") == {"question": {"id": "q2"}}
+    assert await store.get_session(alice.id, "other") is None
+    assert await store.get_session(bob.id, "quiz") is None
+    await store.put_session(alice.id, "quiz", None)
+    assert await store.get_session(alice.id, "quiz") is None
+
+
+async def test_an_api_key_finds_its_user_by_hash(store: AnyStore) -> None:
+    alice = await store.get_or_create_user("api", "alice", learner_language="ko", level="B1")
+    await store.add_api_key(alice.id, "sha256:alice-key", "laptop")
+    assert await store.user_for_api_key("sha256:alice-key") == alice
+    assert await store.user_for_api_key("sha256:guessed") is None
+
+
+async def test_the_review_log_since_a_time(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    card = (await store.deck_cards(user.id, (await store.save_deck(user.id, deck())).id))[0]
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for day, rating in enumerate((1, 3, 4)):
+        when = monday + timedelta(days=day)
+        state = ReviewState(card.id, {"day": day}, when + timedelta(days=1))
+        await store.save_review(user.id, state, ReviewLogEntry(card.id, rating, when))
+    since = await store.review_log(user.id, monday + timedelta(days=1))
+    assert [e.rating for e in since] == [3, 4]
+    assert (await store.review_states(user.id))[card.id].due == monday + timedelta(days=3)
+
+
+async def test_text_with_a_nul_character_is_kept_and_found_again(store: AnyStore) -> None:
+    """SQLite keeps U+0000; PostgreSQL text cannot, and must not fail a learner over it."""
+    user = await store.get_or_create_user("api", "nul\x00user", learner_language="ko", level="B1")
+    assert await store.add_known_words(user.id, ["odd\x00word"]) == 1
+    assert await store.remove_known_word(user.id, "odd\x00word")
+    info = await store.save_deck(user.id, deck(words=("zero\x00width",), title="A\x00talk"))
+    assert info.words == 1 and info.title is not None and info.title.startswith("A")
+    upload = Upload("file:nul", "x.srt", "text" * 1100 + "\x00", None, "en")
+    await store.save_upload(upload)
+    assert await store.get_upload("file:nul") is not None
+
+
+async def test_the_cache_is_keyed_by_every_field_of_the_key(store: AnyStore) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "http://gpu:8000/v1")
+    await store.cache_deck(key, deck())
+    await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}})
+    for field in fields(CacheKey):
+        other = replace(key, **{field.name: "something else"})
+        assert await store.cached_deck(other) is None, field.name
+        assert await store.chunk_results(other) == {}, field.name
+    assert await store.cached_deck(key) == deck()
+
+
+async def test_a_simulated_deck_says_so_on_every_card_and_in_the_cache(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    simulated = replace(deck(), simulated=True)
+    info = await store.save_deck(user.id, simulated)
+    assert info.simulated
+    assert all(c.simulated for c in await store.user_cards(user.id))
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "simulator")
+    await store.cache_deck(key, simulated)
+    cached = await store.cached_deck(key)
+    assert cached is not None and cached.simulated
+    again = await store.save_deck(user.id, deck())  # rebuilt by a real server
+    assert again.id == info.id and not again.simulated

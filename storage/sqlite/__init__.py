@@ -11,9 +11,8 @@ module per group of tables (`_users`, `_cache`, `_decks`, `_reviews`, `_jobs`), 
 `_store`, where SQLiteStore is assembled from them.
 """
 
-from storage.sqlite._cache import CHUNK_RESULTS_KEPT
+from storage.rows import CHUNK_RESULTS_KEPT, video_key
 from storage.sqlite._connection import _Turns, migrations
-from storage.sqlite._decks import video_key
 from storage.sqlite._store import SQLiteStore, open_store
 
 __all__ = [

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from core.models import Deck
 from core.store import CacheKey
 from core.subtitles import Upload
+from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, upload_of
 from storage.sqlite._connection import Connection, stamp
-
-CHUNK_RESULTS_KEPT = timedelta(days=7)
 
 
 class Cache(Connection):
@@ -23,7 +21,7 @@ class Cache(Connection):
             "SELECT deck FROM deck_cache WHERE video_id = ? AND languages = ? AND "
             "learner_language = ? AND level = ? AND prompt_version = ? AND model = ? "
             "AND backend = ?",
-            _cache_params(key),
+            cache_params(key),
         )
         return Deck.from_dict(json.loads(row["deck"])) if row else None
 
@@ -35,11 +33,11 @@ class Cache(Connection):
                 "INSERT INTO deck_cache (video_id, languages, learner_language, level, "
                 "prompt_version, model, backend, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
-                (*_cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
+                (*cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
             # The whole deck is kept now: its chunk answers are no longer needed, and
             # answers of builds nobody came back for go after a week.
-            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (_key_text(key),))
+            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (key_text(key),))
             await db.execute(
                 "DELETE FROM chunk_results WHERE created_at < ?",
                 (stamp(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
@@ -54,7 +52,7 @@ class Cache(Connection):
 
     async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]:
         rows = await self._all(
-            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (_key_text(key),)
+            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (key_text(key),)
         )
         return {str(r["fingerprint"]): json.loads(r["result"]) for r in rows}
 
@@ -65,7 +63,7 @@ class Cache(Connection):
             await db.execute(
                 "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET result = excluded.result",
-                (_key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+                (key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
             )
 
     # -- uploaded subtitle files -------------------------------------------------------
@@ -80,29 +78,4 @@ class Cache(Connection):
 
     async def get_upload(self, key: str) -> Upload | None:
         row = await self._one("SELECT * FROM uploads WHERE key = ?", (key,))
-        if row is None:
-            return None
-        return Upload(
-            key=str(row["key"]),
-            filename=str(row["filename"]),
-            text=str(row["text"]),
-            video_id=row["video_id"],
-            language=str(row["language"]),
-        )
-
-
-def _cache_params(key: CacheKey) -> tuple[str, ...]:
-    return (
-        key.video_id,
-        key.languages,
-        key.learner_language,
-        key.level,
-        key.prompt_version,
-        key.model,
-        key.backend,
-    )
-
-
-def _key_text(key: CacheKey) -> str:
-    """Every field of the key (a field added later is included by itself)."""
-    return json.dumps(dataclasses.asdict(key), sort_keys=True, separators=(",", ":"))
+        return upload_of(row) if row else None

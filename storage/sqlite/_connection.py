@@ -16,33 +16,19 @@ from typing import Any, Self
 import aiosqlite
 
 from core import errors
+from storage.rows import read_migrations
 
 log = logging.getLogger(__name__)
 
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every storage/migrations/NNNN_name.sql, in order."""
-    folder = resources.files("storage") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [v for v, _, _ in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {versions}")
-    return found
+    return read_migrations(resources.files("storage") / "migrations")
 
 
 def now_stamp() -> str:
     """Now, as times are stored: UTC, ISO 8601 with microseconds and a Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_stamp(value: str) -> datetime:
-    """A stored time, back as an aware datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def stamp(value: datetime) -> str:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiosqlite
-from pydantic import TypeAdapter
-
-from core.models import Progress, Stage
+from core.models import Progress
 from core.store import JobRecord, JobStatus, Notify
-from storage.sqlite._connection import Connection, now_stamp, parse_stamp
-
-_NOTIFY = TypeAdapter(Notify)
+from storage.rows import job_changes, job_of, notify_json
+from storage.sqlite._connection import Connection, now_stamp
 
 
 class Jobs(Connection):
@@ -34,7 +28,7 @@ class Jobs(Connection):
                     job.progress.total,
                     job.learner_language,
                     job.level,
-                    _NOTIFY.dump_json(job.notify).decode() if job.notify else None,
+                    notify_json(job.notify),
                     job.source_key,
                     int(job.told),
                     now_stamp(),
@@ -48,7 +42,7 @@ class Jobs(Connection):
                     "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?",
                     (job.user_id, job.source_key),
                 )
-        return _job(next(iter(rows)))
+        return job_of(next(iter(rows)))
 
     async def update_job(
         self,
@@ -61,81 +55,56 @@ class Jobs(Connection):
         deck_id: int | None = None,
         notify: Notify | None = None,
     ) -> None:
-        sets: list[str] = ["updated_at = ?"]
-        params: list[Any] = [now_stamp()]
-        if status is not None:
-            sets.append("status = ?")
-            params.append(status.value)
-        if progress is not None:
-            sets += ["stage = ?", "done = ?", "total = ?"]
-            params += [progress.stage.value, progress.done, progress.total]
-        if error_code is not None:
-            sets += ["error_code = ?", "error_message = ?"]
-            params += [error_code, error_message]
-        if deck_id is not None:
-            sets.append("deck_id = ?")
-            params.append(deck_id)
-        if notify is not None:
-            sets.append("notify = ?")
-            params.append(_NOTIFY.dump_json(notify).decode())
+        changes = {
+            "updated_at": now_stamp(),
+            **job_changes(
+                status=status,
+                progress=progress,
+                error_code=error_code,
+                error_message=error_message,
+                deck_id=deck_id,
+                notify=notify,
+            ),
+        }
+        sets = ", ".join(f"{column} = ?" for column in changes)
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended.
         where = "id = ? AND status IN ('queued', 'running')"
         # Progress is bookkeeping; a job's end, and where its chat is, are not.
         background = notify is None and (status is None or not status.finished)
         async with self._tx(background=background) as db:
-            await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
+            await db.execute(f"UPDATE jobs SET {sets} WHERE {where}", (*changes.values(), job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
-        return _job(row) if row else None
+        return job_of(row) if row else None
 
     async def job_for_source(self, user_id: int, source_key: str) -> JobRecord | None:
         row = await self._one(
             "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?", (user_id, source_key)
         )
-        return _job(row) if row else None
+        return job_of(row) if row else None
 
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
         sql = "SELECT * FROM jobs WHERE user_id = ?"
         if active_only:
             sql += " AND status IN ('queued', 'running')"
         rows = await self._all(sql + " ORDER BY created_at DESC", (user_id,))
-        return [_job(r) for r in rows]
+        return [job_of(r) for r in rows]
 
     async def unfinished_jobs(self) -> list[JobRecord]:
         rows = await self._all(
             "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
         )
-        return [_job(r) for r in rows]
+        return [job_of(r) for r in rows]
 
     async def untold_jobs(self) -> list[JobRecord]:
         rows = await self._all(
             "SELECT * FROM jobs WHERE told = 0 AND status NOT IN ('queued', 'running') "
             "ORDER BY created_at"
         )
-        return [_job(r) for r in rows]
+        return [job_of(r) for r in rows]
 
     async def mark_told(self, job_id: str) -> None:
         async with self._tx(background=True) as db:
             await db.execute("UPDATE jobs SET told = 1 WHERE id = ?", (job_id,))
-
-
-def _job(row: aiosqlite.Row) -> JobRecord:
-    return JobRecord(
-        id=str(row["id"]),
-        user_id=int(row["user_id"]),
-        video_id=str(row["video_id"]),
-        status=JobStatus(row["status"]),
-        progress=Progress(Stage(row["stage"]), int(row["done"]), int(row["total"])),
-        learner_language=str(row["learner_language"]),
-        level=str(row["level"]),
-        error_code=row["error_code"],
-        error_message=row["error_message"],
-        deck_id=row["deck_id"],
-        notify=_NOTIFY.validate_json(row["notify"]) if row["notify"] else None,
-        created_at=parse_stamp(row["created_at"]),
-        updated_at=parse_stamp(row["updated_at"]),
-        source_key=row["source_key"],
-        told=bool(row["told"]),
-    )

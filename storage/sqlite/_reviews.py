@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from core.store import ReviewLogEntry, ReviewState
-from storage.sqlite._connection import Connection, now_stamp, parse_stamp, stamp
+from storage.rows import log_entry_of, review_state_of
+from storage.sqlite._connection import Connection, now_stamp, stamp
 
 
 class Reviews(Connection):
@@ -15,12 +16,7 @@ class Reviews(Connection):
 
     async def review_states(self, user_id: int) -> dict[int, ReviewState]:
         rows = await self._all("SELECT * FROM reviews WHERE user_id = ?", (user_id,))
-        return {
-            int(r["card_id"]): ReviewState(
-                int(r["card_id"]), json.loads(r["state"]), parse_stamp(r["due"])
-            )
-            for r in rows
-        }
+        return {int(r["card_id"]): review_state_of(r) for r in rows}
 
     async def save_review(
         self, user_id: int, state: ReviewState, entry: ReviewLogEntry | None
@@ -58,16 +54,7 @@ class Reviews(Connection):
             "SELECT * FROM review_log WHERE user_id = ? AND reviewed_at >= ? ORDER BY id",
             (user_id, stamp(since) if since else ""),
         )
-        return [
-            ReviewLogEntry(
-                card_id=int(r["card_id"]),
-                rating=int(r["rating"]),
-                reviewed_at=parse_stamp(r["reviewed_at"]),
-                question=str(r["question"]),
-                correct=None if r["correct"] is None else bool(r["correct"]),
-            )
-            for r in rows
-        ]
+        return [log_entry_of(r) for r in rows]
 
     # -- sessions --------------------------------------------------------------------
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import aiosqlite
-
 from core.store import User
+from storage.rows import user_of
 from storage.sqlite._connection import Connection
 
 
@@ -22,7 +21,7 @@ class Users(Connection):
             (platform, str(platform_user_id)),
         )
         if row is not None:
-            return _user(row)
+            return user_of(row)
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO users (platform, platform_user_id, learner_language, level) "
@@ -35,11 +34,11 @@ class Users(Connection):
                     (platform, str(platform_user_id)),
                 )
             )
-        return _user(rows[0])
+        return user_of(rows[0])
 
     async def get_user(self, user_id: int) -> User | None:
         row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     async def update_user(
         self,
@@ -77,7 +76,7 @@ class Users(Connection):
             "SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
             (key_hash,),
         )
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     # -- known words -----------------------------------------------------------------
 
@@ -103,15 +102,3 @@ class Users(Connection):
     async def known_words(self, user_id: int) -> frozenset[str]:
         rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))
         return frozenset(str(r["word"]) for r in rows)
-
-
-def _user(row: aiosqlite.Row) -> User:
-    return User(
-        id=int(row["id"]),
-        platform=str(row["platform"]),
-        platform_user_id=str(row["platform_user_id"]),
-        learner_language=str(row["learner_language"]),
-        level=str(row["level"]),
-        interface_language=row["interface_language"],
-        client_language=row["client_language"],
-    )

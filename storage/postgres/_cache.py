@@ -1,0 +1,86 @@
+"""The deck cache, the chunk answers of unfinished builds, and uploaded subtitle files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from core.models import Deck
+from core.store import CacheKey
+from core.subtitles import Upload
+from storage.postgres._connection import Connection, run
+from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, parsed, upload_of
+
+_CACHE_KEY = "video_id, languages, learner_language, level, prompt_version, model, backend"
+
+
+class Cache(Connection):
+    """Built decks by cache key, the chunk answers of builds under way, and uploads."""
+
+    async def cached_deck(self, key: CacheKey) -> Deck | None:
+        row = await self._one(
+            "SELECT deck FROM deck_cache WHERE video_id = %s AND languages = %s AND "
+            "learner_language = %s AND level = %s AND prompt_version = %s AND model = %s "
+            "AND backend = %s",
+            cache_params(key),
+        )
+        return Deck.from_dict(parsed(row["deck"])) if row else None
+
+    async def cache_deck(self, key: CacheKey, deck: Deck) -> None:
+        if deck.is_partial:
+            return  # a partial deck is not the answer for the next learner
+        async with self._tx() as cursor:
+            await run(
+                cursor,
+                f"INSERT INTO deck_cache ({_CACHE_KEY}, deck) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                f"ON CONFLICT ({_CACHE_KEY}) DO UPDATE SET deck = excluded.deck, "
+                "created_at = excluded.created_at",
+                (*cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
+            )
+            # The whole deck is kept now: its chunk answers are no longer needed, and
+            # answers of builds nobody came back for go after a week.
+            await run(cursor, "DELETE FROM chunk_results WHERE cache_key = %s", (key_text(key),))
+            await run(
+                cursor,
+                "DELETE FROM chunk_results WHERE created_at < %s",
+                (datetime.now(UTC) - CHUNK_RESULTS_KEPT,),
+            )
+            if deck.video_id:
+                await run(
+                    cursor,
+                    "INSERT INTO videos (id, title, transcript_language) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET "
+                    "title = COALESCE(excluded.title, videos.title), "
+                    "transcript_language = excluded.transcript_language",
+                    (deck.video_id, deck.title, deck.transcript_language),
+                )
+
+    async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]:
+        rows = await self._all(
+            "SELECT fingerprint, result FROM chunk_results WHERE cache_key = %s", (key_text(key),)
+        )
+        return {str(r["fingerprint"]): parsed(r["result"]) for r in rows}
+
+    async def save_chunk_result(
+        self, key: CacheKey, fingerprint: str, result: dict[str, Any]
+    ) -> None:
+        await self._write(
+            "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (%s, %s, %s) "
+            "ON CONFLICT (cache_key, fingerprint) DO UPDATE SET result = excluded.result",
+            (key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+        )
+
+    # -- uploaded subtitle files -------------------------------------------------------
+
+    async def save_upload(self, upload: Upload) -> None:
+        await self._write(
+            "INSERT INTO uploads (key, filename, text, video_id, language) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
+            (upload.key, upload.filename, upload.text, upload.video_id, upload.language),
+        )
+
+    async def get_upload(self, key: str) -> Upload | None:
+        row = await self._one("SELECT * FROM uploads WHERE key = %s", (key,))
+        return upload_of(row) if row else None

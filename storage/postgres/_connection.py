@@ -1,0 +1,195 @@
+"""The pool: psycopg 3 async connections, migrations under a lock, transactions, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any, Self
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from core import errors
+from storage.rows import read_migrations
+
+log = logging.getLogger(__name__)
+
+Pool = AsyncConnectionPool[AsyncConnection[Any]]
+
+# pg_advisory_xact_lock key: processes starting at once apply each migration once.
+MIGRATION_LOCK = 0x766F6361626F74  # "vocabot"
+CONNECT_TIMEOUT = 10  # seconds, for the first connection at start-up
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every storage/postgres/migrations/NNNN_name.sql, in order."""
+    return read_migrations(resources.files("storage.postgres") / "migrations")
+
+
+def shown(url: str) -> str:
+    """`url` as it may be printed: without a password (in the address or the query)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "the DATABASE_URL"
+    if password is not None:
+        where = parts.netloc.rsplit("@", 1)[-1]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{where}")
+    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/", quote_via=quote)))
+
+
+def nul_free(value: Any) -> Any:
+    """PostgreSQL text cannot hold U+0000, SQLite's can: a NUL a learner typed (or a file
+    carried) is stored as U+FFFD, everywhere the same way, so lookups still match."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return type(value)(nul_free(v) for v in value)
+    return value
+
+
+class Connection:
+    """The base every table group builds on: the pool, migrations and statement helpers.
+
+    No lock: PostgreSQL serialises conflicting writes itself. Statements outside `_tx`
+    run in autocommit (one round trip each); a group of writes that must land together,
+    or a read that must see its own insert, goes in `_tx`.
+    """
+
+    def __init__(self, pool: Pool, url: str = "", *, owns_pool: bool = True) -> None:
+        self.pool = pool  # share it (e.g. with a job queue on the same database)
+        self.url = shown(url)
+        self._owns_pool = owns_pool
+
+    @classmethod
+    async def open(cls, url: str, *, max_size: int = 10, migrate_to: int | None = None) -> Self:
+        """Connect (creating or upgrading the schema), or raise StorageUnavailable."""
+        await prepare(url, migrate_to=migrate_to)
+        pool: Pool = AsyncConnectionPool(
+            url,
+            min_size=min(2, max_size),
+            max_size=max_size,
+            kwargs={"autocommit": True},
+            # a connection the server dropped (a restart, a failover) is replaced before
+            # use instead of failing a learner's request: one empty round trip per use
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+            name="vocabot",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except (PoolTimeout, psycopg.Error) as exc:
+            await pool.close()
+            raise errors.StorageUnavailable(f"cannot connect to {shown(url)}: {exc}") from exc
+        return cls(pool, url)
+
+    @classmethod
+    async def on_pool(cls, pool: Pool, *, migrate_to: int | None = None) -> Self:
+        """A store on a pool someone else opened (and closes); its connections must be
+        in autocommit mode, as the store's own are."""
+        async with pool.connection() as conn:
+            dsn = conn.info.dsn  # (libpq leaves the password out)
+            await _migrate(conn, migrate_to, url=dsn)
+        return cls(pool, dsn, owns_pool=False)
+
+    async def close(self) -> None:
+        if self._owns_pool:
+            await self.pool.close()
+
+    async def schema_version(self) -> int:
+        async with self.pool.connection() as conn:
+            return await _version(conn)
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncCursor[DictRow]]:
+        """One transaction on a pooled connection: committed at the end, rolled back on
+        an error or a cancellation (psycopg cancels a running statement on the server)."""
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn.cursor(row_factory=dict_row)
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[DictRow]:
+        async with self.pool.connection() as conn:
+            cursor = conn.cursor(row_factory=dict_row)
+            await cursor.execute(sql, nul_free(tuple(params)))
+            return await cursor.fetchall()
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> DictRow | None:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement that stands alone (autocommit); how many rows it changed."""
+        async with self.pool.connection() as conn:
+            return await run(conn.cursor(row_factory=dict_row), sql, params)
+
+
+async def run(cursor: AsyncCursor[DictRow], sql: str, params: Iterable[Any] = ()) -> int:
+    """Execute one statement on `cursor`; how many rows it changed (or found)."""
+    await cursor.execute(sql, nul_free(tuple(params)))
+    return cursor.rowcount
+
+
+async def prepare(url: str, *, migrate_to: int | None = None) -> None:
+    """One connection before the pool: a clear error when the server cannot be reached or
+    may not be written, and the schema brought up to date."""
+    try:
+        conn = await AsyncConnection.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as exc:
+        raise errors.StorageUnavailable(f"cannot connect to {shown(url)}: {exc}") from exc
+    async with conn:
+        try:
+            await _migrate(conn, migrate_to, url=shown(url))
+            read_only = await conn.execute("SHOW transaction_read_only")
+            row = await read_only.fetchone()
+        except psycopg.Error as exc:
+            raise errors.StorageUnavailable(f"database {shown(url)} is unusable: {exc}") from exc
+        if row and row[0] == "on":
+            raise errors.StorageUnavailable(f"database {shown(url)} is read-only")
+
+
+async def _version(conn: AsyncConnection[Any]) -> int:
+    cursor = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    exists = await cursor.fetchone()
+    if not exists or not exists[0]:
+        return 0
+    cursor = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _migrate(conn: AsyncConnection[Any], target: int | None, *, url: str) -> None:
+    """Apply what is missing, each migration in its own transaction with its version row.
+
+    DDL is transactional in PostgreSQL, and the advisory lock makes a second process that
+    starts at the same moment wait, then find the work done.
+    """
+    available = migrations()
+    latest = available[-1][0] if available else 0
+    for version, name, sql in available:
+        if target is not None and version > target:
+            break
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            current = await _version(conn)
+            if current > latest:
+                raise errors.StorageUnavailable(
+                    f"database {url} is version {current}, newer than this code ({latest})"
+                )
+            if version <= current:
+                continue
+            log.info("applying migration %s", name)
+            await conn.execute(sql)  # no parameters: several statements in one go
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
