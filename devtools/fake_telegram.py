@@ -2,7 +2,9 @@
 
 PTB is pointed at it with `ApplicationBuilder().base_url(...)`; requests arrive as
 form-encoded (values JSON-encoded), multipart (uploads) or bare POSTs, like from the
-real library. It serves getMe/getUpdates (long polling), keeps the chats' messages so
+real library. It serves getMe/getUpdates (long polling) or, once setWebhook is called,
+holds updates for the test to deliver to the bot's webhook (getUpdates is then refused
+with 409, as Telegram does), keeps the chats' messages so
 edits behave as Telegram's do ("message is not modified", keyboards dropped when an edit
 has no reply_markup), records every call, can answer 429 with retry_after or a 5xx, and
 can hold its answers to a method (the call is done, the bot has not heard back yet).
@@ -13,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
-import json
 import re
 import socket
 import time
@@ -25,10 +26,13 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from devtools.bot_api_wire import fail as _fail
+from devtools.bot_api_wire import ok as _ok
+from devtools.bot_api_wire import read_params as _params
 
 BOT_ID = 7_000_000
 BOT_USERNAME = "vocabot_test_bot"
@@ -83,6 +87,7 @@ class FakeTelegram:
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> retry_after list
     server_errors: dict[str, list[int]] = field(default_factory=dict)  # method -> 5xx codes
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answer when set
+    webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -165,6 +170,11 @@ class FakeTelegram:
             if m.from_bot and (chat_id is None or m.chat_id == chat_id)
         ]
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """The updates waiting for the bot, off the queue: what Telegram POSTs to a webhook."""
+        taken, self._updates = self._updates, []
+        return taken
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -242,7 +252,37 @@ class FakeTelegram:
     async def api_getMe(self, params: dict[str, Any]) -> JSONResponse:
         return _ok(_bot() | {"can_join_groups": True, "supports_inline_queries": False})
 
+    async def api_setWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self.api_deleteWebhook(params)
+        if not url.startswith("https://"):
+            return _fail(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return _fail(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        return _ok(True)
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return _ok(True)
+
+    async def api_getWebhookInfo(self, params: dict[str, Any]) -> JSONResponse:
+        url = self.webhook["url"] if self.webhook else ""
+        pending = len(self._updates)
+        return _ok({"url": url, "has_custom_certificate": False, "pending_update_count": pending})
+
     async def api_getUpdates(self, params: dict[str, Any]) -> JSONResponse:
+        if self.webhook is not None:
+            return _fail(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 2.0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -348,49 +388,3 @@ def _user(user_id: int) -> dict[str, Any]:
 
 def _bot() -> dict[str, Any]:
     return {"id": BOT_ID, "is_bot": True, "first_name": "vocabot", "username": BOT_USERNAME}
-
-
-def _ok(result: Any) -> JSONResponse:
-    return JSONResponse({"ok": True, "result": result})
-
-
-def _fail(code: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return JSONResponse(body, status_code=code)
-
-
-async def _params(request: Request) -> dict[str, Any]:
-    """Parameters as PTB sends them: JSON-encoded values in a form, or multipart uploads."""
-    content_type = request.headers.get("content-type", "")
-    out: dict[str, Any] = {}
-    if content_type.startswith("application/json"):
-        data = await request.json()
-        return dict(data) if isinstance(data, dict) else {}
-    if not content_type:
-        return out
-    async with request.form() as form:
-        out.update(await _form_values(form))
-    # PTB sends attachments as "attach://name" references in multipart requests.
-    for key, value in list(out.items()):
-        if isinstance(value, str) and value.startswith("attach://"):
-            out[key] = out.pop(value.removeprefix("attach://"), value)
-    return out
-
-
-async def _form_values(form: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            out[key] = {"filename": value.filename, "content": await value.read()}
-            continue
-        text = str(value)
-        if key in ("text", "caption", "callback_query_id", "parse_mode"):
-            out[key] = text  # strings are sent as they are, even when they look like JSON
-            continue
-        try:
-            out[key] = json.loads(text)
-        except ValueError:
-            out[key] = text
-    return out
