@@ -186,6 +186,39 @@ async def test_a_server_refusing_connections_does_not_cost_the_user_any_cards(
     assert llm.pool.servers[1].out_until is not None, "the dead server is out"
 
 
+async def test_a_server_that_never_answers_is_taken_out_though_hedging_saves_each_call(
+    sims: list[Sim], http: httpx.AsyncClient, sleeps: Sleeps
+) -> None:
+    hung = sims[0]
+    hung.config.fault_rates = {"hang": 1.0}
+    llm = client_for(http, [s.url for s in sims], Clock(), sleeps)
+    pipeline = Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, hedge_after=0.01)
+    first = await pipeline.build(DeckRequest("vocabDemo01"))
+    assert not first.is_partial and hung.ok_calls() == 0
+    assert llm.pool.servers[0].out_until is not None, "its calls were given up, not failed"
+
+    sent = len(hung.server.calls)
+    second = await pipeline.build(DeckRequest("vocabDemo02"))
+    assert not second.is_partial
+    assert len(hung.server.calls) == sent, "the next video does not wait for it at all"
+
+
+def test_a_request_given_up_counts_against_its_server_only_if_others_answered_meanwhile() -> None:
+    pool = ServerPool(["http://a/v1", "http://b/v1"], max_failures=1, clock=Clock())
+    a, b = pool.servers
+    with pool.sending(a) as first, pool.sending(b) as second:
+        pool.abandoned(a, first)  # a job cancelled before anyone answered
+        assert a.out_until is None
+        pool.succeeded(a, first)  # a answered something since
+        pool.succeeded(b, second)
+        pool.abandoned(a, first)
+        assert a.out_until is None
+    with pool.sending(a) as third, pool.sending(b) as fourth:
+        pool.succeeded(b, fourth)  # b answers a later request; a stays silent
+        pool.abandoned(a, third)
+        assert a.out_until is not None
+
+
 async def test_a_429_sends_the_call_to_another_server_without_a_strike(
     sims: list[Sim], http: httpx.AsyncClient, sleeps: Sleeps
 ) -> None:

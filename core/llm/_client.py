@@ -290,7 +290,7 @@ class LLMClient:
             self.stats.requests += 1
             if tally.on_send is not None:
                 tally.on_send()
-            with self.pool.sending(server):
+            with self.pool.sending(server) as number:
                 try:
                     response = await self._http.post(
                         f"{server.url}/chat/completions",
@@ -304,14 +304,17 @@ class LLMClient:
                 except httpx.TransportError as exc:
                     reason = f"connection: {type(exc).__name__}"
                     raise self._server_failed(server, tried, reason) from exc
+                except asyncio.CancelledError:
+                    self.pool.abandoned(server, number)
+                    raise
         if response.status_code >= 400:
-            self._refused(response, body, server, tried)
+            self._refused(response, body, server, number, tried)
         try:
             data = response.json()
         except ValueError as exc:
             reason = "the server answered with something that is not JSON"
             raise self._server_failed(server, tried, reason) from exc
-        self.pool.succeeded(server)
+        self.pool.succeeded(server, number)
         if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
             self._mark_simulated()
         usage = data.get("usage") or {}
@@ -326,7 +329,12 @@ class LLMClient:
         return data  # type: ignore[no-any-return]
 
     def _refused(
-        self, response: httpx.Response, body: dict[str, Any], server: Server, tried: list[Server]
+        self,
+        response: httpx.Response,
+        body: dict[str, Any],
+        server: Server,
+        number: int,
+        tried: list[Server],
     ) -> NoReturn:
         """Raise what an error status means: the server's fault (retried, elsewhere when
         there is another server), the request's (not retried), or a form to step down from."""
@@ -339,7 +347,7 @@ class LLMClient:
             raise Retryable(self._where(server, "HTTP 429"), retry_after)
         if status in RETRYABLE_STATUS and not (overflow or form):
             raise self._server_failed(server, tried, f"HTTP {status}", retry_after)
-        self.pool.succeeded(server)  # it answered: the request is at fault, not the server
+        self.pool.succeeded(server, number)  # it answered: the request is at fault
         if overflow:
             raise errors.ContextOverflow(text[:300])
         if form:

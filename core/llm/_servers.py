@@ -5,7 +5,10 @@ the healthy server with the fewest requests in flight (ties: the one sent a requ
 longest ago, so equal servers take turns), and a retry prefers a server the call has not
 tried yet. A server that fails `max_failures` times in a row (5xx, refused connections,
 timeouts) is taken out for `cooldown` seconds; then one request at a time may try it
-again, and the first success puts it back. When every server is out, the one due back
+again, and the first success puts it back. A server that takes requests and never
+answers is caught too when hedging rescues its calls (no call fails then): a request
+given up while its server answered nothing since, and another server answered a later
+request, counts as a failure. When every server is out, the one due back
 first is tried anyway: a call fails only when there is truly nowhere to send it.
 
 The clock is injected, so tests move time forward instead of sleeping.
@@ -13,7 +16,6 @@ The clock is injected, so tests move time forward instead of sleeping.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -38,6 +40,8 @@ class Server:
     in_flight: int = 0
     sent: int = 0
     last_sent: int = 0  # the pool's request number of the latest request sent here
+    answered_at: int = 0  # how many requests the pool had sent when this one last answered
+    best_answered: int = 0  # the latest request number it answered
     failures: int = 0  # in a row; a success resets it
     out_until: float | None = None  # taken out until then (clock seconds)
 
@@ -63,7 +67,7 @@ class ServerPool:
         self.max_failures = max_failures
         self.cooldown = cooldown
         self._clock = clock
-        self._requests = itertools.count(1)
+        self._requests = 0  # requests sent so far (each one's number)
 
     @property
     def identity(self) -> str:
@@ -86,21 +90,34 @@ class ServerPool:
         return any(s.usable(now) and s not in avoid for s in self.servers)
 
     @contextmanager
-    def sending(self, server: Server) -> Iterator[None]:
-        """Count a request in flight on `server` while the block runs."""
+    def sending(self, server: Server) -> Iterator[int]:
+        """Count a request in flight on `server` while the block runs; yields its number."""
+        self._requests += 1
         server.in_flight += 1
         server.sent += 1
-        server.last_sent = next(self._requests)
+        server.last_sent = number = self._requests
         try:
-            yield
+            yield number
         finally:
             server.in_flight -= 1
 
-    def succeeded(self, server: Server) -> None:
+    def succeeded(self, server: Server, number: int) -> None:
+        """Request `number` got an answer from `server` (any answer but a server error)."""
+        server.answered_at = self._requests
+        server.best_answered = max(server.best_answered, number)
         if server.out_until is not None:
             log.warning("LLM server %s answers again: back in", server.url)
         server.failures = 0
         server.out_until = None
+
+    def abandoned(self, server: Server, number: int) -> None:
+        """Request `number` was given up before its answer (a hedged twin won, or its job
+        was cancelled): a failure only if `server` has answered nothing since it was sent
+        while another server answered a later request."""
+        quiet = server.answered_at < number
+        others = any(s.best_answered > number for s in self.servers if s is not server)
+        if quiet and others:
+            self.failed(server, "no answer, while other servers answered later requests")
 
     def failed(self, server: Server, reason: str) -> None:
         """A failure of the server itself (not of the request): N in a row take it out."""
