@@ -131,6 +131,8 @@ async def open_core(
             max_attempts=settings.llm_max_attempts,
             structured_output=settings.llm_structured_output,
             backoff_initial=settings.llm_backoff_seconds,
+            server_max_failures=settings.llm_server_max_failures,
+            server_cooldown=settings.llm_server_cooldown_seconds,
             backend="simulator" if sim is not None else None,
             simulated=sim is not None,
         )

@@ -86,11 +86,17 @@ class RedactingFormatter(logging.Formatter):
 
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value the settings hold: tokens, keys and passwords inside URLs."""
-    tokens = (settings.telegram_bot_token, settings.discord_bot_token, settings.llm_api_key)
+    tokens = (
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.discord_bot_token,
+        settings.llm_api_key,
+    )
     found = [secret.get_secret_value() for secret in tokens if secret is not None]
+    llm_urls = (settings.llm_base_url or "").split(",")  # it may list several servers
     urls = (
         settings.youtube_proxy_url,
-        settings.llm_base_url,
+        *llm_urls,
         settings.telegram_api_base_url,
         settings.database_url,
     )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
+# What Telegram accepts as a webhook's secret_token: 1-256 of A-Z a-z 0-9 _ -
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -23,16 +28,31 @@ class Settings(BaseSettings):
     """Every setting has a default that works on one machine (see .env.example)."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        # A check across settings sees them all: its error must not print the tokens.
+        hide_input_in_errors=True,
     )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
     telegram_api_file_url: str | None = None
+    # Webhook mode (several fronts behind a load balancer); without a URL: long polling.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=0, le=65535)
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
+    # Sharding: this process runs the shards DISCORD_SHARD_IDS ("0,1") of
+    # DISCORD_SHARD_COUNT; a count alone runs every shard here.
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     # No LLM_BASE_URL: the bundled simulated vLLM server is started in-process.
+    # Several servers (replicas of one model): comma-separated.
     llm_base_url: str | None = None
     llm_model: str = DEFAULT_MODEL
     llm_api_key: SecretStr | None = None
@@ -48,6 +68,9 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(default=4, ge=1, le=10)
     llm_backoff_seconds: float = Field(default=0.5, gt=0)
     llm_structured_output: StructuredOutput = StructuredOutput.AUTO
+    # With several servers: failures in a row that take one out, and for how long.
+    llm_server_max_failures: int = Field(default=3, ge=1)
+    llm_server_cooldown_seconds: float = Field(default=30.0, ge=0)
     sim_speedup: float = Field(default=1.0, gt=0)
 
     chunk_tokens: int = Field(default=2000, ge=100)
@@ -82,3 +105,48 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(POSTGRES_SCHEMES):
             raise ValueError("DATABASE_URL must be a postgresql:// URL (unset it for SQLite)")
         return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: Any) -> Any:
+        """DISCORD_SHARD_IDS as people write it: "0,1" (a JSON list works too)."""
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip() for part in text.split(",") if part.strip()] or None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self._check_webhook()
+        self._check_shards()
+        urls = [url.strip() for url in (self.llm_base_url or "").split(",") if url.strip()]
+        if len(urls) > 1 and any(url.lower() == "sim" for url in urls):
+            raise ValueError(
+                "LLM_BASE_URL=sim starts the bundled simulator; it cannot be listed with "
+                "other servers"
+            )
+        return self
+
+    def _check_webhook(self) -> None:
+        if not self.telegram_webhook_url:
+            return
+        if urlsplit(self.telegram_webhook_url).scheme != "https":
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram's rule)")
+        secret = self.telegram_webhook_secret
+        if secret is None or not WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
+                "A-Z a-z 0-9 _ - (the same on every front), e.g. from `openssl rand -hex 32`"
+            )
+
+    def _check_shards(self) -> None:
+        ids, count = self.discord_shard_ids, self.discord_shard_count
+        if ids is None:
+            return
+        if count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total)")
+        if len(set(ids)) != len(ids) or not all(0 <= i < count for i in ids):
+            raise ValueError(
+                f"DISCORD_SHARD_IDS must be different numbers from 0 to {count - 1} "
+                "(DISCORD_SHARD_COUNT - 1)"
+            )

@@ -2,7 +2,9 @@
 
 PTB is pointed at it with `ApplicationBuilder().base_url(...)`; requests arrive as
 form-encoded (values JSON-encoded), multipart (uploads) or bare POSTs, like from the
-real library. It serves getMe/getUpdates (long polling), keeps the chats' messages so
+real library. It serves getMe/getUpdates (long polling) or, once setWebhook is called,
+holds updates for the test to deliver to the bot's webhook (getUpdates is then refused
+with 409, as Telegram does), keeps the chats' messages so
 edits behave as Telegram's do ("message is not modified", keyboards dropped when an edit
 has no reply_markup), records every call, can answer 429 with retry_after or a 5xx, and
 can hold its answers to a method (the call is done, the bot has not heard back yet).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -51,6 +54,7 @@ class FakeTelegram:
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> retry_after list
     server_errors: dict[str, list[int]] = field(default_factory=dict)  # method -> 5xx codes
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answer when set
+    webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -164,6 +168,11 @@ class FakeTelegram:
             if m.from_bot and (chat_id is None or m.chat_id == chat_id)
         ]
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """The updates waiting for the bot, off the queue: what Telegram POSTs to a webhook."""
+        taken, self._updates = self._updates, []
+        return taken
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -241,7 +250,37 @@ class FakeTelegram:
     async def api_getMe(self, params: dict[str, Any]) -> JSONResponse:
         return ok(bot_json() | {"can_join_groups": True, "supports_inline_queries": False})
 
+    async def api_setWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self.api_deleteWebhook(params)
+        if not url.startswith("https://"):
+            return fail(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return fail(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        return ok(True)
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return ok(True)
+
+    async def api_getWebhookInfo(self, params: dict[str, Any]) -> JSONResponse:
+        url = self.webhook["url"] if self.webhook else ""
+        pending = len(self._updates)
+        return ok({"url": url, "has_custom_certificate": False, "pending_update_count": pending})
+
     async def api_getUpdates(self, params: dict[str, Any]) -> JSONResponse:
+        if self.webhook is not None:
+            return fail(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 2.0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]

@@ -106,7 +106,7 @@ async def _form_values(form: Any) -> dict[str, Any]:
             out[key] = {"filename": value.filename, "content": await value.read()}
             continue
         text = str(value)
-        if key in ("text", "caption", "callback_query_id", "parse_mode"):
+        if key in ("text", "caption", "callback_query_id", "parse_mode", "url", "secret_token"):
             out[key] = text  # strings are sent as they are, even when they look like JSON
             continue
         try:

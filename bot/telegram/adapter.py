@@ -4,6 +4,10 @@ AIORateLimiter (plus retries of 5xx and network errors) and concurrent updates; 
 are small module functions in links.py, commands.py and presses.py that parse, call one
 action (core.actions) and render. All button state lives in the database, so old buttons
 keep working after a restart.
+
+Updates come by long polling (the default), or, with TELEGRAM_WEBHOOK_URL, from Telegram's
+webhook (webhook.py) so that several fronts can share the work behind a load balancer.
+Never both: in webhook mode the Application has no updater at all.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from bot.app import App
 from bot.telegram import commands, links, presses
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.webhook import Webhook, WebhookServer
 from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
 
 log = logging.getLogger(__name__)
 
 # Opt in to PTB 23's behaviour now (durations as timedelta), as PTB 22 asks us to.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:
@@ -94,7 +101,11 @@ class TelegramAdapter:
             builder = builder.base_url(base_url)
         if base_file_url:
             builder = builder.base_file_url(base_file_url)
+        webhook = Webhook.from_settings(app.settings)
+        if webhook is not None:
+            builder = builder.updater(None)  # updates come to us: nothing may poll
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.server = WebhookServer(webhook, self.application) if webhook is not None else None
         self.services = Services(app, edit_interval, first_edit_delay)
         self.application.bot_data[SERVICES] = self.services
         self.application.add_handlers(handlers())
@@ -109,14 +120,43 @@ class TelegramAdapter:
             raise TokenRejected(str(exc)) from exc
         except (NetworkError, OSError) as exc:
             raise PlatformUnreachable(str(exc)) from exc
+        if self.server is not None:
+            await self._start_webhook(self.server)
+            return
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=self.poll_timeout,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
             error_callback=self._polling_error,
         )
         log.info("Telegram bot @%s is polling", self.application.bot.username)
+
+    async def _start_webhook(self, server: WebhookServer) -> None:
+        """Listen first, then tell Telegram where to send updates (with the secret)."""
+        webhook = server.webhook
+        try:
+            await server.start()
+        except OSError as exc:
+            where = f"{webhook.host}:{webhook.port}"
+            raise PlatformUnreachable(f"cannot listen for the webhook on {where}: {exc}") from exc
+        await self.application.start()
+        try:
+            await self.application.bot.set_webhook(
+                webhook.url, allowed_updates=ALLOWED_UPDATES, secret_token=webhook.secret
+            )
+        except TelegramError as exc:  # a URL Telegram refuses, or it is unreachable now
+            await server.stop()
+            await self.application.stop()
+            raise PlatformUnreachable(f"setWebhook {webhook.url} failed: {exc}") from exc
+        log.info(
+            "Telegram bot @%s gets updates at %s (listening on %s:%s%s)",
+            self.application.bot.username,
+            webhook.url,
+            webhook.host,
+            server.port,
+            webhook.path,
+        )
 
     async def set_commands(self) -> None:
         """The command menu in every interface language: English for everyone, and each
@@ -136,6 +176,10 @@ class TelegramAdapter:
         for editor in self.services.editors.values():
             editor.cancel()
         self.services.editors.clear()
+        # The webhook stays set: the other fronts behind the load balancer still serve it
+        # (polling, when started again, deletes it first).
+        if self.server is not None:
+            await self.server.stop()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
