@@ -19,6 +19,7 @@ from core.actions._rules import (
     sentence,
     stored_sentence,
 )
+from core.actions._study import SIGN_IN_PATH, STUDY_PATH, Clock, token_hash
 from core.actions._values import (
     EXPORT_FORMATS,
     LEARNER_LANGUAGES,
@@ -33,6 +34,11 @@ from core.actions._values import (
     PageCard,
     QuizTurn,
     RateResult,
+    SignInLink,
+    StudyCard,
+    StudyCards,
+    StudyConfig,
+    WebSession,
 )
 
 __all__ = [
@@ -41,8 +47,11 @@ __all__ = [
     "LOCAL_PLATFORM",
     "MEDIA_TYPES",
     "PAGE_SIZE",
+    "SIGN_IN_PATH",
+    "STUDY_PATH",
     "Actions",
     "Cancelled",
+    "Clock",
     "DeckPage",
     "ExportFile",
     "ExportFormat",
@@ -50,6 +59,11 @@ __all__ = [
     "PageCard",
     "QuizTurn",
     "RateResult",
+    "SignInLink",
+    "StudyCard",
+    "StudyCards",
+    "StudyConfig",
+    "WebSession",
     "check_settings",
     "clamp_page",
     "export_filename",
@@ -57,4 +71,5 @@ __all__ = [
     "page_count",
     "sentence",
     "stored_sentence",
+    "token_hash",
 ]
