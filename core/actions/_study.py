@@ -15,10 +15,19 @@ from typing import TYPE_CHECKING
 
 from core import errors
 from core.actions._rules import first_kind
-from core.actions._values import SignInLink, StudyCard, StudyCards, StudyConfig, WebSession
+from core.actions._values import (
+    Flashcard,
+    QuizTurn,
+    RateResult,
+    SignInLink,
+    StudyCard,
+    StudyCards,
+    StudyConfig,
+    WebSession,
+)
 from core.models import Word
 from core.selection import lemma_of, tokens
-from core.srs import Question, Quiz, word_span
+from core.srs import Quiz, word_span
 from core.store import Card, CardKind, Store, User
 
 STUDY_PATH = "/study"
@@ -79,6 +88,12 @@ class StudyActions:
             self, platform: str, platform_user_id: str | int, *, client_language: str | None = None
         ) -> User: ...
 
+        async def quiz_next(self, user: User) -> QuizTurn: ...
+
+        async def quiz_rate(
+            self, user: User, question_id: str, rating: int | None
+        ) -> RateResult: ...
+
     # signing in
 
     async def sign_in_link(self, user: User) -> SignInLink:
@@ -136,12 +151,19 @@ class StudyActions:
         )
         return StudyCards(info, kind, query, shown, len(cards))
 
-    # flashcards (the same quiz, the same due cards as /quiz)
+    # flashcards: the same quiz, the same due cards, the same open question as /quiz
 
-    async def quiz_reveal(self, user: User, question_id: str) -> Question:
-        """Turn the open question's card over; the learner then rates it (quiz_rate)."""
-        return await self.quiz.reveal(user.id, question_id)
+    async def quiz_card(self, user: User) -> Flashcard:
+        """/quiz's next turn as a flashcard (its card, to turn over), and what is left."""
+        turn = await self.quiz_next(user)
+        card = None
+        if turn.question is not None:
+            found = await self.store.get_card(user.id, turn.question.card_id)
+            card = StudyCard(found, False, highlight(found)) if found else None
+        due, new = await self.quiz.queue(user.id)
+        return Flashcard(turn, card, due, new)
 
-    async def quiz_queue(self, user: User) -> tuple[int, int]:
-        """(due now, new still to meet today): what /quiz has left for this learner."""
-        return await self.quiz.queue(user.id)
+    async def quiz_grade(self, user: User, question_id: str, rating: int) -> RateResult:
+        """A flashcard turned over and rated by the learner (no answer to check)."""
+        await self.quiz.reveal(user.id, question_id)
+        return await self.quiz_rate(user, question_id, rating)

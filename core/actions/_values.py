@@ -143,3 +143,17 @@ class StudyCards:
     query: str
     cards: tuple[StudyCard, ...]
     total: int  # cards in this tab before the search
+
+
+@dataclass(frozen=True, slots=True)
+class Flashcard:
+    """The study page's review: /quiz's turn, its card to turn over, and what is left."""
+
+    turn: QuizTurn
+    card: StudyCard | None  # the question's card (None when there is no question)
+    due: int  # cards due now
+    new: int  # new cards still to meet today
+
+    @property
+    def left(self) -> int:
+        return self.due + self.new
