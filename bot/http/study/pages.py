@@ -7,6 +7,7 @@ JavaScript; study.js adds the player, keyboard shortcuts and swipes on top.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -18,6 +19,9 @@ from bot.http.study.errors import StudyRoute
 from bot.http.study.render import page
 from bot.http.study.session import Changer, Learner
 from core.actions import STUDY_PATH, ExportFormat
+from core.srs import QuestionExpired
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=STUDY_PATH, route_class=StudyRoute, include_in_schema=False)
 
@@ -89,7 +93,10 @@ async def rate(
     acts: Acts,
     rating: Annotated[int, Form(ge=1, le=4)],
 ) -> Response:
-    await acts.quiz_grade(who.user, question_id, rating)
+    try:
+        await acts.quiz_grade(who.user, question_id, rating)
+    except QuestionExpired:  # a second tap after the next card opened, or /cancel in a chat
+        log.info("study: user %s rated question %s, which is over", who.user.id, question_id)
     return back_to(f"{STUDY_PATH}/review")
 
 
