@@ -162,6 +162,7 @@ function start() {
       setTimeout(() => form.querySelectorAll("button").forEach((b) => (b.disabled = true)));
     });
   }
+  document.documentElement.dataset.ready = "true";
 }
 
 start();
