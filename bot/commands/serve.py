@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from bot.app import App, open_app
+from bot.commands.build import progress_bar, submit
 from bot.commands.common import add_simulated_option, add_speedup_option, out
 from bot.console.terminal import terminal_language
 from bot.logs import adopt_uvicorn_loggers
@@ -75,8 +76,9 @@ async def study_demo(app: App) -> None:
     """The bundled sample deck for the local learner (the one `vocabot chat` talks to), and a
     sign-in link to the study page that shows it."""
     user = await app.actions.local_user(client_language=terminal_language())
-    handle = await app.actions.submit(user, SLEEP_TALK.name.split(".")[0])
-    update = await handle.wait()
+    with progress_bar(show=True) as listener:  # as `vocabot demo` builds it: a file
+        handle = await submit(app, user, str(SLEEP_TALK), listener, refresh=False)
+        update = await handle.wait()
     if update.deck is None:
         raise update.error or RuntimeError(f"the sample deck was not built ({update.job_id})")
     link = await app.actions.sign_in_link(user)
