@@ -1,7 +1,8 @@
 """`python -m devtools.catalogs [update|check]`: the message catalogs, kept in step with the code.
 
 - `update` extracts every message from bot/ and core/ (`N_("…")`, `tr("…")`,
-  `tr.plural("…", "…", n)`, and `tr("…")` / `plural(…)` in the study page's templates) into core/locales/vocabot.pot and merges it into each language's
+  `tr.plural("…", "…", n)`, and `tr("…")` / `plural(…)` in the study page's templates)
+  into core/locales/vocabot.pot and merges it into each language's
   vocabot.po: new messages arrive untranslated, gone ones are dropped, translations stay.
   English is filled in by itself (its messages are the English source).
 - `check` exits 1 and names every message that a catalog lacks or has not translated, or

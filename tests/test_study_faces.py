@@ -3,18 +3,18 @@ API), Discord (the cog with a fake interaction) and the console chat; and `serve
 Each link is followed to the study page, so a link that does not sign in fails here."""
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from discord import app_commands
 
 from bot import texts
 from bot.app import App, open_app
 from bot.commands.serve import study_demo
+from bot.discord.common import Inter
 from bot.discord.study import StudyCog
 from bot.http.api import create_api
 from bot.telegram.adapter import TelegramAdapter
@@ -107,8 +107,8 @@ async def test_without_a_public_https_address_there_is_no_study_button(
 async def test_discord_web_is_an_ephemeral_link_without_a_preview(dc: Discord) -> None:  # noqa: F811
     cog = StudyCog(dc.app)
     screen = Screen()
-    command = cast(app_commands.Command[Any, Any, None], StudyCog.web)
-    await command.callback(cog, dc.interaction(DISCORD_ALICE, screen))
+    web = cast(Callable[[StudyCog, Inter], Awaitable[None]], StudyCog.web.callback)
+    await web(cog, dc.interaction(DISCORD_ALICE, screen))
     (text,) = screen.ephemeral
     assert re.search(r"<http://127\.0\.0\.1:8080/study/signin\?token=[\w-]+>", text), (
         "in <…>, so Discord shows no preview"
