@@ -184,6 +184,19 @@ async def test_the_mini_app_signs_in_a_telegram_user_and_refuses_forgeries(site:
     assert 'lang="ko"' in home.text, "the page speaks the Telegram client's language"
 
 
+async def test_over_https_the_cookies_are_secure_and_the_mini_apps_may_live_in_a_frame(
+    site: Site,
+) -> None:
+    transport = site.client._transport
+    async with httpx.AsyncClient(transport=transport, base_url="https://study.test") as client:
+        mini_app = await client.post("/study/tg", data={"init_data": init_data(4242)})
+        link = await site.sign_in(await site.learner("alice"), client)
+    framed = mini_app.headers["set-cookie"].lower()
+    assert "secure" in framed and "samesite=none" in framed and "httponly" in framed
+    linked = link.headers["set-cookie"].lower()
+    assert "secure" in linked and "samesite=lax" in linked and "httponly" in linked
+
+
 async def test_without_a_bot_token_the_mini_app_is_off(sim: Sim, tmp_path: Path) -> None:
     async with site_on(sim, tmp_path / "off.sqlite3") as (_, api):
         transport = httpx.ASGITransport(app=api, client=("127.0.0.1", 40000))

@@ -59,8 +59,8 @@ def secure(request: Request) -> bool:
 
 
 def set_session(response: Response, request: Request, session: WebSession, *, framed: bool) -> None:
-    """The session cookie: HttpOnly, Secure over HTTPS, SameSite=Lax, or None (Secure) for a
-    Mini App that Telegram's web client shows in a frame of another site."""
+    """The session cookie: HttpOnly, Secure over HTTPS, SameSite=Lax; or SameSite=None for a
+    Mini App over HTTPS, which Telegram's web client shows in a frame of another site."""
     cross_site = framed and secure(request)
     response.set_cookie(
         COOKIE,
