@@ -26,8 +26,8 @@ from devtools.samples import COFFEE_HOWTO
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PLAYER = (
-    "<meta charset='utf-8'><body style='margin:0;background:#111;color:#eee;font:16px sans-serif;display:grid;"
-    "place-items:center;height:100vh'>▶ YouTube player</body>"
+    "<meta charset='utf-8'><body style='margin:0;background:#111;color:#eee;"
+    "font:16px sans-serif;display:grid;place-items:center;height:100vh'>▶ YouTube player</body>"
 )
 
 
