@@ -39,6 +39,7 @@ from core.actions._values import (
     StudyCard,
     StudyCards,
     StudyConfig,
+    StudyHome,
     WebSession,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "StudyCard",
     "StudyCards",
     "StudyConfig",
+    "StudyHome",
     "WebSession",
     "check_settings",
     "clamp_page",

@@ -23,6 +23,7 @@ from core.actions._values import (
     StudyCard,
     StudyCards,
     StudyConfig,
+    StudyHome,
     WebSession,
 )
 from core.models import Word
@@ -131,7 +132,12 @@ class StudyActions:
     async def sign_out(self, token: str) -> None:
         await self.store.delete_web_token(token_hash(token))
 
-    # a deck's cards
+    # decks and their cards
+
+    async def study_home(self, user: User) -> StudyHome:
+        """The learner's decks and what is left to review (no question is opened for it)."""
+        due, new = await self.quiz.queue(user.id)
+        return StudyHome(await self.store.list_decks(user.id), due, new)
 
     async def study_cards(
         self, user: User, deck_id: int, kind: CardKind | None = None, query: str = ""

@@ -157,3 +157,12 @@ class Flashcard:
     @property
     def left(self) -> int:
         return self.due + self.new
+
+
+@dataclass(frozen=True, slots=True)
+class StudyHome:
+    """The study page's first page: the learner's decks, and what /quiz has left today."""
+
+    decks: list[DeckInfo]
+    due: int
+    new: int

@@ -36,10 +36,9 @@ def back_to(path: str, fallback: str = f"{STUDY_PATH}/") -> RedirectResponse:
 
 @router.get("/")
 async def home(request: Request, who: Learner, acts: Acts) -> Response:
-    decks = await acts.decks(who.user)
-    review = await acts.quiz_card(who.user)
+    home = await acts.study_home(who.user)
     tr = acts.translator(who.user)
-    return page(request, "decks.html", tr, who, decks=decks, review=review)
+    return page(request, "decks.html", tr, who, decks=home.decks, review=home)
 
 
 @router.get("/decks/{deck_id}")
