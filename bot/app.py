@@ -16,7 +16,7 @@ from typing import Protocol
 
 import httpx
 
-from core.actions import Actions
+from core.actions import Actions, StudyConfig
 from core.config import Settings
 from core.jobs import JobRunner
 from core.llm import LLMClient
@@ -179,6 +179,9 @@ def make_actions(settings: Settings, store: Store, runner: JobRunner | None, qui
         default_learner_language=settings.default_learner_language,
         default_level=settings.default_level,
         upload_max_bytes=settings.upload_max_bytes,
+        study=StudyConfig(
+            settings.study_base_url, settings.web_link_minutes, settings.web_session_days
+        ),
     )
 
 

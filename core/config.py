@@ -99,6 +99,23 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
 
+    # The study page (served by `vocabot serve-api` under /study/).
+    # Where a browser reaches serve-api, for the /web sign-in links. Default: WEB_APP_URL,
+    # else http://127.0.0.1:8080 (serve-api's own default address).
+    web_base_url: str | None = None
+    # Public HTTPS address of serve-api: deck pages and /quiz in Telegram get a "Study" button
+    # that opens the page there as a Mini App. Empty: no button.
+    web_app_url: str | None = Field(default=None, pattern=r"^https://")
+    web_link_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    web_session_days: float = Field(default=30.0, gt=0)
+    # A Mini App's Telegram initData older than this (auth_date) is refused.
+    web_init_data_max_age: int = Field(default=3600, ge=10)
+
+    @property
+    def study_base_url(self) -> str:
+        """Where a browser reaches the study page's server (no trailing slash)."""
+        return (self.web_base_url or self.web_app_url or "http://127.0.0.1:8080").rstrip("/")
+
     @field_validator("database_url")
     @classmethod
     def _a_postgresql_url(cls, value: str | None) -> str | None:

@@ -214,6 +214,13 @@ class DeckNotFound(VocabotError):
     message = N_("I can't find that deck. It may have been deleted.")
 
 
+class SignInRefused(VocabotError):
+    code = "sign_in_refused"
+    message = N_(
+        "This sign-in link has expired or was already used. Send /web in the chat for a new one."
+    )
+
+
 class NoDecks(VocabotError):
     code = "no_decks"
     message = N_("You have no decks yet. Send me a YouTube link to make one.")

@@ -17,6 +17,7 @@ from core.models import Deck, Gap, Phrase, Progress, Stage, Word
 from core.subtitles import Upload
 
 CardKind = Literal["word", "phrase"]
+WebTokenKind = Literal["link", "session"]  # a single-use sign-in link, or a browser session
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,18 @@ class Store(Protocol):
     # HTTP API keys (only hashes are stored)
     async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None: ...
     async def user_for_api_key(self, key_hash: str) -> User | None: ...
+
+    # the study page's sign-in (only hashes are stored; expired rows may be pruned any time)
+    async def add_web_token(
+        self, user_id: int, token_hash: str, kind: WebTokenKind, expires_at: datetime
+    ) -> None: ...
+    async def use_sign_in_link(self, token_hash: str, now: datetime) -> User | None:
+        """The link's user, once: a used, expired or unknown link is None (atomically, so
+        two browsers racing with one link sign in one)."""
+        ...
+
+    async def user_for_session(self, token_hash: str, now: datetime) -> User | None: ...
+    async def delete_web_token(self, token_hash: str) -> None: ...
 
     # finished chunk answers of a build (kept until its deck is cached, so a restarted or
     # repeated build asks the model only for the rest); keyed by every CacheKey field

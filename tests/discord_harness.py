@@ -25,6 +25,8 @@ P = ParamSpec("P")
 # Cog or not"; ours all take the Cog first.
 Handler = Callable[Concatenate[VocabCog, Inter, P], Coroutine[Any, Any, None]]
 
+ALICE, BOB = 1001, 2002  # two users the tests talk as
+
 
 @dataclass
 class Screen:

@@ -18,6 +18,8 @@ from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import stub_session
 from tests.conftest import Sim
 
+ALICE, BOB = 111, 222  # two users the tests talk as
+
 
 def settings_for(sim: Sim, db: Path) -> Settings:
     return Settings(

@@ -18,10 +18,8 @@ from core.i18n import translator
 from core.jobs import JobUpdate
 from core.models import Progress, Stage, Word
 from core.store import Card, DeckInfo, Notify
-from tests.discord_harness import Discord, FakeMessage, Screen, button
+from tests.discord_harness import ALICE, BOB, Discord, FakeMessage, Screen, button
 from tests.factories import deck, deck_page
-
-ALICE, BOB = 1001, 2002
 
 
 def info(words: int = 30) -> DeckInfo:

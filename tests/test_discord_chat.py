@@ -9,8 +9,7 @@ import pytest
 
 from bot import texts
 from bot.discord.items import DYNAMIC_ITEMS
-from tests.discord_harness import Discord, Screen, button
-from tests.test_discord import ALICE, BOB
+from tests.discord_harness import ALICE, BOB, Discord, Screen, button
 
 
 @pytest.mark.parametrize(

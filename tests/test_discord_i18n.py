@@ -7,8 +7,7 @@ from discord.app_commands import CommandTree
 from bot.discord.client import VocabotDiscord
 from bot.discord.cog import VocabCog
 from bot.discord.translator import CatalogTranslator
-from tests.discord_harness import Discord, Screen
-from tests.test_discord import ALICE
+from tests.discord_harness import ALICE, Discord, Screen
 
 HANGUL = "가-힣"
 

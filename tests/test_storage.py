@@ -416,6 +416,33 @@ async def test_an_api_key_finds_its_user_by_hash(store: AnyStore) -> None:
     assert await store.user_for_api_key("sha256:guessed") is None
 
 
+async def test_a_sign_in_link_works_once_and_a_session_until_it_expires(
+    store: AnyStore,
+) -> None:
+    alice = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    now = datetime.now(UTC)
+    later = now + timedelta(minutes=10)
+    await store.add_web_token(alice.id, "sha256:link", "link", later)
+    await store.add_web_token(alice.id, "sha256:old-link", "link", now - timedelta(seconds=1))
+    await store.add_web_token(alice.id, "sha256:session", "session", later)
+
+    # a link is not a session, and a session cannot be spent as a link
+    assert await store.user_for_session("sha256:link", now) is None
+    assert await store.use_sign_in_link("sha256:session", now) is None
+    # two presses at once: exactly one signs in
+    first, second = await asyncio.gather(
+        store.use_sign_in_link("sha256:link", now), store.use_sign_in_link("sha256:link", now)
+    )
+    assert [u for u in (first, second) if u is not None] == [alice]
+    assert await store.use_sign_in_link("sha256:old-link", now) is None
+    assert await store.use_sign_in_link("sha256:guessed", now) is None
+
+    assert await store.user_for_session("sha256:session", now) == alice
+    assert await store.user_for_session("sha256:session", later + timedelta(seconds=1)) is None
+    await store.delete_web_token("sha256:session")
+    assert await store.user_for_session("sha256:session", now) is None
+
+
 async def test_the_review_log_since_a_time(store: AnyStore) -> None:
     user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
     card = (await store.deck_cards(user.id, (await store.save_deck(user.id, deck())).id))[0]

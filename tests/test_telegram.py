@@ -22,14 +22,12 @@ from core.store import Notify
 from devtools.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.conftest import Sim
 from tests.factories import job
-from tests.telegram_harness import TG, offline_source, settings_for, start_bot
+from tests.telegram_harness import ALICE, BOB, TG, offline_source, settings_for, start_bot
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
 T = TypeVar("T")
-
-ALICE, BOB = 111, 222
 
 
 async def test_link_gets_an_immediate_reply_then_progress_then_page_one(tg: TG) -> None:

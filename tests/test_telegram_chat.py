@@ -15,8 +15,8 @@ from bot.telegram.retry import RetryingRateLimiter
 from core.srs import Kind
 from devtools.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import Sim, Sleeps
-from tests.telegram_harness import TG, offline_source, settings_for
-from tests.test_telegram import ALICE, PreferCloze
+from tests.telegram_harness import ALICE, TG, offline_source, settings_for
+from tests.test_telegram import PreferCloze
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from bot.telegram.webhook import SECRET_HEADER
 from core.config import Settings
 from devtools.fake_telegram import TOKEN, FakeTelegram, Message
 from tests.conftest import Sim
-from tests.telegram_harness import offline_source, settings_for
-from tests.test_telegram import ALICE, BOB
+from tests.telegram_harness import ALICE, BOB, offline_source, settings_for
 
 URL = "https://bot.example.test/telegram/hook"
 SECRET = "s3cret_token-for-the-tests"

@@ -77,11 +77,13 @@ class ConsoleChat(QuizChat):
             "/stats": self._stats,
             "/settings": self._settings,
             "/cancel": self._cancel,
+            "/web": self._web,
         }
 
     async def run(self) -> None:
         self.user = await self.actions.local_user(client_language=terminal_language())
         self.tell(self.tr(HELP))
+        self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
                 line = await self.read_line()
@@ -204,6 +206,13 @@ class ConsoleChat(QuizChat):
 
     async def _help(self, _: str) -> None:
         self.console.print(HELP)
+        self.tell(self.tr(texts.WEB_HELP))
+
+    async def _web(self, _: str) -> None:
+        link = await self.actions.sign_in_link(self.me)
+        self.console.print(
+            escape(texts.web_link_text(self.tr, link.minutes, link.url)), soft_wrap=True
+        )
 
     async def _flip(self, by: int) -> None:
         if self.view:

@@ -22,6 +22,7 @@ from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
 from bot.discord.items import DYNAMIC_ITEMS
 from bot.discord.render import NO_PINGS, deck_embed, safe
+from bot.discord.study import StudyCog
 from bot.discord.translator import CatalogTranslator
 from core.i18n import translator
 from core.jobs import JobUpdate
@@ -51,6 +52,7 @@ class VocabotDiscord(commands.Bot):
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())  # before the tree is synced
         await self.add_cog(VocabCog(self.vocabot))
+        await self.add_cog(StudyCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if not self.syncs_commands:
             return

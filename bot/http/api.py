@@ -24,6 +24,7 @@ from bot.http.auth import ApiError, Authenticator, client_translator, retry_afte
 from bot.http.deps import SERVICES_STATE, Services
 from bot.http.guard import Guard
 from bot.http.routes import decks, jobs, legacy, progress
+from bot.http.study import mount as mount_study
 from core import errors
 from core.i18n import N_
 
@@ -53,6 +54,7 @@ def create_api(app: App) -> FastAPI:
     api.add_exception_handler(Exception, internal)
     for module in (jobs, progress, decks, legacy):
         api.include_router(module.router)
+    mount_study(api)
     return api
 
 

@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
-from bot.telegram import commands, links, presses
+from bot.telegram import commands, links, presses, study
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import Webhook, WebhookServer
@@ -55,6 +55,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         "cancel": commands.cmd_cancel,
         "quiz": commands.cmd_quiz,
         "stats": commands.cmd_stats,
+        "web": study.cmd_web,
     }
     private = filters.ChatType.PRIVATE
     return [

@@ -21,6 +21,7 @@ from bot import texts
 from bot.telegram.context import PLATFORM, Context, Services, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
+from bot.telegram.study import mini_app_url, with_study_button
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.actions import sentence
@@ -201,7 +202,8 @@ class Notifier:
             user = await self.services.app.store.get_user(update.user_id)
             if user is not None:
                 page = await self.services.actions.page(user, update.deck.id)
-                return page_html(tr, page), page_keyboard(tr, page)
+                study = mini_app_url(self.services.app.settings, f"decks/{page.deck.id}")
+                return page_html(tr, page), with_study_button(page_keyboard(tr, page), tr, study)
         if update.progress.stage == Stage.FAILED:
             return esc(texts.failure_text(tr, update)), None
         return esc(texts.progress_text(tr, update.progress)), None

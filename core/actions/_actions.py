@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from core import errors
 from core.actions._rules import check_settings, clamp_page, export_filename, first_kind, page_count
+from core.actions._study import Clock, StudyActions
 from core.actions._values import (
     EXPORT_FORMATS,
     LOCAL_PLATFORM,
@@ -21,6 +22,7 @@ from core.actions._values import (
     PageCard,
     QuizTurn,
     RateResult,
+    StudyConfig,
 )
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import INTERFACE_LANGUAGES, Translator, translator
@@ -30,7 +32,7 @@ from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 
-class Actions:
+class Actions(StudyActions):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -42,8 +44,11 @@ class Actions:
         default_learner_language: str = "ko",
         default_level: str = "B1",
         upload_max_bytes: int = DEFAULT_MAX_BYTES,
+        study: StudyConfig | None = None,
     ) -> None:
         self.store = store
+        self.study = study or StudyConfig()
+        self.clock = Clock()
         self._runner = runner  # None where no deck is built (`vocabot export`, keys)
         self.quiz = quiz
         self.default_learner_language = default_learner_language
