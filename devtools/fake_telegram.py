@@ -36,6 +36,7 @@ from devtools.telegram_wire import (
     Call,
     Message,
     bot_json,
+    entities_of,
     fail,
     ok,
     params_of,
@@ -117,16 +118,7 @@ class FakeTelegram:
             "from": self._user(user_id),
             "text": text,
         }
-        entities = []
-        if text.startswith("/"):
-            command = text.split()[0]
-            entities.append({"type": "bot_command", "offset": 0, "length": len(command)})
-        mention = f"@{BOT_USERNAME}"
-        if mention in text:
-            entities.append(
-                {"type": "mention", "offset": text.index(mention), "length": len(mention)}
-            )
-        if entities:
+        if entities := entities_of(text):
             message["entities"] = entities
         if reply_to is not None:
             replied = self.messages[(chat, reply_to)]

@@ -70,6 +70,18 @@ def bot_json() -> dict[str, Any]:
     return {"id": BOT_ID, "is_bot": True, "first_name": "vocabot", "username": BOT_USERNAME}
 
 
+def entities_of(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram marks in a user's text: a leading /command, an @mention of us."""
+    entities = []
+    if text.startswith("/"):
+        command = text.split()[0]
+        entities.append({"type": "bot_command", "offset": 0, "length": len(command)})
+    mention = f"@{BOT_USERNAME}"
+    if mention in text:
+        entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
+    return entities
+
+
 def ok(result: Any) -> JSONResponse:
     return JSONResponse({"ok": True, "result": result})
 
