@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
 
@@ -16,6 +18,11 @@ class StructuredOutput(StrEnum):
     JSON_SCHEMA = "json_schema"
     JSON_OBJECT = "json_object"
     PROMPT = "prompt"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"  # for a terminal
+    JSON = "json"  # one JSON object per line, for a log collector
 
 
 class Settings(BaseSettings):
@@ -70,3 +77,27 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=8192, ge=1024)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    # Keys the learner's id into the pseudonymous `user` of JSON log lines (HMAC); without
+    # it a random key per process (lines of one run still match each other).
+    log_user_salt: SecretStr | None = None
+
+    # Operating in public: metrics and health on this port for `vocabot run` (serve-api has
+    # them on its own port), readiness, cost control, admins, broadcasts.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    ready_llm_seconds: float = Field(default=30.0, ge=0)
+    user_daily_builds: int = Field(default=20, ge=0)  # 0: no quota
+    daily_token_budget: int = Field(default=0, ge=0)  # 0: no budget
+    admin_user_ids: Annotated[list[str], NoDecode] = []
+    broadcast_per_second: float = Field(default=20.0, gt=0, le=30)
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _accounts(cls, value: Any) -> Any:
+        """`telegram:1,discord:2` (commas or spaces), or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.replace(",", " ").split() if part]
+        return value

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core import errors
+from core.actions._operate import Operating
 from core.actions._rules import check_settings, clamp_page, export_filename, first_kind, page_count
 from core.actions._values import (
     EXPORT_FORMATS,
@@ -22,15 +23,18 @@ from core.actions._values import (
     QuizTurn,
     RateResult,
 )
+from core.admin import Pacer, Sender
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, JobRunner, Listener
+from core.metrics import Metrics
+from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 
-class Actions:
+class Actions(Operating):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -42,6 +46,10 @@ class Actions:
         default_learner_language: str = "ko",
         default_level: str = "B1",
         upload_max_bytes: int = DEFAULT_MAX_BYTES,
+        metrics: Metrics | None = None,
+        spending: Spending | None = None,
+        admins: frozenset[str] = frozenset(),
+        broadcast_per_second: float = 20.0,
     ) -> None:
         self.store = store
         self._runner = runner  # None where no deck is built (`vocabot export`, keys)
@@ -49,6 +57,11 @@ class Actions:
         self.default_learner_language = default_learner_language
         self.default_level = default_level
         self.upload_max_bytes = upload_max_bytes
+        self.metrics = metrics or Metrics()
+        self.spending = spending or Spending(store, metrics=self.metrics)
+        self.admins = admins  # "platform:id" of each admin (ADMIN_USER_IDS)
+        self.senders: dict[str, Sender] = {}  # set by the faces that can broadcast
+        self.pacer = Pacer(broadcast_per_second)
 
     @property
     def runner(self) -> JobRunner:
@@ -73,7 +86,7 @@ class Actions:
         )
         if client_language and client_language != user.client_language:
             user = await self.store.update_user(user.id, client_language=client_language)
-        return user
+        return await self.seen(user)
 
     @staticmethod
     def translator(user: User) -> Translator:
@@ -292,7 +305,10 @@ class Actions:
         return await self.quiz.current(user.id)
 
     async def quiz_answer(self, user: User, question_id: str, given: str) -> Answer:
-        return await self.quiz.answer(user.id, question_id, given)
+        answer = await self.quiz.answer(user.id, question_id, given)
+        if not answer.duplicate:
+            self.metrics.quiz_answers.labels("correct" if answer.correct else "wrong").inc()
+        return answer
 
     async def quiz_rate(self, user: User, question_id: str, rating: int | None) -> RateResult:
         """Schedule the card; the next turn comes with it unless this was a repeat press."""

@@ -13,21 +13,26 @@ In `auto` mode the client starts with json_schema and steps down when a server r
 the form, then remembers what worked for the process.
 
 Its parts: `_client` (LLMClient), `_retries` (what is retried, Retry-After), `_dialects`
-(the structured-output forms) and `_replies` (reading JSON out of a reply).
+(the structured-output forms), `_replies` (reading JSON out of a reply) and `_observe`
+(what metrics and spending are told about every request).
 """
 
 from core.llm._client import SIMULATOR_FINGERPRINT, Completion, LLMClient, LLMStats, TextReply
 from core.llm._dialects import FORMS
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
 
 __all__ = [
     "FORMS",
     "SIMULATOR_FINGERPRINT",
+    "CallObserver",
+    "CallRecord",
     "Completion",
     "LLMClient",
     "LLMStats",
     "TextReply",
     "extract_json",
     "parse_retry_after",
+    "server_label",
 ]

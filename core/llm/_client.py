@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -25,6 +26,7 @@ from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
 
@@ -96,6 +98,11 @@ class LLMClient:
         # as another's. The bundled simulator's port changes per run; it passes a fixed name.
         self.backend = backend or self.base_url
         self.simulated = simulated
+        # Metrics and spending listen to every request (`observers`); `last_answer` is when
+        # the server last answered a request well (monotonic), for readiness checks.
+        self.server = "simulator" if backend == "simulator" else server_label(self.base_url)
+        self.observers: list[CallObserver] = []
+        self.last_answer: float | None = None
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
@@ -142,6 +149,22 @@ class LLMClient:
             self._mark_simulated()
             if not self.backend.startswith("simulator"):
                 self.backend = f"simulator@{self.backend}"
+
+    async def ping(self, within: float = 3.0) -> str | None:
+        """Whether the server answers now (GET /models, outside the concurrency limit):
+        None when it does, else what went wrong, in a few words."""
+        try:
+            response = await self._http.get(
+                f"{self.base_url}/models", headers=self._headers(), timeout=within
+            )
+        except httpx.TimeoutException:
+            return f"no answer within {within:g}s"
+        except httpx.HTTPError as exc:
+            return f"connection: {type(exc).__name__}"
+        if response.status_code >= 400:
+            return f"HTTP {response.status_code}"
+        self.last_answer = time.monotonic()
+        return None
 
     def _mark_simulated(self) -> None:
         if not self.simulated:
@@ -290,6 +313,7 @@ class LLMClient:
             self.stats.requests += 1
             if tally.on_send is not None:
                 tally.on_send()
+            sent = time.monotonic()
             try:
                 response = await self._http.post(
                     f"{self.base_url}/chat/completions",
@@ -298,11 +322,14 @@ class LLMClient:
                     timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
                 )
             except httpx.TimeoutException as exc:
+                self._observe("timeout", sent, owner)
                 raise Retryable(f"no answer within {deadline:.1f}s") from exc
             except httpx.TransportError as exc:
+                self._observe("connection", sent, owner)
                 raise Retryable(f"connection: {type(exc).__name__}") from exc
         status = response.status_code
         if status >= 400:
+            self._observe(str(status), sent, owner)
             text = response.text[:2000]
             if _OVERFLOW_WORDS.search(text) and status < 500:
                 raise errors.ContextOverflow(text[:300])
@@ -316,6 +343,7 @@ class LLMClient:
         try:
             data = response.json()
         except ValueError as exc:
+            self._observe(str(status), sent, owner)
             raise Retryable("the server answered with something that is not JSON") from exc
         if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
             self._mark_simulated()
@@ -328,7 +356,18 @@ class LLMClient:
         tally.completion_tokens += completion
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
+        self.last_answer = time.monotonic()
+        self._observe(str(status), sent, owner, prompt, completion)
         return data  # type: ignore[no-any-return]
+
+    def _observe(
+        self, status: str, sent: float, owner: Hashable, prompt: int = 0, completion: int = 0
+    ) -> None:
+        record = CallRecord(
+            self.server, status, time.monotonic() - sent, prompt, completion, owner=owner
+        )
+        for observer in self.observers:
+            observer.call(record)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -338,6 +377,8 @@ class LLMClient:
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.retries += 1
+        for observer in self.observers:
+            observer.retry(self.server)
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.info("LLM call failed (%s); retry %d in %.2fs", exc, state.attempt_number, wait)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import aiosqlite
 
 from core.store import User
-from storage.sqlite._connection import Connection
+from storage.sqlite._connection import Connection, parse_stamp
 
 
 class Users(Connection):
@@ -114,4 +114,5 @@ def _user(row: aiosqlite.Row) -> User:
         level=str(row["level"]),
         interface_language=row["interface_language"],
         client_language=row["client_language"],
+        last_seen=parse_stamp(row["last_seen_at"]) if row["last_seen_at"] else None,
     )
