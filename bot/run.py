@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -75,7 +76,14 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
-        await stop.wait()
+        async with contextlib.AsyncExitStack() as ops:
+            if settings.metrics_port:
+                from bot.http.ops import serve_ops
+
+                await ops.enter_async_context(
+                    serve_ops(app.metrics, app.health, settings.metrics_port)
+                )
+            await stop.wait()
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds
         )

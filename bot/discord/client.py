@@ -15,6 +15,7 @@ from bot.discord.buttons import deck_view
 from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
 from bot.discord.items import DYNAMIC_ITEMS
+from bot.discord.ops import OpsCog, Sender
 from bot.discord.render import NO_PINGS, deck_embed, safe
 from bot.discord.translator import CatalogTranslator
 from core.i18n import translator
@@ -35,6 +36,7 @@ class VocabotDiscord(commands.Bot):
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())  # before the tree is synced
         await self.add_cog(VocabCog(self.vocabot))
+        await self.add_cog(OpsCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         guild_id = self.vocabot.settings.discord_guild_id
         if guild_id:
@@ -78,6 +80,8 @@ class DiscordAdapter:
         self.token = token
         self.client = VocabotDiscord(app)
         app.runner.notifiers[PLATFORM] = self.client.notify
+        app.actions.senders[PLATFORM] = Sender(self.client)
+        app.health.platforms[PLATFORM] = self.connected
         self._task: asyncio.Task[Any] | None = None
 
     async def start(self) -> None:
@@ -88,6 +92,10 @@ class DiscordAdapter:
         except (discord.HTTPException, OSError) as exc:
             raise PlatformUnreachable(str(exc)) from exc
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    def connected(self) -> bool:
+        """Logged in, and the gateway is up."""
+        return self.client.is_ready() and not self.client.is_closed()
 
     async def stop(self) -> None:
         await self.client.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -25,7 +26,7 @@ from telegram.ext import (
 
 from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
-from bot.telegram import commands, links, presses
+from bot.telegram import commands, links, ops, presses
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
 from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
@@ -48,6 +49,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         "cancel": commands.cmd_cancel,
         "quiz": commands.cmd_quiz,
         "stats": commands.cmd_stats,
+        "privacy": ops.cmd_privacy,
+        "forget": ops.cmd_forget,
+        "admin": ops.cmd_admin,
     }
     private = filters.ChatType.PRIVATE
     return [
@@ -74,6 +78,7 @@ class TelegramAdapter:
         rate_limiter: RetryingRateLimiter | None = None,
     ) -> None:
         self.poll_timeout = poll_timeout
+        self.polling = ops.PollingRequest(read_timeout=poll_timeout + 10)
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -83,7 +88,7 @@ class TelegramAdapter:
             .read_timeout(30)
             .write_timeout(30)
             .pool_timeout(10)
-            .get_updates_read_timeout(poll_timeout + 10)
+            .get_updates_request(self.polling)
         )
         if base_url:
             builder = builder.base_url(base_url).base_file_url(
@@ -95,6 +100,8 @@ class TelegramAdapter:
         self.application.add_handlers(handlers())
         self.application.add_error_handler(commands.on_error)
         app.runner.notifiers[PLATFORM] = links.Notifier(self.services, self.application.bot)
+        app.actions.senders[PLATFORM] = ops.Sender(self.application.bot)
+        app.health.platforms[PLATFORM] = self.connected
 
     async def start(self) -> None:
         try:
@@ -104,6 +111,7 @@ class TelegramAdapter:
             raise TokenRejected(str(exc)) from exc
         except (NetworkError, OSError) as exc:
             raise PlatformUnreachable(str(exc)) from exc
+        self.polling.answered_at = time.monotonic()  # getMe and deleteWebhook answered
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
@@ -123,6 +131,14 @@ class TelegramAdapter:
                 await self.application.bot.set_my_commands(menu)
             else:
                 await self.application.bot.set_my_commands(menu, language_code=language)
+
+    def connected(self) -> bool:
+        """Polling runs and Telegram answered it lately (a long poll answers at least
+        every `poll_timeout` seconds; its read timeout is 10 s more)."""
+        updater, answered = self.application.updater, self.polling.answered_at
+        if updater is None or not updater.running or answered is None:
+            return False
+        return time.monotonic() - answered <= 2 * (self.poll_timeout + 10)
 
     def _polling_error(self, exc: TelegramError) -> None:
         log.warning("Telegram polling: %s", exc)

@@ -33,6 +33,8 @@ COMMANDS = [
     ("settings", N_("languages and level")),
     ("export", N_("download a deck (Anki or CSV)")),
     ("cancel", N_("stop the video I'm working on, or the quiz")),
+    ("privacy", N_("what I keep about you, and why")),
+    ("forget", N_("delete everything I keep about you")),
     ("help", N_("how this works")),
 ]
 
