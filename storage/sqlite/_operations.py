@@ -157,10 +157,8 @@ class Operations(Connection):
                 "completion_tokens = completion_tokens + excluded.completion_tokens",
                 (FORGOTTEN, user_id),
             )
-            for table, sql in _OWN_ROWS:
-                before = db.total_changes
-                await db.execute(sql, (user_id,))
-                deleted[table] = db.total_changes - before
+            for table, sql in _OWN_ROWS:  # rowcount: the table's own rows, not cascades
+                deleted[table] = (await db.execute(sql, (user_id,))).rowcount
             deleted.update(await _forget_uploads(db, uploads))
         return deleted
 
@@ -177,10 +175,8 @@ async def _forget_uploads(db: aiosqlite.Connection, keys: list[str]) -> dict[str
             f"DELETE FROM chunk_results WHERE json_extract(cache_key, '$.video_id') IN ({marks})",
         ),
     )
-    deleted: dict[str, int] = {}
-    for table, sql in statements:
-        before = db.total_changes
-        if keys:
-            await db.execute(sql, keys)
-        deleted[table] = db.total_changes - before
+    deleted = dict.fromkeys((table for table, _ in statements), 0)
+    if keys:
+        for table, sql in statements:
+            deleted[table] = (await db.execute(sql, keys)).rowcount
     return deleted
