@@ -219,6 +219,7 @@ def _stderr_handler(
     log_format: LogFormat, redactor: Redactor, user_salt: str | None
 ) -> logging.Handler:
     if log_format == LogFormat.JSON:
+        logging.captureWarnings(True)  # a warning too is one JSON line, not raw text
         json_lines = logging.StreamHandler()  # sys.stderr
         json_lines.setFormatter(JsonFormatter(redactor, user_salt.encode() if user_salt else None))
         return json_lines

@@ -1,6 +1,7 @@
 """Metrics, health and the operator's commands: what an operator sees of a running bot."""
 
 import asyncio
+import shutil
 import sqlite3
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -15,10 +16,16 @@ from bot.http.api import create_api
 from bot.http.ops import serve_ops
 from core.config import Settings
 from core.health import Health
+from core.jobs import JobUpdate
 from core.llm import LLMClient
+from core.models import Stage
+from core.transcripts import DirectorySource
 from devtools.processes import free_port
+from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
-from tests.conftest import FAST
+from storage.sqlite import open_store
+from storage.sqlite.backup import backup_sqlite
+from tests.conftest import FAST, Sim
 from tests.test_http_api import Api, api, client_of, finish  # noqa: F401
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -190,3 +197,39 @@ def test_backup_refuses_to_overwrite_and_a_missing_database(
     assert "exists" in capsys.readouterr().err and target.read_bytes() == b"precious"
     assert main(["backup", str(target), "--force"]) == 0
     assert "integrity ok" in capsys.readouterr().out
+
+
+async def test_a_backup_taken_during_a_build_restores_with_its_decks(
+    sim: Sim, tmp_path: Path
+) -> None:
+    live = tmp_path / "live.sqlite3"
+    settings = Settings(llm_base_url=sim.url, db_path=live, user_cooldown_seconds=0)
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        user = await app.actions.user("telegram", "1")
+        made = await (await app.actions.submit(user, "vocabDemo02")).wait()
+        assert made.deck is not None
+        cards = await app.store.deck_cards(user.id, made.deck.id)
+        extracting = asyncio.Event()
+
+        async def listener(update: JobUpdate) -> None:
+            if update.progress.stage == Stage.EXTRACTING:
+                extracting.set()
+
+        sim.config.fault_queue = ["hang"] * 50  # the next build's calls stay in flight
+        building = await app.actions.submit(user, "vocabDemo01", listener=listener)
+        await extracting.wait()
+        report = await asyncio.to_thread(backup_sqlite, live, tmp_path / "backup.sqlite3")
+        await app.actions.cancel(user)
+        await building.wait()
+    assert report.integrity == "ok" and report.bytes > 0
+
+    restored = tmp_path / "restored.sqlite3"  # a restore: the copy is the new database
+    shutil.copyfile(report.target, restored)
+    async with open_store(restored) as store:
+        assert await store.integrity_check() == "ok"
+        again = await store.find_user("telegram", "1")
+        assert again is not None
+        assert [d.video_id for d in await store.list_decks(again.id)] == ["vocabDemo02"]
+        assert await store.deck_cards(again.id, made.deck.id) == cards, "the deck is intact"
+        unfinished = await store.unfinished_jobs()
+        assert [j.video_id for j in unfinished] == ["vocabDemo01"], "resumed after a restore"

@@ -122,17 +122,19 @@ class JobRunner(Resuming, Limits):
         reservation.release()  # the tracked job counts itself from now on
         self.metrics.jobs_submitted.inc()
         with log_context.bound(job_id=job.id, video_id=video_id, user_id=user.id):
-            if cached is None and not refresh:
-                cached = await self._cached(key)
-            if cached is not None:
-                log.info("cache hit %s for user %s: no LLM calls", video_id, user.id)
-                await self._deliver(job, cached, cached_hit=True)
-            else:
-                starts = key not in self._flights
-                self._attach(job, key)
-                if starts and self.spending is not None:
-                    await self.spending.record_build(user.id)  # a build started for them
+            await self._start(job, key, None if refresh else cached or await self._cached(key))
         return JobHandle(job.id, job.done)
+
+    async def _start(self, job: Job, key: CacheKey, cached: Deck | None) -> None:
+        """Deliver the cached deck, or join or start the build (a start counts)."""
+        if cached is not None:
+            log.info("cache hit %s for user %s: no LLM calls", key.video_id, job.user.id)
+            await self._deliver(job, cached, cached_hit=True)
+            return
+        starts = key not in self._flights
+        self._attach(job, key)
+        if starts and self.spending is not None:
+            await self.spending.record_build(job.user.id)  # a build started for them
 
     async def _check_spending(self, user: User, key: CacheKey, reservation: Reservation) -> None:
         """Refuse a build the learner's quota or the bot's budget does not allow (joining
