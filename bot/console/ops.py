@@ -6,34 +6,18 @@ from rich.markup import escape
 
 from bot import ops_texts
 from bot.admin_commands import parse_admin, run_admin
+from bot.console.part import ChatPart
 from bot.console.terminal import ReadLine
-from core.actions import Actions
-from core.i18n import Translator
 from core.store import User
 
 YES = ("yes", "y", "네", "예")
 
 
-class OpsChat:
-    """The operating half of ConsoleChat (which provides what is declared here)."""
+class OpsChat(ChatPart):
+    """The part of ConsoleChat for leaving and for admins."""
 
-    actions: Actions
     read_line: ReadLine
     user: User | None
-
-    @property
-    def me(self) -> User:
-        raise NotImplementedError
-
-    @property
-    def tr(self) -> Translator:
-        raise NotImplementedError
-
-    def say(self, text: str) -> None:
-        raise NotImplementedError
-
-    def tell(self, text: str) -> None:
-        raise NotImplementedError
 
     async def _privacy(self, _: str) -> None:
         self.tell(self.tr(ops_texts.PRIVACY))

@@ -16,10 +16,8 @@ from bot import ops_texts
 from bot.admin_commands import AdminCommand, run_admin
 from bot.app import App
 from bot.buttons import ID
-from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
+from bot.discord.common import AnyItem, Inter, app_of, command_failed, learner_tr, refuse
 from bot.discord.render import NO_PINGS, safe
-from core import errors
-from core.actions import sentence
 from core.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -160,8 +158,4 @@ class OpsCog(commands.Cog):
     async def cog_app_command_error(
         self, interaction: Inter, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        if not isinstance(original, errors.VocabotError):
-            log.error("Discord command failed", exc_info=original)
-        _, tr = await learner_tr(interaction)
-        await refuse(interaction, sentence(original, tr))
+        await command_failed(interaction, error)
