@@ -233,3 +233,9 @@ async def test_a_backup_taken_during_a_build_restores_with_its_decks(
         assert await store.deck_cards(again.id, made.deck.id) == cards, "the deck is intact"
         unfinished = await store.unfinished_jobs()
         assert [j.video_id for j in unfinished] == ["vocabDemo01"], "resumed after a restore"
+
+
+def test_every_setting_has_a_line_in_env_example() -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    named = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
+    assert {name.upper() for name in Settings.model_fields} <= named

@@ -118,40 +118,9 @@ class Flights(Tracking):
     # -- running -----------------------------------------------------------------------
 
     async def _fly(self, flight: Flight) -> None:
-        def waiting(future: asyncio.Future[None]) -> None:
-            flight.waiting = future
-            self._announce_positions()
-
-        started = time.monotonic()
         try:
-            async with self.slots.slot(flight.owner, on_wait=waiting) as lease:
-                flight.waiting = None
-                self._announce_positions()
-                self.pipeline_runs += 1
-                started = time.monotonic()
-                self.metrics.queue_wait_seconds.observe(started - flight.created)
-                for job in flight.jobs:
-                    await self.store.update_job(job.id, status=JobStatus.RUNNING)
-
-                async def progress(p: Progress) -> None:
-                    flight.last = p
-                    log_context.update(stage=p.stage.value)
-                    for job in list(flight.jobs):
-                        self._post(job, p)
-
-                def tail() -> None:
-                    # Only stragglers are left (being asked again): let the next video in.
-                    lease.release()
-                    self._announce_positions()
-
-                deck = await self.pipeline.build(
-                    await self._request(flight),
-                    progress,
-                    owner=flight.owner,
-                    checkpoint=StoredChunks(self.store, flight.key),
-                    on_tail=tail,
-                )
-            self._built(flight, deck, time.monotonic() - started)
+            deck = await self._run(flight)
+            await self._settle(flight)
             try:
                 await self.store.cache_deck(flight.key, deck)
             except Exception:  # the cache saves later requests; these ones get their deck
@@ -159,12 +128,15 @@ class Flights(Tracking):
             for job in list(flight.jobs):
                 await self._deliver(job, deck)
         except asyncio.CancelledError:
+            await asyncio.shield(self._settle(flight))
             raise
         except errors.VocabotError as exc:
+            await self._settle(flight)
             self.metrics.builds.labels("failed").inc()
             for job in list(flight.jobs):
                 await self._fail(job, exc)
         except Exception as exc:
+            await self._settle(flight)
             self.metrics.builds.labels("failed").inc()
             log.exception("build of %s crashed", flight.key.video_id)
             for job in list(flight.jobs):
@@ -172,8 +144,53 @@ class Flights(Tracking):
         finally:
             self._flights.pop(flight.key, None)
             self._announce_positions()
-            if self.spending is not None:
-                await asyncio.shield(self.spending.settle(flight.owner))
+
+    async def _run(self, flight: Flight) -> Deck:
+        """Wait for a video slot, then build the deck."""
+
+        def waiting(future: asyncio.Future[None]) -> None:
+            flight.waiting = future
+            self._announce_positions()
+
+        async with self.slots.slot(flight.owner, on_wait=waiting) as lease:
+            flight.waiting = None
+            self._announce_positions()
+            self.pipeline_runs += 1
+            started = time.monotonic()
+            self.metrics.queue_wait_seconds.observe(started - flight.created)
+            for job in flight.jobs:
+                await self.store.update_job(job.id, status=JobStatus.RUNNING)
+
+            async def progress(p: Progress) -> None:
+                flight.last = p
+                log_context.update(stage=p.stage.value)
+                for job in list(flight.jobs):
+                    self._post(job, p)
+
+            def tail() -> None:
+                # Only stragglers are left (being asked again): let the next video in.
+                lease.release()
+                self._announce_positions()
+
+            deck = await self.pipeline.build(
+                await self._request(flight),
+                progress,
+                owner=flight.owner,
+                checkpoint=StoredChunks(self.store, flight.key),
+                on_tail=tail,
+            )
+        self._built(flight, deck, time.monotonic() - started)
+        return deck
+
+    async def _settle(self, flight: Flight) -> None:
+        """Write the tokens the build spent, before its jobs are told (a shutdown waits
+        for a build until then); a failure here never fails the build."""
+        if self.spending is None:
+            return
+        try:
+            await self.spending.settle(flight.owner)
+        except Exception:
+            log.exception("could not record what the build of %s spent", flight.key.video_id)
 
     def _built(self, flight: Flight, deck: Deck, seconds: float) -> None:
         outcome = "partial" if deck.is_partial else "built"
