@@ -327,6 +327,10 @@ class Store(Protocol):
 
     async def set_quota(self, user_id: int, quota: QuotaOverride) -> None: ...
 
+    async def drop_unused_upload(self, key: str) -> bool:
+        """Delete a subtitle file no job names (its request was refused); True if it went."""
+        ...
+
     async def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete everything kept about the learner, in one transaction: their decks, cards,
         reviews, known words, settings, sessions, jobs, API keys, quota and the user row;

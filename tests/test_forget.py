@@ -10,10 +10,15 @@ from typing import Any, cast
 
 import pytest
 
+from bot.app import open_app
 from bot.discord.common import Inter
 from bot.discord.ops import OpsCog
+from core import errors
+from core.config import Settings
 from core.store import CacheKey, QuotaOverride, ReviewLogEntry, ReviewState, User
 from core.subtitles import Upload
+from core.transcripts import DirectorySource
+from devtools.samples import SAMPLES_DIR
 from storage.sqlite import SQLiteStore, open_store
 from tests.conftest import Sim
 from tests.factories import deck, job
@@ -242,3 +247,18 @@ async def test_delete_me_over_http_forgets_the_key_too(api: Api) -> None:  # noq
     assert "deleted" in body["message"]
     assert (await api.client.get("/v1/decks", headers=api.alice)).status_code == 403
     assert (await api.client.get("/v1/decks", headers=api.bob)).status_code == 200
+
+
+async def test_a_refused_subtitle_file_is_not_kept(sim: Sim, tmp_path: Path) -> None:
+    db = tmp_path / "refused.sqlite3"
+    settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
+    data = (SAMPLES_DIR / "vocabDemo02.en.vtt").read_bytes()
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        user = await app.actions.user("telegram", "5")
+        await app.store.set_quota(user.id, QuotaOverride(blocked=True))
+        with pytest.raises(errors.BuildsBlocked):
+            await app.actions.submit_file(user, data, "talk.en.vtt")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0] == 0, (
+            "no job names it, so /forget could never find it: it must not stay"
+        )

@@ -157,15 +157,20 @@ class Actions(Operating):
         a video. A bad file is refused here, before any job exists."""
         upload = read_upload(data, filename, hint=hint, max_bytes=self.upload_max_bytes)
         await self.store.save_upload(upload)
-        return await self.submit(
-            user,
-            upload.key,
-            notify=notify,
-            listener=listener,
-            source_key=source_key,
-            announce=announce,
-            refresh=refresh,
-        )
+        try:
+            return await self.submit(
+                user,
+                upload.key,
+                notify=notify,
+                listener=listener,
+                source_key=source_key,
+                announce=announce,
+                refresh=refresh,
+            )
+        except errors.VocabotError:
+            # Refused (a limit, a quota): no job names the file, so nothing keeps it.
+            await self.store.drop_unused_upload(upload.key)
+            raise
 
     async def local_user(self, *, client_language: str | None = None) -> User:
         """The learner at this terminal: the console chat and the CLI share their decks."""

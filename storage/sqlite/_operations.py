@@ -140,6 +140,15 @@ class Operations(Connection):
 
     # -- forgetting --------------------------------------------------------------------
 
+    async def drop_unused_upload(self, key: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM uploads WHERE key = ? "
+                "AND NOT EXISTS (SELECT 1 FROM jobs WHERE video_id = ?)",
+                (key, key),
+            )
+            return cursor.rowcount > 0
+
     async def forget_user(self, user_id: int) -> dict[str, int]:
         deleted: dict[str, int] = {}
         async with self._tx() as db:
