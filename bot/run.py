@@ -81,7 +81,7 @@ async def run(
                 from bot.http.ops import serve_ops
 
                 await ops.enter_async_context(
-                    serve_ops(app.metrics, app.health, settings.metrics_port)
+                    serve_ops(app.metrics, app.health, settings.metrics_port, settings.metrics_host)
                 )
             await stop.wait()
         log.info(

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     # Operating in public: metrics and health on this port for `vocabot run` (serve-api has
     # them on its own port), readiness, cost control, admins, broadcasts.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     ready_llm_seconds: float = Field(default=30.0, ge=0)
     user_daily_builds: int = Field(default=20, ge=0)  # 0: no quota
     daily_token_budget: int = Field(default=0, ge=0)  # 0: no budget

@@ -2,7 +2,8 @@
 
 The HTTP API serves them next to its routes (no API key: they carry no user's data); the
 chat bots' process (`vocabot run`) and any other long-running process serve them on
-METRICS_PORT with `serve_ops` (one line: `async with serve_ops(metrics, health, port):`).
+METRICS_PORT with `serve_ops` (one line in a process's main, as `vocabot run` does:
+`async with serve_ops(app.metrics, app.health, settings.metrics_port, settings.metrics_host):`).
 Only Starlette and uvicorn are imported, not FastAPI.
 """
 
@@ -58,7 +59,7 @@ class _Server(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serve_ops(
-    metrics: Metrics, health: Health, port: int, host: str = "0.0.0.0"
+    metrics: Metrics, health: Health, port: int, host: str = "127.0.0.1"
 ) -> AsyncIterator[int]:
     """Serve /metrics, /healthz and /readyz on `port` (0: any free one) while the block
     runs; yields the port."""
