@@ -11,19 +11,23 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 
-from core.actions import Actions, StudyConfig
+from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
+from core.admin import account, parse_admins
 from core.config import Settings
+from core.health import Health
 from core.jobs import JobRunner
 from core.llm import LLMClient
+from core.metrics import Metrics
 from core.pipeline import Pipeline
 from core.selection import warm_up
+from core.spending import Spending
 from core.srs import Quiz
-from core.store import Store
+from core.store import Store, User
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
@@ -70,6 +74,7 @@ class Core:
     llm: LLMClient
     pipeline: Pipeline
     sim: SimServer | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def simulated(self) -> bool:
@@ -136,6 +141,9 @@ async def open_core(
             backend="simulator" if sim is not None else None,
             simulated=sim is not None,
         )
+        metrics = Metrics()
+        llm.observers.append(metrics)
+        metrics.llm_in_flight.set_function(lambda: llm.limiter.in_use)
         if sim is None:
             await llm.identify()
         pipeline = Pipeline(
@@ -149,7 +157,9 @@ async def open_core(
         for language in settings.youtube_languages:
             # at start-up, not in the middle of the first user's request
             await asyncio.to_thread(warm_up, language)
-        yield Core(settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim)
+        yield Core(
+            settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim, metrics=metrics
+        )
 
 
 @dataclass
@@ -165,13 +175,41 @@ class App:
     runner: JobRunner
     quiz: Quiz
     actions: Actions
+    health: Health
 
     @property
     def settings(self) -> Settings:
         return self.core.settings
 
+    @property
+    def metrics(self) -> Metrics:
+        return self.core.metrics
 
-def make_actions(settings: Settings, store: Store, runner: JobRunner | None, quiz: Quiz) -> Actions:
+
+def make_spending(settings: Settings, store: Store, metrics: Metrics) -> Spending:
+    """The quota and budget of the settings; admins and the local operator have no quota."""
+    admins = parse_admins(settings.admin_user_ids)
+
+    def exempt(user: User) -> bool:
+        return user.platform == LOCAL_PLATFORM or account(user) in admins
+
+    return Spending(
+        store,
+        daily_builds=settings.user_daily_builds,
+        daily_tokens=settings.daily_token_budget,
+        exempt=exempt,
+        metrics=metrics,
+    )
+
+
+def make_actions(
+    settings: Settings,
+    store: Store,
+    runner: JobRunner | None,
+    quiz: Quiz,
+    metrics: Metrics | None = None,
+) -> Actions:
+    metrics = metrics or Metrics()
     return Actions(
         store=store,
         runner=runner,
@@ -182,6 +220,10 @@ def make_actions(settings: Settings, store: Store, runner: JobRunner | None, qui
         study=StudyConfig(
             settings.study_base_url, settings.web_link_minutes, settings.web_session_days
         ),
+        metrics=metrics,
+        spending=runner.spending if runner else make_spending(settings, store, metrics),
+        admins=parse_admins(settings.admin_user_ids),
+        broadcast_per_second=settings.broadcast_per_second,
     )
 
 
@@ -203,7 +245,8 @@ async def open_store(settings: Settings) -> OpenStore:
 
 @asynccontextmanager
 async def open_offline(settings: Settings) -> AsyncIterator[Actions]:
-    """The actions that need no LLM server (export, API keys): the store, nothing started."""
+    """The actions that need no LLM server (export, API keys, usage, forgetting a learner):
+    the store, nothing started."""
     store = await open_store(settings)
     try:
         yield make_actions(settings, store, None, Quiz(store))
@@ -225,7 +268,12 @@ async def open_app(
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await open_store(settings)  # fails fast with a clear error
     try:
-        async with open_core(settings, source=source, allow_simulator=allow_simulator) as core:
+        async with (
+            open_core(settings, source=source, allow_simulator=allow_simulator) as core,
+            core.metrics.watching_loop(),
+        ):
+            spending = make_spending(settings, store, core.metrics)
+            core.llm.observers.append(spending)  # tokens, per learner
             runner = JobRunner(
                 pipeline=core.pipeline,
                 store=store,
@@ -234,10 +282,14 @@ async def open_app(
                 user_max_running_jobs=settings.user_max_running_jobs,
                 user_cooldown_seconds=settings.user_cooldown_seconds,
                 languages=tuple(settings.youtube_languages),
+                metrics=core.metrics,
+                spending=spending,
             )
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            actions = make_actions(settings, store, runner, quiz)
-            app = App(core=core, store=store, runner=runner, quiz=quiz, actions=actions)
+            actions = make_actions(settings, store, runner, quiz, core.metrics)
+            health = Health(store, core.llm, llm_fresh_seconds=settings.ready_llm_seconds)
+            health.accepting = lambda: runner.accepting
+            app = App(core, store, runner, quiz, actions, health)
             try:
                 yield app
             finally:

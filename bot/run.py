@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -76,7 +77,14 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
-        await stop.wait()
+        async with contextlib.AsyncExitStack() as ops:
+            if settings.metrics_port:
+                from bot.http.ops import serve_ops
+
+                await ops.enter_async_context(
+                    serve_ops(app.metrics, app.health, settings.metrics_port, settings.metrics_host)
+                )
+            await stop.wait()
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,11 @@ class StructuredOutput(StrEnum):
     JSON_SCHEMA = "json_schema"
     JSON_OBJECT = "json_object"
     PROMPT = "prompt"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"  # for a terminal
+    JSON = "json"  # one JSON object per line, for a log collector
 
 
 class Settings(BaseSettings):
@@ -98,6 +104,10 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=8192, ge=1024)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    # Keys the learner's id into the pseudonymous `user` of JSON log lines (HMAC); without
+    # it a random key per process (lines of one run still match each other).
+    log_user_salt: SecretStr | None = None
 
     # The study page (served by `vocabot serve-api` under /study/).
     # Where a browser reaches serve-api, for the /web sign-in links. Default: WEB_APP_URL,
@@ -110,6 +120,16 @@ class Settings(BaseSettings):
     web_session_days: float = Field(default=30.0, gt=0)
     # A Mini App's Telegram initData older than this (auth_date) is refused.
     web_init_data_max_age: int = Field(default=3600, ge=10)
+
+    # Operating in public: metrics and health on this port for `vocabot run` (serve-api has
+    # them on its own port), readiness, cost control, admins, broadcasts.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    ready_llm_seconds: float = Field(default=30.0, ge=0)
+    user_daily_builds: int = Field(default=20, ge=0)  # 0: no quota
+    daily_token_budget: int = Field(default=0, ge=0)  # 0: no budget
+    admin_user_ids: Annotated[list[str], NoDecode] = []
+    broadcast_per_second: float = Field(default=20.0, gt=0, le=30)
 
     @property
     def study_base_url(self) -> str:
@@ -167,3 +187,14 @@ class Settings(BaseSettings):
                 f"DISCORD_SHARD_IDS must be different numbers from 0 to {count - 1} "
                 "(DISCORD_SHARD_COUNT - 1)"
             )
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _accounts(cls, value: Any) -> Any:
+        """`telegram:1,discord:2` (commas or spaces), or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.replace(",", " ").split() if part]
+        return value

@@ -42,6 +42,27 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
+FORGOTTEN = 0  # the usage rows' user id for learners who used /forget
+
+# What a learner leaves in each table, child tables first: (table, the column holding the
+# learner's id). Every table of the schema is here or holds nothing about a learner (the
+# forget tests check that a new table was judged).
+_OWNED_BY_USER_ID = (
+    "review_log",
+    "reviews",
+    "cards",
+    "decks",
+    "known_words",
+    "sessions",
+    "jobs",
+    "api_keys",
+    "web_tokens",
+    "user_quotas",
+    "usage",
+)
+OWN_ROWS = (*((table, "user_id") for table in _OWNED_BY_USER_ID), ("users", "id"))
+
+
 def read_migrations(folder: Traversable) -> list[tuple[int, str, str]]:
     """(version, name, sql) for every NNNN_name.sql in `folder`, in order, numbered 1..n."""
     found = []
@@ -143,6 +164,7 @@ def user_of(row: Row) -> User:
         level=str(row["level"]),
         interface_language=row["interface_language"],
         client_language=row["client_language"],
+        last_seen=moment(row["last_seen_at"]) if row["last_seen_at"] else None,
     )
 
 

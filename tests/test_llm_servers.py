@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot.app import wants_simulator
 from core import errors
 from core.config import Settings
-from core.llm import LLMClient, ServerPool
+from core.llm import CallRecord, LLMClient, ServerPool, server_label
 from core.llm_check import check_llm
 from core.pipeline import DeckRequest, Pipeline
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut
@@ -133,6 +133,39 @@ async def test_a_server_answering_500s_is_taken_out_after_n_failures_and_no_call
     assert answered(sims[0]) + answered(sims[2]) == 12
     assert sleeps.waits == [0.0, 0.0, 0.0], "each failed call went to another server at once"
     assert llm.pool.servers[1].out_until == 1_000.0 + COOLDOWN
+
+
+@dataclass
+class Seen:
+    """A metrics observer: what each request and retry looked like, per server."""
+
+    calls: list[CallRecord]
+    retries: list[str]
+
+    def call(self, record: CallRecord) -> None:
+        self.calls.append(record)
+
+    def retry(self, server: str) -> None:
+        self.retries.append(server)
+
+
+async def test_metrics_name_the_server_each_request_went_to(
+    sims: list[Sim], http: httpx.AsyncClient, sleeps: Sleeps
+) -> None:
+    sims[1].config.fault_rates = {"500": 1.0}
+    llm = client_for(http, [s.url for s in sims], Clock(), sleeps)
+    seen = Seen([], [])
+    llm.observers.append(seen)
+    for _ in range(6):
+        await ask(llm)
+    labels = [server_label(s.url) for s in sims]
+    by_server = {
+        label: sorted({c.status for c in seen.calls if c.server == label}) for label in labels
+    }
+    assert by_server == {labels[0]: ["200"], labels[1]: ["500"], labels[2]: ["200"]}
+    assert seen.retries and set(seen.retries) == {labels[1]}, "a retry counts where it failed"
+    assert sum(c.completion_tokens for c in seen.calls) == llm.stats.completion_tokens > 0
+    assert llm.server == ", ".join(labels)
 
 
 async def test_a_taken_out_server_is_tried_again_after_its_cool_down(

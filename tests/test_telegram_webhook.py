@@ -108,6 +108,8 @@ async def test_updates_with_the_secret_are_answered_and_without_it_get_403(
     )
     assert "Words 1–5 of" in page.text and page.message_id == first[0].message_id
     assert hooked.fake.calls_of("getUpdates") == [], "a webhook bot never polls"
+    assert hooked.adapter.connected(), "/readyz counts a listening webhook as connected"
+    assert hooked.app.health.platforms["telegram"]()
 
 
 async def test_what_is_not_an_update_is_refused_without_reaching_the_bot(hooked: Hooked) -> None:

@@ -21,6 +21,7 @@ from bot.discord.buttons import deck_view
 from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
 from bot.discord.items import DYNAMIC_ITEMS
+from bot.discord.ops import OpsCog, Sender
 from bot.discord.render import NO_PINGS, deck_embed, safe
 from bot.discord.study import StudyCog
 from bot.discord.translator import CatalogTranslator
@@ -53,6 +54,7 @@ class VocabotDiscord(commands.Bot):
         await self.tree.set_translator(CatalogTranslator())  # before the tree is synced
         await self.add_cog(VocabCog(self.vocabot))
         await self.add_cog(StudyCog(self.vocabot))
+        await self.add_cog(OpsCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if not self.syncs_commands:
             return
@@ -112,6 +114,8 @@ class DiscordAdapter:
         self.token = token
         self.client = make_client(app)
         app.runner.notifiers[PLATFORM] = self.client.notify
+        app.actions.senders[PLATFORM] = Sender(self.client)
+        app.health.platforms[PLATFORM] = self.connected
         self._task: asyncio.Task[Any] | None = None
 
     async def start(self) -> None:
@@ -122,6 +126,10 @@ class DiscordAdapter:
         except (discord.HTTPException, OSError) as exc:
             raise PlatformUnreachable(str(exc)) from exc
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    def connected(self) -> bool:
+        """Logged in, and the gateway is up."""
+        return self.client.is_ready() and not self.client.is_closed()
 
     async def stop(self) -> None:
         await self.client.close()

@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot import texts
 from bot.app import App
 from bot.discord.buttons import PageButton, deck_view, send_export
-from bot.discord.common import PLATFORM, Inter, learner_tr, refuse
+from bot.discord.common import PLATFORM, Inter, command_failed, learner_tr, refuse
 from bot.discord.quiz import turn_view
 from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_embed, turn_embed
 from bot.throttle import ThrottledEditor
@@ -272,8 +272,4 @@ class VocabCog(commands.Cog):
     async def cog_app_command_error(
         self, interaction: Inter, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        if not isinstance(original, errors.VocabotError):
-            log.error("Discord command failed", exc_info=original)
-        _, tr = await learner_tr(interaction)
-        await refuse(interaction, sentence(original, tr))
+        await command_failed(interaction, error)

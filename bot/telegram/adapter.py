@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -29,7 +30,7 @@ from telegram.ext import (
 
 from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
-from bot.telegram import commands, links, presses, study
+from bot.telegram import commands, links, ops, presses, study
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import Webhook, WebhookServer
@@ -56,6 +57,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         "quiz": commands.cmd_quiz,
         "stats": commands.cmd_stats,
         "web": study.cmd_web,
+        "privacy": ops.cmd_privacy,
+        "forget": ops.cmd_forget,
+        "admin": ops.cmd_admin,
     }
     private = filters.ChatType.PRIVATE
     return [
@@ -84,6 +88,7 @@ class TelegramAdapter:
         rate_limiter: RetryingRateLimiter | None = None,
     ) -> None:
         self.poll_timeout = poll_timeout
+        self.polling = ops.PollingRequest(read_timeout=poll_timeout + 10)
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -93,7 +98,7 @@ class TelegramAdapter:
             .read_timeout(30)
             .write_timeout(30)
             .pool_timeout(10)
-            .get_updates_read_timeout(poll_timeout + 10)
+            .get_updates_request(self.polling)
         )
         if base_url:
             # Files come from the same server's /file/bot path unless TELEGRAM_API_FILE_URL
@@ -112,6 +117,8 @@ class TelegramAdapter:
         self.application.add_handlers(handlers())
         self.application.add_error_handler(commands.on_error)
         app.runner.notifiers[PLATFORM] = links.Notifier(self.services, self.application.bot)
+        app.actions.senders[PLATFORM] = ops.Sender(self.application.bot)
+        app.health.platforms[PLATFORM] = self.connected
 
     async def start(self) -> None:
         try:
@@ -124,6 +131,7 @@ class TelegramAdapter:
         if self.server is not None:
             await self._start_webhook(self.server)
             return
+        self.polling.answered_at = time.monotonic()  # getMe and deleteWebhook answered
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
@@ -169,6 +177,17 @@ class TelegramAdapter:
                 await self.application.bot.set_my_commands(menu)
             else:
                 await self.application.bot.set_my_commands(menu, language_code=language)
+
+    def connected(self) -> bool:
+        """Polling runs and Telegram answered it lately (a long poll answers at least
+        every `poll_timeout` seconds; its read timeout is 10 s more). In webhook mode: the
+        webhook listens (whether Telegram reaches it shows in getWebhookInfo, not here)."""
+        if self.server is not None:
+            return self.server.running and self.application.running
+        updater, answered = self.application.updater, self.polling.answered_at
+        if updater is None or not updater.running or answered is None:
+            return False
+        return time.monotonic() - answered <= 2 * (self.poll_timeout + 10)
 
     def _polling_error(self, exc: TelegramError) -> None:
         log.warning("Telegram polling: %s", exc)

@@ -35,6 +35,8 @@ COMMANDS = [
     ("export", N_("download a deck (Anki or CSV)")),
     ("cancel", N_("stop the video I'm working on, or the quiz")),
     ("web", N_("study in the browser (a sign-in link)")),
+    ("privacy", N_("what I keep about you, and why")),
+    ("forget", N_("delete everything I keep about you")),
     ("help", N_("how this works")),
 ]
 

@@ -14,12 +14,12 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import texts
+from bot import ops_texts, texts
 from bot.telegram.callback_data import ACTIONS, Press
 from bot.telegram.commands import settings_view, turn_view
 from bot.telegram.context import Context, edit_pressed, learner_tr, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
-from bot.telegram.render import answer_html, page_html
+from bot.telegram.render import answer_html, esc, page_html
 from bot.telegram.study import mini_app_url, with_study_button
 from core import errors
 from core.actions import Actions, ExportFormat, sentence
@@ -150,6 +150,21 @@ async def rate(p: Pressed, press: Press) -> None:
     await p.query.answer(p.tr("Next review: {when}", when=texts.when(p.tr, result.rated.due)))
 
 
+async def forget(p: Pressed, press: Press) -> None:
+    """/forget's buttons: only the learner who asked may confirm."""
+    if str(press.owner) != p.user.platform_user_id:
+        log.info("user %s pressed someone else's /forget button", p.user.id)
+        await p.query.answer(p.tr(ops_texts.FORGET_NOT_YOURS), show_alert=True)
+        return
+    if press.value == "y":
+        await p.actions.forget(p.user)
+        done = p.tr(ops_texts.FORGET_DONE)
+    else:
+        done = p.tr(ops_texts.FORGET_KEPT)
+    await edit_pressed(p.query, esc(done))
+    await p.query.answer()
+
+
 async def nothing(p: Pressed, press: Press) -> None:
     await p.query.answer()  # the "page n/m" label
 
@@ -175,6 +190,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         _routed("answer", answer),
         _routed("give_up", answer),
         _routed("rate", rate),
+        _routed("forget", forget),
         _routed("noop", nothing),
         CallbackQueryHandler(stale),  # last: whatever matched nothing above
     ]

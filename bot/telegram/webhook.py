@@ -73,6 +73,11 @@ class WebhookServer:
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        """It listens (uvicorn serves the socket)."""
+        return self._task is not None and not self._task.done()
+
     def app(self) -> Starlette:
         return Starlette(routes=[Route(self.webhook.path, self.receive, methods=["POST"])])
 

@@ -38,6 +38,7 @@ class Resuming(Flights):
                         flight.task.cancel()  # nobody wants it any more: stop its LLM calls
             cancelled = Progress(Stage.CANCELLED)
             await self.store.update_job(job.id, status=JobStatus.CANCELLED, progress=cancelled)
+            self._ended_as(job, "cancelled")
             self._finish(job, replace(self._update(job, cancelled), error=errors.JobCancelled()))
         return len(jobs)
 

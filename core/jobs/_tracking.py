@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from core.jobs._mailbox import Mailbox
 from core.jobs._updates import JobUpdate, Listener, Notifier
+from core.metrics import Metrics
 from core.models import Progress, Stage
 from core.pipeline import Pipeline
 from core.store import JobRecord, Notify, Store, User
@@ -42,6 +43,7 @@ class Tracking:
 
     pipeline: Pipeline
     store: Store
+    metrics: Metrics
     notifiers: dict[str, Notifier]
     _clock: Callable[[], float]
     _jobs: dict[str, Job]
@@ -90,6 +92,23 @@ class Tracking:
         box.post(self._update(job, job.last))
         return True
 
+    def _ended_as(self, job: Job, outcome: str) -> None:
+        """Count how a job ended (cached, built, partial, failed, cancelled), and log it."""
+        self.metrics.jobs_finished.labels(outcome).inc()
+        seconds = self._clock() - job.started
+        log.info(
+            "job %s %s in %.1fs",
+            job.id,
+            outcome,
+            seconds,
+            extra={
+                "job_id": job.id,
+                "video_id": job.record.video_id,
+                "user_id": job.user.id,
+                "duration": round(seconds, 3),
+            },
+        )
+
     def _finish(self, job: Job, update: JobUpdate) -> None:
         job.finished = True
         self._jobs.pop(job.id, None)
@@ -124,6 +143,11 @@ class Tracking:
         """The live progress of a job of this user, or None when it is not running here."""
         job = self._jobs.get(job_id)
         return job.last if job is not None and job.user.id == user_id else None
+
+    @property
+    def accepting(self) -> bool:
+        """False once shutting down (readiness: send new users elsewhere)."""
+        return self._accepting
 
     @property
     def job_count(self) -> int:

@@ -17,11 +17,13 @@ least-loaded healthy one, and a server that keeps failing is taken out for a coo
 
 Its parts: `_client` (LLMClient), `_servers` (the servers and their health), `_retries`
 (what is retried, Retry-After), `_dialects` (the structured-output forms), `_replies`
-(reading JSON out of a reply) and `_values` (what a call returns).
+(reading JSON out of a reply), `_values` (what a call returns) and `_observe` (what metrics
+and spending are told about every request).
 """
 
 from core.llm._client import SIMULATOR_FINGERPRINT, LLMClient
 from core.llm._dialects import FORMS
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
 from core.llm._servers import Server, ServerPool
@@ -30,6 +32,8 @@ from core.llm._values import Completion, LLMStats, TextReply
 __all__ = [
     "FORMS",
     "SIMULATOR_FINGERPRINT",
+    "CallObserver",
+    "CallRecord",
     "Completion",
     "LLMClient",
     "LLMStats",
@@ -38,4 +42,5 @@ __all__ = [
     "TextReply",
     "extract_json",
     "parse_retry_after",
+    "server_label",
 ]

@@ -25,6 +25,7 @@ from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
 from core.llm._servers import Server, ServerPool, split_urls
@@ -75,6 +76,10 @@ class LLMClient:
         # The bundled simulator's port changes per run; it passes a fixed name.
         self.backend = backend or self.pool.identity
         self.simulated = simulated
+        # Metrics and spending listen to every request (`observers`); `last_answer` is when
+        # a server last answered a request well (monotonic), for readiness checks.
+        self.observers: list[CallObserver] = []
+        self.last_answer: float | None = None
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
@@ -114,6 +119,16 @@ class LLMClient:
         """The server, or the servers as a list to show an operator."""
         return ", ".join(self.urls)
 
+    @property
+    def server(self) -> str:
+        """The server(s) as metrics and health lines name them: never a credential or path."""
+        return ", ".join(self.label(server) for server in self.pool.servers)
+
+    def label(self, server: Server) -> str:
+        """One server's name in metrics: scheme://host:port ("simulator" for the bundled one,
+        whose port changes per run)."""
+        return "simulator" if self.backend == "simulator" else server_label(server.url)
+
     def headers(self) -> dict[str, str]:
         """The request headers every server gets (the API key, when there is one)."""
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -140,6 +155,26 @@ class LLMClient:
             isinstance(model, dict) and model.get("owned_by") == SIMULATOR_FINGERPRINT
             for model in models
         )
+
+    async def ping(self, within: float = 3.0) -> str | None:
+        """Whether a server answers now (GET /models, outside the concurrency limit): None
+        when one does, else what went wrong with each, in a few words."""
+        problems = await asyncio.gather(*(self._ping(url, within) for url in self.urls))
+        if any(problem is None for problem in problems):
+            self.last_answer = time.monotonic()
+            return None
+        return "; ".join(str(problem) for problem in problems)
+
+    async def _ping(self, url: str, within: float) -> str | None:
+        try:
+            response = await self._http.get(f"{url}/models", headers=self.headers(), timeout=within)
+        except httpx.TimeoutException:
+            return f"no answer within {within:g}s"
+        except httpx.HTTPError as exc:
+            return f"connection: {type(exc).__name__}"
+        if response.status_code >= 400:
+            return f"HTTP {response.status_code}"
+        return None
 
     def _mark_simulated(self) -> None:
         if not self.simulated:
@@ -270,7 +305,7 @@ class LLMClient:
             retry=retry_if_exception_type(Retryable),
             sleep=self._sleep,
             reraise=True,
-            before_sleep=self._before_sleep,
+            before_sleep=lambda state: self._before_sleep(state, tried),
         )
         try:
             async for attempt in retrying:
@@ -290,6 +325,7 @@ class LLMClient:
             self.stats.requests += 1
             if tally.on_send is not None:
                 tally.on_send()
+            sent = time.monotonic()
             with self.pool.sending(server) as number:
                 try:
                     response = await self._http.post(
@@ -299,19 +335,24 @@ class LLMClient:
                         timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
                     )
                 except httpx.TimeoutException as exc:
+                    self._observe(server, "timeout", sent, owner)
                     reason = f"no answer within {deadline:.1f}s"
                     raise self._server_failed(server, tried, reason) from exc
                 except httpx.TransportError as exc:
+                    self._observe(server, "connection", sent, owner)
                     reason = f"connection: {type(exc).__name__}"
                     raise self._server_failed(server, tried, reason) from exc
                 except asyncio.CancelledError:
                     self.pool.abandoned(server, number)
                     raise
+        status = str(response.status_code)
         if response.status_code >= 400:
+            self._observe(server, status, sent, owner)
             self._refused(response, body, server, number, tried)
         try:
             data = response.json()
         except ValueError as exc:
+            self._observe(server, status, sent, owner)
             reason = "the server answered with something that is not JSON"
             raise self._server_failed(server, tried, reason) from exc
         self.pool.succeeded(server, number)
@@ -326,7 +367,23 @@ class LLMClient:
         tally.completion_tokens += completion
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
+        self.last_answer = time.monotonic()
+        self._observe(server, status, sent, owner, prompt, completion)
         return data  # type: ignore[no-any-return]
+
+    def _observe(
+        self,
+        server: Server,
+        status: str,
+        sent: float,
+        owner: Hashable,
+        prompt: int = 0,
+        completion: int = 0,
+    ) -> None:
+        seconds = time.monotonic() - sent
+        record = CallRecord(self.label(server), status, seconds, prompt, completion, owner=owner)
+        for observer in self.observers:
+            observer.call(record)
 
     def _refused(
         self,
@@ -375,8 +432,11 @@ class LLMClient:
             return min(exc.retry_after, MAX_RETRY_AFTER)
         return float(self._backoff(state))
 
-    def _before_sleep(self, state: RetryCallState) -> None:
+    def _before_sleep(self, state: RetryCallState, tried: list[Server]) -> None:
         self.stats.retries += 1
+        if tried:
+            for observer in self.observers:
+                observer.retry(self.label(tried[-1]))
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.info("LLM call failed (%s); retry %d in %.2fs", exc, state.attempt_number, wait)

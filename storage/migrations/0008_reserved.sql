@@ -1,2 +1,0 @@
--- Reserved: another branch adds migration 0008. This placeholder keeps the numbers
--- gapless until it lands (it is dropped when the branches are merged).
