@@ -26,14 +26,11 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +40,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bench.simproc import SimProcess, sim_process
 from bot.app import open_app
 from core.api_keys import new_api_key
 from core.config import Settings
@@ -76,55 +74,10 @@ def scaled(speedup: float) -> dict[str, Any]:
     return out
 
 
-# -- the simulated vLLM in its own process ------------------------------------------------
-
-
-@dataclass
-class SimProcess:
-    url: str
-    control: httpx.AsyncClient
-
-    async def reset(self, **config: Any) -> None:
-        response = await self.control.post(f"{self.url.removesuffix('/v1')}/sim/reset", json=config)
-        response.raise_for_status()
-
-    async def calls(self) -> list[dict[str, Any]]:
-        response = await self.control.get(f"{self.url.removesuffix('/v1')}/sim/stats")
-        response.raise_for_status()
-        calls: list[dict[str, Any]] = response.json()["calls"]
-        return calls
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def sim_process() -> AsyncIterator[SimProcess]:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot", "sim-llm", "--port", str(port)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        async with httpx.AsyncClient(timeout=30) as control:
-            for _ in range(400):
-                with suppress(httpx.TransportError):
-                    if (await control.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError("the simulated server did not start")
-            yield SimProcess(url, control)
-    finally:
-        proc.terminate()
-        await proc.wait()
+async def calls_of(sim: SimProcess) -> list[dict[str, Any]]:
+    """Every call the simulator answered so far, in order (its /sim/stats)."""
+    calls: list[dict[str, Any]] = (await sim.stats())["calls"]
+    return calls
 
 
 def make_videos(folder: Path, longs: int, shorts: int) -> list[str]:
@@ -309,12 +262,12 @@ async def resume(sim: SimProcess, folder: Path) -> dict[str, Any]:
         await polling(fake, 0)
         fake.push_text(user, "https://youtu.be/vocabDemo01")
         while True:  # poll the simulator until half of the calls are answered
-            answered = [c for c in await sim.calls() if c["status"] == 200 and c["finished"]]
+            answered = [c for c in await calls_of(sim) if c["status"] == 200 and c["finished"]]
             if len(answered) >= chunks // 2:
                 break
             await asyncio.sleep(0.02)
         await bot.kill()
-        at_kill = len(await sim.calls())
+        at_kill = len(await calls_of(sim))
         saved = saved_answers(db)
         mark = len(fake.calls)
         started = time.monotonic()
@@ -322,7 +275,7 @@ async def resume(sim: SimProcess, folder: Path) -> dict[str, Any]:
         await polling(fake, mark)
         await fake.wait_for(lambda: decks_for(fake, user), limit=120)
         deck_after = time.monotonic() - started
-        asked_after = [c for c in (await sim.calls())[at_kill:] if c["status"] == 200]
+        asked_after = [c for c in (await calls_of(sim))[at_kill:] if c["status"] == 200]
         await bot.stop()
     return {
         "chunks": chunks,
@@ -409,7 +362,7 @@ async def hangs(
         for task in pending:
             task.cancel()
         await app.runner.shutdown(grace=0)
-    calls = await sim.calls()
+    calls = await calls_of(sim)
     at_horizon = sum(1 for v in ids if finished.get(v, float("inf")) > horizon)
     short = [finished[v] for v in ids if "S" in v[4] and v in finished]
     longs = [finished[v] for v in ids if "L" in v[4] and v in finished]

@@ -23,9 +23,10 @@ from typing import Any
 import httpx
 
 from bench.load import make_videos
-from bench.simproc import NO_FAULTS, SimProcess, free_port, wait_until_up
+from bench.simproc import NO_FAULTS, SimProcess, wait_until_up
 from core.api_keys import new_api_key
 from devtools.fake_telegram import TOKEN, FakeTelegram
+from devtools.processes import free_port
 from storage.sqlite import open_store
 
 SAMPLE_EVERY_S = 0.02

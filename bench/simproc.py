@@ -7,7 +7,6 @@ the bench (or in a bot process) are the bot's, not the simulator's.
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import httpx
 from pydantic import SecretStr
 
 from core.config import Settings
+from devtools.processes import free_port
 
 NO_FAULTS: dict[str, Any] = {"fault_rates": {}, "fault_rules": [], "fault_queue": []}
 
@@ -51,13 +51,6 @@ class SimProcess:
         response.raise_for_status()
         data: dict[str, Any] = response.json()
         return data
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def wait_until_up(url: str, seconds: float = 20.0) -> None:

@@ -11,19 +11,23 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 
-from core.actions import Actions
+from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
+from core.admin import account, parse_admins
 from core.config import Settings
+from core.health import Health
 from core.jobs import JobRunner, Runner
 from core.llm import LLMClient
+from core.metrics import Metrics
 from core.pipeline import Pipeline
 from core.selection import warm_up
+from core.spending import Spending
 from core.srs import Quiz
-from core.store import Store
+from core.store import Store, User
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
@@ -70,6 +74,7 @@ class Core:
     llm: LLMClient
     pipeline: Pipeline
     sim: SimServer | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def simulated(self) -> bool:
@@ -131,9 +136,14 @@ async def open_core(
             max_attempts=settings.llm_max_attempts,
             structured_output=settings.llm_structured_output,
             backoff_initial=settings.llm_backoff_seconds,
+            server_max_failures=settings.llm_server_max_failures,
+            server_cooldown=settings.llm_server_cooldown_seconds,
             backend="simulator" if sim is not None else None,
             simulated=sim is not None,
         )
+        metrics = Metrics()
+        llm.observers.append(metrics)
+        metrics.llm_in_flight.set_function(lambda: llm.limiter.in_use)
         if sim is None:
             await llm.identify()
         pipeline = Pipeline(
@@ -147,7 +157,9 @@ async def open_core(
         for language in settings.youtube_languages:
             # at start-up, not in the middle of the first user's request
             await asyncio.to_thread(warm_up, language)
-        yield Core(settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim)
+        yield Core(
+            settings=settings, http=http, llm=llm, pipeline=pipeline, sim=sim, metrics=metrics
+        )
 
 
 @dataclass
@@ -165,6 +177,8 @@ class App:
     runner: Runner
     quiz: Quiz
     actions: Actions
+    health: Health
+    metrics: Metrics
     core: Core | None = None  # None on a queue front: workers build the decks
 
     @property
@@ -178,8 +192,38 @@ class App:
         assert isinstance(self.runner, JobRunner), "decks are built by queue workers"
         return self.runner
 
+    @property
+    def built_here(self) -> Core:
+        """Core of a process that builds decks itself (not a queue front)."""
+        assert self.core is not None, "decks are built by queue workers"
+        return self.core
 
-def make_actions(settings: Settings, store: Store, runner: Runner | None, quiz: Quiz) -> Actions:
+
+def make_spending(settings: Settings, store: Store, metrics: Metrics) -> Spending:
+    """The quota and budget of the settings; admins and the local operator have no quota."""
+    admins = parse_admins(settings.admin_user_ids)
+
+    def exempt(user: User) -> bool:
+        return user.platform == LOCAL_PLATFORM or account(user) in admins
+
+    return Spending(
+        store,
+        daily_builds=settings.user_daily_builds,
+        daily_tokens=settings.daily_token_budget,
+        exempt=exempt,
+        metrics=metrics,
+    )
+
+
+def make_actions(
+    settings: Settings,
+    store: Store,
+    runner: Runner | None,
+    quiz: Quiz,
+    metrics: Metrics | None = None,
+    spending: Spending | None = None,
+) -> Actions:
+    metrics = metrics or Metrics()
     return Actions(
         store=store,
         runner=runner,
@@ -187,6 +231,13 @@ def make_actions(settings: Settings, store: Store, runner: Runner | None, quiz: 
         default_learner_language=settings.default_learner_language,
         default_level=settings.default_level,
         upload_max_bytes=settings.upload_max_bytes,
+        study=StudyConfig(
+            settings.study_base_url, settings.web_link_minutes, settings.web_session_days
+        ),
+        metrics=metrics,
+        spending=spending or make_spending(settings, store, metrics),
+        admins=parse_admins(settings.admin_user_ids),
+        broadcast_per_second=settings.broadcast_per_second,
     )
 
 
@@ -206,7 +257,7 @@ async def open_store(settings: Settings) -> OpenStore:
     return await SQLiteStore.open(settings.db_path)
 
 
-def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
+def make_runner(settings: Settings, core: Core, store: Store, spending: Spending) -> JobRunner:
     """The in-process runner: this process builds decks (alone, or as a queue worker)."""
     return JobRunner(
         pipeline=core.pipeline,
@@ -216,12 +267,15 @@ def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
         user_max_running_jobs=settings.user_max_running_jobs,
         user_cooldown_seconds=settings.user_cooldown_seconds,
         languages=tuple(settings.youtube_languages),
+        metrics=core.metrics,
+        spending=spending,
     )
 
 
 @asynccontextmanager
 async def open_offline(settings: Settings) -> AsyncIterator[Actions]:
-    """The actions that need no LLM server (export, API keys): the store, nothing started."""
+    """The actions that need no LLM server (export, API keys, usage, forgetting a learner):
+    the store, nothing started."""
     store = await open_store(settings)
     try:
         yield make_actions(settings, store, None, Quiz(store))
@@ -252,11 +306,18 @@ async def open_app(
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await open_store(settings)  # fails fast with a clear error
     try:
-        async with open_core(settings, source=source, allow_simulator=allow_simulator) as core:
-            runner = make_runner(settings, core, store)
+        async with (
+            open_core(settings, source=source, allow_simulator=allow_simulator) as core,
+            core.metrics.watching_loop(),
+        ):
+            spending = make_spending(settings, store, core.metrics)
+            core.llm.observers.append(spending)  # tokens, per learner
+            runner = make_runner(settings, core, store, spending)
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            actions = make_actions(settings, store, runner, quiz)
-            app = App(settings, store, runner, quiz, actions, core=core)
+            actions = make_actions(settings, store, runner, quiz, core.metrics, spending)
+            health = Health(store, core.llm, llm_fresh_seconds=settings.ready_llm_seconds)
+            health.accepting = lambda: runner.accepting
+            app = App(settings, store, runner, quiz, actions, health, core.metrics, core=core)
             try:
                 yield app
             finally:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import NoLLMServer
-from bot.commands import build, operate, serve, work
+from bot.commands import build, operate, serve, upkeep, work
 from bot.commands.common import err
 from bot.logs import secrets_of, setup_logging
 from core import errors
@@ -23,7 +23,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="vocabot", description="Turn a YouTube video into a vocabulary deck."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for commands in (build, serve, operate, work):
+    for commands in (build, serve, operate, upkeep, work):
         commands.add_parsers(sub)
     return parser
 
@@ -35,7 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # pydantic's ValidationError names the bad variable
         err.print(f"[red]Configuration error:[/] {exc}")
         return 2
-    setup_logging(settings.log_level, secrets_of(settings))
+    salt = settings.log_user_salt.get_secret_value() if settings.log_user_salt else None
+    setup_logging(settings.log_level, secrets_of(settings), settings.log_format, salt)
     try:
         code: int = args.func(args, settings)
         return code

@@ -5,22 +5,33 @@ tracebacks are all covered, whoever logged them (our code, python-telegram-bot, 
 uvicorn's access log, websockets' frame dumps). It removes the secret values Settings holds
 and anything shaped like a secret: Telegram bot tokens, our API keys, passwords in URLs,
 key/token query parameters and Authorization headers.
+
+LOG_FORMAT=json writes one JSON object per line (for a log collector): the time, level,
+logger and message, the job, video, stage and duration the line is about (core.log_context),
+the learner as a pseudonymous key, and any traceback, each text field redacted before it
+is encoded. `text` (the default) is for a terminal.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import re
+import secrets
 import sys
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from rich.console import Console
 from rich.logging import RichHandler
 
-from core.config import Settings
+from core import log_context
+from core.config import LogFormat, Settings
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6  # a shorter "secret" would blank out ordinary words
@@ -84,13 +95,57 @@ class RedactingFormatter(logging.Formatter):
         return self.redactor(self.inner.format(record))
 
 
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line; every text field is redacted before it is encoded (an
+    escaped secret would slip past a redactor run on the encoded line)."""
+
+    def __init__(self, redactor: Redactor, user_salt: bytes | None = None) -> None:
+        super().__init__(None, redactor)
+        self.user_salt = user_salt or secrets.token_bytes(16)
+
+    def user_key(self, user_id: object) -> str:
+        """A learner's pseudonymous key: stable for one salt, not their id or account."""
+        digest = hmac.new(self.user_salt, str(user_id).encode(), hashlib.sha256)
+        return digest.hexdigest()[:16]
+
+    def format(self, record: logging.LogRecord) -> str:
+        redact = self.redactor
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        fields = dict(log_context.current())
+        fields.update({k: getattr(record, k) for k in log_context.FIELDS if hasattr(record, k)})
+        for name in ("job_id", "video_id", "stage"):
+            if name in fields:
+                line[name] = redact(str(fields[name]))
+        if "duration" in fields:
+            line["duration"] = fields["duration"]
+        if "user_id" in fields:
+            line["user"] = self.user_key(fields["user_id"])
+        if record.exc_info:
+            line["error"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            line["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value the settings hold: tokens, keys and passwords inside URLs."""
-    tokens = (settings.telegram_bot_token, settings.discord_bot_token, settings.llm_api_key)
+    tokens = (
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.discord_bot_token,
+        settings.llm_api_key,
+        settings.log_user_salt,
+    )
     found = [secret.get_secret_value() for secret in tokens if secret is not None]
+    llm_urls = (settings.llm_base_url or "").split(",")  # it may list several servers
     urls = (
         settings.youtube_proxy_url,
-        settings.llm_base_url,
+        *llm_urls,
         settings.telegram_api_base_url,
         settings.database_url,
     )
@@ -120,21 +175,27 @@ def redact_handlers(redactor: Redactor) -> None:
                 handler.setFormatter(RedactingFormatter(formatter, redactor))
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> Redactor:
+def setup_logging(
+    level: str,
+    secrets: Iterable[str] = (),
+    log_format: LogFormat = LogFormat.TEXT,
+    user_salt: str | None = None,
+) -> Redactor:
     """Log to stderr at `level` with every line redacted; returns the redactor.
 
-    On a terminal lines are Rich's; otherwise (a service, a pipe) one plain line per record
-    with the time. Handlers already on the root logger (pytest's) are kept and redacted too.
-    uvicorn must be started with log_config=None so its loggers propagate here.
+    As JSON lines with `log_format` json. Otherwise, on a terminal lines are Rich's; in a
+    service or a pipe one plain line per record with the time. Handlers already on the root
+    logger (pytest's) are kept and redacted too. uvicorn must be started with
+    log_config=None so its loggers propagate here.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(handler)
     redactor = Redactor(secrets)
     if not root.handlers:
-        handler = _stderr_handler()
-        setattr(handler, _OURS, True)
-        root.addHandler(handler)
+        ours = _stderr_handler(log_format, redactor, user_salt)
+        setattr(ours, _OURS, True)
+        root.addHandler(ours)
         _log_uncaught_exceptions()
     redact_handlers(redactor)
     known = logging.getLevelNamesMapping().get(level.upper())
@@ -162,7 +223,14 @@ def adopt_uvicorn_loggers() -> None:
         logger.setLevel(logging.NOTSET)
 
 
-def _stderr_handler() -> logging.Handler:
+def _stderr_handler(
+    log_format: LogFormat, redactor: Redactor, user_salt: str | None
+) -> logging.Handler:
+    if log_format == LogFormat.JSON:
+        logging.captureWarnings(True)  # a warning too is one JSON line, not raw text
+        json_lines = logging.StreamHandler()  # sys.stderr
+        json_lines.setFormatter(JsonFormatter(redactor, user_salt.encode() if user_salt else None))
+        return json_lines
     if sys.stderr.isatty():
         handler: logging.Handler = RichHandler(
             console=Console(stderr=True), show_path=False, rich_tracebacks=False

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import procrastinate
 
-from bot.app import App, make_actions, make_runner, open_core
+from bot.app import App, make_actions, make_runner, make_spending, open_core
 from core.config import Settings
+from core.health import Health
+from core.metrics import Metrics
 from core.queue import Builds, BuildWorker, QueueFront
 from core.srs import Quiz
 from storage.postgres import PostgresStore
@@ -41,7 +44,9 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
     """A front's App: jobs are written here and built by `vocabot worker` processes."""
     assert settings.database_url
     bus = PgBus(settings.database_url)
-    async with open_queue(settings) as (store, queue):
+    metrics = Metrics()
+    async with open_queue(settings) as (store, queue), metrics.watching_loop():
+        spending = make_spending(settings, store, metrics)
         front = QueueFront(
             store=store,
             builds=Builds(queue),
@@ -49,28 +54,49 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
             turns=QueueTables(store.pool),
             user_max_running_jobs=settings.user_max_running_jobs,
             user_cooldown_seconds=settings.user_cooldown_seconds,
+            metrics=metrics,
+            spending=spending,
         )
+        metrics.jobs_active.set_function(lambda: front.job_count)
         await front.open()
         try:
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            yield App(settings, store, front, quiz, make_actions(settings, store, front, quiz))
+            actions = make_actions(settings, store, front, quiz, metrics, spending)
+            health = Health(store, None)  # the LLM server is the workers' to reach
+            health.accepting = lambda: front.accepting
+            yield App(settings, store, front, quiz, actions, health, metrics)
         finally:
             await front.shutdown(grace=settings.shutdown_grace_seconds)
             await bus.close()
 
 
+@dataclass
+class Worker:
+    """A queue worker, and what its metrics server shows (METRICS_PORT)."""
+
+    builder: BuildWorker
+    metrics: Metrics
+    health: Health
+
+
 @asynccontextmanager
-async def open_worker(settings: Settings, *, allow_simulator: bool) -> AsyncIterator[BuildWorker]:
+async def open_worker(settings: Settings, *, allow_simulator: bool) -> AsyncIterator[Worker]:
     """A queue worker: the pipeline and an in-process runner, fed by the queue."""
     assert settings.database_url
     bus = PgBus(settings.database_url)
     async with (
         open_queue(settings) as (store, queue),
         open_core(settings, allow_simulator=allow_simulator) as core,
+        core.metrics.watching_loop(),
     ):
+        spending = make_spending(settings, store, core.metrics)
+        core.llm.observers.append(spending)  # tokens, per learner
+        runner = make_runner(settings, core, store, spending)
+        health = Health(store, core.llm, llm_fresh_seconds=settings.ready_llm_seconds)
+        health.accepting = lambda: runner.accepting
         try:
-            yield BuildWorker(
-                runner=make_runner(settings, core, store),
+            builder = BuildWorker(
+                runner=runner,
                 app=queue,
                 bus=bus,
                 concurrency=settings.max_parallel_videos,
@@ -78,5 +104,6 @@ async def open_worker(settings: Settings, *, allow_simulator: bool) -> AsyncIter
                 stalled_seconds=settings.queue_stalled_seconds,
                 grace=settings.shutdown_grace_seconds,
             )
+            yield Worker(builder, core.metrics, health)
         finally:
             await bus.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -26,6 +27,7 @@ def build_adapters(app: App) -> tuple[list[Adapter], list[str]]:
                 app,
                 token=settings.telegram_bot_token.get_secret_value(),
                 base_url=settings.telegram_api_base_url,
+                base_file_url=settings.telegram_api_file_url,
             )
         )
     else:
@@ -75,7 +77,14 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
-        await stop.wait()
+        async with contextlib.AsyncExitStack() as ops:
+            if settings.metrics_port:
+                from bot.http.ops import serve_ops
+
+                await ops.enter_async_context(
+                    serve_ops(app.metrics, app.health, settings.metrics_port, settings.metrics_host)
+                )
+            await stop.wait()
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds
         )

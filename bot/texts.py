@@ -56,6 +56,8 @@ PHRASES = N_("Phrases")
 KNOW_ALL = N_("✓ I know all of these")
 SHOW_ANSWER = N_("🤷 Show the answer")
 TYPE_THE_WORD = N_("Reply with the word.")
+STUDY = N_("📖 Study")
+WEB_HELP = N_("/web  your decks and flashcards in a browser (a sign-in link)")
 
 HELP_TITLE = N_("vocabot turns a YouTube video into a vocabulary deck.")
 HELP = N_(
@@ -240,3 +242,15 @@ def page_range(tr: Translator, kind_label: str, first: int, last: int, total: in
 
 def cards_count(tr: Translator, n: int) -> str:
     return tr.plural("{n} card", "{n} cards", n)
+
+
+def web_link_text(tr: Translator, minutes: int, url: str) -> str:
+    """/web's answer: the personal sign-in link to the study page."""
+    return tr.plural(
+        "Your study page is one tap away. This link signs you in once, within {n} minute; "
+        "keep it to yourself.\n{url}",
+        "Your study page is one tap away. This link signs you in once, within {n} minutes; "
+        "keep it to yourself.\n{url}",
+        minutes,
+        url=url,
+    )

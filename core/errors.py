@@ -214,6 +214,13 @@ class DeckNotFound(VocabotError):
     message = N_("I can't find that deck. It may have been deleted.")
 
 
+class SignInRefused(VocabotError):
+    code = "sign_in_refused"
+    message = N_(
+        "This sign-in link has expired or was already used. Send /web in the chat for a new one."
+    )
+
+
 class NoDecks(VocabotError):
     code = "no_decks"
     message = N_("You have no decks yet. Send me a YouTube link to make one.")
@@ -258,6 +265,59 @@ class JobCancelled(VocabotError):
 class ShuttingDown(VocabotError):
     code = "shutting_down"
     message = N_("I'm restarting right now. Please send the link again in a minute.")
+
+
+class QuotaExceeded(VocabotError):
+    """The learner started as many builds today as their daily quota allows."""
+
+    code = "quota_exceeded"
+    message = N_(
+        "You've reached today's limit of {limit} new decks. It resets at midnight UTC, in "
+        "{hours} h {minutes} min. Decks that are already made still open at once."
+    )
+
+    def __init__(self, limit: int, retry_in: float) -> None:
+        hours, minutes = divmod(max(1, round(retry_in / 60)), 60)
+        super().__init__(
+            f"{limit} builds today", limit=str(limit), hours=str(hours), minutes=str(minutes)
+        )
+        self.retry_in = retry_in  # seconds until the quota resets (Retry-After)
+
+
+class BudgetExhausted(VocabotError):
+    """The whole bot spent its daily token budget (DAILY_TOKEN_BUDGET)."""
+
+    code = "budget_exhausted"
+    message = N_(
+        "I've used up today's budget for making new decks. It resets at midnight UTC, in "
+        "{hours} h {minutes} min. Decks that are already made still open at once."
+    )
+
+    def __init__(self, used: int, budget: int, retry_in: float) -> None:
+        hours, minutes = divmod(max(1, round(retry_in / 60)), 60)
+        super().__init__(f"{used} of {budget} tokens", hours=str(hours), minutes=str(minutes))
+        self.retry_in = retry_in
+
+
+class BuildsBlocked(VocabotError):
+    code = "blocked"
+    message = N_(
+        "Making new decks is turned off for your account. If you think this is a mistake, "
+        "please contact the bot's owner."
+    )
+
+
+class NotAdmin(VocabotError):
+    code = "not_admin"
+    message = N_("That command is only for the bot's admins.")
+
+
+class UnknownUser(VocabotError):
+    code = "unknown_user"
+    message = N_(
+        "I don't know that user. Write them as platform:id, for example telegram:12345, "
+        "and they must have talked to me before."
+    )
 
 
 def _every(cls: type[VocabotError]) -> list[type[VocabotError]]:

@@ -51,22 +51,30 @@ async def check_llm(client: LLMClient, http: httpx.AsyncClient) -> CheckReport:
 
 
 async def _model_served(client: LLMClient, http: httpx.AsyncClient, report: CheckReport) -> bool:
-    """1. Reachable, OpenAI-shaped, and the model is there."""
+    """1. Every server is reachable, OpenAI-shaped, and serves the model."""
+    for url in client.urls:
+        if not await _served_by(url, client, http, report):
+            return False
+    return True
+
+
+async def _served_by(
+    url: str, client: LLMClient, http: httpx.AsyncClient, report: CheckReport
+) -> bool:
+    at = f" at {url}" if len(client.urls) > 1 else ""  # which one, when there are several
     try:
         response = await http.get(
-            f"{client.base_url}/models",
-            headers={"Authorization": f"Bearer {client.api_key}"} if client.api_key else {},
-            timeout=min(client.timeout, 15),
+            f"{url}/models", headers=client.headers(), timeout=min(client.timeout, 15)
         )
     except httpx.TransportError as exc:
         report.problems.append(
-            f"Cannot reach {client.base_url} ({type(exc).__name__}). Check LLM_BASE_URL: "
+            f"Cannot reach {url} ({type(exc).__name__}). Check LLM_BASE_URL: "
             "host, port, and that it ends in /v1 (for example http://localhost:8000/v1)."
         )
         return False
     if response.status_code in (401, 403):
         report.problems.append(
-            f"The server refused the API key (HTTP {response.status_code}). Check LLM_API_KEY."
+            f"The server{at} refused the API key (HTTP {response.status_code}). Check LLM_API_KEY."
         )
         return False
     try:
@@ -74,7 +82,7 @@ async def _model_served(client: LLMClient, http: httpx.AsyncClient, report: Chec
         report.models = [str(m["id"]) for m in data["data"]]
     except (ValueError, KeyError, TypeError):
         report.problems.append(
-            f"{client.base_url}/models answered HTTP {response.status_code} without an "
+            f"{url}/models answered HTTP {response.status_code} without an "
             "OpenAI-style model list: this is not an OpenAI-compatible API (is the URL "
             "missing /v1?)."
         )
@@ -82,7 +90,7 @@ async def _model_served(client: LLMClient, http: httpx.AsyncClient, report: Chec
     if client.model not in report.models:
         listed = ", ".join(report.models[:10]) or "none"
         report.problems.append(
-            f"The model {client.model!r} is not served here (LLM_MODEL). Served: {listed}."
+            f"The model {client.model!r} is not served here{at} (LLM_MODEL). Served: {listed}."
         )
         return False
     return True

@@ -81,6 +81,7 @@ class Word:
     start: float | None
     zipf: float
     video_id: str | None = None
+    end: float | None = None  # where the next caption line begins (the clip stops there)
 
     @property
     def link(self) -> str | None:
@@ -98,6 +99,7 @@ class Phrase:
     sentence: str
     start: float | None
     video_id: str | None = None
+    end: float | None = None  # where the next caption line begins (the clip stops there)
 
     @property
     def link(self) -> str | None:

@@ -105,18 +105,23 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def word_span(sentence: str, lemma: str) -> tuple[int, int] | None:
+    """Where a form of `lemma` is said in `sentence` (start, end), or None."""
+    for match in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", sentence):
+        lower = match.group(0).lower()
+        if lower == lemma or lemma_of(lower) == lemma:
+            return match.start(), match.end()
+    return None
+
+
 def cloze_of(card: Card) -> tuple[str, str] | None:
     """(sentence with the word blanked, the word as said) or None if it is not there."""
     item = card.item
-    if not isinstance(item, Word):
+    span = word_span(item.sentence, item.lemma) if isinstance(item, Word) else None
+    if span is None:
         return None
-    for match in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", item.sentence):
-        token = match.group(0)
-        lower = token.lower()
-        if lower == item.lemma or lemma_of(lower) == item.lemma:
-            blanked = item.sentence[: match.start()] + BLANK + item.sentence[match.end() :]
-            return blanked, token
-    return None
+    begin, end = span
+    return item.sentence[:begin] + BLANK + item.sentence[end:], item.sentence[begin:end]
 
 
 def typed_answer_is_right(given: str, card: Card, said: str) -> bool:
@@ -166,18 +171,11 @@ class Quiz:
                 return Question.from_dict(session["question"])
             if session.get("rated") is None:  # answered, never rated: use the suggestion
                 await self.rate(user_id, session["question"]["id"], None)
-        now = self.clock()
-        known = await self.store.known_words(user_id)
-        cards = [c for c in await self.store.user_cards(user_id) if c.key not in known]
-        states = await self.store.review_states(user_id)
-        due = sorted(
-            (c for c in cards if c.id in states and states[c.id].due <= now),
-            key=lambda c: states[c.id].due,
-        )
+        cards, due, fresh = await self._pool(user_id)
         card: Card | None = due[0] if due else None
         is_new = False
         if card is None and await self._new_today(user_id) < self.daily_new_cards:
-            card = next((c for c in cards if c.id not in states), None)
+            card = fresh[0] if fresh else None
             is_new = card is not None
         if card is None:
             await self.store.put_session(user_id, SESSION, None)
@@ -187,6 +185,24 @@ class Quiz:
             user_id, SESSION, {"question": question.to_dict(), "answered": None, "rated": None}
         )
         return question
+
+    async def _pool(self, user_id: int) -> tuple[list[Card], list[Card], list[Card]]:
+        """(the learner's cards not known, those due now by due time, those never reviewed)."""
+        now = self.clock()
+        known = await self.store.known_words(user_id)
+        cards = [c for c in await self.store.user_cards(user_id) if c.key not in known]
+        states = await self.store.review_states(user_id)
+        due = sorted(
+            (c for c in cards if c.id in states and states[c.id].due <= now),
+            key=lambda c: states[c.id].due,
+        )
+        return cards, due, [c for c in cards if c.id not in states]
+
+    async def queue(self, user_id: int) -> tuple[int, int]:
+        """(cards due now, new cards still to meet today): what /quiz has left to ask."""
+        _, due, fresh = await self._pool(user_id)
+        new_left = max(0, self.daily_new_cards - await self._new_today(user_id))
+        return len(due), min(len(fresh), new_left)
 
     async def end(self, user_id: int) -> bool:
         """Close the quiz (/cancel): an answered question keeps the rating its answer
@@ -287,7 +303,7 @@ class Quiz:
         if session["answered"] is not None:
             previous = session["answered"]
             return Answer(
-                question, card, previous["given"], previous["correct"],
+                question, card, previous["given"], bool(previous["correct"]),
                 Rating(previous["suggested"]), duplicate=True,
             )  # fmt: skip
         if question.options:
@@ -302,6 +318,15 @@ class Quiz:
         session["answered"] = {"given": given, "correct": correct, "suggested": int(suggested)}
         await self.store.put_session(user_id, SESSION, session)
         return Answer(question, card, given, correct, suggested)
+
+    async def reveal(self, user_id: int, question_id: str) -> Question:
+        """A flashcard turned over: the learner grades themselves, so no answer is checked."""
+        session = await self._session(user_id, question_id)
+        if session["answered"] is None:
+            session["answered"] = {"given": "", "correct": None, "suggested": int(Rating.Good)}
+            session["mode"] = "flashcard"
+            await self.store.put_session(user_id, SESSION, session)
+        return Question.from_dict(session["question"])
 
     async def rate(self, user_id: int, question_id: str, rating: Rating | int | None) -> Rated:
         """Schedule the card (once): the learner's rating, or the one the answer suggests."""
@@ -327,7 +352,11 @@ class Quiz:
             user_id,
             ReviewState(question.card_id, dict(fsrs_card.to_dict()), fsrs_card.due),
             ReviewLogEntry(
-                question.card_id, int(chosen), now, question.kind.value, answered["correct"]
+                question.card_id,
+                int(chosen),
+                now,
+                session.get("mode", question.kind.value),
+                answered["correct"],
             ),
         )
         if not saved:

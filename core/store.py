@@ -1,4 +1,4 @@
-"""The storage contract, in core's own types. storage/ implements it (SQLite today).
+"""The storage contract, in core's own types. storage/ implements it (SQLite, PostgreSQL).
 
 Every method that reads or changes a learner's data takes that learner's user id, and an
 id that belongs to someone else behaves exactly like an id that does not exist.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -17,6 +17,7 @@ from core.models import Deck, Gap, Phrase, Progress, Stage, Word
 from core.subtitles import Upload
 
 CardKind = Literal["word", "phrase"]
+WebTokenKind = Literal["link", "session"]  # a single-use sign-in link, or a browser session
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class User:
     level: str
     interface_language: str | None = None  # the bot's language, as picked in /settings
     client_language: str | None = None  # what their chat client last said it speaks
+    last_seen: datetime | None = None  # when they last talked to the bot (once a day)
 
     @property
     def ui_language(self) -> str:
@@ -141,6 +143,45 @@ class JobRecord:
     told: bool = True  # False while `notify` has not been told how the job ended
 
 
+@dataclass(frozen=True, slots=True)
+class UsageCount:
+    """What builds cost on one day: builds started (cache hits never count) and tokens."""
+
+    builds: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class DayUsage:
+    """One UTC day, all learners together."""
+
+    day: date
+    usage: UsageCount
+    users: int  # learners who started a build or spent tokens that day
+
+
+@dataclass(frozen=True, slots=True)
+class UserUsage:
+    """One learner's spending over a period (None: learners who have since used /forget)."""
+
+    user: User | None
+    usage: UsageCount
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaOverride:
+    """An admin's override for one learner: their daily builds (None: the default from the
+    settings), or no builds at all while `blocked`."""
+
+    daily_builds: int | None = None
+    blocked: bool = False
+
+
 def progress_of(stage: str, done: int, total: int) -> Progress:
     return Progress(Stage(stage), done, total)
 
@@ -201,6 +242,18 @@ class Store(Protocol):
     async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None: ...
     async def user_for_api_key(self, key_hash: str) -> User | None: ...
 
+    # the study page's sign-in (only hashes are stored; expired rows may be pruned any time)
+    async def add_web_token(
+        self, user_id: int, token_hash: str, kind: WebTokenKind, expires_at: datetime
+    ) -> None: ...
+    async def use_sign_in_link(self, token_hash: str, now: datetime) -> User | None:
+        """The link's user, once: a used, expired or unknown link is None (atomically, so
+        two browsers racing with one link sign in one)."""
+        ...
+
+    async def user_for_session(self, token_hash: str, now: datetime) -> User | None: ...
+    async def delete_web_token(self, token_hash: str) -> None: ...
+
     # finished chunk answers of a build (kept until its deck is cached, so a restarted or
     # repeated build asks the model only for the rest); keyed by every CacheKey field
     async def chunk_results(self, key: CacheKey) -> dict[str, dict[str, Any]]: ...
@@ -238,4 +291,63 @@ class Store(Protocol):
 
     async def untold_jobs(self) -> list[JobRecord]:
         """Finished jobs whose chat was never told the end (start-up recovery)."""
+        ...
+
+    # operating (migration 0008): health, activity, spending, quotas, forgetting a learner
+
+    async def ping(self) -> None:
+        """Return once the database answers a trivial query; raise if it cannot."""
+        ...
+
+    async def find_user(self, platform: str, platform_user_id: str) -> User | None:
+        """A learner by their platform account, never created (admin commands)."""
+        ...
+
+    async def mark_seen(self, user_id: int, at: datetime) -> None:
+        """Note that the learner talked to the bot at `at` (callers do it once a day)."""
+        ...
+
+    async def active_users(self, since: datetime) -> list[User]:
+        """Learners who talked to the bot at or after `since` (an admin's broadcast)."""
+        ...
+
+    async def count_active_users(self, since: datetime) -> int: ...
+
+    async def add_usage(
+        self,
+        user_id: int,
+        day: date,
+        *,
+        builds: int = 0,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+    ) -> None:
+        """Add to the learner's spending on `day` (UTC)."""
+        ...
+
+    async def user_usage(self, user_id: int, day: date) -> UsageCount: ...
+    async def usage_by_day(self, since: date) -> list[DayUsage]:
+        """Every day from `since` on with any spending, newest first, all learners summed."""
+        ...
+
+    async def top_users(self, since: date, limit: int) -> list[UserUsage]:
+        """The learners who spent the most tokens from `since` on, most first."""
+        ...
+
+    async def get_quota(self, user_id: int) -> QuotaOverride:
+        """The learner's override (the defaults when an admin never set one)."""
+        ...
+
+    async def set_quota(self, user_id: int, quota: QuotaOverride) -> None: ...
+
+    async def drop_unused_upload(self, key: str) -> bool:
+        """Delete a subtitle file no job names (its request was refused); True if it went."""
+        ...
+
+    async def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete everything kept about the learner, in one transaction: their decks, cards,
+        reviews, known words, settings, sessions, jobs, API keys, quota and the user row;
+        subtitle files they sent (and decks and answers cached from them) unless another
+        learner's job refers to the same file. Their spending is folded into the day's
+        anonymous total (user 0). Returns the rows deleted per table."""
         ...

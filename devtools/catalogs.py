@@ -1,7 +1,8 @@
 """`python -m devtools.catalogs [update|check]`: the message catalogs, kept in step with the code.
 
 - `update` extracts every message from bot/ and core/ (`N_("…")`, `tr("…")`,
-  `tr.plural("…", "…", n)`) into core/locales/vocabot.pot and merges it into each language's
+  `tr.plural("…", "…", n)`, and `tr("…")` / `plural(…)` in the study page's templates)
+  into core/locales/vocabot.pot and merges it into each language's
   vocabot.po: new messages arrive untranslated, gone ones are dropped, translations stay.
   English is filled in by itself (its messages are the English source).
 - `check` exits 1 and names every message that a catalog lacks or has not translated, or
@@ -26,6 +27,8 @@ from core.i18n import DEFAULT_LANGUAGE, DOMAIN, INTERFACE_LANGUAGES, LOCALES, ca
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "core")
 KEYWORDS: dict[str, tuple[int, ...] | None] = {"N_": None, "tr": None, "plural": (1, 2)}
+# Python, and the study page's Jinja2 templates (which say `tr("…")` the same way).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 TEMPLATE = LOCALES / f"{DOMAIN}.pot"
 _PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
 
@@ -35,7 +38,7 @@ def extract() -> Catalog:
     catalog = Catalog(project="vocabot", domain=DOMAIN, charset="utf-8", fuzzy=False)
     for source in SOURCES:
         for filename, line, message, comments, context in extract_from_dir(
-            ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / source, method_map=METHODS, keywords=KEYWORDS
         ):
             catalog.add(
                 message,

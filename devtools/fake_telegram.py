@@ -2,7 +2,9 @@
 
 PTB is pointed at it with `ApplicationBuilder().base_url(...)`; requests arrive as
 form-encoded (values JSON-encoded), multipart (uploads) or bare POSTs, like from the
-real library. It serves getMe/getUpdates (long polling), keeps the chats' messages so
+real library. It serves getMe/getUpdates (long polling) or, once setWebhook is called,
+holds updates for the test to deliver to the bot's webhook (getUpdates is then refused
+with 409, as Telegram does), keeps the chats' messages so
 edits behave as Telegram's do ("message is not modified", keyboards dropped when an edit
 has no reply_markup), records every call, can answer 429 with retry_after or a 5xx, and
 can hold its answers to a method (the call is done, the bot has not heard back yet).
@@ -11,9 +13,7 @@ can hold its answers to a method (the call is done, the bot has not heard back y
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
-import json
 import re
 import socket
 import time
@@ -25,53 +25,25 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-BOT_ID = 7_000_000
-BOT_USERNAME = "vocabot_test_bot"
-TOKEN = "7000000:TEST-token"
+from devtools.telegram_wire import (
+    BOT_ID,
+    BOT_USERNAME,
+    TOKEN,
+    Call,
+    Message,
+    bot_json,
+    entities_of,
+    fail,
+    ok,
+    params_of,
+    user_json,
+)
 
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-
-
-@dataclass
-class Message:
-    chat_id: int
-    message_id: int
-    text: str = ""
-    reply_markup: Any = None
-    parse_mode: str | None = None
-    document: tuple[str, bytes] | None = None
-    from_bot: bool = True
-
-    @property
-    def plain(self) -> str:
-        """The text as a user sees it (HTML parse mode rendered to plain text)."""
-        if self.parse_mode != "HTML":
-            return self.text
-        return html.unescape(re.sub(r"<[^>]+>", "", self.text))
-
-    def buttons(self) -> list[tuple[str, str]]:
-        """(text, callback_data) of every inline button."""
-        markup = self.reply_markup or {}
-        return [
-            (b["text"], b.get("callback_data", ""))
-            for row in markup.get("inline_keyboard", [])
-            for b in row
-        ]
-
-    def button(self, label_part: str) -> str:
-        for text, data in self.buttons():
-            if label_part in text:
-                return data
-        raise KeyError(f"no button with {label_part!r} in {self.buttons()}")
+__all__ = ["BOT_ID", "BOT_USERNAME", "TOKEN", "Call", "FakeTelegram", "Message"]
 
 
 @dataclass
@@ -83,12 +55,44 @@ class FakeTelegram:
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> retry_after list
     server_errors: dict[str, list[int]] = field(default_factory=dict)  # method -> 5xx codes
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answer when set
+    webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _callback_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _closing: bool = False
+    languages: dict[int, str] = field(default_factory=dict)  # user -> client language_code
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> what users uploaded
+    downloads: list[str] = field(default_factory=list)  # file paths the bot downloaded
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        return user_json(user_id, self.languages.get(user_id, "en"))
+
+    def push_document(
+        self, user_id: int, filename: str, content: bytes, *, caption: str = ""
+    ) -> int:
+        """A user sends a file (a document message, optionally with a caption)."""
+        message_id = next(self._message_ids)
+        file_id = f"file{message_id}"
+        self.files[file_id] = content
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self._user(user_id),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": filename,
+                "file_size": len(content),
+            },
+        }
+        if caption:
+            message["caption"] = caption
+        self.messages[(user_id, message_id)] = Message(user_id, message_id, caption, from_bot=False)
+        self._push({"message": message})
+        return message_id
 
     # -- what tests do ---------------------------------------------------------------
 
@@ -111,19 +115,10 @@ class FakeTelegram:
             "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat, "type": chat_type},
-            "from": _user(user_id),
+            "from": self._user(user_id),
             "text": text,
         }
-        entities = []
-        if text.startswith("/"):
-            command = text.split()[0]
-            entities.append({"type": "bot_command", "offset": 0, "length": len(command)})
-        mention = f"@{BOT_USERNAME}"
-        if mention in text:
-            entities.append(
-                {"type": "mention", "offset": text.index(mention), "length": len(mention)}
-            )
-        if entities:
+        if entities := entities_of(text):
             message["entities"] = entities
         if reply_to is not None:
             replied = self.messages[(chat, reply_to)]
@@ -137,7 +132,7 @@ class FakeTelegram:
             {
                 "callback_query": {
                     "id": query_id,
-                    "from": _user(user_id),
+                    "from": self._user(user_id),
                     "message": self._message_json(message),
                     "chat_instance": str(message.chat_id),
                     "data": data,
@@ -164,6 +159,11 @@ class FakeTelegram:
             for m in self.messages.values()
             if m.from_bot and (chat_id is None or m.chat_id == chat_id)
         ]
+
+    def take_updates(self) -> list[dict[str, Any]]:
+        """The updates waiting for the bot, off the queue: what Telegram POSTs to a webhook."""
+        taken, self._updates = self._updates, []
+        return taken
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -195,7 +195,7 @@ class FakeTelegram:
             "message_id": m.message_id,
             "date": int(time.time()),
             "chat": {"id": m.chat_id, "type": "private" if m.chat_id > 0 else "group"},
-            "from": _bot() if m.from_bot else _user(m.chat_id),
+            "from": bot_json() if m.from_bot else self._user(m.chat_id),
         }
         if m.text:
             data["text"] = m.text
@@ -212,25 +212,25 @@ class FakeTelegram:
     async def handle(self, request: Request) -> JSONResponse:
         token, method = request.path_params["token"], request.path_params["method"]
         if token != self.token:
-            return _fail(401, "Unauthorized")
-        params = await _params(request)
+            return fail(401, "Unauthorized")
+        params = await params_of(request)
         self.calls.append(Call(method, params))
         try:
             errors = self.server_errors.get(method)
             if errors:
                 status = errors.pop(0)
-                return _fail(status, HTTPStatus(status).phrase)
+                return fail(status, HTTPStatus(status).phrase)
             pending = self.failures.get(method)
             if pending:
                 retry_after = pending.pop(0)
-                return _fail(
+                return fail(
                     429,
                     f"Too Many Requests: retry after {retry_after}",
                     {"retry_after": retry_after},
                 )
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
-                return _ok(True)
+                return ok(True)
             result: JSONResponse = await handler(params)
             if method in self.holds:
                 await self._notify()  # the call is visible to waiters while held
@@ -240,9 +240,39 @@ class FakeTelegram:
             await self._notify()
 
     async def api_getMe(self, params: dict[str, Any]) -> JSONResponse:
-        return _ok(_bot() | {"can_join_groups": True, "supports_inline_queries": False})
+        return ok(bot_json() | {"can_join_groups": True, "supports_inline_queries": False})
+
+    async def api_setWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self.api_deleteWebhook(params)
+        if not url.startswith("https://"):
+            return fail(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return fail(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        return ok(True)
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return ok(True)
+
+    async def api_getWebhookInfo(self, params: dict[str, Any]) -> JSONResponse:
+        url = self.webhook["url"] if self.webhook else ""
+        pending = len(self._updates)
+        return ok({"url": url, "has_custom_certificate": False, "pending_update_count": pending})
 
     async def api_getUpdates(self, params: dict[str, Any]) -> JSONResponse:
+        if self.webhook is not None:
+            return fail(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 2.0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -255,7 +285,7 @@ class FakeTelegram:
                     )
             except TimeoutError:
                 pass
-        return _ok(list(self._updates))
+        return ok(list(self._updates))
 
     async def api_sendMessage(self, params: dict[str, Any]) -> JSONResponse:
         chat_id = int(params["chat_id"])
@@ -267,39 +297,39 @@ class FakeTelegram:
             params.get("parse_mode"),
         )
         if len(message.text) > 4096:
-            return _fail(400, "Bad Request: message is too long")
+            return fail(400, "Bad Request: message is too long")
         self.messages[(chat_id, message.message_id)] = message
-        return _ok(self._message_json(message))
+        return ok(self._message_json(message))
 
     async def api_editMessageText(self, params: dict[str, Any]) -> JSONResponse:
         key = (int(params["chat_id"]), int(params["message_id"]))
         message = self.messages.get(key)
         if message is None:
-            return _fail(400, "Bad Request: message to edit not found")
+            return fail(400, "Bad Request: message to edit not found")
         markup = params.get("reply_markup")
         if message.text == params["text"] and message.reply_markup == markup:
-            return _fail(
+            return fail(
                 400,
                 "Bad Request: message is not modified: specified new message content and "
                 "reply markup are exactly the same as a current content and reply markup "
                 "of the message",
             )
         if len(params["text"]) > 4096:
-            return _fail(400, "Bad Request: MESSAGE_TOO_LONG")
+            return fail(400, "Bad Request: MESSAGE_TOO_LONG")
         message.text = params["text"]
         message.reply_markup = markup  # an edit without markup removes the keyboard
         message.parse_mode = params.get("parse_mode")
-        return _ok(self._message_json(message))
+        return ok(self._message_json(message))
 
     async def api_answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:
         query_id = str(params["callback_query_id"])
         if query_id in self.answered_callbacks:
-            return _fail(
+            return fail(
                 400,
                 "Bad Request: query is too old and response timeout expired or query id is invalid",
             )
         self.answered_callbacks[query_id] = params
-        return _ok(True)
+        return ok(True)
 
     async def api_sendDocument(self, params: dict[str, Any]) -> JSONResponse:
         chat_id = int(params["chat_id"])
@@ -307,10 +337,31 @@ class FakeTelegram:
         message = Message(chat_id, next(self._message_ids), params.get("caption", ""))
         message.document = (upload["filename"], upload["content"])
         self.messages[(chat_id, message.message_id)] = message
-        return _ok(self._message_json(message))
+        return ok(self._message_json(message))
+
+    async def api_getFile(self, params: dict[str, Any]) -> JSONResponse:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            return fail(400, "Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        if size > 20 * 1024 * 1024:  # the Bot API's own limit for downloads
+            return fail(400, "Bad Request: file is too big")
+        return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size,
+                   "file_path": f"documents/{file_id}"})  # fmt: skip
+
+    async def download(self, request: Request) -> Response:
+        """GET {base_file_url}{token}/{file_path}: the bytes a user uploaded."""
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        path = request.path_params["path"]
+        self.downloads.append(path)
+        content = self.files.get(path.rsplit("/", 1)[-1])
+        return (
+            Response(content, status_code=200) if content is not None else Response(status_code=404)
+        )
 
     async def api_sendChatAction(self, params: dict[str, Any]) -> JSONResponse:
-        return _ok(True)
+        return ok(True)
 
     # -- serving -------------------------------------------------------------------
 
@@ -318,7 +369,10 @@ class FakeTelegram:
     async def serve(self) -> AsyncIterator[str]:
         """Serve on a loopback port; yields the base URL for PTB (`…/bot`)."""
         app = Starlette(
-            routes=[Route("/bot{token}/{method}", self.handle, methods=["POST", "GET"])]
+            routes=[
+                Route("/bot{token}/{method}", self.handle, methods=["POST", "GET"]),
+                Route("/file/bot{token}/{path:path}", self.download, methods=["GET"]),
+            ]
         )
         sock = socket.socket()
         # No Nagle: small responses on kept-alive connections must not wait for an ACK.
@@ -340,57 +394,3 @@ class FakeTelegram:
             except TimeoutError:
                 task.cancel()
             sock.close()
-
-
-def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "en"}
-
-
-def _bot() -> dict[str, Any]:
-    return {"id": BOT_ID, "is_bot": True, "first_name": "vocabot", "username": BOT_USERNAME}
-
-
-def _ok(result: Any) -> JSONResponse:
-    return JSONResponse({"ok": True, "result": result})
-
-
-def _fail(code: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return JSONResponse(body, status_code=code)
-
-
-async def _params(request: Request) -> dict[str, Any]:
-    """Parameters as PTB sends them: JSON-encoded values in a form, or multipart uploads."""
-    content_type = request.headers.get("content-type", "")
-    out: dict[str, Any] = {}
-    if content_type.startswith("application/json"):
-        data = await request.json()
-        return dict(data) if isinstance(data, dict) else {}
-    if not content_type:
-        return out
-    async with request.form() as form:
-        out.update(await _form_values(form))
-    # PTB sends attachments as "attach://name" references in multipart requests.
-    for key, value in list(out.items()):
-        if isinstance(value, str) and value.startswith("attach://"):
-            out[key] = out.pop(value.removeprefix("attach://"), value)
-    return out
-
-
-async def _form_values(form: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            out[key] = {"filename": value.filename, "content": await value.read()}
-            continue
-        text = str(value)
-        if key in ("text", "caption", "callback_query_id", "parse_mode"):
-            out[key] = text  # strings are sent as they are, even when they look like JSON
-            continue
-        try:
-            out[key] = json.loads(text)
-        except ValueError:
-            out[key] = text
-    return out

@@ -42,6 +42,27 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
+FORGOTTEN = 0  # the usage rows' user id for learners who used /forget
+
+# What a learner leaves in each table, child tables first: (table, the column holding the
+# learner's id). Every table of the schema is here or holds nothing about a learner (the
+# forget tests check that a new table was judged).
+_OWNED_BY_USER_ID = (
+    "review_log",
+    "reviews",
+    "cards",
+    "decks",
+    "known_words",
+    "sessions",
+    "jobs",
+    "api_keys",
+    "web_tokens",
+    "user_quotas",
+    "usage",
+)
+OWN_ROWS = (*((table, "user_id") for table in _OWNED_BY_USER_ID), ("users", "id"))
+
+
 def read_migrations(folder: Traversable) -> list[tuple[int, str, str]]:
     """(version, name, sql) for every NNNN_name.sql in `folder`, in order, numbered 1..n."""
     found = []
@@ -98,6 +119,30 @@ def notify_json(notify: Notify | None) -> str | None:
     return _text(NOTIFY.dump_json(notify)) if notify else None
 
 
+def job_changes(
+    *,
+    status: JobStatus | None,
+    progress: Progress | None,
+    error_code: str | None,
+    error_message: str | None,
+    deck_id: int | None,
+    notify: Notify | None,
+) -> dict[str, Any]:
+    """The job columns an update writes, and their values (None leaves one as it is)."""
+    changes: dict[str, Any] = {}
+    if status is not None:
+        changes["status"] = status.value
+    if progress is not None:
+        changes |= {"stage": progress.stage.value, "done": progress.done, "total": progress.total}
+    if error_code is not None:
+        changes |= {"error_code": error_code, "error_message": error_message}
+    if deck_id is not None:
+        changes["deck_id"] = deck_id
+    if notify is not None:
+        changes["notify"] = notify_json(notify)
+    return changes
+
+
 def moment(value: str | datetime) -> datetime:
     """A stored time (SQLite's ISO text, or PostgreSQL's timestamptz) as an aware UTC time."""
     if isinstance(value, datetime):
@@ -119,6 +164,7 @@ def user_of(row: Row) -> User:
         level=str(row["level"]),
         interface_language=row["interface_language"],
         client_language=row["client_language"],
+        last_seen=moment(row["last_seen_at"]) if row["last_seen_at"] else None,
     )
 
 

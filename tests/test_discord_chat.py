@@ -9,20 +9,20 @@ import pytest
 
 from bot import texts
 from bot.discord.items import DYNAMIC_ITEMS
-from tests.test_discord import ALICE, BOB, Discord, Screen, button, dc  # noqa: F401
+from tests.discord_harness import ALICE, BOB, Discord, Screen, button
 
 
 @pytest.mark.parametrize(
     "url", ["Check this out: https://youtu.be/vocabDemo02.", "https://youtu.be/vocabDemo02!!"]
 )
-async def test_a_link_followed_by_punctuation_makes_a_deck(dc: Discord, url: str) -> None:  # noqa: F811
+async def test_a_link_followed_by_punctuation_makes_a_deck(dc: Discord, url: str) -> None:
     screen = await dc.vocab(ALICE, url)
     assert screen.deferred and not screen.ephemeral
     embed = await dc.wait_for_embed(screen)
     assert embed.description is not None and "Words 1–5 of" in embed.description
 
 
-async def test_a_link_during_a_quiz_works_and_cancel_ends_the_quiz(dc: Discord) -> None:  # noqa: F811
+async def test_a_link_during_a_quiz_works_and_cancel_ends_the_quiz(dc: Discord) -> None:
     await dc.wait_for_embed(await dc.vocab(ALICE, "vocabDemo02"))
     quiz_screen = Screen()
     await dc.run(dc.cog.quiz, dc.interaction(ALICE, quiz_screen))
@@ -68,7 +68,7 @@ FORGED = [
 
 
 async def test_every_malformed_button_id_gets_the_polite_no_longer_valid_answer(
-    dc: Discord,  # noqa: F811
+    dc: Discord,
 ) -> None:
     for custom_id in FORGED:
         (item_class,) = [

@@ -21,9 +21,9 @@ from core.actions import export_filename
 from core.config import Settings
 from devtools.fake_telegram import FakeTelegram
 from tests.conftest import Sim
+from tests.discord_harness import Discord, Screen, button
+from tests.telegram_harness import TG, offline_source, start_bot
 from tests.test_console_chat import script
-from tests.test_discord import Discord, Screen, button
-from tests.test_telegram import TG, offline_source, start_bot
 
 USER = 4242  # the same number on every platform: three different learners all the same
 

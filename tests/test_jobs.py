@@ -11,7 +11,9 @@ from typing import TypedDict, Unpack
 import pytest
 
 from bot import texts
+from bot.app import open_app
 from core import errors
+from core.config import Settings
 from core.i18n import translator
 from core.jobs import JobRunner, JobUpdate
 from core.llm import LLMClient
@@ -527,3 +529,39 @@ def test_the_restart_notice_stays_above_the_progress() -> None:
         ENGLISH, Progress(Stage.EXTRACTING, 23, 38, reused=19)
     )
     assert "restarted" not in texts.progress_text(ENGLISH, Progress(Stage.DONE, detail="resumed"))
+
+
+async def test_shutdown_waits_for_a_finished_jobs_listeners(
+    sim: Sim, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job's end reaches its waiter before its listeners have had it, so an app closing
+    at that moment closed the store under them (the bench saw "no active connection" from a
+    listener). Shutdown now returns only once a finished job's listeners are done."""
+    settings = Settings(
+        llm_base_url=sim.url, db_path=tmp_path / "m.sqlite3", user_cooldown_seconds=0
+    )
+    entered, release = asyncio.Event(), asyncio.Event()
+    shown: list[str] = []
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        first = await app.actions.user("t", "first")
+        await (await app.actions.submit(first, "vocabDemo02")).wait()
+        user = await app.actions.user("t", "u")
+
+        async def listener(update: JobUpdate) -> None:
+            if update.finished and update.deck is not None:
+                entered.set()
+                await release.wait()  # a face still drawing the deck page
+                page = await app.actions.page(user, update.deck.id)
+                shown.append(page.deck.title or "")
+
+        handle = await app.actions.submit(user, "vocabDemo02", listener=listener)
+        assert (await handle.wait()).cached  # a cache hit ends inside submit: no build left
+        await entered.wait()
+        shutting = asyncio.create_task(app.runner.shutdown(grace=30))
+        for _ in range(20):  # let it run as far as it goes without the listener
+            await asyncio.sleep(0)
+        assert not shutting.done(), "shutdown waits for the listener"
+        release.set()
+        await shutting
+        assert shown == ["vocabDemo02"], "the listener drew its page before shutdown ended"
+    assert not [r for r in caplog.records if "listener failed" in r.getMessage()]

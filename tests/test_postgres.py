@@ -114,9 +114,10 @@ def test_no_server_is_a_clear_start_up_error_without_the_password(
 def test_a_database_url_that_is_not_postgresql_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", "mysql://localhost/vocabot")
+    monkeypatch.setenv("DATABASE_URL", f"mysql://vocabot:{PASSWORD}@localhost/vocabot")
     assert main(["export", "--user", "telegram:1"]) == 2
-    assert "DATABASE_URL must be a postgresql:// URL" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DATABASE_URL must be a postgresql:// URL" in err and PASSWORD not in err
 
 
 async def test_connections_the_server_dropped_are_replaced_before_use(pg_url: str) -> None:

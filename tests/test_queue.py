@@ -84,7 +84,7 @@ class Running:
 async def worker(config: Settings) -> AsyncIterator[Running]:
     async with open_worker(config, allow_simulator=False) as built:
         stop = asyncio.Event()
-        running = Running(built, stop, asyncio.create_task(built.run(stop)))
+        running = Running(built.builder, stop, asyncio.create_task(built.builder.run(stop)))
         try:
             yield running
         finally:

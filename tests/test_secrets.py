@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from websockets.typing import Subprotocol
 
-from bot.logs import RedactingFormatter, Redactor, redact_handlers, secrets_of
+from bot.logs import JsonFormatter, RedactingFormatter, Redactor, redact_handlers, secrets_of
+from core import log_context
 from core.api_keys import new_api_key
 from core.config import Settings
 from devtools.fake_telegram import FakeTelegram, Message
@@ -30,12 +32,13 @@ OTHER_TELEGRAM = "7000002:AAHrejectedTelegramSecret_9876543210zyxw"
 DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GsEcRt.fakeDiscordSecretValue_abcdefghijklmn"
 LLM_KEY = "sk-fake-llm-secret-4f9d8e7c6b5a"
 PROXY_PASSWORD = "ProxyPassSecret42"
+LOG_SALT = "LogSaltSecretValue77"
 USER = 4242
 
 
 def needles(*extra: str) -> list[str]:
     """The secrets, and the distinctive halves a partial leak would show."""
-    found = [TELEGRAM, OTHER_TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD, *extra]
+    found = [TELEGRAM, OTHER_TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD, LOG_SALT, *extra]
     found += [TELEGRAM.split(":")[1], OTHER_TELEGRAM.split(":")[1], DISCORD.split(".")[2]]
     found += [e.removeprefix("vk_") for e in extra]
     return found
@@ -96,6 +99,36 @@ def test_tracebacks_are_redacted_on_every_handler() -> None:
     assert leaks(text, needles()) == []
 
 
+def test_json_lines_carry_the_job_and_a_pseudonymous_learner_and_no_secret() -> None:
+    tricky = 'pa"ss\\word-with-quote'  # JSON would escape it: redacted before encoding
+    formatter = JsonFormatter(Redactor([tricky, LLM_KEY]), b"salt")
+    logger = logging.getLogger("tests.secrets.json")
+    with log_context.bound(job_id="j1", video_id="vid", user_id=42, stage="extracting"):
+        record = logger.makeRecord(
+            logger.name, logging.INFO, __file__, 1, "proxy %s key %s", (tricky, LLM_KEY), None,
+            extra={"duration": 1.5},
+        )  # fmt: skip
+        line = json.loads(formatter.format(record))
+    assert line["message"] == "proxy *** key ***"
+    assert (line["job_id"], line["video_id"], line["stage"], line["duration"]) == (
+        "j1", "vid", "extracting", 1.5,
+    )  # fmt: skip
+    assert (
+        line["user"] == formatter.user_key(42) != JsonFormatter(Redactor(), b"other").user_key(42)
+    ), "stable for one salt, unlinkable across salts"
+    assert line["user"] != "42" and "user_id" not in line
+    try:
+        raise RuntimeError(f"refused {tricky}")
+    except RuntimeError:
+        failed = logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 1, "boom", (), sys.exc_info()
+        )
+    error = json.loads(formatter.format(failed))["error"]
+    assert "Traceback" in error and tricky not in error and "***" in error
+    outside = json.loads(formatter.format(logger.makeRecord("x", 20, "f", 1, "plain", (), None)))
+    assert set(outside) == {"time", "level", "logger", "message"}, "no job: no job fields"
+
+
 def test_settings_name_their_secrets() -> None:
     settings = Settings(
         telegram_bot_token=SecretStr(TELEGRAM),
@@ -103,15 +136,16 @@ def test_settings_name_their_secrets() -> None:
         llm_api_key=SecretStr(LLM_KEY),
         youtube_proxy_url=f"http://user:{PROXY_PASSWORD}@proxy:3128",
         database_url="postgresql://vocabot:DbPassSecret77@db:5432/vocabot",
+        log_user_salt=SecretStr(LOG_SALT),
     )
-    secrets = {TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD, "DbPassSecret77"}
+    secrets = {TELEGRAM, DISCORD, LLM_KEY, PROXY_PASSWORD, "DbPassSecret77", LOG_SALT}
     assert set(secrets_of(settings)) >= secrets
 
 
 # -- whole processes ------------------------------------------------------------------------
 
 
-def secret_env(sim: Sim, tmp_path: Path, level: str) -> dict[str, str]:
+def secret_env(sim: Sim, tmp_path: Path, level: str, log_format: str) -> dict[str, str]:
     env = {
         "TELEGRAM_BOT_TOKEN": TELEGRAM,
         "DISCORD_BOT_TOKEN": DISCORD,
@@ -123,13 +157,28 @@ def secret_env(sim: Sim, tmp_path: Path, level: str) -> dict[str, str]:
         "TRANSCRIPTS_DIR": str(SAMPLES_DIR),
         "DB_PATH": str(tmp_path / "secrets.sqlite3"),
         "USER_COOLDOWN_SECONDS": "0",
+        "LOG_FORMAT": log_format,
+        "LOG_USER_SALT": LOG_SALT,
     }
     if level:
         env["LOG_LEVEL"] = level
     return env
 
 
-LEVELS = pytest.mark.parametrize("level", ["DEBUG", ""], ids=["debug", "default"])
+LEVELS = pytest.mark.parametrize(
+    ("level", "log_format"),
+    [("DEBUG", "json"), ("DEBUG", "text"), ("", "text"), ("", "json")],
+    ids=["debug-json", "debug-text", "default-text", "default-json"],
+)
+
+
+def check_lines(text: str, log_format: str) -> list[dict[str, Any]]:
+    """In JSON, every line a process writes is one JSON object (a collector reads them)."""
+    if log_format != "json":
+        return []
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert all(isinstance(line, dict) for line in lines)
+    return lines
 
 
 async def job_end(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
@@ -142,8 +191,10 @@ async def job_end(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
 
 
 @LEVELS
-async def test_serve_api_logs_no_secret(sim: Sim, tmp_path: Path, level: str) -> None:
-    env = secret_env(sim, tmp_path, level)
+async def test_serve_api_logs_no_secret(
+    sim: Sim, tmp_path: Path, level: str, log_format: str
+) -> None:
+    env = secret_env(sim, tmp_path, level, log_format)
     async with open_store(Path(env["DB_PATH"])) as store:
         user = await store.get_or_create_user("api", "ann", learner_language="ko", level="B1")
         key, digest = new_api_key()
@@ -176,6 +227,11 @@ async def test_serve_api_logs_no_secret(sim: Sim, tmp_path: Path, level: str) ->
             refused = await client.post("/v1/jobs", json={"url": "vocabDemo01"})
             refused_end = await job_end(client, refused.json()["job_id"])
             too_big = await client.post("/v1/jobs", content=b"{" * 100_000)
+            metrics = await client.get("/metrics")
+            ready = await client.get("/readyz")
+    answers = [created, queried, wrong, youtube, refused, too_big, metrics, ready]
+    replies = " ".join(r.text for r in answers) + json.dumps([youtube_end, refused_end])
+    assert leaks(replies, needles(bad_key)) == [], "no secret in any answer"
     assert by_query[-1]["status"] == by_message[-1]["status"] == "done"
     assert queried.status_code == 200 and wrong.status_code == 403
     assert youtube_end["error"]["code"] == "youtube_proxy_failed"
@@ -187,6 +243,8 @@ async def test_serve_api_logs_no_secret(sim: Sim, tmp_path: Path, level: str) ->
     if level == "DEBUG":
         assert "sec-websocket-protocol" in text.lower(), "websockets' handshake dumps are in"
     assert leaks(text, needles(key, bad_key)) == []
+    assert 'vocabot_llm_requests_total{server="http://127.0.0.1' in metrics.text
+    check_lines(text, log_format)
 
 
 class FlakyTelegram(FakeTelegram):
@@ -214,8 +272,11 @@ async def telegram_says(fake: FakeTelegram, text: str, fragment: str) -> Message
 
 
 @LEVELS
-async def test_telegram_bot_logs_no_secret(sim: Sim, tmp_path: Path, level: str) -> None:
-    env = secret_env(sim, tmp_path, level)
+async def test_telegram_bot_logs_no_secret(
+    sim: Sim, tmp_path: Path, level: str, log_format: str
+) -> None:
+    env = secret_env(sim, tmp_path, level, log_format)
+    env["METRICS_PORT"] = str(free_port())
     sim.config.api_key = LLM_KEY
     sim.config.fault_queue = ["500", "500"]
     fake = FlakyTelegram(token=TELEGRAM)
@@ -231,6 +292,10 @@ async def test_telegram_bot_logs_no_secret(sim: Sim, tmp_path: Path, level: str)
             await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "through the proxy")
             sim.config.api_key = "a-key-we-do-not-have"
             await telegram_says(fake, "vocabDemo01", "refused the request")
+            ops = f"http://127.0.0.1:{env['METRICS_PORT']}"
+            async with httpx.AsyncClient(base_url=ops) as client:
+                metrics = await client.get("/metrics")
+                ready = await client.get("/readyz")
             assert await bot.stop() == 0
         env["TELEGRAM_BOT_TOKEN"] = OTHER_TELEGRAM  # the fake answers 401 to this one
         async with vocabot(["run"], env, tmp_path) as rejected:
@@ -239,3 +304,12 @@ async def test_telegram_bot_logs_no_secret(sim: Sim, tmp_path: Path, level: str)
     text = bot.text + rejected.text
     assert "Telegram: started" in text and "Traceback" in text, "the log was captured"
     assert leaks(text, needles()) == []
+    lines = check_lines(bot.text, log_format)
+    if lines:  # a job's end: its job, video, duration and a pseudonymous learner
+        ended = [line for line in lines if "duration" in line and "job_id" in line]
+        assert ended and {"video_id", "user", "level", "time"} <= set(ended[0])
+        assert all(line.get("user") not in (str(USER), None) for line in ended)
+    assert ready.status_code == 200 and ready.json()["checks"]["telegram"]["ok"], ready.text
+    assert "vocabot_jobs_finished_total" in metrics.text
+    replies = " ".join(m.text for m in fake.sent()) + metrics.text + ready.text
+    assert leaks(replies, needles()) == [], "no secret in any reply, metric or health answer"

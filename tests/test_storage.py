@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -416,6 +416,33 @@ async def test_an_api_key_finds_its_user_by_hash(store: AnyStore) -> None:
     assert await store.user_for_api_key("sha256:guessed") is None
 
 
+async def test_a_sign_in_link_works_once_and_a_session_until_it_expires(
+    store: AnyStore,
+) -> None:
+    alice = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    now = datetime.now(UTC)
+    later = now + timedelta(minutes=10)
+    await store.add_web_token(alice.id, "sha256:link", "link", later)
+    await store.add_web_token(alice.id, "sha256:old-link", "link", now - timedelta(seconds=1))
+    await store.add_web_token(alice.id, "sha256:session", "session", later)
+
+    # a link is not a session, and a session cannot be spent as a link
+    assert await store.user_for_session("sha256:link", now) is None
+    assert await store.use_sign_in_link("sha256:session", now) is None
+    # two presses at once: exactly one signs in
+    first, second = await asyncio.gather(
+        store.use_sign_in_link("sha256:link", now), store.use_sign_in_link("sha256:link", now)
+    )
+    assert [u for u in (first, second) if u is not None] == [alice]
+    assert await store.use_sign_in_link("sha256:old-link", now) is None
+    assert await store.use_sign_in_link("sha256:guessed", now) is None
+
+    assert await store.user_for_session("sha256:session", now) == alice
+    assert await store.user_for_session("sha256:session", later + timedelta(seconds=1)) is None
+    await store.delete_web_token("sha256:session")
+    assert await store.user_for_session("sha256:session", now) is None
+
+
 async def test_the_review_log_since_a_time(store: AnyStore) -> None:
     user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
     card = (await store.deck_cards(user.id, (await store.save_deck(user.id, deck())).id))[0]
@@ -439,3 +466,28 @@ async def test_text_with_a_nul_character_is_kept_and_found_again(store: AnyStore
     upload = Upload("file:nul", "x.srt", "text" * 1100 + "\x00", None, "en")
     await store.save_upload(upload)
     assert await store.get_upload("file:nul") is not None
+
+
+async def test_the_cache_is_keyed_by_every_field_of_the_key(store: AnyStore) -> None:
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "http://gpu:8000/v1")
+    await store.cache_deck(key, deck())
+    await store.save_chunk_result(key, "fp1", {"out": {"w": [], "p": []}})
+    for field in fields(CacheKey):
+        other = replace(key, **{field.name: "something else"})
+        assert await store.cached_deck(other) is None, field.name
+        assert await store.chunk_results(other) == {}, field.name
+    assert await store.cached_deck(key) == deck()
+
+
+async def test_a_simulated_deck_says_so_on_every_card_and_in_the_cache(store: AnyStore) -> None:
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+    simulated = replace(deck(), simulated=True)
+    info = await store.save_deck(user.id, simulated)
+    assert info.simulated
+    assert all(c.simulated for c in await store.user_cards(user.id))
+    key = CacheKey("vidAAAAAAA1", "en", "ko", "B1", "extract-v1", "m", "simulator")
+    await store.cache_deck(key, simulated)
+    cached = await store.cached_deck(key)
+    assert cached is not None and cached.simulated
+    again = await store.save_deck(user.id, deck())  # rebuilt by a real server
+    assert again.id == info.id and not again.simulated

@@ -5,8 +5,6 @@ import asyncio
 import random
 import re
 import zipfile
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -16,95 +14,20 @@ import pytest
 from telegram import Update
 
 from bot import texts
-from bot.app import App, open_app
+from bot.app import open_app
 from bot.telegram import links
-from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.context import Context
-from core.config import Settings
 from core.srs import Kind
 from core.store import Notify
-from core.transcripts import ChainSource, DirectorySource
-from core.youtube import YouTubeSource
-from devtools.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, Message
-from devtools.samples import SAMPLES_DIR
-from devtools.youtube_stub import stub_session
+from devtools.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.conftest import Sim
 from tests.factories import job
+from tests.telegram_harness import ALICE, BOB, TG, offline_source, settings_for, start_bot
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
 T = TypeVar("T")
-
-ALICE, BOB = 111, 222
-
-
-def settings_for(sim: Sim, db: Path) -> Settings:
-    return Settings(
-        llm_base_url=sim.url,
-        llm_model=sim.config.model,
-        db_path=db,
-        user_cooldown_seconds=0,
-        user_max_running_jobs=5,
-        llm_max_attempts=2,
-        llm_backoff_seconds=0.001,
-    )
-
-
-def offline_source() -> ChainSource:
-    """Bundled samples by id; any other video is YouTube's recorded "captions disabled"."""
-    return ChainSource(
-        DirectorySource(SAMPLES_DIR),
-        YouTubeSource(session_factory=lambda: stub_session("disabled")),
-    )
-
-
-@dataclass
-class TG:
-    fake: FakeTelegram
-    app: App
-    adapter: TelegramAdapter
-    sim: Sim
-
-    async def final_message(self, chat: int, marker: str = "📚") -> Message:
-        def found() -> Message | None:
-            return next((m for m in self.fake.sent(chat) if marker in m.text), None)
-
-        message: Message = await self.fake.wait_for(found)
-        return message
-
-    async def press(self, user: int, message: Message, data: str) -> str:
-        query = self.fake.push_callback(user, message, data)
-        await self.fake.wait_for(lambda: query in self.fake.answered_callbacks)
-        return str(self.fake.answered_callbacks[query].get("text", ""))
-
-    async def reply_to(self, user: int, text: str) -> list[Message]:
-        before = len(self.fake.sent(user))
-        self.fake.push_text(user, text)
-        await self.fake.wait_for(lambda: len(self.fake.sent(user)) > before)
-        return self.fake.sent(user)[before:]
-
-
-async def start_bot(fake: FakeTelegram, base_url: str, app: App) -> TelegramAdapter:
-    adapter = TelegramAdapter(
-        app, token=TOKEN, base_url=base_url, edit_interval=0, first_edit_delay=0, poll_timeout=1
-    )
-    await adapter.start()
-    return adapter
-
-
-@pytest.fixture
-async def tg(sim: Sim, tmp_path: Path) -> AsyncIterator[TG]:
-    fake = FakeTelegram()
-    async with (
-        fake.serve() as base_url,
-        open_app(settings_for(sim, tmp_path / "tg.sqlite3"), source=offline_source()) as app,
-    ):
-        adapter = await start_bot(fake, base_url, app)
-        try:
-            yield TG(fake, app, adapter, sim)
-        finally:
-            await adapter.stop()
 
 
 async def test_link_gets_an_immediate_reply_then_progress_then_page_one(tg: TG) -> None:

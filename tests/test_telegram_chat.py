@@ -15,7 +15,8 @@ from bot.telegram.retry import RetryingRateLimiter
 from core.srs import Kind
 from devtools.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import Sim, Sleeps
-from tests.test_telegram import ALICE, TG, PreferCloze, offline_source, settings_for
+from tests.telegram_harness import ALICE, TG, offline_source, settings_for
+from tests.test_telegram import PreferCloze
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.app import open_app
+from bot.app import App, open_app
+from bot.commands.build import progress_bar, submit
 from bot.commands.common import add_simulated_option, add_speedup_option, out
+from bot.console.terminal import terminal_language
 from bot.logs import adopt_uvicorn_loggers
 from core.config import Settings
+from devtools.samples import SLEEP_TALK
 
 
 async def _chat(settings: Settings) -> int:
@@ -41,13 +44,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run(settings, simulated=args.simulated))
 
 
-async def _serve_api(settings: Settings, host: str, port: int, *, simulated: bool) -> int:
+async def _serve_api(
+    settings: Settings, host: str, port: int, *, simulated: bool, demo: bool = False
+) -> int:
     import uvicorn
 
     from bot.http.api import create_api
 
-    async with open_app(settings, allow_simulator=simulated, front=True) as app:
+    if not (settings.web_base_url or settings.web_app_url):  # links to this very server
+        settings = settings.model_copy(update={"web_base_url": f"http://{host}:{port}"})
+    async with open_app(settings, allow_simulator=simulated or demo, front=True) as app:
         await app.runner.resume()
+        if demo:
+            await study_demo(app)
         # log_config=None: uvicorn's loggers (access log included) propagate to our redacting
         # handler instead of printing request lines, query strings and all, to stdout.
         adopt_uvicorn_loggers()
@@ -63,9 +72,31 @@ async def _serve_api(settings: Settings, host: str, port: int, *, simulated: boo
     return 0
 
 
+async def study_demo(app: App) -> None:
+    """The bundled sample deck for the local learner (the one `vocabot chat` talks to), and a
+    sign-in link to the study page that shows it."""
+    user = await app.actions.local_user(client_language=terminal_language())
+    with progress_bar(show=True) as listener:  # as `vocabot demo` builds it: a file
+        handle = await submit(app, user, str(SLEEP_TALK), listener, refresh=False)
+        update = await handle.wait()
+    if update.deck is None:
+        raise update.error or RuntimeError(f"the sample deck was not built ({update.job_id})")
+    link = await app.actions.sign_in_link(user)
+    out.print(
+        f"[bold]Study page demo[/]: the sample deck “{update.deck.title}” is ready.\n"
+        f"Open this link within {link.minutes} minutes (it works once):"
+    )
+    print(link.url, flush=True)  # whole, never wrapped: it is copied or clicked
+
+
 def cmd_serve_api(args: argparse.Namespace, settings: Settings) -> int:
-    """The HTTP jobs API (docs at /docs); shares the store and jobs with the bots."""
-    return asyncio.run(_serve_api(settings, args.host, args.port, simulated=args.simulated))
+    """The HTTP jobs API (docs at /docs) and the study page; shares the store and jobs with
+    the bots."""
+    if args.demo and not settings.llm_base_url:
+        settings = settings.model_copy(update={"sim_speedup": args.speedup})
+    return asyncio.run(
+        _serve_api(settings, args.host, args.port, simulated=args.simulated, demo=args.demo)
+    )
 
 
 def add_parsers(sub: Any) -> None:
@@ -77,8 +108,17 @@ def add_parsers(sub: Any) -> None:
     add_simulated_option(run)
     run.set_defaults(func=cmd_run)
 
-    serve = sub.add_parser("serve-api", help="the HTTP jobs API (FastAPI, docs at /docs)")
+    serve = sub.add_parser(
+        "serve-api", help="the HTTP jobs API (FastAPI, docs at /docs) and the study page (/study/)"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     add_simulated_option(serve)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="no tokens needed: build the bundled sample deck (simulated meanings unless "
+        "LLM_BASE_URL is set) and print a sign-in link to its study page",
+    )
+    add_speedup_option(serve)
     serve.set_defaults(func=cmd_serve_api)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from contextlib import AsyncExitStack
 from typing import Any
 
 from bot.commands.common import add_simulated_option
@@ -32,10 +33,17 @@ async def work(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_worker(settings, allow_simulator=simulated) as worker:
-        # METRICS: start the metrics server (METRICS_PORT) here once bot/metrics is merged.
+    async with open_worker(settings, allow_simulator=simulated) as worker, AsyncExitStack() as ops:
+        if settings.metrics_port:
+            from bot.http.ops import serve_ops
+
+            await ops.enter_async_context(
+                serve_ops(
+                    worker.metrics, worker.health, settings.metrics_port, settings.metrics_host
+                )
+            )
         log.info("worker started: building decks from the queue")
-        if not await worker.run(stop):
+        if not await worker.builder.run(stop):
             log.error("the queue worker stopped on its own (see above); exiting")
             return 1
     log.info("worker stopped")

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
+from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
 from bot.console.terminal import ReadLine, read_stdin, terminal_language
@@ -54,7 +55,7 @@ class View:
     page: int = 0
 
 
-class ConsoleChat(QuizChat):
+class ConsoleChat(QuizChat, OpsChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
@@ -77,11 +78,16 @@ class ConsoleChat(QuizChat):
             "/stats": self._stats,
             "/settings": self._settings,
             "/cancel": self._cancel,
+            "/web": self._web,
+            "/privacy": self._privacy,
+            "/forget": self._forget,
+            "/admin": self._admin,
         }
 
     async def run(self) -> None:
         self.user = await self.actions.local_user(client_language=terminal_language())
         self.tell(self.tr(HELP))
+        self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
                 line = await self.read_line()
@@ -111,6 +117,9 @@ class ConsoleChat(QuizChat):
         return translator(self.user.ui_language if self.user else terminal_language())
 
     async def handle(self, line: str) -> None:
+        if self.user is None:  # after /forget: a new learner, nothing of the old one
+            self.user = await self.actions.local_user(client_language=terminal_language())
+            self.view, self.rating_for = None, None
         if self.rating_for is not None:
             if not line or line in RATING_KEYS:
                 await self._rate(line)
@@ -204,6 +213,13 @@ class ConsoleChat(QuizChat):
 
     async def _help(self, _: str) -> None:
         self.console.print(HELP)
+        self.tell(self.tr(texts.WEB_HELP))
+
+    async def _web(self, _: str) -> None:
+        link = await self.actions.sign_in_link(self.me)
+        self.console.print(
+            escape(texts.web_link_text(self.tr, link.minutes, link.url)), soft_wrap=True
+        )
 
     async def _flip(self, by: int) -> None:
         if self.view:

@@ -5,31 +5,15 @@ from __future__ import annotations
 from rich.markup import escape
 
 from bot import texts
-from core.actions import Actions, QuizTurn, sentence
-from core.i18n import Translator
+from bot.console.part import ChatPart
+from core.actions import QuizTurn, sentence
 from core.srs import Answer, Question, QuestionExpired
-from core.store import User
 
 
-class QuizChat:
-    """The quiz half of ConsoleChat (which provides what is declared here)."""
+class QuizChat(ChatPart):
+    """The quiz part of ConsoleChat."""
 
-    actions: Actions
     rating_for: Answer | None
-
-    @property
-    def me(self) -> User:
-        raise NotImplementedError
-
-    @property
-    def tr(self) -> Translator:
-        raise NotImplementedError
-
-    def say(self, text: str) -> None:
-        raise NotImplementedError
-
-    def tell(self, text: str) -> None:
-        raise NotImplementedError
 
     async def _quiz(self, _: str) -> None:
         self._turn(await self.actions.quiz_next(self.me))

@@ -24,7 +24,7 @@ def _head(text: str, known: bool) -> Text:
 
 def _link(tr: Translator, card: Card) -> Text:
     item = card.item
-    label = texts.clock(item.start) or (tr("video") if item.link else "")
+    label = texts.clock(item.start) or (tr("video") if item.link else "")  # a file: time only
     return Text(label, style=f"link {item.link}" if item.link else "")
 
 

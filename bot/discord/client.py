@@ -1,4 +1,10 @@
-"""The Discord client (slash commands synced at start, persistent buttons) and its adapter."""
+"""The Discord client (slash commands synced at start, persistent buttons) and its adapter.
+
+One process holds one gateway connection by default. Past one connection (Discord
+requires sharding from 2,500 servers) DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS make it an
+AutoShardedBot running those shards: several processes then split the shards between
+them, each with the same count and its own ids.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from bot.discord.buttons import deck_view
 from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
 from bot.discord.items import DYNAMIC_ITEMS
+from bot.discord.ops import OpsCog, Sender
 from bot.discord.render import NO_PINGS, deck_embed, safe
+from bot.discord.study import StudyCog
 from bot.discord.translator import CatalogTranslator
 from core.i18n import translator
 from core.jobs import JobUpdate
@@ -23,19 +31,33 @@ from core.store import Notify
 
 
 class VocabotDiscord(commands.Bot):
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, **shards: Any) -> None:
+        # `shards`: shard_count and shard_ids, for ShardedVocabotDiscord (discord.py types
+        # them on AutoShardedBot's options only, hence Any here).
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.none() | discord.Intents(guilds=True),
             allowed_mentions=NO_PINGS,
+            **shards,
         )
         self.vocabot = app
         self.resumed_jobs: set[str] = set()
 
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the command tree: one process does (the one with
+        shard 0, or the only one), not every process of a sharded bot at once."""
+        ids: list[int] | None = getattr(self, "shard_ids", None)  # AutoShardedBot's
+        return ids is None or 0 in ids
+
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())  # before the tree is synced
         await self.add_cog(VocabCog(self.vocabot))
+        await self.add_cog(StudyCog(self.vocabot))
+        await self.add_cog(OpsCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if not self.syncs_commands:
+            return
         guild_id = self.vocabot.settings.discord_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)
@@ -71,13 +93,29 @@ class VocabotDiscord(commands.Bot):
         )
 
 
+class ShardedVocabotDiscord(VocabotDiscord, commands.AutoShardedBot):
+    """The same bot on several gateway shards (discord.py's AutoShardedBot)."""
+
+
+def make_client(app: App) -> VocabotDiscord:
+    """The client for this process: unsharded, or the shards the settings name."""
+    settings = app.settings
+    if settings.discord_shard_count is None:
+        return VocabotDiscord(app)
+    return ShardedVocabotDiscord(
+        app, shard_count=settings.discord_shard_count, shard_ids=settings.discord_shard_ids
+    )
+
+
 class DiscordAdapter:
     name = "Discord"
 
     def __init__(self, app: App, *, token: str) -> None:
         self.token = token
-        self.client = VocabotDiscord(app)
+        self.client = make_client(app)
         app.runner.notifiers[PLATFORM] = self.client.notify
+        app.actions.senders[PLATFORM] = Sender(self.client)
+        app.health.platforms[PLATFORM] = self.connected
         self._task: asyncio.Task[Any] | None = None
 
     async def start(self) -> None:
@@ -88,6 +126,10 @@ class DiscordAdapter:
         except (discord.HTTPException, OSError) as exc:
             raise PlatformUnreachable(str(exc)) from exc
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    def connected(self) -> bool:
+        """Logged in, and the gateway is up."""
+        return self.client.is_ready() and not self.client.is_closed()
 
     async def stop(self) -> None:
         await self.client.close()

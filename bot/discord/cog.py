@@ -20,13 +20,13 @@ from discord.ext import commands
 from bot import texts
 from bot.app import App
 from bot.discord.buttons import PageButton, deck_view, send_export
-from bot.discord.common import PLATFORM, Inter, learner_tr, refuse
+from bot.discord.common import PLATFORM, Inter, command_failed, learner_tr, refuse
 from bot.discord.quiz import turn_view
 from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_embed, turn_embed
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.actions import LEARNER_LANGUAGES, sentence
-from core.i18n import N_, Translator
+from core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from core.jobs import Announce, JobHandle, JobUpdate, Listener
 from core.models import Stage
 from core.store import Notify, User
@@ -41,7 +41,10 @@ def _text(message: str, **extras: str) -> locale_str:
 
 
 LANGUAGE_CHOICES = [
-    app_commands.Choice(name=_text(code, learner_language=code), value=code)
+    app_commands.Choice(
+        name=_text(texts.language_name(translator(DEFAULT_LANGUAGE), code), learner_language=code),
+        value=code,
+    )
     for code in LEARNER_LANGUAGES
 ]
 LEVEL_CHOICES = [
@@ -269,8 +272,4 @@ class VocabCog(commands.Cog):
     async def cog_app_command_error(
         self, interaction: Inter, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        if not isinstance(original, errors.VocabotError):
-            log.error("Discord command failed", exc_info=original)
-        _, tr = await learner_tr(interaction)
-        await refuse(interaction, sentence(original, tr))
+        await command_failed(interaction, error)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.app import App
+from core import errors
+from core.actions import sentence
 from core.i18n import Translator, translator
 from core.store import CardKind, User
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 Inter = discord.Interaction[Any]
@@ -46,6 +52,15 @@ async def refuse(interaction: Inter, text: str) -> None:
         await interaction.followup.send(text, ephemeral=True)
     else:
         await interaction.response.send_message(text, ephemeral=True)
+
+
+async def command_failed(interaction: Inter, error: app_commands.AppCommandError) -> None:
+    """A slash command's error as one polite sentence (a bug's traceback goes to the log)."""
+    original = getattr(error, "original", error)
+    if not isinstance(original, errors.VocabotError):
+        log.error("Discord command failed", exc_info=original)
+    _, tr = await learner_tr(interaction)
+    await refuse(interaction, sentence(original, tr))
 
 
 def kind_code(kind: CardKind) -> str:

@@ -11,11 +11,20 @@ import discord
 from bot import texts
 from bot.discord.buttons import ExportButton, KnowButton, PageButton
 from bot.discord.common import AnyItem, Inter, learner_tr, refuse, template_of
+from bot.discord.ops import ForgetButton
 from bot.discord.quiz import AnswerButton, RateButton, TypeAnswerButton
 
 log = logging.getLogger(__name__)
 
-OURS = (PageButton, KnowButton, ExportButton, AnswerButton, TypeAnswerButton, RateButton)
+OURS = (
+    PageButton,
+    KnowButton,
+    ExportButton,
+    AnswerButton,
+    TypeAnswerButton,
+    RateButton,
+    ForgetButton,
+)
 
 
 class StaleButton(

@@ -38,7 +38,10 @@ def embed_size(embed: discord.Embed) -> int:
     return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
 
 
-def _moment(tr: Translator, url: str, start: float | None) -> str:
+def _moment(tr: Translator, url: str | None, start: float | None) -> str:
+    """▶ 1:02 linked to that second; a file that names no video shows the time alone."""
+    if not url:
+        return f"⏱ {texts.clock(start)}" if start is not None else ""
     return f"[▶ {texts.clock(start) or tr('video')}]({url})"
 
 
@@ -49,8 +52,8 @@ def _card_field(tr: Translator, shown: PageCard, sentence_limit: int) -> tuple[s
     name = f"{shown.number}. {card.front}{pos}{known}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
-    if item.link:
-        value += "\n" + _moment(tr, item.link, item.start)
+    if moment := _moment(tr, item.link, item.start):
+        value += "\n" + moment
     return cut(safe(name), FIELD_NAME), cut(value, FIELD_VALUE)
 
 
@@ -121,8 +124,8 @@ def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
     if not answer.correct and answer.given:
         lines.append(safe(tr("You answered: {given}", given=cut(answer.given, 200))))
     lines.append(f"> {safe(cut(item.sentence, 900))}")
-    if item.link:
-        lines.append(_moment(tr, item.link, item.start))
+    if moment := _moment(tr, item.link, item.start):
+        lines.append(moment)
     lines.append(tr(texts.HOW_WELL))
     if answer.card.simulated:
         lines.insert(0, f"*{tr(texts.SIMULATED)}*")

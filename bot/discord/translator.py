@@ -21,6 +21,13 @@ class CatalogTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
+        names = (
+            app_commands.TranslationContextLocation.command_name,
+            app_commands.TranslationContextLocation.group_name,
+            app_commands.TranslationContextLocation.parameter_name,
+        )
+        if context.location in names:
+            return None  # typed names stay English everywhere
         language = interface_language(str(locale.value))
         tr = translator(language)
         code = string.extras.get("learner_language")

@@ -23,7 +23,9 @@ from bot.app import App
 from bot.http.auth import ApiError, Authenticator, client_translator, retry_after
 from bot.http.deps import SERVICES_STATE, Services
 from bot.http.guard import Guard
-from bot.http.routes import decks, jobs, legacy, progress
+from bot.http.ops import ops_routes
+from bot.http.routes import decks, jobs, legacy, me, progress
+from bot.http.study import mount as mount_study
 from core import errors
 from core.i18n import N_
 
@@ -51,8 +53,10 @@ def create_api(app: App) -> FastAPI:
     api.add_exception_handler(RequestValidationError, invalid)
     api.add_exception_handler(WebSocketDisconnect, gone)
     api.add_exception_handler(Exception, internal)
-    for module in (jobs, progress, decks, legacy):
+    for module in (jobs, progress, decks, legacy, me):
         api.include_router(module.router)
+    mount_study(api)
+    api.router.routes.extend(ops_routes(app.metrics, app.health))  # no key: no user data
     return api
 
 
@@ -61,8 +65,12 @@ def create_api(app: App) -> FastAPI:
 
 def refused(exc: errors.VocabotError) -> ApiError:
     """A core error as the API answers it: its status, code, sentence and Retry-After."""
-    if isinstance(exc, errors.SlowDown | errors.TooManyJobs):
+    if isinstance(
+        exc, errors.SlowDown | errors.TooManyJobs | errors.QuotaExceeded | errors.BudgetExhausted
+    ):
         return ApiError(429, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
+    if isinstance(exc, errors.BuildsBlocked):
+        return ApiError(403, exc.code, exc.message, error=exc)
     if isinstance(exc, errors.NotAVideoLink):
         return ApiError(422, exc.code, exc.message, error=exc)
     if isinstance(exc, errors.DeckNotFound):

@@ -77,6 +77,7 @@ async def caller(
     found = getattr(request.state, CALLER_STATE, None)
     if not isinstance(found, Caller):  # a route outside the Guard's prefixes: refuse, never guess
         raise ApiError(401, "unauthorized", AUTH_HINT, {"WWW-Authenticate": "Bearer"})
+    await services(request).app.actions.seen(found.user)  # daily active users
     return found
 
 

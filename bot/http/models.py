@@ -118,3 +118,8 @@ class FirstMessage(BaseModel):
     """What a WebSocket client without headers sends first: {"api_key": "<key>"}."""
 
     api_key: str = Field(max_length=MAX_KEY_LENGTH)
+
+
+class Forgotten(BaseModel):
+    deleted: dict[str, int] = Field(description="rows deleted, per table")
+    message: str

@@ -28,6 +28,7 @@ class Press:
     page: int = 0
     card_id: int = 0
     value: str = ""
+    owner: int = 0  # the account a button is for (/forget's confirmation)
 
 
 def encode(*parts: object) -> str:
@@ -85,6 +86,11 @@ ACTIONS: dict[str, tuple[re.Pattern[str], Build]] = {
     "give_up": (
         re.compile(rf"qs\|(?P<q>{QUESTION})\Z"),
         lambda m: Press("qs", value=m["q"]),
+    ),
+    # /forget's confirmation (y) or refusal (n), for the account that asked
+    "forget": (
+        re.compile(rf"fg\|(?P<owner>{ID})\|(?P<v>[yn])\Z"),
+        lambda m: Press("fg", value=m["v"], owner=int(m["owner"])),
     ),
     "noop": (re.compile(rf"{NOOP}\Z"), lambda m: Press(NOOP)),
 }

@@ -16,6 +16,7 @@ from bot.telegram.keyboards import (
     settings_keyboard,
 )
 from bot.telegram.render import esc, help_html, question_html, settings_html, stats_html
+from bot.telegram.study import mini_app_url, with_study_button
 from core import errors
 from core.actions import QuizTurn, sentence
 from core.i18n import N_, Translator, translator
@@ -33,6 +34,9 @@ COMMANDS = [
     ("settings", N_("languages and level")),
     ("export", N_("download a deck (Anki or CSV)")),
     ("cancel", N_("stop the video I'm working on, or the quiz")),
+    ("web", N_("study in the browser (a sign-in link)")),
+    ("privacy", N_("what I keep about you, and why")),
+    ("forget", N_("delete everything I keep about you")),
     ("help", N_("how this works")),
 ]
 
@@ -118,7 +122,11 @@ def turn_view(tr: Translator, turn: QuizTurn) -> tuple[str, InlineKeyboardMarkup
 
 async def cmd_quiz(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
-    await reply(update, *turn_view(tr, await services(context).actions.quiz_next(user)))
+    found = services(context)
+    text, markup = turn_view(tr, await found.actions.quiz_next(user))
+    await reply(
+        update, text, with_study_button(markup, tr, mini_app_url(found.app.settings, "review"))
+    )
 
 
 async def cmd_stats(update: Update, context: Context) -> None:

@@ -9,7 +9,9 @@ edited with progress (throttled) and finally becomes page 1 of the deck.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TypedDict
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.constants import ParseMode
@@ -19,14 +21,15 @@ from bot import texts
 from bot.telegram.context import PLATFORM, Context, Services, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
+from bot.telegram.study import mini_app_url, with_study_button
 from bot.throttle import ThrottledEditor
 from core import errors
 from core.actions import sentence
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
-from core.jobs import JobUpdate
+from core.jobs import Announce, JobHandle, JobUpdate
 from core.models import Stage
 from core.srs import Kind
-from core.store import Notify
+from core.store import Notify, User
 from core.youtube import find_video_id
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,47 @@ async def cmd_vocab(update: Update, context: Context) -> None:
 
 
 async def start_job(update: Update, context: Context, video_id: str) -> None:
+    async def submit(user: User, job: JobStart) -> JobHandle:
+        return await services(context).actions.submit(user, video_id, **job)
+
+    await _start(update, context, submit)
+
+
+async def on_document(update: Update, context: Context) -> None:
+    """A subtitle file sent in the chat (its caption may hold the video's link): a deck like
+    a link's, or one clear sentence why not. Too big is refused before it is downloaded."""
+    message = update.effective_message
+    document = message.document if message else None
+    if message is None or document is None or not addressed_to_me(update, context):
+        return
+    limit = services(context).actions.upload_max_bytes
+    if document.file_size and document.file_size > limit:
+        _, tr = await learner_tr(update, context)
+        too_big = errors.TranscriptFileTooBig(document.file_size, limit)
+        log.info("a %d-byte file refused before download", document.file_size)
+        await reply(update, esc(f"❌ {sentence(too_big, tr)}"))
+        return
+    name = document.file_name or "subtitles.txt"
+
+    async def submit(user: User, job: JobStart) -> JobHandle:
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+        hint = message.caption or ""
+        return await services(context).actions.submit_file(user, data, name, hint=hint, **job)
+
+    await _start(update, context, submit)
+
+
+class JobStart(TypedDict):
+    notify: Notify
+    source_key: str
+    announce: Announce
+
+
+async def _start(
+    update: Update, context: Context, submit: Callable[[User, JobStart], Awaitable[JobHandle]]
+) -> None:
+    """The job's row first, then the immediate reply (see the module's docstring)."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
@@ -85,14 +129,13 @@ async def start_job(update: Update, context: Context, video_id: str) -> None:
         sent = await reply(update, esc(tr(texts.WORKING)))
         return None if sent is None else replace(target, message_id=str(sent.message_id))
 
+    job = JobStart(
+        notify=target,
+        source_key=f"{PLATFORM}:{chat.id}:{message.message_id}",
+        announce=announce,
+    )
     try:
-        handle = await services(context).actions.submit(
-            user,
-            video_id,
-            notify=target,
-            source_key=f"{PLATFORM}:{chat.id}:{message.message_id}",
-            announce=announce,
-        )
+        handle = await submit(user, job)
     except errors.VocabotError as exc:
         log.info("job refused for user %s: %s", user.id, exc.code)
         await reply(update, esc(f"❌ {sentence(exc, tr)}"))
@@ -159,7 +202,8 @@ class Notifier:
             user = await self.services.app.store.get_user(update.user_id)
             if user is not None:
                 page = await self.services.actions.page(user, update.deck.id)
-                return page_html(tr, page), page_keyboard(tr, page)
+                study = mini_app_url(self.services.app.settings, f"decks/{page.deck.id}")
+                return page_html(tr, page), with_study_button(page_keyboard(tr, page), tr, study)
         if update.progress.stage == Stage.FAILED:
             return esc(texts.failure_text(tr, update)), None
         return esc(texts.progress_text(tr, update.progress)), None

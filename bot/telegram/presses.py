@@ -14,14 +14,16 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import texts
+from bot import ops_texts, texts
 from bot.telegram.callback_data import ACTIONS, Press
 from bot.telegram.commands import settings_view, turn_view
 from bot.telegram.context import Context, edit_pressed, learner_tr, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
-from bot.telegram.render import answer_html, page_html
+from bot.telegram.render import answer_html, esc, page_html
+from bot.telegram.study import mini_app_url, with_study_button
 from core import errors
 from core.actions import Actions, ExportFormat, sentence
+from core.config import Settings
 from core.i18n import Translator, translator
 from core.srs import QuestionExpired
 from core.store import CardKind, User
@@ -32,13 +34,27 @@ log = logging.getLogger(__name__)
 class Pressed:
     """One press being handled: the query, the actions, the presser, their language."""
 
-    def __init__(self, query: CallbackQuery, actions: Actions, user: User, tr: Translator):
+    def __init__(
+        self,
+        query: CallbackQuery,
+        actions: Actions,
+        user: User,
+        tr: Translator,
+        settings: Settings | None = None,
+    ):
         self.query, self.actions, self.user, self.tr = query, actions, user, tr
+        self.settings = settings  # for the study page's Mini App button
+
+    def study(self, page: str) -> str | None:
+        return mini_app_url(self.settings, page) if self.settings else None
 
     async def show(self, deck_id: int, kind: CardKind | None, page: int, note: str = "") -> None:
         """Redraw the pressed message as a deck page, then answer the press."""
         shown = await self.actions.page(self.user, deck_id, kind, page)
-        await edit_pressed(self.query, page_html(self.tr, shown), page_keyboard(self.tr, shown))
+        markup = with_study_button(
+            page_keyboard(self.tr, shown), self.tr, self.study(f"decks/{deck_id}")
+        )
+        await edit_pressed(self.query, page_html(self.tr, shown), markup)
         await self.query.answer(note)
 
 
@@ -58,7 +74,8 @@ def _routed(action: str, act: Act) -> CallbackQueryHandler[Context, None]:
         press = build(match)
         user, tr = await learner_tr(update, context)
         try:
-            await act(Pressed(query, services(context).actions, user, tr), press)
+            found = services(context)
+            await act(Pressed(query, found.actions, user, tr, found.app.settings), press)
         except errors.DeckNotFound:
             log.info("user %s pressed %r of a deck that is not theirs", user.id, query.data)
             await query.answer(tr(texts.NOT_YOURS), show_alert=True)
@@ -128,8 +145,24 @@ async def rate(p: Pressed, press: Press) -> None:
     if result.next is None:
         await p.query.answer(p.tr(texts.ALREADY_RATED))
         return
-    await edit_pressed(p.query, *turn_view(p.tr, result.next))
+    text, markup = turn_view(p.tr, result.next)
+    await edit_pressed(p.query, text, with_study_button(markup, p.tr, p.study("review")))
     await p.query.answer(p.tr("Next review: {when}", when=texts.when(p.tr, result.rated.due)))
+
+
+async def forget(p: Pressed, press: Press) -> None:
+    """/forget's buttons: only the learner who asked may confirm."""
+    if str(press.owner) != p.user.platform_user_id:
+        log.info("user %s pressed someone else's /forget button", p.user.id)
+        await p.query.answer(p.tr(ops_texts.FORGET_NOT_YOURS), show_alert=True)
+        return
+    if press.value == "y":
+        await p.actions.forget(p.user)
+        done = p.tr(ops_texts.FORGET_DONE)
+    else:
+        done = p.tr(ops_texts.FORGET_KEPT)
+    await edit_pressed(p.query, esc(done))
+    await p.query.answer()
 
 
 async def nothing(p: Pressed, press: Press) -> None:
@@ -157,6 +190,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         _routed("answer", answer),
         _routed("give_up", answer),
         _routed("rate", rate),
+        _routed("forget", forget),
         _routed("noop", nothing),
         CallbackQueryHandler(stale),  # last: whatever matched nothing above
     ]

@@ -32,7 +32,10 @@ def _link(url: str | None, label: str) -> str:
 
 
 def _moment(tr: Translator, url: str | None, start: float | None) -> str:
-    """▶ 1:02 — the second the sentence starts (or the video, for untimed text)."""
+    """▶ 1:02, linked to that second of the video (or the video, for untimed text); a file
+    that names no video shows the time stamp alone."""
+    if not url:
+        return f" ⏱ {texts.clock(start)}" if start is not None else ""
     return _link(url, texts.clock(start) or tr("video"))
 
 

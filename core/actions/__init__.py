@@ -19,6 +19,7 @@ from core.actions._rules import (
     sentence,
     stored_sentence,
 )
+from core.actions._study import SIGN_IN_PATH, STUDY_PATH, Clock, token_hash
 from core.actions._values import (
     EXPORT_FORMATS,
     LEARNER_LANGUAGES,
@@ -29,10 +30,17 @@ from core.actions._values import (
     DeckPage,
     ExportFile,
     ExportFormat,
+    Flashcard,
     KnownResult,
     PageCard,
     QuizTurn,
     RateResult,
+    SignInLink,
+    StudyCard,
+    StudyCards,
+    StudyConfig,
+    StudyHome,
+    WebSession,
 )
 
 __all__ = [
@@ -41,15 +49,25 @@ __all__ = [
     "LOCAL_PLATFORM",
     "MEDIA_TYPES",
     "PAGE_SIZE",
+    "SIGN_IN_PATH",
+    "STUDY_PATH",
     "Actions",
     "Cancelled",
+    "Clock",
     "DeckPage",
     "ExportFile",
     "ExportFormat",
+    "Flashcard",
     "KnownResult",
     "PageCard",
     "QuizTurn",
     "RateResult",
+    "SignInLink",
+    "StudyCard",
+    "StudyCards",
+    "StudyConfig",
+    "StudyHome",
+    "WebSession",
     "check_settings",
     "clamp_page",
     "export_filename",
@@ -57,4 +75,5 @@ __all__ = [
     "page_count",
     "sentence",
     "stored_sentence",
+    "token_hash",
 ]

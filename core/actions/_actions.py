@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core import errors
+from core.actions._operate import Operating
 from core.actions._rules import check_settings, clamp_page, export_filename, first_kind, page_count
+from core.actions._study import Clock, StudyActions
 from core.actions._values import (
     EXPORT_FORMATS,
     LOCAL_PLATFORM,
@@ -21,16 +23,20 @@ from core.actions._values import (
     PageCard,
     QuizTurn,
     RateResult,
+    StudyConfig,
 )
+from core.admin import Pacer, Sender
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, Listener, Runner
+from core.metrics import Metrics
+from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 
-class Actions:
+class Actions(StudyActions, Operating):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -42,13 +48,25 @@ class Actions:
         default_learner_language: str = "ko",
         default_level: str = "B1",
         upload_max_bytes: int = DEFAULT_MAX_BYTES,
+        study: StudyConfig | None = None,
+        metrics: Metrics | None = None,
+        spending: Spending | None = None,
+        admins: frozenset[str] = frozenset(),
+        broadcast_per_second: float = 20.0,
     ) -> None:
         self.store = store
+        self.study = study or StudyConfig()
+        self.clock = Clock()
         self._runner = runner  # None where no deck is built (`vocabot export`, keys)
         self.quiz = quiz
         self.default_learner_language = default_learner_language
         self.default_level = default_level
         self.upload_max_bytes = upload_max_bytes
+        self.metrics = metrics or Metrics()
+        self.spending = spending or Spending(store, metrics=self.metrics)
+        self.admins = admins  # "platform:id" of each admin (ADMIN_USER_IDS)
+        self.senders: dict[str, Sender] = {}  # set by the faces that can broadcast
+        self.pacer = Pacer(broadcast_per_second)
 
     @property
     def runner(self) -> Runner:
@@ -73,7 +91,7 @@ class Actions:
         )
         if client_language and client_language != user.client_language:
             user = await self.store.update_user(user.id, client_language=client_language)
-        return user
+        return await self.seen(user)
 
     @staticmethod
     def translator(user: User) -> Translator:
@@ -144,15 +162,20 @@ class Actions:
         a video. A bad file is refused here, before any job exists."""
         upload = read_upload(data, filename, hint=hint, max_bytes=self.upload_max_bytes)
         await self.store.save_upload(upload)
-        return await self.submit(
-            user,
-            upload.key,
-            notify=notify,
-            listener=listener,
-            source_key=source_key,
-            announce=announce,
-            refresh=refresh,
-        )
+        try:
+            return await self.submit(
+                user,
+                upload.key,
+                notify=notify,
+                listener=listener,
+                source_key=source_key,
+                announce=announce,
+                refresh=refresh,
+            )
+        except errors.VocabotError:
+            # Refused (a limit, a quota): no job names the file, so nothing keeps it.
+            await self.store.drop_unused_upload(upload.key)
+            raise
 
     async def local_user(self, *, client_language: str | None = None) -> User:
         """The learner at this terminal: the console chat and the CLI share their decks."""
@@ -292,7 +315,10 @@ class Actions:
         return await self.quiz.current(user.id)
 
     async def quiz_answer(self, user: User, question_id: str, given: str) -> Answer:
-        return await self.quiz.answer(user.id, question_id, given)
+        answer = await self.quiz.answer(user.id, question_id, given)
+        if not answer.duplicate:
+            self.metrics.quiz_answers.labels("correct" if answer.correct else "wrong").inc()
+        return answer
 
     async def quiz_rate(self, user: User, question_id: str, rating: int | None) -> RateResult:
         """Schedule the card; the next turn comes with it unless this was a repeat press."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from core.prompts import LANGUAGE_NAMES
 from core.srs import Question, Rated, Stats
-from core.store import Card, CardKind, DeckInfo
+from core.store import Card, CardKind, DeckInfo, User
 
 PAGE_SIZE = 5
 LOCAL_PLATFORM = "console"  # the learner at this machine's terminal (chat and CLI)
@@ -100,3 +101,68 @@ class KnownResult:
     words: tuple[str, ...]  # what was marked known
     added: int  # of those, how many were new
     bad_numbers: tuple[int, ...] = ()  # card numbers that are not on the deck (console)
+
+
+@dataclass(frozen=True, slots=True)
+class StudyConfig:
+    """Where the study page is reached, and how long its sign-ins last."""
+
+    base_url: str = "http://127.0.0.1:8080"
+    link_minutes: float = 10.0
+    session_days: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLink:
+    url: str
+    token: str
+    expires_at: datetime
+    minutes: int  # how long it lasts, as the learner is told
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    token: str  # the browser's cookie
+    user: User
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StudyCard:
+    card: Card
+    known: bool
+    sentence: tuple[str, str, str]  # before, the word or phrase as said, after
+
+
+@dataclass(frozen=True, slots=True)
+class StudyCards:
+    """One tab of a deck on the study page, narrowed by a search."""
+
+    deck: DeckInfo
+    kind: CardKind
+    query: str
+    cards: tuple[StudyCard, ...]
+    total: int  # cards in this tab before the search
+
+
+@dataclass(frozen=True, slots=True)
+class Flashcard:
+    """The study page's review: /quiz's turn, its card to turn over, and what is left."""
+
+    turn: QuizTurn
+    card: StudyCard | None  # the question's card (None when there is no question)
+    due: int  # cards due now
+    new: int  # new cards still to meet today
+
+    @property
+    def left(self) -> int:
+        return self.due + self.new
+
+
+@dataclass(frozen=True, slots=True)
+class StudyHome:
+    """The study page's first page: the learner's decks, and what /quiz has left today."""
+
+    decks: list[DeckInfo]
+    due: int
+    new: int

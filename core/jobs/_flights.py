@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core import errors
+from core import errors, log_context
 from core.jobs._tracking import Job, Tracking
 from core.limiter import FairLimiter
+from core.metrics import Metrics
 from core.models import Deck, Progress, Stage
 from core.pipeline import DeckRequest
 from core.prompts import PROMPT_VERSION
+from core.spending import Spending
 from core.store import CacheKey, JobStatus, Store
 from core.subtitles import is_upload_key
 
@@ -29,6 +32,7 @@ class Flight:
     task: asyncio.Task[None] | None = None
     waiting: asyncio.Future[None] | None = None  # our place in the video-slot queue
     last: Progress = field(default_factory=lambda: Progress(Stage.QUEUED))
+    created: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,13 @@ class Flights(Tracking):
     slots: FairLimiter
     languages: tuple[str, ...]
     pipeline_runs: int
+    metrics: Metrics
+    spending: Spending | None
     _flights: dict[CacheKey, Flight]
+
+    async def builds(self) -> tuple[int, int]:
+        """Builds running and waiting in this process."""
+        return self.slots.in_use, self.slots.waiting
 
     def cache_key(self, video_id: str, learner_language: str, level: str) -> CacheKey:
         return CacheKey(
@@ -81,7 +91,8 @@ class Flights(Tracking):
         deck = await self.store.cached_deck(key)
         if deck is not None and deck.simulated and not self.pipeline.llm.simulated:
             log.warning("ignoring a simulated deck cached for %s", key.video_id)
-            return None
+            deck = None
+        self.metrics.cache_lookups.labels("miss" if deck is None else "hit").inc()
         return deck
 
     def _attach(self, job: Job, key: CacheKey) -> None:
@@ -108,39 +119,26 @@ class Flights(Tracking):
             else:
                 self._post(job, flight.last)
 
+    async def _start(
+        self, job: Job, key: CacheKey, cached: Deck | None, *, count: bool = True
+    ) -> None:
+        """Deliver the cached deck, or join or start the build (a start `count`s towards
+        the learner's daily builds)."""
+        if cached is not None:
+            log.info("cache hit %s for user %s: no LLM calls", key.video_id, job.user.id)
+            await self._deliver(job, cached, cached_hit=True)
+            return
+        starts = key not in self._flights
+        self._attach(job, key)
+        if starts and count and self.spending is not None:
+            await self.spending.record_build(job.user.id)  # a build started for them
+
     # -- running -----------------------------------------------------------------------
 
     async def _fly(self, flight: Flight) -> None:
-        def waiting(future: asyncio.Future[None]) -> None:
-            flight.waiting = future
-            self._announce_positions()
-
         try:
-            async with self.slots.slot(flight.owner, on_wait=waiting) as lease:
-                flight.waiting = None
-                self._announce_positions()
-                self.pipeline_runs += 1
-                log.info("pipeline run for %s (%d job(s))", flight.key.video_id, len(flight.jobs))
-                for job in flight.jobs:
-                    await self.store.update_job(job.id, status=JobStatus.RUNNING)
-
-                async def progress(p: Progress) -> None:
-                    flight.last = p
-                    for job in list(flight.jobs):
-                        self._post(job, p)
-
-                def tail() -> None:
-                    # Only stragglers are left (being asked again): let the next video in.
-                    lease.release()
-                    self._announce_positions()
-
-                deck = await self.pipeline.build(
-                    await self._request(flight),
-                    progress,
-                    owner=flight.owner,
-                    checkpoint=StoredChunks(self.store, flight.key),
-                    on_tail=tail,
-                )
+            deck = await self._run(flight)
+            await self._settle(flight)
             try:
                 await self.store.cache_deck(flight.key, deck)
             except Exception:  # the cache saves later requests; these ones get their deck
@@ -148,17 +146,82 @@ class Flights(Tracking):
             for job in list(flight.jobs):
                 await self._deliver(job, deck)
         except asyncio.CancelledError:
+            await asyncio.shield(self._settle(flight))
             raise
         except errors.VocabotError as exc:
+            await self._settle(flight)
+            self.metrics.builds.labels("failed").inc()
             for job in list(flight.jobs):
                 await self._fail(job, exc)
         except Exception as exc:
+            await self._settle(flight)
+            self.metrics.builds.labels("failed").inc()
             log.exception("build of %s crashed", flight.key.video_id)
             for job in list(flight.jobs):
                 await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
         finally:
             self._flights.pop(flight.key, None)
             self._announce_positions()
+
+    async def _run(self, flight: Flight) -> Deck:
+        """Wait for a video slot, then build the deck."""
+
+        def waiting(future: asyncio.Future[None]) -> None:
+            flight.waiting = future
+            self._announce_positions()
+
+        async with self.slots.slot(flight.owner, on_wait=waiting) as lease:
+            flight.waiting = None
+            self._announce_positions()
+            self.pipeline_runs += 1
+            log.info("pipeline run for %s (%d job(s))", flight.key.video_id, len(flight.jobs))
+            started = time.monotonic()
+            self.metrics.queue_wait_seconds.observe(started - flight.created)
+            for job in flight.jobs:
+                await self.store.update_job(job.id, status=JobStatus.RUNNING)
+
+            async def progress(p: Progress) -> None:
+                flight.last = p
+                log_context.update(stage=p.stage.value)
+                for job in list(flight.jobs):
+                    self._post(job, p)
+
+            def tail() -> None:
+                # Only stragglers are left (being asked again): let the next video in.
+                lease.release()
+                self._announce_positions()
+
+            deck = await self.pipeline.build(
+                await self._request(flight),
+                progress,
+                owner=flight.owner,
+                checkpoint=StoredChunks(self.store, flight.key),
+                on_tail=tail,
+            )
+        self._built(flight, deck, time.monotonic() - started)
+        return deck
+
+    async def _settle(self, flight: Flight) -> None:
+        """Write the tokens the build spent, before its jobs are told (a shutdown waits
+        for a build until then); a failure here never fails the build."""
+        if self.spending is None:
+            return
+        try:
+            await self.spending.settle(flight.owner)
+        except Exception:
+            log.exception("could not record what the build of %s spent", flight.key.video_id)
+
+    def _built(self, flight: Flight, deck: Deck, seconds: float) -> None:
+        outcome = "partial" if deck.is_partial else "built"
+        self.metrics.builds.labels(outcome).inc()
+        self.metrics.build_seconds.observe(seconds)
+        s = deck.stats
+        log.info(
+            "build of %s %s in %.1fs: %d calls, %d + %d tokens",
+            *(flight.key.video_id, outcome, seconds, s.llm_calls),
+            *(s.prompt_tokens, s.completion_tokens),
+            extra={"duration": round(seconds, 3), "stage": "done"},
+        )
 
     async def _request(self, flight: Flight) -> DeckRequest:
         """What to build: a video, or a subtitle file a learner sent (read back from the
@@ -189,6 +252,8 @@ class Flights(Tracking):
             log.exception("saving the deck of job %s failed", job.id)
             await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
             return
+        outcome = "cached" if cached_hit else "partial" if deck.is_partial else "built"
+        self._ended_as(job, outcome)
         self._finish(
             job, replace(self._update(job, done), deck=info, cached=cached_hit, stats=deck.stats)
         )
@@ -197,6 +262,7 @@ class Flights(Tracking):
         if job.finished:
             return  # delivered (or cancelled) already: a finished job stays as it ended
         log.info("job %s failed: %s (%s)", job.id, exc.code, exc.detail)
+        self._ended_as(job, "failed")
         failed = Progress(Stage.FAILED, detail=exc.code)
         try:
             await self.store.update_job(

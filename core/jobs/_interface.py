@@ -39,3 +39,10 @@ class Runner(Protocol):
 
     @property
     def job_count(self) -> int: ...
+
+    @property
+    def accepting(self) -> bool: ...
+
+    async def builds(self) -> tuple[int, int]:
+        """Builds running and waiting (here, or in the queue every worker shares)."""
+        ...

@@ -13,12 +13,21 @@ log = logging.getLogger(__name__)
 class Mailbox:
     """Delivers updates to one listener in order, keeping only the latest pending progress."""
 
-    def __init__(self, listener: Listener, name: str) -> None:
+    def __init__(self, listener: Listener, name: str, running: set[Mailbox]) -> None:
+        """`running` is the runner's set of mailboxes still delivering (finished jobs'
+        included), so shutdown can let them drain before the store closes under them."""
         self._listener = listener
         self._pending: JobUpdate | None = None
         self._event = asyncio.Event()
         self._closed = False
         self.task = asyncio.create_task(self._run(), name=f"mailbox-{name}")
+        running.add(self)
+        self.task.add_done_callback(lambda _: running.discard(self))
+
+    @property
+    def closed(self) -> bool:
+        """It has its job's last update: it ends once that is delivered."""
+        return self._closed
 
     def post(self, update: JobUpdate) -> None:
         if self._closed:

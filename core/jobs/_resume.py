@@ -13,6 +13,8 @@ from core.models import Progress, Stage
 from core.store import CacheKey, JobRecord, JobStatus
 
 log = logging.getLogger(__name__)
+# Seconds a finished job's last update (a deck page, a told mark) may take at shutdown.
+_LAST_UPDATE_GRACE = 5.0
 
 
 class Resuming(Flights):
@@ -35,6 +37,7 @@ class Resuming(Flights):
                         flight.task.cancel()  # nobody wants it any more: stop its LLM calls
             cancelled = Progress(Stage.CANCELLED)
             await self.store.update_job(job.id, status=JobStatus.CANCELLED, progress=cancelled)
+            self._ended_as(job, "cancelled")
             self._finish(job, replace(self._update(job, cancelled), error=errors.JobCancelled()))
         return len(jobs)
 
@@ -71,11 +74,9 @@ class Resuming(Flights):
             self._resuming.discard(record.id)
         self._post(job, Progress(Stage.QUEUED))
         key = self.cache_key(record.video_id, record.learner_language, record.level)
-        cached = await self._cached(key)
-        if cached is not None:
-            await self._deliver(job, cached, cached_hit=True)
-        else:
-            self._attach(job, key)
+        # A job resumed here was counted when it was submitted; one a front queued is
+        # counted by the worker that starts its build.
+        await self._start(job, key, await self._cached(key), count=not resumed)
         return job
 
     async def abandon(self, key: CacheKey) -> None:
@@ -107,7 +108,17 @@ class Resuming(Flights):
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        boxes = [b.task for j in self._jobs.values() for b in j.mailboxes]
-        for box in boxes:
-            box.cancel()
-        await asyncio.gather(*boxes, return_exceptions=True)
+        # A live job's mailboxes wait for updates that will not come (it resumes at the next
+        # start): stop them. A finished job's deliver its last update first (a deck page, a
+        # row written), so the store is not closed under them.
+        live = [b for j in self._jobs.values() for b in j.mailboxes]
+        for box in live:
+            box.task.cancel()
+        boxes = [b.task for b in (*live, *self._mailboxes)]
+        if boxes:
+            # A last update is a message or a row, not a build: it gets a few seconds even
+            # when the build grace is zero, or a finished job would be told twice.
+            _, pending = await asyncio.wait(boxes, timeout=max(grace, _LAST_UPDATE_GRACE))
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*boxes, return_exceptions=True)

@@ -7,18 +7,24 @@ import logging
 import time
 from collections.abc import Callable
 
-from core import errors
+from core import errors, log_context
 from core.jobs._flights import Flight
-from core.jobs._limits import Limits
+from core.jobs._limits import Limits, Reservation
+from core.jobs._mailbox import Mailbox
 from core.jobs._resume import Resuming
 from core.jobs._tracking import Job, new_record
 from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
 from core.limiter import FairLimiter
+from core.metrics import Metrics
 from core.models import Deck
 from core.pipeline import Pipeline
+from core.spending import Spending
 from core.store import CacheKey, JobRecord, Notify, Store, User
 
 log = logging.getLogger(__name__)
+
+# Refusals of a build that a cached deck still answers (like a busy learner's request).
+LIMITS = (errors.QuotaExceeded, errors.BudgetExhausted, errors.BuildsBlocked)
 
 
 class JobRunner(Resuming, Limits):
@@ -35,6 +41,8 @@ class JobRunner(Resuming, Limits):
         user_cooldown_seconds: float = 3.0,
         languages: tuple[str, ...] = ("en",),
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
+        spending: Spending | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.store = store
@@ -46,6 +54,7 @@ class JobRunner(Resuming, Limits):
         self._clock = clock
         self._flights: dict[CacheKey, Flight] = {}
         self._jobs: dict[str, Job] = {}
+        self._mailboxes: set[Mailbox] = set()
         self._reserved: dict[int, int] = {}
         self._resuming: set[str] = set()
         self._last_submit: dict[int, float] = {}
@@ -53,6 +62,11 @@ class JobRunner(Resuming, Limits):
         self.watchers: list[Listener] = []
         self.pipeline_runs = 0
         self._accepting = True
+        self.metrics = metrics or Metrics()
+        self.spending = spending  # None: no quota, no budget
+        self.metrics.queue_length.set_function(lambda: self.slots.waiting)
+        self.metrics.builds_running.set_function(lambda: self.slots.in_use)
+        self.metrics.jobs_active.set_function(lambda: len(self._jobs))
 
     # -- submitting --------------------------------------------------------------------
 
@@ -79,10 +93,12 @@ class JobRunner(Resuming, Limits):
             raise errors.ShuttingDown()
         key = self.cache_key(video_id, user.learner_language, user.level)
         cached: Deck | None = None
-        # Only the job's row is written before the reply; everything else waits for it.
+        # Only the job's row (and a look at the learner's quota) comes before the reply;
+        # everything else waits for it.
         try:
             reservation = self._reserve(user, check=True)
-        except (errors.TooManyJobs, errors.SlowDown):
+            await self._check_spending(user, key, reservation)
+        except (errors.TooManyJobs, errors.SlowDown, *LIMITS):
             # Refused, unless this request came before or its deck is on the shelf.
             if source_key is not None:
                 earlier = await self.store.job_for_source(user.id, source_key)
@@ -105,14 +121,21 @@ class JobRunner(Resuming, Limits):
             reservation.release(failed=True)
             raise
         reservation.release()  # the tracked job counts itself from now on
-        if cached is None and not refresh:
-            cached = await self._cached(key)
-        if cached is not None:
-            log.info("cache hit %s for user %s: no LLM calls", video_id, user.id)
-            await self._deliver(job, cached, cached_hit=True)
-        else:
-            self._attach(job, key)
+        self.metrics.jobs_submitted.inc()
+        with log_context.bound(job_id=job.id, video_id=video_id, user_id=user.id):
+            await self._start(job, key, None if refresh else cached or await self._cached(key))
         return JobHandle(job.id, job.done)
+
+    async def _check_spending(self, user: User, key: CacheKey, reservation: Reservation) -> None:
+        """Refuse a build the learner's quota or the bot's budget does not allow (joining
+        a build already running costs nothing; a cached deck is served all the same)."""
+        if self.spending is None or key in self._flights:
+            return
+        try:
+            await self.spending.check(user)
+        except BaseException:
+            reservation.release(failed=True)
+            raise
 
     async def _duplicate(self, record: JobRecord) -> JobHandle:
         log.info("request %s came again: it is job %s", record.source_key, record.id)

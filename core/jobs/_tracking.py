@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from core import errors
 from core.jobs._mailbox import Mailbox
 from core.jobs._updates import Announce, JobUpdate, Listener, Notifier
+from core.metrics import Metrics
 from core.models import Progress, Stage
 from core.pipeline import Pipeline
 from core.store import JobRecord, JobStatus, Notify, Store, User
@@ -45,10 +46,12 @@ class Tracking:
 
     pipeline: Pipeline
     store: Store
+    metrics: Metrics
     notifiers: dict[str, Notifier]
     watchers: list[Listener]  # told every update of every job (a queue worker's events)
     _clock: Callable[[], float]
     _jobs: dict[str, Job]
+    _mailboxes: set[Mailbox]
     _accepting: bool
 
     def _track(
@@ -58,18 +61,18 @@ class Tracking:
             record=record, user=user, notify=record.notify, resumed=resumed, started=self._clock()
         )
         self._jobs[job.id] = job
-        job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db"))
+        job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db", self._mailboxes))
         for i, watcher in enumerate(self.watchers):
-            job.mailboxes.append(Mailbox(watcher, f"{job.id}-watch{i}"))
+            job.mailboxes.append(Mailbox(watcher, f"{job.id}-watch{i}", self._mailboxes))
         if record.notify is not None and record.notify.platform in self.notifiers:
             notifier = self.notifiers[record.notify.platform]
 
             async def tell(update: JobUpdate) -> None:
                 await self._tell(job, notifier, update)
 
-            job.mailboxes.append(Mailbox(tell, f"{job.id}-notify"))
+            job.mailboxes.append(Mailbox(tell, f"{job.id}-notify", self._mailboxes))
         if listener is not None:
-            job.mailboxes.append(Mailbox(listener, f"{job.id}-listener"))
+            job.mailboxes.append(Mailbox(listener, f"{job.id}-listener", self._mailboxes))
         return job
 
     async def _tell(self, job: Job, notifier: Notifier, update: JobUpdate) -> None:
@@ -90,10 +93,27 @@ class Tracking:
         job = self._jobs.get(job_id)
         if job is None or job.user.id != user_id:
             return False
-        box = Mailbox(listener, f"{job_id}-sub")
+        box = Mailbox(listener, f"{job_id}-sub", self._mailboxes)
         job.mailboxes.append(box)
         box.post(self._update(job, job.last))
         return True
+
+    def _ended_as(self, job: Job, outcome: str) -> None:
+        """Count how a job ended (cached, built, partial, failed, cancelled), and log it."""
+        self.metrics.jobs_finished.labels(outcome).inc()
+        seconds = self._clock() - job.started
+        log.info(
+            "job %s %s in %.1fs",
+            job.id,
+            outcome,
+            seconds,
+            extra={
+                "job_id": job.id,
+                "video_id": job.record.video_id,
+                "user_id": job.user.id,
+                "duration": round(seconds, 3),
+            },
+        )
 
     def _finish(self, job: Job, update: JobUpdate) -> None:
         job.finished = True
@@ -129,6 +149,11 @@ class Tracking:
         """The live progress of a job of this user, or None when it is not running here."""
         job = self._jobs.get(job_id)
         return job.last if job is not None and job.user.id == user_id else None
+
+    @property
+    def accepting(self) -> bool:
+        """False once shutting down (readiness: send new users elsewhere)."""
+        return self._accepting
 
     @property
     def job_count(self) -> int:

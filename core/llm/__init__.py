@@ -12,22 +12,35 @@ Structured output is spoken in one of three dialects: `json_schema` (vLLM >= 0.1
 In `auto` mode the client starts with json_schema and steps down when a server rejects
 the form, then remembers what worked for the process.
 
-Its parts: `_client` (LLMClient), `_retries` (what is retried, Retry-After), `_dialects`
-(the structured-output forms) and `_replies` (reading JSON out of a reply).
+LLM_BASE_URL may list several servers (replicas of one model): each request goes to the
+least-loaded healthy one, and a server that keeps failing is taken out for a cool-down.
+
+Its parts: `_client` (LLMClient), `_servers` (the servers and their health), `_retries`
+(what is retried, Retry-After), `_dialects` (the structured-output forms), `_replies`
+(reading JSON out of a reply), `_values` (what a call returns) and `_observe` (what metrics
+and spending are told about every request).
 """
 
-from core.llm._client import SIMULATOR_FINGERPRINT, Completion, LLMClient, LLMStats, TextReply
+from core.llm._client import SIMULATOR_FINGERPRINT, LLMClient
 from core.llm._dialects import FORMS
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
+from core.llm._servers import Server, ServerPool
+from core.llm._values import Completion, LLMStats, TextReply
 
 __all__ = [
     "FORMS",
     "SIMULATOR_FINGERPRINT",
+    "CallObserver",
+    "CallRecord",
     "Completion",
     "LLMClient",
     "LLMStats",
+    "Server",
+    "ServerPool",
     "TextReply",
     "extract_json",
     "parse_retry_after",
+    "server_label",
 ]

@@ -6,12 +6,12 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+import time
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, NoReturn
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -25,12 +25,13 @@ from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
+from core.llm._observe import CallObserver, CallRecord, server_label
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
+from core.llm._servers import Server, ServerPool, split_urls
+from core.llm._values import Completion, LLMStats, T, Tally, TextReply
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T", bound=BaseModel)
 
 _OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context window", re.I)
 # The bundled simulator says what it is, in /models (owned_by) and in every answer
@@ -38,43 +39,12 @@ _OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context w
 SIMULATOR_FINGERPRINT = "vocabot-simulator"
 
 
-class TextReply(BaseModel):
-    text: str
-
-
-@dataclass
-class LLMStats:
-    """Counters for the whole process (a benchmark reads them)."""
-
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    retries: int = 0
-    repairs: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Completion(Generic[T]):
-    value: T
-    requests: int
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass
-class _Tally:
-    on_send: Callable[[], None] | None = None
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
 class LLMClient:
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
-        base_url: str,
+        base_url: str | Sequence[str],
         model: str,
         api_key: str | None = None,
         max_concurrency: int = 16,
@@ -88,14 +58,28 @@ class LLMClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         backend: str | None = None,
         simulated: bool = False,
+        server_max_failures: int = 3,
+        server_cooldown: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
-        self.base_url = base_url.rstrip("/")
+        # One server, or several replicas of one model ("url1,url2"): see _servers.
+        self.pool = ServerPool(
+            split_urls(base_url),
+            max_failures=server_max_failures,
+            cooldown=server_cooldown,
+            clock=clock,
+        )
         self.model = model
         # Who answers: part of every cache key, so decks from one server are never served
-        # as another's. The bundled simulator's port changes per run; it passes a fixed name.
-        self.backend = backend or self.base_url
+        # as another's; a list is named by its sorted URLs, so its order does not matter.
+        # The bundled simulator's port changes per run; it passes a fixed name.
+        self.backend = backend or self.pool.identity
         self.simulated = simulated
+        # Metrics and spending listen to every request (`observers`); `last_answer` is when
+        # a server last answered a request well (monotonic), for readiness checks.
+        self.observers: list[CallObserver] = []
+        self.last_answer: float | None = None
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
         self.timeout = timeout
@@ -122,26 +106,75 @@ class LLMClient:
 
     @property
     def identity(self) -> str:
-        """The backend's identity for cache keys: server and model."""
+        """The backend's identity for cache keys: server(s) and model."""
         return f"{self.backend}|{self.model}"
 
+    @property
+    def urls(self) -> list[str]:
+        """The servers' base URLs, in the order they were given."""
+        return [server.url for server in self.pool.servers]
+
+    @property
+    def base_url(self) -> str:
+        """The server, or the servers as a list to show an operator."""
+        return ", ".join(self.urls)
+
+    @property
+    def server(self) -> str:
+        """The server(s) as metrics and health lines name them: never a credential or path."""
+        return ", ".join(self.label(server) for server in self.pool.servers)
+
+    def label(self, server: Server) -> str:
+        """One server's name in metrics: scheme://host:port ("simulator" for the bundled one,
+        whose port changes per run)."""
+        return "simulator" if self.backend == "simulator" else server_label(server.url)
+
+    def headers(self) -> dict[str, str]:
+        """The request headers every server gets (the API key, when there is one)."""
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
     async def identify(self) -> None:
-        """Ask the server who it is: a bundled simulator behind a URL is still a simulator.
+        """Ask the servers who they are: a bundled simulator behind a URL is still a simulator.
 
         Best effort and quick: a server that does not answer now is taken as a real one
         (its answers still say if they come from the simulator).
         """
-        try:
-            response = await self._http.get(
-                f"{self.base_url}/models", headers=self._headers(), timeout=5.0
-            )
-            models = response.json().get("data", [])
-        except (httpx.HTTPError, ValueError, AttributeError):
-            return
-        if any(isinstance(m, dict) and m.get("owned_by") == SIMULATOR_FINGERPRINT for m in models):
+        found = await asyncio.gather(*(self._is_simulator(url) for url in self.urls))
+        if any(found):
             self._mark_simulated()
             if not self.backend.startswith("simulator"):
                 self.backend = f"simulator@{self.backend}"
+
+    async def _is_simulator(self, url: str) -> bool:
+        try:
+            response = await self._http.get(f"{url}/models", headers=self.headers(), timeout=5.0)
+            models = response.json().get("data", [])
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return False
+        return any(
+            isinstance(model, dict) and model.get("owned_by") == SIMULATOR_FINGERPRINT
+            for model in models
+        )
+
+    async def ping(self, within: float = 3.0) -> str | None:
+        """Whether a server answers now (GET /models, outside the concurrency limit): None
+        when one does, else what went wrong with each, in a few words."""
+        problems = await asyncio.gather(*(self._ping(url, within) for url in self.urls))
+        if any(problem is None for problem in problems):
+            self.last_answer = time.monotonic()
+            return None
+        return "; ".join(str(problem) for problem in problems)
+
+    async def _ping(self, url: str, within: float) -> str | None:
+        try:
+            response = await self._http.get(f"{url}/models", headers=self.headers(), timeout=within)
+        except httpx.TimeoutException:
+            return f"no answer within {within:g}s"
+        except httpx.HTTPError as exc:
+            return f"connection: {type(exc).__name__}"
+        if response.status_code >= 400:
+            return f"HTTP {response.status_code}"
+        return None
 
     def _mark_simulated(self) -> None:
         if not self.simulated:
@@ -178,7 +211,7 @@ class LLMClient:
         whenever a request of this call goes out (past the concurrency limit): the caller
         can tell a call that waits for its turn from one that hangs.
         """
-        tally = _Tally(on_send)
+        tally = Tally(on_send)
         content, finish = await self._chat(
             messages, schema_name, schema, temperature, max_tokens, owner, tally
         )
@@ -212,7 +245,7 @@ class LLMClient:
         self, messages: list[dict[str, str]], *, max_tokens: int = 128, temperature: float = 0.0
     ) -> Completion[TextReply]:
         """A plain (unstructured) answer, with the same limits and retries."""
-        tally = _Tally()
+        tally = Tally()
         body = {
             "model": self.model,
             "messages": messages,
@@ -234,7 +267,7 @@ class LLMClient:
         temperature: float,
         max_tokens: int,
         owner: Hashable,
-        tally: _Tally,
+        tally: Tally,
     ) -> tuple[str, str]:
         while True:
             index = self._form_index
@@ -263,60 +296,66 @@ class LLMClient:
             return content_of(data)
 
     async def _post_with_retries(
-        self, body: dict[str, Any], owner: Hashable, tally: _Tally
+        self, body: dict[str, Any], owner: Hashable, tally: Tally
     ) -> dict[str, Any]:
+        tried: list[Server] = []  # the servers this call failed on, in order
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
+            wait=lambda state: self._wait(state, tried),
             retry=retry_if_exception_type(Retryable),
             sleep=self._sleep,
             reraise=True,
-            before_sleep=self._before_sleep,
+            before_sleep=lambda state: self._before_sleep(state, tried),
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._post_once(body, owner, tally)
+                    return await self._post_once(body, owner, tally, tried)
         except Retryable as exc:
             raise errors.LLMUnavailable(exc.reason) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _post_once(
-        self, body: dict[str, Any], owner: Hashable, tally: _Tally
+        self, body: dict[str, Any], owner: Hashable, tally: Tally, tried: list[Server]
     ) -> dict[str, Any]:
         deadline = self.deadline_for(int(body.get("max_tokens") or 1024))
         async with self.limiter.slot(owner):
+            server = self.pool.pick(avoid=tried)
             tally.requests += 1
             self.stats.requests += 1
             if tally.on_send is not None:
                 tally.on_send()
-            try:
-                response = await self._http.post(
-                    f"{self.base_url}/chat/completions",
-                    json=body,
-                    headers=self._headers(),
-                    timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
-                )
-            except httpx.TimeoutException as exc:
-                raise Retryable(f"no answer within {deadline:.1f}s") from exc
-            except httpx.TransportError as exc:
-                raise Retryable(f"connection: {type(exc).__name__}") from exc
-        status = response.status_code
-        if status >= 400:
-            text = response.text[:2000]
-            if _OVERFLOW_WORDS.search(text) and status < 500:
-                raise errors.ContextOverflow(text[:300])
-            if status != 429 and FORM_WORDS.search(text) and body.get("response_format"):
-                raise FormRejected(f"HTTP {status}: {text[:200]}")
-            if status in RETRYABLE_STATUS:
-                raise Retryable(f"HTTP {status}", parse_retry_after(response.headers))
-            if status == 401:
-                raise errors.LLMRejected("HTTP 401: the API key was refused")
-            raise errors.LLMRejected(f"HTTP {status}: {text[:300]}")
+            sent = time.monotonic()
+            with self.pool.sending(server) as number:
+                try:
+                    response = await self._http.post(
+                        f"{server.url}/chat/completions",
+                        json=body,
+                        headers=self.headers(),
+                        timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
+                    )
+                except httpx.TimeoutException as exc:
+                    self._observe(server, "timeout", sent, owner)
+                    reason = f"no answer within {deadline:.1f}s"
+                    raise self._server_failed(server, tried, reason) from exc
+                except httpx.TransportError as exc:
+                    self._observe(server, "connection", sent, owner)
+                    reason = f"connection: {type(exc).__name__}"
+                    raise self._server_failed(server, tried, reason) from exc
+                except asyncio.CancelledError:
+                    self.pool.abandoned(server, number)
+                    raise
+        status = str(response.status_code)
+        if response.status_code >= 400:
+            self._observe(server, status, sent, owner)
+            self._refused(response, body, server, number, tried)
         try:
             data = response.json()
         except ValueError as exc:
-            raise Retryable("the server answered with something that is not JSON") from exc
+            self._observe(server, status, sent, owner)
+            reason = "the server answered with something that is not JSON"
+            raise self._server_failed(server, tried, reason) from exc
+        self.pool.succeeded(server, number)
         if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
             self._mark_simulated()
         usage = data.get("usage") or {}
@@ -328,19 +367,76 @@ class LLMClient:
         tally.completion_tokens += completion
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
+        self.last_answer = time.monotonic()
+        self._observe(server, status, sent, owner, prompt, completion)
         return data  # type: ignore[no-any-return]
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _observe(
+        self,
+        server: Server,
+        status: str,
+        sent: float,
+        owner: Hashable,
+        prompt: int = 0,
+        completion: int = 0,
+    ) -> None:
+        seconds = time.monotonic() - sent
+        record = CallRecord(self.label(server), status, seconds, prompt, completion, owner=owner)
+        for observer in self.observers:
+            observer.call(record)
+
+    def _refused(
+        self,
+        response: httpx.Response,
+        body: dict[str, Any],
+        server: Server,
+        number: int,
+        tried: list[Server],
+    ) -> NoReturn:
+        """Raise what an error status means: the server's fault (retried, elsewhere when
+        there is another server), the request's (not retried), or a form to step down from."""
+        status, text = response.status_code, response.text[:2000]
+        overflow = status < 500 and _OVERFLOW_WORDS.search(text)
+        form = status != 429 and FORM_WORDS.search(text) and body.get("response_format")
+        retry_after = parse_retry_after(response.headers)
+        if status == 429 and not overflow:
+            tried.append(server)  # busy, not broken: another server first, no strike
+            raise Retryable(self._where(server, "HTTP 429"), retry_after)
+        if status in RETRYABLE_STATUS and not (overflow or form):
+            raise self._server_failed(server, tried, f"HTTP {status}", retry_after)
+        self.pool.succeeded(server, number)  # it answered: the request is at fault
+        if overflow:
+            raise errors.ContextOverflow(text[:300])
+        if form:
+            raise FormRejected(f"HTTP {status}: {text[:200]}")
+        if status == 401:
+            raise errors.LLMRejected("HTTP 401: the API key was refused")
+        raise errors.LLMRejected(f"HTTP {status}: {text[:300]}")
+
+    def _server_failed(
+        self, server: Server, tried: list[Server], reason: str, retry_after: float | None = None
+    ) -> Retryable:
+        """Count a failure against the server (N in a row take it out) and retry elsewhere."""
+        self.pool.failed(server, reason)
+        tried.append(server)
+        return Retryable(self._where(server, reason), retry_after)
+
+    def _where(self, server: Server, reason: str) -> str:
+        return f"{reason} from {server.url}" if len(self.pool.servers) > 1 else reason
+
+    def _wait(self, state: RetryCallState, tried: list[Server]) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Retryable) and self.pool.has_fresh(tried):
+            return 0.0  # another server that this call has not tried: ask it now
         if isinstance(exc, Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, MAX_RETRY_AFTER)
         return float(self._backoff(state))
 
-    def _before_sleep(self, state: RetryCallState) -> None:
+    def _before_sleep(self, state: RetryCallState, tried: list[Server]) -> None:
         self.stats.retries += 1
+        if tried:
+            for observer in self.observers:
+                observer.retry(self.label(tried[-1]))
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.info("LLM call failed (%s); retry %d in %.2fs", exc, state.attempt_number, wait)
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}

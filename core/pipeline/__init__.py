@@ -23,6 +23,7 @@ from core.pipeline._cards import (
     MIN_SENTENCE_WORDS,
     bad_meanings,
     sentence_around,
+    sentence_span,
 )
 from core.pipeline._checkpoints import Checkpoint
 from core.pipeline._planning import DeckRequest
@@ -39,4 +40,5 @@ __all__ = [
     "ProgressCallback",
     "bad_meanings",
     "sentence_around",
+    "sentence_span",
 ]

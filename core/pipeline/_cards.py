@@ -51,7 +51,9 @@ def cards(
         if candidate is None:
             continue  # invented, or another chunk's word: it would break "each lemma once"
         by_lemma.pop(candidate.lemma)
-        sentence, start = sentence_around(transcript.segments, candidate.segment, candidate.surface)
+        sentence, start, end = sentence_span(
+            transcript.segments, candidate.segment, candidate.surface
+        )
         words.append(
             Word(
                 lemma=candidate.lemma,
@@ -61,6 +63,7 @@ def cards(
                 start=start if timed else None,
                 zipf=candidate.zipf,
                 video_id=transcript.video_id,
+                end=end if timed else None,
             )
         )
     phrases: list[Phrase] = []
@@ -71,7 +74,7 @@ def cards(
         if len(text.split()) < 2:
             continue
         segment = by_index.get(phrase_out.s) or _segment_with(chunk.segments, text)
-        sentence, start = sentence_around(transcript.segments, segment.index, text.split()[0])
+        sentence, start, end = sentence_span(transcript.segments, segment.index, text.split()[0])
         phrases.append(
             Phrase(
                 text=text,
@@ -79,6 +82,7 @@ def cards(
                 sentence=sentence,
                 start=start if timed else None,
                 video_id=transcript.video_id,
+                end=end if timed else None,
             )
         )
     return words, phrases
@@ -91,8 +95,17 @@ MIN_SENTENCE_WORDS = 5
 
 
 def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -> tuple[str, float]:
+    """The whole sentence around `needle` in caption line `index`, and where it starts."""
+    sentence, start, _ = sentence_span(segments, index, needle)
+    return sentence, start
+
+
+def sentence_span(
+    segments: Sequence[Segment], index: int, needle: str = ""
+) -> tuple[str, float, float]:
     """The whole sentence around `needle` in caption line `index`, and the second the line
-    holding the sentence's start begins.
+    holding the sentence's start begins, and the second the caption line after the sentence
+    begins (a clip of the sentence stops there).
 
     Captions cut sentences into lines; a card shows the sentence (joined from up to three
     lines either side, cut at its punctuation) and links to where it begins. A fragment of
@@ -105,7 +118,7 @@ def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -
     else:
         here = next((i for i, s in enumerate(segments) if s.index == index), None)
     if here is None:
-        return "", 0.0
+        return "", 0.0, 0.0
     first, last = max(0, here - 3), min(len(segments) - 1, here + 3)
     lines = segments[first : last + 1]
     offsets, text = [], ""
@@ -128,11 +141,18 @@ def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -
             (offset, offset + len(line.text)) for offset, line in zip(offsets, lines, strict=True)
         ]
         begin, end = _with_context(text, units, *units[target])
-        return text[begin:end], segments[here].start
+        return text[begin:end], segments[here].start, _next_cue(lines, offsets, end)
     units = list(zip(starts, [m.start() + 1 for m in marks] + [len(text)], strict=True))
     start = lines[max(i for i, offset in enumerate(offsets) if offset <= begin)].start
     begin, end = _with_context(text, units, begin, end)
-    return text[begin:end].strip(), start
+    return text[begin:end].strip(), start, _next_cue(lines, offsets, end)
+
+
+def _next_cue(lines: Sequence[Segment], offsets: Sequence[int], end: int) -> float:
+    """When the caption line after the one holding text offset `end` begins (or the last
+    line ends)."""
+    last = max(i for i, offset in enumerate(offsets) if offset < max(end, 1))
+    return lines[last + 1].start if last + 1 < len(lines) else lines[last].end
 
 
 def _with_context(

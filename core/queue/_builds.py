@@ -65,6 +65,13 @@ class Builds:
             if build.id is not None:
                 await self.app.job_manager.cancel_job_by_id_async(build.id)
 
+    async def counts(self) -> tuple[int, int]:
+        """Builds running and waiting, over every worker."""
+        manager = self.app.job_manager
+        running = await manager.list_jobs_async(queue=QUEUE, status="doing")
+        waiting = await manager.list_jobs_async(queue=QUEUE, status="todo")
+        return len(list(running)), len(list(waiting))
+
     async def line(self) -> list[str]:
         """The locks of waiting builds, in the order workers will take them."""
         waiting = await self.app.job_manager.list_jobs_async(queue=QUEUE, status="todo")

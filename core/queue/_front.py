@@ -14,16 +14,20 @@ from typing import Any
 
 from core import errors
 from core.jobs import RETRY_IN_DEFAULT, Announce, JobHandle, JobUpdate, Listener, Notifier
+from core.jobs._mailbox import Mailbox
 from core.jobs._tracking import Job, Tracking, new_record
+from core.metrics import Metrics
 from core.models import Progress, Stage
 from core.queue._builds import BuildKey, Builds
 from core.queue._turns import Turns
 from core.queue._wire import Bus, Event, rebuilt_error
+from core.spending import Spending
 from core.store import JobRecord, JobStatus, Notify, Store, User
 
 log = logging.getLogger(__name__)
 
 RECONCILE_SECONDS = 5.0  # how often followed jobs are read back (an event may be lost)
+LAST_UPDATE_GRACE = 5.0  # seconds a finished job's last update may take at shutdown
 
 
 def build_of(record: JobRecord) -> BuildKey:
@@ -44,9 +48,13 @@ class QueueFront(Tracking):
         user_cooldown_seconds: float = 3.0,
         reconcile_seconds: float = RECONCILE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
+        spending: Spending | None = None,
     ) -> None:
+        """`spending`: the learners' daily quota and the bot's token budget, checked here
+        before a job is written (workers count the builds and tokens)."""
         self.store = store
-        self.builds = builds
+        self._builds = builds
         self.bus = bus
         self.turns = turns
         self.user_max_running_jobs = user_max_running_jobs
@@ -54,6 +62,9 @@ class QueueFront(Tracking):
         self.reconcile_seconds = reconcile_seconds
         self._clock = clock
         self._jobs: dict[str, Job] = {}
+        self._mailboxes: set[Mailbox] = set()
+        self.metrics = metrics or Metrics()
+        self.spending = spending
         self.notifiers: dict[str, Notifier] = {}
         self.watchers: list[Listener] = []
         self._accepting = True
@@ -94,16 +105,19 @@ class QueueFront(Tracking):
                 wait = self.user_cooldown_seconds - load.since_last
                 if wait > 0:
                     raise errors.SlowDown(wait)
+            if self.spending is not None:
+                await self.spending.check(user)
             record = new_record(user, video_id, notify, source_key)
             stored = await self.store.create_job(record)
         if stored.id != record.id:  # this request came before: that is its job
             return await self._duplicate(stored)
         if announce is not None:
             record = await self._announce(record, announce)
+        self.metrics.jobs_submitted.inc()
         job = self._track(record, user, listener)
         self._post(job, Progress(Stage.QUEUED))
         # A user's later videos queue behind other users' first ones.
-        await self.builds.request(build_of(record), priority=-load.active)
+        await self._builds.request(build_of(record), priority=-load.active)
         await self.bus.publish(Event("joined", job.id, user.id).dumps())
         self._place_soon()
         return JobHandle(job.id, job.done)
@@ -200,7 +214,7 @@ class QueueFront(Tracking):
             waiting = [j for j in self._jobs.values() if j.last.stage == Stage.QUEUED]
             if waiting:
                 try:
-                    line = await self.builds.line()
+                    line = await self._builds.line()
                 except Exception:
                     log.exception("reading the queue failed")
                     return
@@ -228,8 +242,12 @@ class QueueFront(Tracking):
                 self._finish(job, self._cancelled(job))
             await self.bus.publish(Event("cancel", record.id, user_id).dumps())
             if not any(build_of(r) == build_of(record) for r in await self._unfinished()):
-                await self.builds.drop(build_of(record))  # nobody waits for it any more
+                await self._builds.drop(build_of(record))  # nobody waits for it any more
         return len(records)
+
+    async def builds(self) -> tuple[int, int]:
+        """Builds running and waiting in the queue (every worker's)."""
+        return await self._builds.counts()
 
     async def _unfinished(self) -> list[JobRecord]:
         return await self.store.unfinished_jobs()
@@ -240,7 +258,7 @@ class QueueFront(Tracking):
         untold = await self.store.untold_jobs()
         followed = 0
         for record in await self._unfinished():
-            await self.builds.request(build_of(record))
+            await self._builds.request(build_of(record))
             platform = record.notify.platform if record.notify else None
             if platform in self.notifiers and await self._follow(record, resumed=True):
                 followed += 1
@@ -257,10 +275,16 @@ class QueueFront(Tracking):
             chore.cancel()
         await asyncio.gather(*self._chores, return_exceptions=True)
         await self._stack.aclose()
-        boxes = [b.task for j in self._jobs.values() for b in j.mailboxes]
-        for box in boxes:
+        live = [b.task for j in self._jobs.values() for b in j.mailboxes]
+        for box in live:
             box.cancel()
-        await asyncio.gather(*boxes, return_exceptions=True)
+        # Jobs that ended get their last update out (a deck page) before the store closes.
+        boxes = [*live, *(b.task for b in self._mailboxes)]
+        if boxes:
+            _, pending = await asyncio.wait(boxes, timeout=LAST_UPDATE_GRACE)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*boxes, return_exceptions=True)
 
     def _spawn(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)

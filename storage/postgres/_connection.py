@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core import errors
 from storage.rows import read_migrations
@@ -85,7 +85,7 @@ class Connection:
         )
         try:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-        except Exception as exc:
+        except (PoolTimeout, psycopg.Error) as exc:
             await pool.close()
             raise errors.StorageUnavailable(f"cannot connect to {shown(url)}: {exc}") from exc
         return cls(pool, url)
@@ -131,7 +131,7 @@ class Connection:
 
 
 async def run(cursor: AsyncCursor[DictRow], sql: str, params: Iterable[Any] = ()) -> int:
-    """Execute one statement in a transaction; how many rows it changed."""
+    """Execute one statement on `cursor`; how many rows it changed (or found)."""
     await cursor.execute(sql, nul_free(tuple(params)))
     return cursor.rowcount
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from core.models import Progress
 from core.store import JobRecord, JobStatus, Notify
 from storage.postgres._connection import Connection, run
-from storage.rows import job_of, notify_json
+from storage.rows import job_changes, job_of, notify_json
 
 _UNFINISHED = "status IN ('queued', 'running')"
 
@@ -67,28 +66,23 @@ class Jobs(Connection):
         deck_id: int | None = None,
         notify: Notify | None = None,
     ) -> None:
-        sets: list[str] = ["updated_at = %s"]
-        params: list[Any] = [datetime.now(UTC)]
-        if status is not None:
-            sets.append("status = %s")
-            params.append(status.value)
-        if progress is not None:
-            sets += ["stage = %s", "done = %s", "total = %s"]
-            params += [progress.stage.value, progress.done, progress.total]
-        if error_code is not None:
-            sets += ["error_code = %s", "error_message = %s"]
-            params += [error_code, error_message]
-        if deck_id is not None:
-            sets.append("deck_id = %s")
-            params.append(deck_id)
-        if notify is not None:
-            sets.append("notify = %s")
-            params.append(notify_json(notify))
+        changes = {
+            "updated_at": datetime.now(UTC),
+            **job_changes(
+                status=status,
+                progress=progress,
+                error_code=error_code,
+                error_message=error_message,
+                deck_id=deck_id,
+                notify=notify,
+            ),
+        }
+        sets = ", ".join(f"{column} = %s" for column in changes)
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended (one statement: atomic).
         await self._write(
-            f"UPDATE jobs SET {', '.join(sets)} WHERE id = %s AND {_UNFINISHED}",
-            (*params, job_id),
+            f"UPDATE jobs SET {sets} WHERE id = %s AND {_UNFINISHED}",
+            (*changes.values(), job_id),
         )
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:

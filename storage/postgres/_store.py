@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from storage.postgres._cache import Cache
 from storage.postgres._decks import Decks
 from storage.postgres._jobs import Jobs
+from storage.postgres._operations import Operations
 from storage.postgres._reviews import Reviews
 from storage.postgres._users import Users
+from storage.postgres._web import WebTokens
 
 
-class PostgresStore(Users, Cache, Decks, Reviews, Jobs):
+class PostgresStore(Users, Cache, Decks, Reviews, Jobs, WebTokens, Operations):
     """core.store.Store on PostgreSQL; each base holds the statements of one group of tables."""
 
 

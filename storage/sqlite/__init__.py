@@ -7,8 +7,8 @@ the writes a user waits for go before queued bookkeeping (progress of running jo
 chunk answers), so a chat's immediate reply never waits behind a burst of those.
 
 Its parts: `_connection` (the connection, the lock, migrations and transactions), one
-module per group of tables (`_users`, `_cache`, `_decks`, `_reviews`, `_jobs`), and
-`_store`, where SQLiteStore is assembled from them.
+module per group of tables (`_users`, `_cache`, `_decks`, `_reviews`, `_jobs`,
+`_operations`), and `_store`, where SQLiteStore is assembled from them.
 """
 
 from storage.rows import CHUNK_RESULTS_KEPT, video_key

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.models import Progress
 from core.store import JobRecord, JobStatus, Notify
-from storage.rows import job_of, notify_json
+from storage.rows import job_changes, job_of, notify_json
 from storage.sqlite._connection import Connection, now_stamp
 
 
@@ -57,30 +55,25 @@ class Jobs(Connection):
         deck_id: int | None = None,
         notify: Notify | None = None,
     ) -> None:
-        sets: list[str] = ["updated_at = ?"]
-        params: list[Any] = [now_stamp()]
-        if status is not None:
-            sets.append("status = ?")
-            params.append(status.value)
-        if progress is not None:
-            sets += ["stage = ?", "done = ?", "total = ?"]
-            params += [progress.stage.value, progress.done, progress.total]
-        if error_code is not None:
-            sets += ["error_code = ?", "error_message = ?"]
-            params += [error_code, error_message]
-        if deck_id is not None:
-            sets.append("deck_id = ?")
-            params.append(deck_id)
-        if notify is not None:
-            sets.append("notify = ?")
-            params.append(notify_json(notify))
+        changes = {
+            "updated_at": now_stamp(),
+            **job_changes(
+                status=status,
+                progress=progress,
+                error_code=error_code,
+                error_message=error_message,
+                deck_id=deck_id,
+                notify=notify,
+            ),
+        }
+        sets = ", ".join(f"{column} = ?" for column in changes)
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended.
         where = "id = ? AND status IN ('queued', 'running')"
         # Progress is bookkeeping; a job's end, and where its chat is, are not.
         background = notify is None and (status is None or not status.finished)
         async with self._tx(background=background) as db:
-            await db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", (*params, job_id))
+            await db.execute(f"UPDATE jobs SET {sets} WHERE {where}", (*changes.values(), job_id))
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))

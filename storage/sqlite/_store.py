@@ -9,11 +9,13 @@ from pathlib import Path
 from storage.sqlite._cache import Cache
 from storage.sqlite._decks import Decks
 from storage.sqlite._jobs import Jobs
+from storage.sqlite._operations import Operations
 from storage.sqlite._reviews import Reviews
 from storage.sqlite._users import Users
+from storage.sqlite._web import WebTokens
 
 
-class SQLiteStore(Users, Cache, Decks, Reviews, Jobs):
+class SQLiteStore(Users, Cache, Decks, Reviews, Jobs, WebTokens, Operations):
     """core.store.Store on SQLite; each base holds the statements of one group of tables."""
 
 

@@ -1,0 +1,168 @@
+// vocabot study page: a little JavaScript on top of pages that work without it.
+// The YouTube player on demand, flashcard keys and swipes, Telegram Mini App sign-in and theme.
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+// -- Telegram's theme (the Mini App passes it once, in the URL fragment) --------------------
+const THEME_KEY = "vocabot.tgTheme";
+const THEME_VARS = {
+  bg_color: "--bg",
+  text_color: "--text",
+  hint_color: "--hint",
+  link_color: "--link",
+  button_color: "--accent",
+  button_text_color: "--accent-text",
+  secondary_bg_color: "--panel",
+};
+
+function applyTheme(json) {
+  let theme;
+  try {
+    theme = JSON.parse(json || "null");
+  } catch {
+    return;
+  }
+  if (!theme || typeof theme !== "object") return;
+  for (const [key, cssVar] of Object.entries(THEME_VARS)) {
+    const value = theme[key];
+    if (typeof value === "string" && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
+      document.documentElement.style.setProperty(cssVar, value);
+    }
+  }
+  document.documentElement.classList.add("telegram");
+}
+
+function launchParams() {
+  return new URLSearchParams(location.hash.slice(1));
+}
+
+async function miniAppSignIn(form) {
+  const status = $("#status");
+  const params = launchParams();
+  const theme = params.get("tgWebAppThemeParams");
+  if (theme) {
+    sessionStorage.setItem(THEME_KEY, theme);
+    applyTheme(theme);
+  }
+  const initData = params.get("tgWebAppData");
+  if (!initData) {
+    status.textContent = status.dataset.missing;
+    return;
+  }
+  form.elements.init_data.value = initData;
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new URLSearchParams(new FormData(form)),
+    credentials: "same-origin",
+  });
+  if (response.ok) {
+    const { next } = await response.json();
+    location.replace(next);
+    return;
+  }
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  status.textContent = $(".message", page)?.textContent ?? response.statusText;
+  status.setAttribute("role", "alert");
+}
+
+// -- the YouTube player, asked for only when the learner presses play -----------------------
+function play(button) {
+  const player = $("#player");
+  if (!player) return;
+  const { embed, video, start, end } = button.dataset;
+  const src = new URL(embed + encodeURIComponent(video));
+  src.search = new URLSearchParams({
+    start,
+    end,
+    autoplay: "1",
+    playsinline: "1",
+    rel: "0",
+    hl: document.documentElement.lang,
+  }).toString();
+  const frame = document.createElement("iframe");
+  frame.src = src.toString();
+  frame.title = button.textContent.replace("▶", "").trim();
+  frame.allow = "autoplay; encrypted-media; picture-in-picture";
+  frame.referrerPolicy = "strict-origin-when-cross-origin";
+  frame.allowFullscreen = true;
+  player.replaceChildren(frame);
+  player.hidden = false;
+  player.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+// -- flashcards: Space flips, 1-4 rate; swipe left Again, right Good ------------------------
+function flashcards(card) {
+  const back = $("#back");
+  const flipButton = $("#flip");
+  const ratings = $("#ratings");
+  const flipped = () => card.dataset.flipped === "true";
+
+  function flip() {
+    if (flipped()) return;
+    card.dataset.flipped = "true";
+    back.hidden = false;
+    ratings.hidden = false;
+    flipButton.hidden = true;
+    back.focus();
+  }
+
+  function rate(value) {
+    if (!flipped()) return flip();
+    $(`button[data-key="${value}"]`, ratings)?.click();
+  }
+
+  flipButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    flip();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    if ((event.key === " " || event.key === "Enter") && !flipped() && !event.target.closest("button, a")) {
+      event.preventDefault();
+      flip();
+    } else if (["1", "2", "3", "4"].includes(event.key) && flipped()) {
+      event.preventDefault();
+      rate(event.key);
+    }
+  });
+  let startX = null;
+  let startY = null;
+  card.addEventListener("touchstart", (event) => {
+    startX = event.changedTouches[0].clientX;
+    startY = event.changedTouches[0].clientY;
+  }, { passive: true });
+  card.addEventListener("touchend", (event) => {
+    if (startX === null) return;
+    const dx = event.changedTouches[0].clientX - startX;
+    const dy = event.changedTouches[0].clientY - startY;
+    startX = null;
+    if (Math.abs(dx) < 60 || Math.abs(dx) < Math.abs(dy)) {
+      if (Math.abs(dx) < 10 && Math.abs(dy) < 10 && !event.target.closest("button, a")) flip();
+      return;
+    }
+    rate(dx < 0 ? "1" : "3");
+  });
+}
+
+function start() {
+  applyTheme(sessionStorage.getItem(THEME_KEY));
+  const miniApp = $("#mini-app");
+  if (miniApp) miniAppSignIn(miniApp);
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button.play");
+    if (button) play(button);
+  });
+  const card = $("#flashcard");
+  if (card) flashcards(card);
+  // One press per rating: a second tap while the page loads would rate the next card.
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", () => {
+      setTimeout(() => form.querySelectorAll("button").forEach((b) => (b.disabled = true)));
+    });
+  }
+  document.documentElement.dataset.ready = "true";
+}
+
+start();

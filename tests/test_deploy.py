@@ -1,0 +1,65 @@
+"""deploy/compose.yaml names only settings and commands that vocabot has.
+
+No container engine runs here, so the file is never started in CI; this catches the
+drift that would make it fail when it is: a misspelt variable is silently ignored by
+Settings, and a wrong command only fails inside the container."""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.cli import make_parser
+from core.config import Settings
+
+COMPOSE = Path(__file__).parent.parent / "deploy" / "compose.yaml"
+# Read by other parts: DATABASE_URL by the PostgreSQL store, FORWARDED_ALLOW_IPS by uvicorn.
+NOT_SETTINGS = {"DATABASE_URL", "FORWARDED_ALLOW_IPS"}
+# Added with the distributed job queue (the design's `vocabot worker`).
+NOT_YET_COMMANDS = {"worker"}
+
+
+def vocabot_services() -> dict[str, dict[str, Any]]:
+    compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    services: dict[str, dict[str, Any]] = compose["services"]
+    return {name: s for name, s in services.items() if s.get("image") == "vocabot:latest"}
+
+
+def test_every_vocabot_variable_in_the_compose_file_is_a_setting() -> None:
+    services = vocabot_services()
+    assert {"telegram", "discord-0", "worker", "api"} <= set(services)
+    settings = {name.upper() for name in Settings.model_fields}
+    for name, service in services.items():
+        unknown = set(service["environment"]) - settings - NOT_SETTINGS
+        assert not unknown, f"{name}: {sorted(unknown)} are not vocabot settings"
+
+
+def test_every_vocabot_service_runs_a_vocabot_command() -> None:
+    parser = make_parser()
+    subcommands = next(
+        set(action.choices)
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    for name, service in vocabot_services().items():
+        command = service["command"][0]
+        assert command in subcommands or command in NOT_YET_COMMANDS, (name, command)
+
+
+def test_the_webhook_fronts_and_shards_are_configured_as_settings_accept() -> None:
+    services = vocabot_services()
+    webhook = services["telegram"]["environment"]
+    assert webhook["TELEGRAM_WEBHOOK_URL"].startswith("https://")
+    assert webhook["TELEGRAM_WEBHOOK_LISTEN"] == "0.0.0.0"
+    shards = [
+        Settings(
+            discord_shard_count=s["environment"]["DISCORD_SHARD_COUNT"],
+            discord_shard_ids=s["environment"]["DISCORD_SHARD_IDS"],
+        )
+        for name, s in services.items()
+        if name.startswith("discord-")
+    ]
+    count = {s.discord_shard_count for s in shards}
+    covered = sorted(i for s in shards for i in s.discord_shard_ids or [])
+    assert len(count) == 1 and covered == list(range(count.pop() or 0)), "each shard once"
