@@ -8,7 +8,7 @@ the queue's tables at the first start, and carry job events over LISTEN/NOTIFY.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import procrastinate
@@ -45,13 +45,19 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
     assert settings.database_url
     bus = PgBus(settings.database_url)
     metrics = Metrics()
-    async with open_queue(settings) as (store, queue), metrics.watching_loop():
+    async with (
+        open_queue(settings) as (store, queue),
+        metrics.watching_loop(),
+        AsyncExitStack() as stack,
+    ):
         spending = make_spending(settings, store, metrics)
+        turns = await QueueTables.open(settings.database_url, max_size=settings.database_pool_size)
+        stack.push_async_callback(turns.close)
         front = QueueFront(
             store=store,
             builds=Builds(queue),
             bus=bus,
-            turns=QueueTables(store.pool),
+            turns=turns,
             user_max_running_jobs=settings.user_max_running_jobs,
             user_cooldown_seconds=settings.user_cooldown_seconds,
             metrics=metrics,

@@ -98,6 +98,9 @@ class QueueFront(Tracking):
             earlier = await self.store.job_for_source(user.id, source_key)
             if earlier is not None:
                 return await self._duplicate(earlier)
+        if self.spending is not None:
+            # Before the turn: that holds a connection of the pool this needs one of too.
+            await self.spending.check(user)
         async with self.turns.user_turn(user.id) as load:
             if load.active >= self.user_max_running_jobs:
                 raise errors.TooManyJobs(f"{load.active} running", retry_in=RETRY_IN_DEFAULT)
@@ -105,8 +108,6 @@ class QueueFront(Tracking):
                 wait = self.user_cooldown_seconds - load.since_last
                 if wait > 0:
                     raise errors.SlowDown(wait)
-            if self.spending is not None:
-                await self.spending.check(user)
             record = new_record(user, video_id, notify, source_key)
             stored = await self.store.create_job(record)
         if stored.id != record.id:  # this request came before: that is its job

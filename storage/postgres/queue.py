@@ -13,9 +13,10 @@ from typing import Any
 import psycopg
 from procrastinate.schema import SchemaManager
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from core.queue import UserLoad
-from storage.postgres._connection import MIGRATION_LOCK, Pool
+from storage.postgres._connection import CONNECT_TIMEOUT, MIGRATION_LOCK, Pool
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,29 @@ async def apply_queue_schema(pool: Pool) -> bool:
 
 
 class QueueTables:
-    """Per-user submission turns, on the store's pool."""
+    """Per-user submission turns, on a pool of their own: a turn holds its connection
+    while the submission inside it uses the store's, so on one shared pool as many
+    users at once as it has connections would wait for each other for ever."""
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
+
+    @classmethod
+    async def open(cls, url: str, *, max_size: int) -> QueueTables:
+        pool: Pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"autocommit": True},
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+            name="vocabot-turns",
+        )
+        await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
 
     @asynccontextmanager
     async def user_turn(self, user_id: int) -> AsyncIterator[UserLoad]:
