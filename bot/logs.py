@@ -116,8 +116,8 @@ class JsonFormatter(RedactingFormatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        fields = dict(log_context.current())
-        fields.update({k: getattr(record, k) for k in log_context.FIELDS if hasattr(record, k)})
+        fields = dict(log_context.log_fields())
+        fields.update({k: getattr(record, k) for k in log_context.LOG_FIELDS if hasattr(record, k)})
         for name in ("job_id", "video_id", "stage"):
             if name in fields:
                 line[name] = redact(str(fields[name]))
