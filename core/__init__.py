@@ -9,8 +9,9 @@ the one module in bot/ that reaches into submodules; a face that needs something
 not name here asks for it to be named (or for an action that does the job).
 
 Importing `core` costs nothing: a name is imported from its home submodule on first use
-(PEP 562), so `vocabot --help` does not load the pipeline, and `from core import Settings`
-loads the settings only. Type checkers and IDEs see the real imports below.
+(PEP 562), so `import core` loads no submodule and `from core import Settings` loads the
+settings, not the pipeline (core.actions alone takes about a second). Type checkers and IDEs
+see the real imports below.
 """
 
 from __future__ import annotations
