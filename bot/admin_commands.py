@@ -12,10 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import ops_texts
-from core import errors
-from core.actions import Actions
-from core.i18n import Translator
-from core.store import User
+from core import Actions, NotAdmin, Translator, User
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +58,7 @@ async def run_admin(
     NotAdmin for anyone else."""
     if not actions.is_admin(user):
         log.warning("user %s tried /admin", user.id)
-        raise errors.NotAdmin(f"user {user.id}")
+        raise NotAdmin(f"user {user.id}")
     if command.name == "status":
         await say(ops_texts.status_text(tr, await actions.admin_status(user)))
     elif command.name == "user":

@@ -11,9 +11,7 @@ from bot.app import NoLLMServer
 from bot.commands import build, operate, serve, upkeep, work
 from bot.commands.common import err
 from bot.logs import secrets_of, setup_logging
-from core import errors
-from core.actions import sentence
-from core.config import Settings
+from core import Settings, StorageUnavailable, VocabotError, sentence
 
 log = logging.getLogger("vocabot")
 
@@ -43,10 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoLLMServer as exc:
         err.print(f"[red]Not started:[/] {exc}")
         return 2
-    except errors.StorageUnavailable as exc:  # the operator needs the path and the reason
+    except StorageUnavailable as exc:  # the operator needs the path and the reason
         err.print(f"[red]{exc.user_message}[/] {exc.detail}")
         return 1
-    except errors.VocabotError as exc:
+    except VocabotError as exc:
         log.info("%s: %s", exc.code, exc.detail)
         err.print(f"[red]{sentence(exc)}[/]")
         return 1

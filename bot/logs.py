@@ -30,8 +30,7 @@ from urllib.parse import quote, quote_plus, unquote, urlsplit
 from rich.console import Console
 from rich.logging import RichHandler
 
-from core import log_context
-from core.config import LogFormat, Settings
+from core import LOG_FIELDS, LogFormat, Settings, log_fields
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6  # a shorter "secret" would blank out ordinary words
@@ -116,8 +115,8 @@ class JsonFormatter(RedactingFormatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        fields = dict(log_context.current())
-        fields.update({k: getattr(record, k) for k in log_context.FIELDS if hasattr(record, k)})
+        fields = dict(log_fields())
+        fields.update({k: getattr(record, k) for k in LOG_FIELDS if hasattr(record, k)})
         for name in ("job_id", "video_id", "stage"):
             if name in fields:
                 line[name] = redact(str(fields[name]))

@@ -5,9 +5,16 @@ Like bot/texts.py, every sentence is a catalog message; faces add their own mark
 
 from __future__ import annotations
 
-from core.admin import AdminStatus, BroadcastReport, UserQuota, account
-from core.i18n import N_, Translator
-from core.store import UsageCount, UserUsage
+from core import (
+    N_,
+    AdminStatus,
+    BroadcastReport,
+    Translator,
+    UsageCount,
+    UserQuota,
+    UserUsage,
+    account,
+)
 
 PRIVACY = N_(
     "What I keep: your chat account's id and your settings; the decks I made for you, with "

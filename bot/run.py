@@ -9,7 +9,7 @@ import signal
 
 from bot.adapters import Adapter, PlatformUnreachable, TokenRejected
 from bot.app import App, open_app
-from core.config import Settings
+from core import Settings
 
 log = logging.getLogger(__name__)
 

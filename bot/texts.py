@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.actions import sentence
-from core.i18n import LANGUAGE_SELF_NAMES, N_, Translator
-from core.jobs import JobUpdate
-from core.models import Gap, Progress, Stage
-from core.selection import LEVELS
-from core.srs import Kind, Question, Stats
+from core import (
+    LANGUAGE_SELF_NAMES,
+    LEVELS,
+    N_,
+    Gap,
+    JobUpdate,
+    Kind,
+    Progress,
+    Question,
+    Stage,
+    Stats,
+    Translator,
+    sentence,
+)
 
 LEVEL_NAMES = {
     "A1": N_("A1 beginner"),

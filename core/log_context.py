@@ -14,13 +14,13 @@ from contextvars import ContextVar
 from types import MappingProxyType
 
 Value = str | int | float
-FIELDS = ("job_id", "video_id", "user_id", "stage", "duration")
+LOG_FIELDS = ("job_id", "video_id", "user_id", "stage", "duration")
 
 _EMPTY: Mapping[str, Value] = MappingProxyType({})
 _fields: ContextVar[Mapping[str, Value]] = ContextVar("vocabot_log_fields", default=_EMPTY)
 
 
-def current() -> Mapping[str, Value]:
+def log_fields() -> Mapping[str, Value]:
     """The fields bound here (and in the tasks this one was started from)."""
     return _fields.get()
 

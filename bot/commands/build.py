@@ -23,14 +23,22 @@ from bot.app import App, open_app
 from bot.commands.common import add_deck_options, add_speedup_option, err, out
 from bot.console.render import deck_view, summary
 from bot.console.terminal import terminal_language
-from core import errors
-from core.actions import EXPORT_FORMATS, ExportFormat
-from core.config import Settings
-from core.jobs import JobHandle, JobUpdate, Listener
-from core.models import Stage
-from core.store import User
-from core.transcripts import SUFFIXES
-from core.youtube import parse_video_id
+from core import (
+    EXPORT_FORMATS,
+    SUFFIXES,
+    BadSetting,
+    ExportFormat,
+    InternalError,
+    JobHandle,
+    JobUpdate,
+    Listener,
+    Settings,
+    Stage,
+    TranscriptFileError,
+    TranscriptFileMissing,
+    User,
+    parse_video_id,
+)
 from devtools.samples import SLEEP_TALK, all_samples
 
 STAGE_LABELS = {
@@ -87,9 +95,9 @@ async def submit(app: App, user: User, target: str, listener: Listener, refresh:
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
-            raise errors.TranscriptFileMissing(target) from exc
+            raise TranscriptFileMissing(target) from exc
         except OSError as exc:
-            raise errors.TranscriptFileError(f"{target}: {exc}") from exc
+            raise TranscriptFileError(f"{target}: {exc}") from exc
         return await app.actions.submit_file(
             user, data, path.name, listener=listener, refresh=refresh
         )
@@ -104,7 +112,7 @@ async def build(app: App, target: str, args: argparse.Namespace, *, show: bool) 
         handle = await submit(app, user, target, listener, getattr(args, "no_cache", False))
         update = await handle.wait()
     if update.deck is None:
-        raise update.error or errors.InternalError(f"job {update.job_id} ended without a deck")
+        raise update.error or InternalError(f"job {update.job_id} ended without a deck")
     await report(
         app, user, update, time.perf_counter() - started, as_json=getattr(args, "json", False)
     )
@@ -151,7 +159,7 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
 def export_format(path: Path) -> ExportFormat:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in EXPORT_FORMATS:
-        raise errors.BadSetting(f"-o {path}", user_message="-o takes a .apkg or .csv file name.")
+        raise BadSetting(f"-o {path}", user_message="-o takes a .apkg or .csv file name.")
     return "csv" if fmt == "csv" else "apkg"
 
 

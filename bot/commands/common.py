@@ -6,8 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from core.actions import LEARNER_LANGUAGES
-from core.selection import LEVELS
+from core import LEARNER_LANGUAGES, LEVELS
 
 out = Console()
 err = Console(stderr=True)

@@ -11,10 +11,7 @@ from pydantic import SecretStr
 
 from bot.app import open_core, open_offline
 from bot.commands.common import out
-from core import errors
-from core.actions import EXPORT_FORMATS, ExportFormat
-from core.api_keys import new_api_key
-from core.config import Settings
+from core import EXPORT_FORMATS, BadSetting, ExportFormat, NoDecks, Settings, new_api_key
 from devtools.simllm import DIALECTS, SimConfig, serve_forever
 
 
@@ -23,7 +20,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
         if args.user:
             platform, _, platform_id = args.user.partition(":")
             if not platform or not platform_id:
-                raise errors.BadSetting(
+                raise BadSetting(
                     args.user,
                     user_message="--user is PLATFORM:ID, e.g. telegram:12345 or api:alice",
                 )
@@ -33,9 +30,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
         fmt: ExportFormat = "csv" if args.format == "csv" else "apkg"
         try:
             exported = await actions.export(user, fmt, args.deck)
-        except errors.NoDecks as exc:
+        except NoDecks as exc:
             who = args.user or "you (the learner of `vocabot chat` and `vocabot build`)"
-            raise errors.NoDecks(str(exc), user_message=f"No decks to export for {who}.") from exc
+            raise NoDecks(str(exc), user_message=f"No decks to export for {who}.") from exc
     path = Path(args.out or exported.filename)
     await asyncio.to_thread(path.write_bytes, exported.data)
     return f"{exported.cards} cards from {exported.decks} deck(s) written to {path}"
@@ -62,7 +59,7 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _check_llm(settings: Settings) -> int:
-    from core.llm_check import check_llm
+    from core import check_llm
 
     async with open_core(settings) as core:
         where = "the bundled simulated vLLM server" if core.simulated else core.llm.base_url

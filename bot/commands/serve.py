@@ -12,7 +12,7 @@ from bot.commands.build import progress_bar, submit
 from bot.commands.common import add_simulated_option, add_speedup_option, out
 from bot.console.terminal import terminal_language
 from bot.logs import adopt_uvicorn_loggers
-from core.config import Settings
+from core import Settings
 from devtools.samples import SLEEP_TALK
 
 

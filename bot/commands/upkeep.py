@@ -16,10 +16,7 @@ from rich.table import Table
 
 from bot.app import make_http_client, open_offline, wants_simulator
 from bot.commands.common import out
-from core.admin import account
-from core.config import Settings
-from core.health import Check, Health, Readiness
-from core.llm import LLMClient
+from core import Check, Health, LLMClient, Readiness, Settings, account
 from storage.sqlite import SQLiteStore
 from storage.sqlite.backup import backup_sqlite
 

@@ -23,15 +23,28 @@ from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
 from bot.console.terminal import ReadLine, read_stdin, terminal_language
-from core import errors
-from core.actions import EXPORT_FORMATS, LEARNER_LANGUAGES, ExportFormat, sentence
-from core.captions import SUFFIXES
-from core.i18n import N_, Translator, translator
-from core.jobs import Announce, JobHandle, JobUpdate, Listener
-from core.models import Stage
-from core.srs import Answer
-from core.store import CardKind, User
-from core.youtube import find_video_id
+from core import (
+    EXPORT_FORMATS,
+    LEARNER_LANGUAGES,
+    N_,
+    SUFFIXES,
+    Announce,
+    Answer,
+    CardKind,
+    DeckNotFound,
+    ExportFormat,
+    JobHandle,
+    JobUpdate,
+    Listener,
+    Stage,
+    TranscriptFileMissing,
+    Translator,
+    User,
+    VocabotError,
+    find_video_id,
+    sentence,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +108,7 @@ class ConsoleChat(QuizChat, OpsChat):
                     break
                 try:
                     await self.handle(line.strip())
-                except errors.VocabotError as exc:
+                except VocabotError as exc:
                     self.say(f"[red]{escape(sentence(exc, self.tr))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
             self.say("\n" + escape(self.tr("Bye! Your decks are saved.")))
@@ -165,7 +178,7 @@ class ConsoleChat(QuizChat, OpsChat):
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
-            raise errors.TranscriptFileMissing(str(path)) from exc
+            raise TranscriptFileMissing(str(path)) from exc
         await self._follow(
             lambda listener, announce: self.actions.submit_file(
                 self.me, data, path.name, listener=listener, announce=announce
@@ -204,7 +217,7 @@ class ConsoleChat(QuizChat, OpsChat):
             page = await self.actions.page(
                 self.me, self.view.deck_id, self.view.kind, self.view.page
             )
-        except errors.DeckNotFound:
+        except DeckNotFound:
             self.view = None
             raise
         self.view.kind, self.view.page = page.kind, page.page

@@ -8,7 +8,7 @@ from bot import ops_texts
 from bot.admin_commands import parse_admin, run_admin
 from bot.console.part import ChatPart
 from bot.console.terminal import ReadLine
-from core.store import User
+from core import User
 
 YES = ("yes", "y", "네", "예")
 

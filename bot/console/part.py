@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from core.actions import Actions
-from core.i18n import Translator
-from core.store import User
+from core import Actions, Translator, User
 
 
 class ChatPart:

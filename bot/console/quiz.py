@@ -6,8 +6,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.console.part import ChatPart
-from core.actions import QuizTurn, sentence
-from core.srs import Answer, Question, QuestionExpired
+from core import Answer, Question, QuestionExpired, QuizTurn, sentence
 
 
 class QuizChat(ChatPart):

@@ -10,10 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot import texts
-from core.actions import DeckPage, PageCard
-from core.i18n import Translator
-from core.models import Word
-from core.store import Card, DeckInfo
+from core import Card, DeckInfo, DeckPage, PageCard, Translator, Word
 
 WIDE = 100  # columns from which a page is a table
 

@@ -26,10 +26,7 @@ from bot.discord.common import (
     refuse,
 )
 from bot.discord.render import deck_embed
-from core import errors
-from core.actions import Actions, DeckPage
-from core.i18n import Translator
-from core.store import CardKind, User
+from core import Actions, CardKind, DeckNotFound, DeckPage, Translator, User
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +65,7 @@ class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pk]:{DECK_PAGE
         try:
             await self.act(actions, user)
             page = await actions.page(user, self.deck_id, self.kind, self.page)
-        except errors.DeckNotFound:
+        except DeckNotFound:
             log.info("discord user %s pressed deck %s: not theirs", user.id, self.deck_id)
             await refuse(interaction, tr(texts.NOT_YOURS))
             return
@@ -124,7 +121,7 @@ async def send_export(interaction: Inter, fmt: str, deck_id: int | None = None) 
     try:
         if deck_id is not None:
             await actions.deck(user, deck_id)  # before deferring: a refusal stays polite
-    except errors.DeckNotFound:
+    except DeckNotFound:
         await refuse(interaction, tr(texts.NOT_YOURS))
         return
     await interaction.response.defer(ephemeral=True, thinking=True)

@@ -25,9 +25,7 @@ from bot.discord.ops import OpsCog, Sender
 from bot.discord.render import NO_PINGS, deck_embed, safe
 from bot.discord.study import StudyCog
 from bot.discord.translator import CatalogTranslator
-from core.i18n import translator
-from core.jobs import JobUpdate
-from core.store import Notify
+from core import JobUpdate, Notify, translator
 
 
 class VocabotDiscord(commands.Bot):

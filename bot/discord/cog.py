@@ -24,13 +24,24 @@ from bot.discord.common import PLATFORM, Inter, command_failed, learner_tr, refu
 from bot.discord.quiz import turn_view
 from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_embed, turn_embed
 from bot.throttle import ThrottledEditor
-from core import errors
-from core.actions import LEARNER_LANGUAGES, sentence
-from core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from core.jobs import Announce, JobHandle, JobUpdate, Listener
-from core.models import Stage
-from core.store import Notify, User
-from core.youtube import find_video_id
+from core import (
+    DEFAULT_LANGUAGE,
+    LEARNER_LANGUAGES,
+    N_,
+    Announce,
+    JobHandle,
+    JobUpdate,
+    Listener,
+    Notify,
+    Stage,
+    TranscriptFileTooBig,
+    Translator,
+    User,
+    VocabotError,
+    find_video_id,
+    sentence,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +113,7 @@ class VocabCog(commands.Cog):
         """A subtitle file: refused by its size before it is downloaded, by its content after."""
         limit = self.actions.upload_max_bytes
         if file.size > limit:
-            too_big = errors.TranscriptFileTooBig(file.size, limit)
+            too_big = TranscriptFileTooBig(file.size, limit)
             await refuse(interaction, f"❌ {sentence(too_big, tr)}")
             return
         data = await file.read()
@@ -129,7 +140,7 @@ class VocabCog(commands.Cog):
         notify = Notify(PLATFORM, str(interaction.channel_id or 0))
         try:
             await self._start(user, video_id, upload, notify, listener, announce)
-        except errors.VocabotError as exc:
+        except VocabotError as exc:
             log.info("discord job refused for %s: %s", interaction.user.id, exc.code)
             if interaction.response.is_done():
                 await interaction.edit_original_response(content=f"❌ {safe(sentence(exc, tr))}")

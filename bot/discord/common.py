@@ -10,10 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.app import App
-from core import errors
-from core.actions import sentence
-from core.i18n import Translator, translator
-from core.store import CardKind, User
+from core import CardKind, Translator, User, VocabotError, sentence, translator
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +54,7 @@ async def refuse(interaction: Inter, text: str) -> None:
 async def command_failed(interaction: Inter, error: app_commands.AppCommandError) -> None:
     """A slash command's error as one polite sentence (a bug's traceback goes to the log)."""
     original = getattr(error, "original", error)
-    if not isinstance(original, errors.VocabotError):
+    if not isinstance(original, VocabotError):
         log.error("Discord command failed", exc_info=original)
     _, tr = await learner_tr(interaction)
     await refuse(interaction, sentence(original, tr))

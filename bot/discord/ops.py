@@ -18,7 +18,7 @@ from bot.app import App
 from bot.buttons import ID
 from bot.discord.common import AnyItem, Inter, app_of, command_failed, learner_tr, refuse
 from bot.discord.render import NO_PINGS, safe
-from core.i18n import N_
+from core import N_
 
 log = logging.getLogger(__name__)
 Button = discord.ui.Button[Any]

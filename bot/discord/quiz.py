@@ -15,9 +15,7 @@ from bot import texts
 from bot.buttons import OPTION, QUESTION, RATING
 from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
 from bot.discord.render import answer_embed, turn_embed
-from core.actions import QuizTurn, sentence
-from core.i18n import Translator
-from core.srs import Answer, QuestionExpired
+from core import Answer, QuestionExpired, QuizTurn, Translator, sentence
 
 Button = discord.ui.Button[Any]
 

@@ -11,11 +11,18 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import texts
-from core.actions import DeckPage, PageCard, QuizTurn
-from core.i18n import Translator
-from core.models import Word
-from core.srs import Answer, Kind, Question, Stats
-from core.store import DeckInfo
+from core import (
+    Answer,
+    DeckInfo,
+    DeckPage,
+    Kind,
+    PageCard,
+    Question,
+    QuizTurn,
+    Stats,
+    Translator,
+    Word,
+)
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
     256, 4096, 25, 256, 1024, 2048, 6000,

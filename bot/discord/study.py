@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot import texts
 from bot.app import App
 from bot.discord.common import Inter, learner_tr, refuse
-from core.i18n import N_
+from core import N_
 
 
 class StudyCog(commands.Cog):

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from bot import texts
-from core.i18n import DEFAULT_LANGUAGE, interface_language, translator
+from core import DEFAULT_LANGUAGE, interface_language, translator
 
 
 class CatalogTranslator(app_commands.Translator):

@@ -26,8 +26,19 @@ from bot.http.guard import Guard
 from bot.http.ops import ops_routes
 from bot.http.routes import decks, jobs, legacy, me, progress
 from bot.http.study import mount as mount_study
-from core import errors
-from core.i18n import N_
+from core import (
+    N_,
+    BudgetExhausted,
+    BuildsBlocked,
+    DeckNotFound,
+    InternalError,
+    NotAVideoLink,
+    QuotaExceeded,
+    ShuttingDown,
+    SlowDown,
+    TooManyJobs,
+    VocabotError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +60,7 @@ def create_api(app: App) -> FastAPI:
     setattr(api.state, SERVICES_STATE, Services(app, authenticator))
     api.add_middleware(Guard, authenticator=authenticator, max_body=settings.api_max_body_bytes)
     api.add_exception_handler(ApiError, refuse)
-    api.add_exception_handler(errors.VocabotError, told)
+    api.add_exception_handler(VocabotError, told)
     api.add_exception_handler(RequestValidationError, invalid)
     api.add_exception_handler(WebSocketDisconnect, gone)
     api.add_exception_handler(Exception, internal)
@@ -63,19 +74,17 @@ def create_api(app: App) -> FastAPI:
 # -- one answer per kind of error -------------------------------------------------------------
 
 
-def refused(exc: errors.VocabotError) -> ApiError:
+def refused(exc: VocabotError) -> ApiError:
     """A core error as the API answers it: its status, code, sentence and Retry-After."""
-    if isinstance(
-        exc, errors.SlowDown | errors.TooManyJobs | errors.QuotaExceeded | errors.BudgetExhausted
-    ):
+    if isinstance(exc, SlowDown | TooManyJobs | QuotaExceeded | BudgetExhausted):
         return ApiError(429, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
-    if isinstance(exc, errors.BuildsBlocked):
+    if isinstance(exc, BuildsBlocked):
         return ApiError(403, exc.code, exc.message, error=exc)
-    if isinstance(exc, errors.NotAVideoLink):
+    if isinstance(exc, NotAVideoLink):
         return ApiError(422, exc.code, exc.message, error=exc)
-    if isinstance(exc, errors.DeckNotFound):
+    if isinstance(exc, DeckNotFound):
         return ApiError(404, "not_found", N_("No such deck."))
-    if isinstance(exc, errors.ShuttingDown):
+    if isinstance(exc, ShuttingDown):
         return ApiError(503, exc.code, exc.message, {"Retry-After": "30"}, error=exc)
     return ApiError(400, exc.code, exc.message, error=exc)
 
@@ -86,7 +95,7 @@ async def refuse(request: Request, exc: Exception) -> Response:
 
 
 async def told(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, errors.VocabotError)
+    assert isinstance(exc, VocabotError)
     return refused(exc).response(client_translator(request.headers))
 
 
@@ -110,5 +119,5 @@ async def gone(websocket: WebSocket, exc: Exception) -> None:
 
 async def internal(request: Request, exc: Exception) -> Response:
     """A bug: the sentence for it, in the API's error shape (the traceback goes to the log)."""
-    error = ApiError(500, errors.InternalError.code, errors.InternalError.message)
+    error = ApiError(500, InternalError.code, InternalError.message)
     return error.response(client_translator(request.headers))

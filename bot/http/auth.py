@@ -17,11 +17,18 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from bot.http.limits import RateLimiter
-from core import errors
-from core.actions import sentence
-from core.api_keys import hash_api_key
-from core.i18n import DEFAULT_LANGUAGE, N_, Translator, from_accept_language, translator
-from core.store import Store, User
+from core import (
+    DEFAULT_LANGUAGE,
+    N_,
+    Store,
+    Translator,
+    User,
+    VocabotError,
+    from_accept_language,
+    hash_api_key,
+    sentence,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ class ApiError(Exception):
         message: str,
         headers: dict[str, str] | None = None,
         *,
-        error: errors.VocabotError | None = None,
+        error: VocabotError | None = None,
         **params: Any,
     ) -> None:
         super().__init__(message)

@@ -30,9 +30,7 @@ from bot.http.auth import (
 )
 from bot.http.guard import CALLER_STATE
 from bot.http.models import FirstMessage
-from core.actions import Actions
-from core.i18n import N_, Translator
-from core.store import JobRecord, User
+from core import N_, Actions, JobRecord, Translator, User
 
 SERVICES_STATE = "vocabot"  # the FastAPI app's state attribute that holds the Services
 # A WebSocket that authenticates with its first message must send it this soon.

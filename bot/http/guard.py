@@ -24,7 +24,7 @@ from bot.http.auth import (
     client_translator,
     key_from_headers,
 )
-from core.i18n import N_
+from core import N_
 
 PROTECTED = ("/v1/", "/api/")
 CALLER_STATE = "vocabot_caller"  # request.state's attribute for the authenticated Caller

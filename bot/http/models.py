@@ -8,7 +8,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.http.auth import MAX_KEY_LENGTH
-from core.selection import LEVELS
+from core import LEVELS
 
 Level = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 assert set(get_args(Level)) == set(LEVELS), "the API's levels are core's levels"

@@ -22,8 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.logs import adopt_uvicorn_loggers
-from core.health import Health
-from core.metrics import CONTENT_TYPE, Metrics
+from core import CONTENT_TYPE, Health, Metrics
 
 log = logging.getLogger(__name__)
 

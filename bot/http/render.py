@@ -16,11 +16,21 @@ from bot.http.models import (
     LegacyWord,
     VocabularyResponse,
 )
-from core.actions import sentence, stored_sentence
-from core.i18n import DEFAULT_LANGUAGE, Translator, translator
-from core.jobs import JobUpdate
-from core.models import Phrase, Stage, Word
-from core.store import Card, DeckInfo, JobRecord, JobStatus
+from core import (
+    DEFAULT_LANGUAGE,
+    Card,
+    DeckInfo,
+    JobRecord,
+    JobStatus,
+    JobUpdate,
+    Phrase,
+    Stage,
+    Translator,
+    Word,
+    sentence,
+    stored_sentence,
+    translator,
+)
 
 _ENDED = {
     Stage.DONE: JobStatus.DONE,

@@ -34,7 +34,7 @@ from bot.telegram import commands, links, ops, presses, study
 from bot.telegram.context import PLATFORM, SERVICES, Context, Services
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import Webhook, WebhookServer
-from core.i18n import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
+from core import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
 
 log = logging.getLogger(__name__)
 

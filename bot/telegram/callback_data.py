@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.buttons import ID, OPTION, PAGE, QUESTION, RATING
-from core.store import CardKind
+from core import CardKind
 
 NOOP = "n"
 

@@ -17,10 +17,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.render import esc, help_html, question_html, settings_html, stats_html
 from bot.telegram.study import mini_app_url, with_study_button
-from core import errors
-from core.actions import QuizTurn, sentence
-from core.i18n import N_, Translator, translator
-from core.store import User
+from core import N_, QuizTurn, Translator, User, VocabotError, sentence, translator
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +145,7 @@ async def on_other(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Tell the user what went wrong in one sentence (theirs, or that it was ours)."""
     error = context.error
-    if isinstance(error, errors.VocabotError):
+    if isinstance(error, VocabotError):
         log.info("a Telegram handler stopped: %s (%s)", error.code, error.detail)
     else:
         log.error("unhandled error in a Telegram handler", exc_info=error)

@@ -17,9 +17,7 @@ from telegram.ext import ContextTypes
 from bot.app import App
 from bot.telegram.render import split_text
 from bot.throttle import ThrottledEditor
-from core.actions import Actions
-from core.i18n import Translator, translator
-from core.store import User
+from core import Actions, Translator, User, translator
 
 log = logging.getLogger(__name__)
 

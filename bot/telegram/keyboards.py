@@ -6,10 +6,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.telegram.callback_data import NOOP, encode, kind_code
-from core.actions import LEARNER_LANGUAGES, DeckPage
-from core.i18n import INTERFACE_LANGUAGES, LANGUAGE_SELF_NAMES, Translator
-from core.srs import Answer, Question
-from core.store import DeckInfo
+from core import (
+    INTERFACE_LANGUAGES,
+    LANGUAGE_SELF_NAMES,
+    LEARNER_LANGUAGES,
+    Answer,
+    DeckInfo,
+    DeckPage,
+    Question,
+    Translator,
+)
 
 Button = InlineKeyboardButton
 

@@ -23,14 +23,22 @@ from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
 from bot.telegram.study import mini_app_url, with_study_button
 from bot.throttle import ThrottledEditor
-from core import errors
-from core.actions import sentence
-from core.i18n import DEFAULT_LANGUAGE, Translator, translator
-from core.jobs import Announce, JobHandle, JobUpdate
-from core.models import Stage
-from core.srs import Kind
-from core.store import Notify, User
-from core.youtube import find_video_id
+from core import (
+    DEFAULT_LANGUAGE,
+    Announce,
+    JobHandle,
+    JobUpdate,
+    Kind,
+    Notify,
+    Stage,
+    TranscriptFileTooBig,
+    Translator,
+    User,
+    VocabotError,
+    find_video_id,
+    sentence,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +102,7 @@ async def on_document(update: Update, context: Context) -> None:
     limit = services(context).actions.upload_max_bytes
     if document.file_size and document.file_size > limit:
         _, tr = await learner_tr(update, context)
-        too_big = errors.TranscriptFileTooBig(document.file_size, limit)
+        too_big = TranscriptFileTooBig(document.file_size, limit)
         log.info("a %d-byte file refused before download", document.file_size)
         await reply(update, esc(f"❌ {sentence(too_big, tr)}"))
         return
@@ -136,7 +144,7 @@ async def _start(
     )
     try:
         handle = await submit(user, job)
-    except errors.VocabotError as exc:
+    except VocabotError as exc:
         log.info("job refused for user %s: %s", user.id, exc.code)
         await reply(update, esc(f"❌ {sentence(exc, tr)}"))
         return

@@ -21,12 +21,19 @@ from bot.telegram.context import Context, edit_pressed, learner_tr, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
 from bot.telegram.study import mini_app_url, with_study_button
-from core import errors
-from core.actions import Actions, ExportFormat, sentence
-from core.config import Settings
-from core.i18n import Translator, translator
-from core.srs import QuestionExpired
-from core.store import CardKind, User
+from core import (
+    Actions,
+    BadSetting,
+    CardKind,
+    DeckNotFound,
+    ExportFormat,
+    QuestionExpired,
+    Settings,
+    Translator,
+    User,
+    sentence,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +83,12 @@ def _routed(action: str, act: Act) -> CallbackQueryHandler[Context, None]:
         try:
             found = services(context)
             await act(Pressed(query, found.actions, user, tr, found.app.settings), press)
-        except errors.DeckNotFound:
+        except DeckNotFound:
             log.info("user %s pressed %r of a deck that is not theirs", user.id, query.data)
             await query.answer(tr(texts.NOT_YOURS), show_alert=True)
         except QuestionExpired as exc:
             await query.answer(sentence(exc, tr), show_alert=True)
-        except errors.BadSetting:
+        except BadSetting:
             await query.answer(tr(texts.EXPIRED), show_alert=True)
 
     return CallbackQueryHandler(handler, pattern=pattern)

@@ -11,10 +11,7 @@ import html
 from functools import partial
 
 from bot import texts
-from core.actions import DeckPage, PageCard
-from core.i18n import Translator
-from core.models import Word
-from core.srs import Answer, Kind, Question, Stats
+from core import Answer, DeckPage, Kind, PageCard, Question, Stats, Translator, Word
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
 MAX_SENTENCE = 280

@@ -14,9 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppI
 from bot import texts
 from bot.telegram.context import Context, learner_tr, reply, services
 from bot.telegram.render import esc
-from core.actions import STUDY_PATH
-from core.config import Settings
-from core.i18n import Translator
+from core import STUDY_PATH, Settings, Translator
 
 
 def mini_app_url(settings: Settings, page: str) -> str | None:

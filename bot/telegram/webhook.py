@@ -27,7 +27,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from core.config import Settings
+from core import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from bot.http.deps import Acts, DeckId, Me, within_allowance
 from bot.http.models import DeckOut
 from bot.http.render import attachment, deck_out
-from core.actions import ExportFormat
+from core import ExportFormat
 
 router = APIRouter(prefix="/v1/decks", dependencies=[Depends(within_allowance)])
 

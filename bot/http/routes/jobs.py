@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from bot.http.deps import Acts, ClientTr, Job, Me, job_of, within_allowance
 from bot.http.models import JobCreated, JobIn, JobOut
 from bot.http.render import deck_out, job_out, status_url
-from core.store import User
-from core.youtube import parse_video_id
+from core import User, parse_video_id
 
 router = APIRouter(prefix="/v1/jobs", dependencies=[Depends(within_allowance)])
 

@@ -15,8 +15,7 @@ from fastapi.responses import JSONResponse
 from bot.http.deps import Acts, ClientTr, Me, within_allowance
 from bot.http.models import VocabularyResponse
 from bot.http.render import legacy_out, status_url
-from core.actions import sentence
-from core.youtube import parse_video_id
+from core import parse_video_id, sentence
 
 router = APIRouter(dependencies=[Depends(within_allowance)])
 

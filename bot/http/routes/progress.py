@@ -17,10 +17,7 @@ from starlette.websockets import WebSocketState
 from bot.http.auth import WS_SUBPROTOCOL, client_translator
 from bot.http.deps import Acts, ClientTr, Job, Me, SocketJob, SocketUser, within_allowance
 from bot.http.render import job_json
-from core.actions import Actions
-from core.i18n import Translator
-from core.jobs import JobUpdate
-from core.store import JobRecord, User
+from core import Actions, JobRecord, JobUpdate, Translator, User
 
 # No router-wide allowance: the Guard lets WebSockets through, so the socket's dependency
 # checks its key and spends its allowance itself; the event stream spends it as a route.

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.http.study import pages, signin
 from bot.http.study.render import STATIC
-from core.actions import STUDY_PATH
+from core import STUDY_PATH
 
 CSP = "; ".join(
     (

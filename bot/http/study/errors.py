@@ -19,9 +19,7 @@ from fastapi.routing import APIRoute
 from bot.http.auth import ApiError, client_translator
 from bot.http.study.render import page
 from bot.http.study.session import VISITOR_STATE, StudyRefused, Visitor
-from core import errors
-from core.actions import sentence
-from core.i18n import N_, Translator, translator
+from core import N_, DeckNotFound, SignInRefused, Translator, VocabotError, sentence, translator
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +41,11 @@ async def refusal(request: Request, exc: Exception) -> Response:
         status, said = exc.status, tr(exc.message)
     elif isinstance(exc, ApiError):
         status, said = exc.status, exc.text(tr)
-    elif isinstance(exc, errors.DeckNotFound):
+    elif isinstance(exc, DeckNotFound):
         status, said = 404, tr(NOT_FOUND)
-    elif isinstance(exc, errors.SignInRefused):
+    elif isinstance(exc, SignInRefused):
         status, said = 403, sentence(exc, tr)
-    elif isinstance(exc, errors.VocabotError):
+    elif isinstance(exc, VocabotError):
         status, said = 400, sentence(exc, tr)
     elif isinstance(exc, RequestValidationError):
         status, said = 422, tr(INVALID)
@@ -66,7 +64,7 @@ class StudyRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
-            except (StudyRefused, ApiError, errors.VocabotError, RequestValidationError) as exc:
+            except (StudyRefused, ApiError, VocabotError, RequestValidationError) as exc:
                 return await refusal(request, exc)
 
         return guarded

@@ -18,8 +18,7 @@ from bot.http.render import attachment
 from bot.http.study.errors import StudyRoute
 from bot.http.study.render import page
 from bot.http.study.session import Changer, Learner
-from core.actions import STUDY_PATH, ExportFormat
-from core.srs import QuestionExpired
+from core import STUDY_PATH, ExportFormat, QuestionExpired
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import texts
 from bot.http.study.session import Visitor
-from core.actions import STUDY_PATH
-from core.i18n import LANGUAGE_SELF_NAMES, Translator
-from core.models import Word
-from core.store import Card
+from core import LANGUAGE_SELF_NAMES, STUDY_PATH, Card, Translator, Word
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"

@@ -17,9 +17,7 @@ from fastapi.responses import Response
 
 from bot.http.auth import client_address, key_from_headers
 from bot.http.deps import Services, services
-from core.actions import STUDY_PATH, WebSession
-from core.i18n import N_
-from core.store import User
+from core import N_, STUDY_PATH, User, WebSession
 
 log = logging.getLogger(__name__)
 

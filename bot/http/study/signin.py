@@ -28,8 +28,7 @@ from bot.http.study.session import (
     set_session,
 )
 from bot.http.study.telegram import InitDataRefused, validate
-from core.actions import STUDY_PATH
-from core.i18n import N_
+from core import N_, STUDY_PATH
 
 log = logging.getLogger(__name__)
 
