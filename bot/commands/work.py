@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from bot.commands.common import add_simulated_option
-from core.config import Settings
+from core import Settings
 
 log = logging.getLogger(__name__)
 
