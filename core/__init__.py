@@ -5,8 +5,9 @@ constants the faces (Telegram, Discord, the console chat, the HTTP API, the CLI)
 and a face imports them from here only (`from core import Actions, sentence`), never from
 a submodule. tests/test_core_surface.py holds every face in bot/ to that. The composition
 root (bot/app.py, and bot/queue.py for the job queue), which builds the store, the LLM
-client, the pipeline and the runner, is the one place in bot/ that reaches into submodules; a face that needs something core does
-not name here asks for it to be named (or for an action that does the job).
+client, the pipeline and the runner, is the one place in bot/ that reaches into
+submodules; a face that needs something core does not name here asks for it to be named
+(or for an action that does the job).
 
 Importing `core` costs nothing: a name is imported from its home submodule on first use
 (PEP 562), so `import core` loads no submodule and `from core import Settings` loads the
