@@ -10,7 +10,8 @@ in its own process at a speed-up where local CPU, not the model, is the limit:
 - a SIGKILL: one of two workers killed mid-build; the seconds until another worker took
   its build over and until every job was done, and decks lost or duplicated.
 
-Results: a table, and JSON in bench/results/throughput.json (throughput-quick.json).
+Results: a table, and JSON in bench/results/throughput.json (throughput-quick.json);
+`--readme` rewrites the README's queue table from throughput.json.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import re
 import signal
 import statistics
 import sys
@@ -231,7 +234,56 @@ async def run(quick: bool) -> dict[str, Any]:
             killed = await recovery(server, sim, 4 if quick else 10, quick)
     finally:
         postgres.stop(folder)
-    return {"speedup": SPEEDUP, "throughput": cases, "telegram": latency, "sigkill": killed}
+    return {
+        "speedup": SPEEDUP,
+        "cpus": os.cpu_count(),
+        "throughput": cases,
+        "telegram": latency,
+        "sigkill": killed,
+    }
+
+
+START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_section(report: dict[str, Any]) -> str:
+    """The README's queue table: what one run of `python -m bench.throughput` measured."""
+    lines = [
+        f"Measured by `python -m bench.throughput` on {report.get('cpus', '?')} CPUs, simulator "
+        f"at x{report['speedup']:.0f} (the processes' own CPU is the limit), one `serve-api` "
+        "front, each video a different user's:",
+        "",
+        "| workers | videos | done | wall | videos/min | pipeline runs per worker "
+        "| POST /v1/jobs median |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for c in report["throughput"]:
+        lines.append(
+            f"| {c['workers']} | {c['videos']} | {c['done']} | {c['wall_s']} s "
+            f"| {c['videos_per_minute']} | {c['runs_per_worker']} | {c['post_ms_median']} ms |"
+        )
+    tg, k = report["telegram"], report["sigkill"]
+    lines += [
+        "",
+        f"- Telegram front (`vocabot run`), link -> first reply with the queue in between: "
+        f"median {tg['first_reply_ms_median']} ms, max {tg['first_reply_ms_max']} ms "
+        f"({tg['links']} links).",
+        f"- One of two workers SIGKILLed mid-build ({k['users']} users waiting on the video): "
+        f"taken over after {k['taken_over_s']} s (stall detection at "
+        f"{k['stalled_after_s']:.0f} s), every job done {k['all_done_s']} s after the kill; "
+        f"decks lost {k['decks_lost']}, duplicated {k['decks_duplicated']}.",
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(report: dict[str, Any], readme: Path = README) -> None:
+    text = readme.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{readme} has no {START} … {END} markers")
+    body = f"{START}\n{readme_section(report)}\n{END}"
+    readme.write_text(pattern.sub(lambda _: body, text), encoding="utf-8")
 
 
 def show(report: dict[str, Any]) -> None:
@@ -258,7 +310,14 @@ def show(report: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer videos, short stall times")
+    parser.add_argument(
+        "--readme", action="store_true", help="rewrite the README's table from throughput.json"
+    )
     args = parser.parse_args()
+    if args.readme:
+        update_readme(json.loads((RESULTS / "throughput.json").read_text(encoding="utf-8")))
+        console.print("README.md updated")
+        return 0
     report = asyncio.run(run(args.quick))
     show(report)
     RESULTS.mkdir(exist_ok=True)

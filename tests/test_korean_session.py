@@ -103,3 +103,12 @@ async def test_the_command_menu_is_registered_in_korean_and_english(tg: TG) -> N
     english = {c["command"]: c["description"] for c in menus[None]}
     assert set(korean) == set(english), "command names stay English"
     assert korean["quiz"] == "단어 복습" and english["quiz"] == "review your words"
+
+
+async def test_the_korean_help_fits_one_phone_screen(tg: TG) -> None:
+    tg.fake.languages[USER] = "ko"
+    shown = (await tg.reply_to(USER, "/help"))[-1].plain
+    assert HANGUL.search(shown)
+    # A phone shows about 20 lines of chat text, of about 30 Korean characters each.
+    lines = sum(max(1, -(-len(line) // 30)) for line in shown.splitlines())
+    assert lines <= 20, shown

@@ -41,6 +41,7 @@ class Cluster:
     store: PostgresStore
     workers: list[Running]
     fronts: list[Running]
+    metrics_ports: list[int]  # each worker's METRICS_PORT
 
     def runs(self, video: str) -> int:
         """Pipeline runs for `video` in every worker's log."""
@@ -117,8 +118,12 @@ async def cluster(pg_url: str, sim: Sim, tmp_path: Path) -> AsyncIterator[Cluste
         port = free_port()
         store = await PostgresStore.open(pg_url)  # makes the schema before they start
         stack.push_async_callback(store.close)
+        metrics_ports = [free_port(), free_port()]
         workers = [
-            await stack.enter_async_context(vocabot(["worker"], env, tmp_path)) for _ in range(2)
+            await stack.enter_async_context(
+                vocabot(["worker"], {**env, "METRICS_PORT": str(metrics)}, tmp_path)
+            )
+            for metrics in metrics_ports
         ]
         fronts = [
             await stack.enter_async_context(
@@ -135,7 +140,7 @@ async def cluster(pg_url: str, sim: Sim, tmp_path: Path) -> AsyncIterator[Cluste
         api = await stack.enter_async_context(
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120)
         )
-        yield Cluster(fake, api, store, workers, fronts)
+        yield Cluster(fake, api, store, workers, fronts, metrics_ports)
 
 
 async def test_twenty_users_on_two_fronts_paste_one_video_one_build(
@@ -158,6 +163,18 @@ async def test_twenty_users_on_two_fronts_paste_one_video_one_build(
         assert edits, "the front that owns the message edits it"
     for i in range(10):
         assert len(await cluster.decks_of("api", f"api{i}")) == 1
+    # Each worker's metrics (METRICS_PORT) count what it built: one pipeline run in all.
+    built = 0.0
+    for port in cluster.metrics_ports:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as ops:
+            assert (await ops.get("/healthz")).status_code == 200
+            text = (await ops.get("/metrics")).text
+        built += sum(
+            float(x.split()[-1])
+            for x in text.splitlines()
+            if x.startswith('vocabot_builds_total{outcome="built"}')
+        )
+    assert built == 1
 
 
 async def test_different_videos_spread_over_both_workers(cluster: Cluster, sim: Sim) -> None:
