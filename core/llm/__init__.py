@@ -21,9 +21,10 @@ Its parts: `_client` (LLMClient), `_servers` (the servers and their health), `_r
 and spending are told about every request).
 """
 
-from core.llm._client import SIMULATOR_FINGERPRINT, LLMClient
+from core.llm._client import LLMClient
 from core.llm._dialects import FORMS
 from core.llm._observe import CallObserver, CallRecord, server_label
+from core.llm._probe import SIMULATOR_FINGERPRINT
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
 from core.llm._servers import Server, ServerPool

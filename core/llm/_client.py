@@ -25,7 +25,8 @@ from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
-from core.llm._observe import CallObserver, CallRecord, server_label
+from core.llm._observe import CallObserver, CallRecord
+from core.llm._probe import SIMULATOR_FINGERPRINT, Servers
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
 from core.llm._servers import Server, ServerPool, split_urls
@@ -34,12 +35,11 @@ from core.llm._values import Completion, LLMStats, T, Tally, TextReply
 log = logging.getLogger(__name__)
 
 _OVERFLOW_WORDS = re.compile(r"context length|maximum context|too long|context window", re.I)
-# The bundled simulator says what it is, in /models (owned_by) and in every answer
-# (system_fingerprint), so its placeholder meanings are always labelled as simulated.
-SIMULATOR_FINGERPRINT = "vocabot-simulator"
 
 
-class LLMClient:
+class LLMClient(Servers):
+    """OpenAI-compatible chat calls for the pipeline, on one or several servers."""
+
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -103,85 +103,6 @@ class LLMClient:
 
         The server answers only when it is done, so this is also the read deadline."""
         return min(self.timeout, self.deadline + max_tokens * self.deadline_per_token)
-
-    @property
-    def identity(self) -> str:
-        """The backend's identity for cache keys: server(s) and model."""
-        return f"{self.backend}|{self.model}"
-
-    @property
-    def urls(self) -> list[str]:
-        """The servers' base URLs, in the order they were given."""
-        return [server.url for server in self.pool.servers]
-
-    @property
-    def base_url(self) -> str:
-        """The server, or the servers as a list to show an operator."""
-        return ", ".join(self.urls)
-
-    @property
-    def server(self) -> str:
-        """The server(s) as metrics and health lines name them: never a credential or path."""
-        return ", ".join(self.label(server) for server in self.pool.servers)
-
-    def label(self, server: Server) -> str:
-        """One server's name in metrics: scheme://host:port ("simulator" for the bundled one,
-        whose port changes per run)."""
-        return "simulator" if self.backend == "simulator" else server_label(server.url)
-
-    def headers(self) -> dict[str, str]:
-        """The request headers every server gets (the API key, when there is one)."""
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-
-    async def identify(self) -> None:
-        """Ask the servers who they are: a bundled simulator behind a URL is still a simulator.
-
-        Best effort and quick: a server that does not answer now is taken as a real one
-        (its answers still say if they come from the simulator).
-        """
-        found = await asyncio.gather(*(self._is_simulator(url) for url in self.urls))
-        if any(found):
-            self._mark_simulated()
-            if not self.backend.startswith("simulator"):
-                self.backend = f"simulator@{self.backend}"
-
-    async def _is_simulator(self, url: str) -> bool:
-        try:
-            response = await self._http.get(f"{url}/models", headers=self.headers(), timeout=5.0)
-            models = response.json().get("data", [])
-        except (httpx.HTTPError, ValueError, AttributeError):
-            return False
-        return any(
-            isinstance(model, dict) and model.get("owned_by") == SIMULATOR_FINGERPRINT
-            for model in models
-        )
-
-    async def ping(self, within: float = 3.0) -> str | None:
-        """Whether a server answers now (GET /models, outside the concurrency limit): None
-        when one does, else what went wrong with each, in a few words."""
-        problems = await asyncio.gather(*(self._ping(url, within) for url in self.urls))
-        if any(problem is None for problem in problems):
-            self.last_answer = time.monotonic()
-            return None
-        return "; ".join(str(problem) for problem in problems)
-
-    async def _ping(self, url: str, within: float) -> str | None:
-        try:
-            response = await self._http.get(f"{url}/models", headers=self.headers(), timeout=within)
-        except httpx.TimeoutException:
-            return f"no answer within {within:g}s"
-        except httpx.HTTPError as exc:
-            return f"connection: {type(exc).__name__}"
-        if response.status_code >= 400:
-            return f"HTTP {response.status_code}"
-        return None
-
-    def _mark_simulated(self) -> None:
-        if not self.simulated:
-            log.warning(
-                "the LLM server at %s is a simulator: meanings are placeholders", self.base_url
-            )
-        self.simulated = True
 
     @property
     def form(self) -> StructuredOutput:
