@@ -165,7 +165,8 @@ function flashcards(card) {
     flip();
   });
   document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) {
+    const typing = event.target.closest("input, textarea, select") || event.target.isContentEditable;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
     if ((event.key === " " || event.key === "Enter") && !flipped() && !event.target.closest("button, a")) {
