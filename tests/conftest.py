@@ -20,10 +20,11 @@ from tests.stores import pg_url as pg_url
 from tests.stores import store as store
 from tests.stores import target as target
 
-pytest_plugins = [  # `tg`, `dc` and `api` everywhere
+pytest_plugins = [  # `tg`, `dc`, `api` and `study` everywhere
     "tests.telegram_harness",
     "tests.discord_harness",
     "tests.http_harness",
+    "tests.study_harness",
 ]
 
 FAST = 200.0  # simulated server speed-up for tests

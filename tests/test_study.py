@@ -31,8 +31,8 @@ from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
 from tests.factories import deck
+from tests.study_harness import BOT_TOKEN
 
-BOT_TOKEN = "123456:TEST-token-for-the-mini-app"
 HOST = "http://study.test"
 
 

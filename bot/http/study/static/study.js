@@ -23,13 +23,62 @@ function applyTheme(json) {
     return;
   }
   if (!theme || typeof theme !== "object") return;
+  const root = document.documentElement;
   for (const [key, cssVar] of Object.entries(THEME_VARS)) {
     const value = theme[key];
-    if (typeof value === "string" && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
-      document.documentElement.style.setProperty(cssVar, value);
+    if (typeof value === "string" && /^#([0-9a-fA-F]{3}){1,2}$/.test(value)) {
+      root.style.setProperty(cssVar, value);
     }
   }
-  document.documentElement.classList.add("telegram");
+  root.classList.add("telegram");
+  keepReadable(root);
+}
+
+// Telegram's colours are not all readable on each other (its day theme's hint is 2.8:1 on
+// white, its buttons' white text 4.1:1): each text colour moves toward black or white just as
+// far as WCAG AA (4.5:1) needs against every background it is drawn on. The hue stays.
+const sRGB = (hex) => {
+  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join("") : hex.slice(1);
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+};
+const luminance = (rgb) => {
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const contrast = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+const isLight = (rgb) => luminance(rgb) > 0.179; // black text reads better on it than white
+
+function readable(color, backgrounds, ratio = 4.5) {
+  const target = isLight(backgrounds[0]) ? 0 : 255;
+  for (let step = 0; step <= 50; step++) {
+    const mixed = color.map((v) => Math.round(v + ((target - v) * step) / 50));
+    if (backgrounds.every((bg) => contrast(mixed, bg) >= ratio)) return mixed;
+  }
+  return [target, target, target];
+}
+
+function keepReadable(root) {
+  const style = getComputedStyle(root);
+  const get = (cssVar) => sRGB(style.getPropertyValue(cssVar).trim());
+  const set = (cssVar, rgb) =>
+    root.style.setProperty(cssVar, `#${rgb.map((v) => v.toString(16).padStart(2, "0")).join("")}`);
+  const pages = [get("--bg"), get("--panel")];
+  const accent = get("--accent");
+  const fixed = {
+    "--text": readable(get("--text"), pages),
+    "--hint": readable(get("--hint"), pages),
+    "--link": readable(get("--link"), pages),
+    "--accent": readable(accent, [get("--accent-text")]), // a button's background
+    "--focus": readable(accent, pages, 3), // the focus ring, drawn on the page (3:1)
+  };
+  for (const [cssVar, rgb] of Object.entries(fixed)) set(cssVar, rgb);
+  root.classList.toggle("dark", !isLight(pages[0]));
 }
 
 function launchParams() {
@@ -116,7 +165,8 @@ function flashcards(card) {
     flip();
   });
   document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) {
+    const typing = event.target.closest("input, textarea, select") || event.target.isContentEditable;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
     if ((event.key === " " || event.key === "Enter") && !flipped() && !event.target.closest("button, a")) {
