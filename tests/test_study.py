@@ -337,6 +337,8 @@ async def test_flashcards_are_the_quiz_the_chat_gives(site: Site) -> None:
     question = await site.app.actions.quiz_current(alice)
     assert question is not None, "the page opened /quiz's question"
     assert f'id="front">{question.front}<' in review
+    flipped = (await site.client.get("/study/review", params={"flip": 1})).text
+    assert "Test mode" in flipped, "simulated meanings say so on the card's back too"
     rated = await site.client.post(
         f"/study/review/{question.id}", data={"rating": 3, "csrf": csrf_of(review)}
     )
