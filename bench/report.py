@@ -388,9 +388,14 @@ def readme_section(report: dict[str, Any]) -> str:
 
 
 def update_readme(report: dict[str, Any], readme: Path = README) -> None:
+    replace_between(readme, START, END, readme_section(report))
+
+
+def replace_between(readme: Path, start: str, end: str, section: str) -> None:
+    """Put `section` between the `start` and `end` markers of `readme`."""
     text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise SystemExit(f"{readme} has no {START} … {END} markers")
-    body = f"{START}\n{readme_section(report)}\n{END}"
+        raise SystemExit(f"{readme} has no {start} … {end} markers")
+    body = f"{start}\n{section}\n{end}"
     readme.write_text(pattern.sub(lambda _: body, text), encoding="utf-8")

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
 import statistics
 import sys
@@ -38,7 +37,7 @@ import psycopg
 from rich.console import Console
 
 from bench.load import make_videos
-from bench.report import RESULTS
+from bench.report import README, RESULTS, replace_between
 from bench.simproc import NO_FAULTS, SimProcess, sim_process
 from core.api_keys import new_api_key
 from devtools import postgres
@@ -244,7 +243,6 @@ async def run(quick: bool) -> dict[str, Any]:
 
 
 START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def readme_section(report: dict[str, Any]) -> str:
@@ -278,12 +276,7 @@ def readme_section(report: dict[str, Any]) -> str:
 
 
 def update_readme(report: dict[str, Any], readme: Path = README) -> None:
-    text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"{readme} has no {START} … {END} markers")
-    body = f"{START}\n{readme_section(report)}\n{END}"
-    readme.write_text(pattern.sub(lambda _: body, text), encoding="utf-8")
+    replace_between(readme, START, END, readme_section(report))
 
 
 def show(report: dict[str, Any]) -> None:
