@@ -4,7 +4,7 @@ Real processes on a throwaway PostgreSQL (devtools.postgres), against the simula
 in its own process at a speed-up where local CPU, not the model, is the limit:
 
 - throughput: videos per minute with 1, 2 and 4 `vocabot worker` processes behind one
-  `vocabot serve-api` front (different videos, one user each, all posted at once);
+  `vocabot serve-api` front (different 10-minute talks, one user each, all posted at once);
 - front latency with the queue in between: `vocabot run` (Telegram, the fake Bot API in
   this process) from a link to its first reply, and the API's POST /v1/jobs;
 - a SIGKILL: one of two workers killed mid-build; the seconds until another worker took
@@ -36,6 +36,7 @@ import httpx
 import psycopg
 from rich.console import Console
 
+from bench.lecture import lecture_srt
 from bench.load import make_videos
 from bench.report import README, RESULTS, replace_between
 from bench.simproc import NO_FAULTS, SimProcess, sim_process
@@ -47,6 +48,7 @@ from storage.postgres import PostgresStore
 
 console = Console()
 SPEEDUP = 100.0  # the model's time shrinks until the processes' own CPU is what limits
+TALKS, TALK_MINUTES = 24, 10  # the throughput videos: 10-minute talks, ~300 cards each
 WORKER_READY = "Starting worker on queues"
 
 
@@ -60,6 +62,11 @@ class Deployment:
     api: httpx.AsyncClient
     store: PostgresStore
     workers: list[Running]
+    front: Running
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by the front, and by all workers."""
+        return cpu_seconds(self.front), sum(cpu_seconds(w) for w in self.workers)
 
     async def key(self, name: str) -> dict[str, str]:
         user = await self.store.get_or_create_user("api", name, learner_language="ko", level="B1")
@@ -86,6 +93,12 @@ class Deployment:
         return [w.text.count("pipeline run for") for w in self.workers]
 
 
+def cpu_seconds(process: Running) -> float:
+    """User + system CPU seconds of a running process so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @asynccontextmanager
 async def deployment(
     server: str, name: str, sim: SimProcess, workers: int, **env: str
@@ -96,6 +109,9 @@ async def deployment(
     url = server.replace("/postgres?", f"/{name}?")
     folder = Path(tempfile.mkdtemp(prefix=f"vocabot-{name}-"))
     make_videos(folder, 40)
+    for i in range(TALKS):  # different words in each: no two share a cached chunk
+        talk = folder / "videos" / f"benchTlk{i:03d}.en.srt"
+        talk.write_text(lecture_srt(TALK_MINUTES, seed=i), encoding="utf-8")
     environment = {
         "DATABASE_URL": url,
         "LLM_BASE_URL": sim.url,
@@ -121,18 +137,22 @@ async def deployment(
         api = await stack.enter_async_context(
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600)
         )
-        yield Deployment(url, environment, folder, api, store, running)
+        yield Deployment(url, environment, folder, api, store, running, front)
 
 
 async def throughput(server: str, sim: SimProcess, workers: int, videos: int) -> dict[str, Any]:
     await sim.reset(speedup=SPEEDUP, **NO_FAULTS)
     async with deployment(server, f"w{workers}", sim, workers) as d:
         keys = [await d.key(f"user{i}") for i in range(videos)]
+        front_cpu, workers_cpu = d.cpu()
         start = time.perf_counter()
-        posted = [await d.post(k, f"benchVid{i:03d}") for i, k in enumerate(keys)]
+        posted = await asyncio.gather(*(d.post(k, f"benchTlk{i:03d}") for i, k in enumerate(keys)))
         ended = await asyncio.gather(*(d.end(k, j) for k, (j, _) in zip(keys, posted, strict=True)))
         wall = time.perf_counter() - start
+        front_used, workers_used = d.cpu()
         return {
+            "front_cpu_s": round(front_used - front_cpu, 2),
+            "workers_cpu_s": round(workers_used - workers_cpu, 2),
             "workers": workers,
             "videos": videos,
             "done": ended.count("done"),
@@ -250,16 +270,20 @@ def readme_section(report: dict[str, Any]) -> str:
     lines = [
         f"Measured by `python -m bench.throughput` on {report.get('cpus', '?')} CPUs, simulator "
         f"at x{report['speedup']:.0f} (the processes' own CPU is the limit), one `serve-api` "
-        "front, each video a different user's:",
+        "front and PostgreSQL on the same machine, every video a different user's "
+        f"{TALK_MINUTES}-minute talk, all posted at once. Workers cannot add more than the "
+        "machine's CPUs:",
         "",
         "| workers | videos | done | wall | videos/min | pipeline runs per worker "
-        "| POST /v1/jobs median |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| CPU s: front / workers | POST /v1/jobs median |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for c in report["throughput"]:
         lines.append(
             f"| {c['workers']} | {c['videos']} | {c['done']} | {c['wall_s']} s "
-            f"| {c['videos_per_minute']} | {c['runs_per_worker']} | {c['post_ms_median']} ms |"
+            f"| {c['videos_per_minute']} | {c['runs_per_worker']} "
+            f"| {c.get('front_cpu_s', '?')} / {c.get('workers_cpu_s', '?')} "
+            f"| {c['post_ms_median']} ms |"
         )
     tg, k = report["telegram"], report["sigkill"]
     lines += [
@@ -285,7 +309,8 @@ def show(report: dict[str, Any]) -> None:
         console.print(
             f"  {case['workers']} worker(s): {case['videos_per_minute']} videos/min "
             f"({case['done']}/{case['videos']} in {case['wall_s']} s; pipeline runs per "
-            f"worker {case['runs_per_worker']}; POST /v1/jobs median {case['post_ms_median']} ms)"
+            f"worker {case['runs_per_worker']}; CPU s front {case['front_cpu_s']}, workers "
+            f"{case['workers_cpu_s']}; POST /v1/jobs median {case['post_ms_median']} ms)"
         )
     tg = report["telegram"]
     console.print(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
@@ -30,8 +30,10 @@ from core.srs import Quiz
 from core.store import Store, User
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
-from devtools.simllm import SimConfig, SimServer
 from storage.sqlite import SQLiteStore
+
+if TYPE_CHECKING:  # the simulator (and its web server) loads only when it is started
+    from devtools.simllm import SimServer
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,8 @@ async def open_core(
         sim: SimServer | None = None
         base_url = settings.llm_base_url or ""
         if wants_simulator(settings, allow_simulator=allow_simulator):
+            from devtools.simllm import SimConfig, SimServer
+
             sim = SimServer(SimConfig(speedup=settings.sim_speedup, model=settings.llm_model))
             base_url = await stack.enter_async_context(sim.serve())
             log.warning(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from bot.adapters import Adapter, PlatformUnreachable, TokenRejected
 from bot.app import App, open_app
+from bot.process import ops_endpoints, stop_on_signals
 from core import Settings
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,7 @@ async def run(
             "Set one in .env (see .env.example), or try `vocabot demo` with no tokens."
         )
         return 2
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # From the start: a stop asked for while starting (or resuming jobs) is a clean one.
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals(stop)
     async with open_app(settings, allow_simulator=simulated, front=True) as app:
         adapters, skipped = build_adapters(app)
         for line in skipped:
@@ -77,13 +72,7 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
-        async with contextlib.AsyncExitStack() as ops:
-            if settings.metrics_port:
-                from bot.http.ops import serve_ops
-
-                await ops.enter_async_context(
-                    serve_ops(app.metrics, app.health, settings.metrics_port, settings.metrics_host)
-                )
+        async with ops_endpoints(settings, app.metrics, app.health):
             await stop.wait()
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds

@@ -12,36 +12,48 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-
-import genanki
+from typing import TYPE_CHECKING
 
 from core.models import Word
 from core.store import Card
 
+if TYPE_CHECKING:  # loaded on the first export: a bot process that never exports skips it
+    import genanki
+
 MODEL_ID = 1_607_392_319  # never change: Anki matches notes to this note type by id
-MODEL = genanki.Model(
-    MODEL_ID,
-    "vocabot card",
-    fields=[
-        {"name": "Front"},
-        {"name": "PartOfSpeech"},
-        {"name": "Meaning"},
-        {"name": "Sentence"},
-        {"name": "Link"},
-    ],
-    templates=[
-        {
-            "name": "Recognise",
-            "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
-            "<div class=sentence>{{Sentence}}</div>",
-            "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
-            "{{#Link}}<div><a href='{{Link}}'>▶ watch this moment</a></div>{{/Link}}",
-        }
-    ],
-    css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
-    ".pos{color:#888}.sentence{margin-top:1em;font-style:italic}.meaning{font-size:1.5em}",
-)
+
+
+@cache
+def note_type() -> genanki.Model:
+    """vocabot's Anki note type (the same every time)."""
+    import genanki
+
+    return genanki.Model(
+        MODEL_ID,
+        "vocabot card",
+        fields=[
+            {"name": "Front"},
+            {"name": "PartOfSpeech"},
+            {"name": "Meaning"},
+            {"name": "Sentence"},
+            {"name": "Link"},
+        ],
+        templates=[
+            {
+                "name": "Recognise",
+                "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
+                "<div class=sentence>{{Sentence}}</div>",
+                "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
+                "{{#Link}}<div><a href='{{Link}}'>▶ watch this moment</a></div>{{/Link}}",
+            }
+        ],
+        css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
+        ".pos{color:#888}.sentence{margin-top:1em;font-style:italic}.meaning{font-size:1.5em}",
+    )
+
+
 CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "sentence", "link"]
 
 
@@ -66,12 +78,14 @@ def stable_id(*parts: object) -> int:
 
 
 def build_package(cards: Sequence[Card], *, deck_name: str, owner: str) -> genanki.Package:
+    import genanki
+
     deck = genanki.Deck(stable_id("deck", owner, deck_name), deck_name)
     for card in cards:
         fields = [genanki_escape(v) for v in _row(card)[1:]]
         deck.add_note(
             genanki.Note(
-                model=MODEL,
+                model=note_type(),
                 fields=fields,
                 guid=genanki.guid_for(owner, card.kind, card.key, card.item.video_id or ""),
             )

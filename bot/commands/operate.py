@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from bot.app import open_core, open_offline
 from bot.commands.common import out
 from core import EXPORT_FORMATS, BadSetting, ExportFormat, NoDecks, Settings, new_api_key
-from devtools.simllm import DIALECTS, SimConfig, serve_forever
+from devtools.simllm import DIALECTS, SimConfig
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> str:
@@ -95,6 +95,8 @@ def cmd_check_llm(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sim_llm(args: argparse.Namespace, settings: Settings) -> int:
+    from devtools.simllm import serve_forever  # the simulator's web server, only here
+
     config = SimConfig(
         speedup=args.speedup,
         model=args.model or settings.llm_model,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
-from contextlib import AsyncExitStack
 from typing import Any
 
 from bot.commands.common import add_simulated_option
+from bot.process import ops_endpoints, stop_on_signals
 from core import Settings
 
 log = logging.getLogger(__name__)
@@ -29,19 +28,11 @@ async def work(
         return 2
     from bot.queue import open_worker  # procrastinate and psycopg load only here
 
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with open_worker(settings, allow_simulator=simulated) as worker, AsyncExitStack() as ops:
-        if settings.metrics_port:
-            from bot.http.ops import serve_ops
-
-            await ops.enter_async_context(
-                serve_ops(
-                    worker.metrics, worker.health, settings.metrics_port, settings.metrics_host
-                )
-            )
+    stop = stop_on_signals(stop)
+    async with (
+        open_worker(settings, allow_simulator=simulated) as worker,
+        ops_endpoints(settings, worker.metrics, worker.health),
+    ):
         log.info("worker started: building decks from the queue")
         if not await worker.builder.run(stop):
             log.error("the queue worker stopped on its own (see above); exiting")

@@ -16,18 +16,19 @@ import json
 import logging
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
 from core import Settings
+
+if TYPE_CHECKING:  # the web server loads only in webhook mode, not for long polling
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,9 @@ class WebhookServer:
         return self._task is not None and not self._task.done()
 
     def app(self) -> Starlette:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
         return Starlette(routes=[Route(self.webhook.path, self.receive, methods=["POST"])])
 
     async def start(self) -> None:
@@ -93,6 +97,8 @@ class WebhookServer:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
+        import uvicorn
+
         config = uvicorn.Config(
             self.app(),
             log_config=None,  # our logging (and its redaction) as it is
@@ -118,6 +124,8 @@ class WebhookServer:
 
     async def receive(self, request: Request) -> Response:
         """One update from Telegram: checked, parsed and queued for the handlers."""
+        from starlette.responses import Response
+
         client = request.client.host if request.client else "?"
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):

@@ -20,13 +20,28 @@ The parts, one module each:
 - `server`: the routes and the uvicorn server; SimServer ties the parts together.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from devtools.answers import count_tokens
 from devtools.simllm.config import DEFAULT_MODEL, CallRecord, SimConfig
 from devtools.simllm.dialects import DIALECTS
 from devtools.simllm.faults import FAULTS
 from devtools.simllm.prefix_cache import PrefixCache
-from devtools.simllm.server import SimServer, serve_forever
 from devtools.simllm.timing import Engine, _Seq
+
+if TYPE_CHECKING:
+    from devtools.simllm.server import SimServer, serve_forever
+else:
+
+    def __getattr__(name: str) -> Any:
+        """The server (uvicorn, starlette) loads when it is first asked for: the CLI
+        names the dialects and a real run never starts the simulator."""
+        if name in ("SimServer", "serve_forever"):
+            from devtools.simllm import server
+
+            return getattr(server, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MODEL",
