@@ -384,7 +384,48 @@ def readme_section(report: dict[str, Any]) -> str:
         ("bot-process RSS < 150 MB with 50 jobs in flight", f"{rss:.0f} MB", rss < 150),
     ):
         lines.append(f"| {goal} | {measured} | {verdict(ok)} |")
+    lines += missed(report, overhead, floor, rss)
     return "\n".join(lines)
+
+
+def missed(report: dict[str, Any], overhead: float, floor: float, rss: float) -> list[str]:
+    """Why each goal this run missed was missed, and what would close it."""
+    cases, memory = report["cases"], report["memory"]
+    out: list[str] = []
+    if overhead > 30:
+        worst = max(summary(report)["overhead_ms"].items(), key=lambda kv: kv[1])[0]
+        runs = spread_text(cases[worst], "overhead_ms", 0)
+        out.append(
+            f"- Client overhead ({runs} ms, median and range): wall − bound holds the "
+            "loopback HTTP round trips, parsing and checking each answer, and writing each "
+            "chunk's answer to the store as it arrives (what lets a build resume after a crash "
+            "without paying for those calls again). A profile of those milliseconds is the "
+            "next step; none was made for this run."
+        )
+    if floor > 1.5:
+        wide = next(
+            (c for n, c in cases.items() if c["limit"] > 16 and "80 min" in c["label"]), None
+        )
+        than = ""
+        if wide is not None:
+            than = f" (the 80-minute row at a limit of {wide['limit']}: "
+            than += f"{med(wide, 'wall_over_floor'):.2f})"
+        out.append(
+            f"- Wall / floor ({floor:.2f}): with more calls than the client limit of 16 the calls "
+            "run in waves, while the floor lets every call start at once. A higher "
+            f"`LLM_MAX_CONCURRENCY` narrows it{than}, up to what the server batches "
+            "(vLLM's `max_num_seqs`), at the cost of the client overhead shown in that row."
+        )
+    if rss >= 150:
+        run = memory["run"]
+        out.append(
+            f"- Memory ({rss:.0f} MB): {run['baseline_mb']:.0f} MB is the process at rest after "
+            "start-up (Python, python-telegram-bot, pydantic, httpx, prometheus-client, and "
+            "wordfreq's and simplemma's English data, loaded at start so the first learner "
+            f"does not wait); {run['jobs']} jobs in flight add {run['delta_mb']:.0f} MB. Loading "
+            "the word data lazily would trade it for a slower first request."
+        )
+    return ["", "Goals missed in this run:", "", *out] if out else []
 
 
 def update_readme(report: dict[str, Any], readme: Path = README) -> None:
