@@ -397,10 +397,11 @@ def missed(report: dict[str, Any], overhead: float, floor: float, rss: float) ->
         runs = spread_text(cases[worst], "overhead_ms", 0)
         out.append(
             f"- Client overhead ({runs} ms, median and range): wall − bound holds the "
-            "loopback HTTP round trips, parsing and checking each answer, and writing each "
-            "chunk's answer to the store as it arrives (what lets a build resume after a crash "
-            "without paying for those calls again). A profile of those milliseconds is the "
-            "next step; none was made for this run."
+            "loopback HTTP round trips, parsing and checking each answer (script and junk "
+            "checks of every meaning), and building the deck after the slowest call, on 2 CPUs "
+            "shared with the simulator's process. A profile found httpcore paying a failed "
+            "`import sniffio` on every request (~7 ms a build; sniffio is now a dependency); "
+            "what remains is spread over those steps."
         )
     if floor > 1.5:
         wide = next(
