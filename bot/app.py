@@ -261,8 +261,11 @@ async def open_store(settings: Settings) -> OpenStore:
     return await SQLiteStore.open(settings.db_path)
 
 
-def make_runner(settings: Settings, core: Core, store: Store, spending: Spending) -> JobRunner:
-    """The in-process runner: this process builds decks (alone, or as a queue worker)."""
+def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
+    """The in-process runner: this process builds decks (alone, or as a queue worker),
+    counting each learner's builds and tokens against the quota and the budget."""
+    spending = make_spending(settings, store, core.metrics)
+    core.llm.observers.append(spending)  # tokens, per learner
     return JobRunner(
         pipeline=core.pipeline,
         store=store,
@@ -274,6 +277,14 @@ def make_runner(settings: Settings, core: Core, store: Store, spending: Spending
         metrics=core.metrics,
         spending=spending,
     )
+
+
+def make_health(settings: Settings, store: Store, llm: LLMClient | None, runner: Runner) -> Health:
+    """Readiness: the store, the LLM server (where this process calls one), the platforms
+    (added by the faces that start), and whether the runner still takes jobs."""
+    health = Health(store, llm, llm_fresh_seconds=settings.ready_llm_seconds)
+    health.accepting = lambda: runner.accepting
+    return health
 
 
 @asynccontextmanager
@@ -314,13 +325,10 @@ async def open_app(
             open_core(settings, source=source, allow_simulator=allow_simulator) as core,
             core.metrics.watching_loop(),
         ):
-            spending = make_spending(settings, store, core.metrics)
-            core.llm.observers.append(spending)  # tokens, per learner
-            runner = make_runner(settings, core, store, spending)
+            runner = make_runner(settings, core, store)
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
-            actions = make_actions(settings, store, runner, quiz, core.metrics, spending)
-            health = Health(store, core.llm, llm_fresh_seconds=settings.ready_llm_seconds)
-            health.accepting = lambda: runner.accepting
+            actions = make_actions(settings, store, runner, quiz, core.metrics, runner.spending)
+            health = make_health(settings, store, core.llm, runner)
             app = App(settings, store, runner, quiz, actions, health, core.metrics, core=core)
             try:
                 yield app

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import procrastinate
 
-from bot.app import App, make_actions, make_runner, make_spending, open_core
+from bot.app import App, make_actions, make_health, make_runner, make_spending, open_core
 from core.config import Settings
 from core.health import Health
 from core.metrics import Metrics
@@ -64,12 +64,11 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
             spending=spending,
         )
         metrics.jobs_active.set_function(lambda: front.job_count)
-        await front.open()
         try:
+            await front.open()
             quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
             actions = make_actions(settings, store, front, quiz, metrics, spending)
-            health = Health(store, None)  # the LLM server is the workers' to reach
-            health.accepting = lambda: front.accepting
+            health = make_health(settings, store, None, front)  # the LLM is the workers'
             yield App(settings, store, front, quiz, actions, health, metrics)
         finally:
             await front.shutdown(grace=settings.shutdown_grace_seconds)
@@ -95,11 +94,8 @@ async def open_worker(settings: Settings, *, allow_simulator: bool) -> AsyncIter
         open_core(settings, allow_simulator=allow_simulator) as core,
         core.metrics.watching_loop(),
     ):
-        spending = make_spending(settings, store, core.metrics)
-        core.llm.observers.append(spending)  # tokens, per learner
-        runner = make_runner(settings, core, store, spending)
-        health = Health(store, core.llm, llm_fresh_seconds=settings.ready_llm_seconds)
-        health.accepting = lambda: runner.accepting
+        runner = make_runner(settings, core, store)
+        health = make_health(settings, store, core.llm, runner)
         try:
             builder = BuildWorker(
                 runner=runner,
