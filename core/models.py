@@ -128,6 +128,24 @@ class DeckStats:
     candidates: int = 0
 
 
+# How many cards a learner gets first from a deck (the rest are one press away).
+DEFAULT_DECK_SIZE = 30
+
+
+def shown_counts(n_words: int, n_phrases: int, size: int) -> tuple[int, int]:
+    """How many of a deck's best words and best phrases make its first `size` cards.
+
+    A deck's words and its phrases are each stored best first (card position = rank).
+    Phrases come first and take up to a third of `size`; words fill the rest, and any room
+    the phrases leave. Everything past these counts is the "more words" part of the deck.
+    """
+    size = max(1, size)
+    phrases = min(n_phrases, size // 3)
+    words = min(n_words, size - phrases)
+    phrases = min(n_phrases, size - words)
+    return words, phrases
+
+
 @dataclass(frozen=True, slots=True)
 class Deck:
     video_id: str | None
