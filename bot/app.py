@@ -12,13 +12,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from bot.extras import require
 from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
 from core.admin import account, parse_admins
-from core.config import Settings
+from core.config import DB_FILE, Settings, default_db_path
 from core.health import Health
 from core.jobs import JobRunner, Runner
 from core.llm import LLMClient
@@ -255,9 +257,20 @@ async def open_store(settings: Settings) -> OpenStore:
     """The store the settings name: PostgreSQL when DATABASE_URL is set, else the SQLite
     file at DB_PATH. Raises StorageUnavailable (with the reason) when it cannot be used."""
     if settings.database_url:
+        require("postgres")
         from storage.postgres import PostgresStore  # psycopg loads only when asked for
 
         return await PostgresStore.open(settings.database_url, max_size=settings.database_pool_size)
+    if settings.db_path == default_db_path():  # the user's data folder, made on first use
+        await asyncio.to_thread(settings.db_path.parent.mkdir, parents=True, exist_ok=True)
+        if await asyncio.to_thread(Path(DB_FILE).is_file):
+            log.warning(
+                "%s in this folder is no longer used by default (your data is in %s); "
+                "set DB_PATH=%s to keep using it",
+                DB_FILE,
+                settings.db_path,
+                DB_FILE,
+            )
     return await SQLiteStore.open(settings.db_path)
 
 
@@ -313,6 +326,7 @@ async def open_app(
     `source` replaces the transcript sources (tests use a stand-in for YouTube).
     """
     if settings.database_url and front:
+        require("postgres")
         from bot.queue import open_front  # procrastinate loads only when asked for
 
         async with open_front(settings) as queued:

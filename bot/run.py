@@ -7,6 +7,7 @@ import logging
 
 from bot.adapters import Adapter, PlatformUnreachable, TokenRejected
 from bot.app import App, open_app
+from bot.extras import require
 from bot.process import ops_endpoints, stop_on_signals
 from core import Settings
 
@@ -49,6 +50,11 @@ async def run(
             "Set one in .env (see .env.example), or try `vocabot demo` with no tokens."
         )
         return 2
+    # a token without its face's packages: one line naming the extra, before anything opens
+    if settings.telegram_bot_token:
+        require("telegram")
+    if settings.discord_bot_token:
+        require("discord")
     stop = stop_on_signals(stop)
     async with open_app(settings, allow_simulator=simulated, front=True) as app:
         adapters, skipped = build_adapters(app)
