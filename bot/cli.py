@@ -25,7 +25,7 @@ log = logging.getLogger("vocabot")
 LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 EXPORT_FORMATS = ("apkg", "csv")
-DIALECTS = ('vllm', 'llamacpp', 'json_object', 'prompt')
+DIALECTS = ("vllm", "llamacpp", "json_object", "prompt")
 
 EPILOG = """\
 Your decks, words and progress (vocabot chat, build, demo, export) are kept in one SQLite
@@ -145,6 +145,7 @@ def add_serve_commands(sub: Any) -> None:
         help="no tokens needed: build the bundled sample deck (simulated meanings unless "
         "LLM_BASE_URL is set) and print a sign-in link to its study page",
     )
+    add_speedup_option(serve)
     command(serve, "bot.commands.serve:cmd_serve_api")
 
     worker = sub.add_parser(

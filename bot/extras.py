@@ -26,7 +26,7 @@ class MissingExtra(Exception):
         self.extra = extra
         what = EXTRAS[extra][0]
         super().__init__(
-            f'{what} needs the "{extra}" extra ({missing} is not installed): '
+            f"{what}: {missing} is not installed; it comes with the {extra!r} extra: "
             f'pip install "vocabot[{extra}]"'
         )
 
