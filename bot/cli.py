@@ -3,7 +3,7 @@
 The parser is the whole of what `vocabot --help` (and a typo) pays for: this module imports
 only the standard library, and a subcommand's module, with core, the store and the face it
 needs, is imported when that subcommand runs (`COMMAND` below names it as "module:function").
-tests/test_cli.py holds `vocabot --help` to that, and the parser's choices to core's.
+tests/test_cli_start.py holds `vocabot --help` to that, and the parser's choices to core's.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vocabot")
 
-# What argparse offers, spelled out so the parser loads no core (tests/test_cli.py checks
+# What argparse offers, spelled out so the parser loads no core (tests/test_cli_start.py checks
 # that each equals core's: LEARNER_LANGUAGES, LEVELS, EXPORT_FORMATS, the simulator's DIALECTS).
 LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")

@@ -12,7 +12,7 @@ here asks for it to be named (or for an action that does the job).
 These are plain imports: `import core` loads the actions, the pipeline and wordfreq
 (about half a second). What must start faster does not import core: `vocabot --help`
 (bot/cli.py loads a subcommand's modules only when it runs) is measured in
-tests/test_cli.py.
+tests/test_cli_start.py.
 """
 
 from core.actions import (
