@@ -221,6 +221,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow  # a writer process, killed
 async def test_sigkill_during_writes_loses_nothing_committed(tmp_path: Path) -> None:
     path = tmp_path / "crash.sqlite3"
     proc = await asyncio.create_subprocess_exec(
