@@ -245,8 +245,8 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
     except NoLLMServer as exc:
         err.print(f"[red]Not started:[/] {exc}")
         return 2
-    except StorageUnavailable as exc:  # the operator needs the path and the reason
-        err.print(f"[red]{exc.user_message}[/] {exc.detail}")
+    except StorageUnavailable as exc:  # the operator needs the path and the reason, unwrapped
+        err.print(f"[red]{exc.user_message}[/] {escape(exc.detail)}", soft_wrap=True)
         return 1
     except VocabotError as exc:
         log.info("%s: %s", exc.code, exc.detail)

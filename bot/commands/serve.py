@@ -11,6 +11,7 @@ from bot.commands.build import progress_bar, submit
 from bot.commands.common import out
 from bot.console.terminal import terminal_language
 from bot.extras import require
+from bot.fronts import open_front
 from bot.logs import adopt_uvicorn_loggers
 from core import Settings
 from devtools.samples import SLEEP_TALK
@@ -54,7 +55,7 @@ async def _serve_api(
 
     if not (settings.web_base_url or settings.web_app_url):  # links to this very server
         settings = settings.model_copy(update={"web_base_url": f"http://{host}:{port}"})
-    async with open_app(settings, allow_simulator=simulated or demo, front=True) as app:
+    async with open_front(settings, allow_simulator=simulated or demo) as app:
         await app.runner.resume()
         if demo:
             await study_demo(app)

@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from bot import texts
-from bot.telegram.context import PLATFORM, Context, Services, edit, learner_tr, reply, services
+from bot.telegram.context import PLATFORM, Context, TelegramState, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
 from bot.telegram.study import mini_app_url, with_study_button
@@ -155,7 +155,7 @@ async def _start(
 class Notifier:
     """The runner's notifier for Telegram: keeps each job's message up to date."""
 
-    def __init__(self, services: Services, bot: Bot) -> None:
+    def __init__(self, services: TelegramState, bot: Bot) -> None:
         self.services = services
         self.bot = bot
 
