@@ -227,7 +227,7 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
     from bot.commands.common import err
     from bot.extras import MissingExtra
     from bot.logs import secrets_of, setup_logging
-    from core import Settings, StorageUnavailable, VocabotError, sentence
+    from core import Settings, StorageUnavailable, VocabotError, error_message
 
     try:
         settings = Settings()
@@ -250,7 +250,7 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
         return 1
     except VocabotError as exc:
         log.info("%s: %s", exc.code, exc.detail)
-        err.print(f"[red]{sentence(exc)}[/]")
+        err.print(f"[red]{error_message(exc)}[/]")
         return 1
     except KeyboardInterrupt:
         return 130

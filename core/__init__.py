@@ -2,7 +2,7 @@
 
 This package is also core's public surface: `__all__` names the types, functions and
 constants the faces (Telegram, Discord, the console chat, the HTTP API, the CLI) may use,
-and a face imports them from here only (`from core import Actions, sentence`), never from
+and a face imports them from here only (`from core import Actions, error_message`), never from
 a submodule. tests/test_core_surface.py and the import-linter contracts in pyproject.toml
 hold every face in bot/ to that. The composition root (bot/app.py, and bot/queue.py for the
 job queue), which builds the store, the LLM client, the pipeline and the runner, is the one
@@ -25,8 +25,8 @@ from core.actions import (
     PageCard,
     QuizTurn,
     WebSession,
-    sentence,
-    stored_sentence,
+    error_message,
+    stored_error_message,
 )
 from core.admin import (
     AdminStatus,
@@ -211,6 +211,7 @@ __all__ = [
     "account",
     "check_llm",
     "default_db_path",
+    "error_message",
     "find_video_id",
     "from_accept_language",
     "hash_api_key",
@@ -218,7 +219,6 @@ __all__ = [
     "log_fields",
     "new_api_key",
     "parse_video_id",
-    "sentence",
-    "stored_sentence",
+    "stored_error_message",
     "translator",
 ]

@@ -35,8 +35,8 @@ from core import (
     Translator,
     User,
     VocabotError,
+    error_message,
     find_video_id,
-    sentence,
     translator,
 )
 
@@ -104,7 +104,7 @@ async def on_document(update: Update, context: Context) -> None:
         _, tr = await learner_tr(update, context)
         too_big = TranscriptFileTooBig(document.file_size, limit)
         log.info("a %d-byte file refused before download", document.file_size)
-        await reply(update, esc(f"❌ {sentence(too_big, tr)}"))
+        await reply(update, esc(f"❌ {error_message(too_big, tr)}"))
         return
     name = document.file_name or "subtitles.txt"
 
@@ -146,7 +146,7 @@ async def _start(
         handle = await submit(user, job)
     except VocabotError as exc:
         log.info("job refused for user %s: %s", user.id, exc.code)
-        await reply(update, esc(f"❌ {sentence(exc, tr)}"))
+        await reply(update, esc(f"❌ {error_message(exc, tr)}"))
         return
     if handle.duplicate:
         log.info("message %s in chat %s came again: job %s", message.id, chat.id, handle.id)
