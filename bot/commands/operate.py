@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,7 +91,8 @@ def where_data(settings: Settings) -> str:
         parts = urlsplit(settings.database_url)
         return f"PostgreSQL at {parts.hostname or 'localhost'}{parts.path} (DATABASE_URL)"
     origin = "DB_PATH" if settings.db_path != default_db_path() else "default; DB_PATH changes it"
-    return f"{Path(settings.db_path).resolve()} ({origin})"
+    where = str(settings.db_path)  # an SQLite URI (file:...) is shown as it is
+    return f"{where if where.startswith('file:') else os.path.abspath(where)} ({origin})"
 
 
 def cmd_where(args: argparse.Namespace, settings: Settings) -> int:
