@@ -61,3 +61,61 @@ def test_root_installs_with_apt_get(tmp_path: Path) -> None:
 
 def test_nothing_is_installed_when_chromium_is_there(tmp_path: Path) -> None:
     assert run_script(tmp_path, uid=1000, sudo=False, chromium=True) == (0, "", "")
+
+
+# -- .ci/tiers: the two test tiers and pytest's exit codes ------------------------------------
+
+STUB_PYTEST = """#!/bin/sh
+echo "pytest $*" >> "$CALLS"
+case "$*" in
+  *"not slow"*) exit "$FAST" ;;
+  *) exit "$SLOW" ;;
+esac
+"""
+
+
+def run_tiers(tmp_path: Path, fast: int, slow: int, *args: str) -> tuple[int, str, list[str]]:
+    pytest_stub = tmp_path / "pytest"
+    pytest_stub.write_text(STUB_PYTEST)
+    pytest_stub.chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.touch()
+    result = subprocess.run(
+        ["/bin/bash", str(ROOT / ".ci" / "tiers"), *args],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTEST": str(pytest_stub),
+            "CALLS": str(calls),
+            "FAST": str(fast),
+            "SLOW": str(slow),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr, calls.read_text().splitlines()
+
+
+def test_both_tiers_run_the_fast_one_on_two_workers(tmp_path: Path) -> None:
+    code, _, calls = run_tiers(tmp_path, 0, 0)
+    assert code == 0
+    assert calls == ["pytest -q -m not slow -n 2", "pytest -q -m slow"]
+
+
+def test_a_failing_test_fails_the_run(tmp_path: Path) -> None:
+    fast_fails, slow_fails = tmp_path / "fast", tmp_path / "slow"
+    fast_fails.mkdir()
+    slow_fails.mkdir()
+    code, _, calls = run_tiers(fast_fails, 1, 0)
+    assert code == 1 and len(calls) == 1  # the slow tier does not run after a failure
+    assert run_tiers(slow_fails, 0, 1)[0] == 1
+
+
+def test_no_tests_collected_fails_unless_arguments_narrowed_the_run(tmp_path: Path) -> None:
+    code, said, _ = run_tiers(tmp_path, 0, 5)
+    assert code == 1 and "collected no tests in the slow tier" in said
+    narrowed = tmp_path / "narrowed"
+    narrowed.mkdir()
+    code, said, calls = run_tiers(narrowed, 0, 5, "-k", "export")
+    assert code == 0 and "no test of the slow tier matches" in said
+    assert calls[-1] == "pytest -q -m slow -k export"
