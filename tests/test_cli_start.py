@@ -6,7 +6,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,30 @@ def fast_sim(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_help_loads_no_core_and_answers_fast() -> None:
-    """`vocabot --help` was 0.8-1.5 s: it loaded actions, the pipeline and wordfreq."""
+    """`vocabot --help` was 0.8-1.5 s: it loaded actions, the pipeline and wordfreq.
+
+    Fast because it loads none of core (checked exactly); the time is the process's own CPU
+    time (interpreter start-up included), which other work on a shared machine does not
+    stretch as it does the wall clock."""
     check = (
-        "import sys, runpy\n"
+        "import sys, runpy, time\n"
         "sys.argv = ['vocabot', '--help']\n"
         "try:\n    runpy.run_module('bot', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "loaded = sorted(m for m in sys.modules if m == 'core' or m.startswith(('core.', "
         "'storage', 'pydantic', 'rich', 'httpx')))\n"
         "assert not loaded, loaded\n"
+        "print('cpu', time.process_time(), file=sys.stderr)\n"
     )
-    times = []
+    cpu = []
     for _ in range(3):
-        started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60
         )
-        times.append(time.perf_counter() - started)
         assert result.returncode == 0, result.stderr[-2000:]
         assert "vocabot where" in result.stdout
-    assert sorted(times)[1] < 0.3, times
+        cpu.append(float(result.stderr.split("cpu")[-1]))
+    assert sorted(cpu)[1] < 0.3, cpu
 
 
 def test_the_parser_offers_exactly_cores_choices() -> None:
