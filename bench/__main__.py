@@ -4,7 +4,7 @@ Measures vocabot against the seed design (three variants), its own bound and flo
 cost grows with video length, the bot process's memory, load, faults and the Telegram
 paths, all against the simulated vLLM server in its own process over real HTTP. Every
 timed figure is the median of several runs with min-max. Results: a table, and JSON in
-bench/results/ (latest.json for a full run). `--readme` rewrites the README's numbers and
+bench/results/ (latest.json for a full run). `--readme` rewrites docs/benchmarks.md's numbers and
 the chart from latest.json.
 """
 
@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument(
         "--readme",
         action="store_true",
-        help="regenerate the README's Performance numbers and the chart from latest.json",
+        help="regenerate docs/benchmarks.md's numbers and the chart from latest.json",
     )
     parser.add_argument(
         "--llm-base-url",
@@ -57,7 +57,7 @@ def main() -> int:
         if chart is None:
             console.print("[yellow]matplotlib is not installed: pip install -e '.[bench]'[/]")
         render.update_readme(report)
-        console.print(f"README.md updated from latest.json ({report['when']})")
+        console.print(f"docs/benchmarks.md updated from latest.json ({report['when']})")
         return 0
     runs = args.runs or (1 if args.quick else 3)
     if args.llm_base_url:

@@ -15,7 +15,7 @@ from typing import Any
 from bench.simproc import NO_FAULTS, SimProcess, ok_calls, settings_for
 from bot.app import open_app
 from bot.telegram.adapter import TelegramAdapter
-from core.jobs import JobUpdate
+from core.jobs import JobRunner, JobUpdate
 from core.models import Stage
 from core.transcripts import ChainSource, DirectorySource
 from devtools.fake_telegram import TOKEN, FakeTelegram
@@ -100,7 +100,8 @@ async def many_users(
             ]
             results: list[JobUpdate] = [await h.wait() for h in handles]
             wall = (time.perf_counter() - started) * speedup
-        runs = app.job_runner.pipeline_runs
+        assert isinstance(app.runner, JobRunner)  # the bench builds in its own process
+        runs = app.runner.pipeline_runs
     stats = await sim.stats()
     calls = ok_calls(stats)
     config = stats["config"]

@@ -1,6 +1,6 @@
-"""From the results JSON to the console table, the README's Performance numbers and the chart.
+"""From the results JSON to the console table, docs/benchmarks.md's numbers and the chart.
 
-Nothing here measures: every figure is read from bench/results/latest.json, so the README
+Nothing here measures: every figure is read from bench/results/latest.json, so the
 section is regenerated (`python -m bench --readme`), never typed.
 """
 
@@ -15,7 +15,8 @@ from rich.table import Table
 
 RESULTS = Path(__file__).parent / "results"
 CHART = RESULTS / "scaling.png"
-README = Path(__file__).parent.parent / "README.md"
+# The generated sections live in docs/benchmarks.md, between the markers below.
+README = Path(__file__).parent.parent / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 # (ours, seed) pairs the README compares; the first is the headline (equal work).
 HEADLINE = ("ours_a1", "seed_as_built")
@@ -309,7 +310,7 @@ def readme_section(report: dict[str, Any]) -> str:
         ]
     lines += ["", "**How cost grows** with the length of one video (ours at B1; generated "
               "lectures, bench/lecture.py):", "", "![wall time and tokens against video "
-              "minutes](bench/results/scaling.png)", "",
+              "minutes](../bench/results/scaling.png)", "",
               "| minutes | ours wall s | calls | tokens | peak RSS MB | CPU s | seed as built "
               "wall s | seed calls | seed tokens |", "| --- | --- | --- | --- | --- | --- | --- "
               "| --- | --- |"]  # fmt: skip

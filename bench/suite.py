@@ -64,7 +64,7 @@ def case(
 
 
 def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
-    """Which single-video cases to run (see the README's Performance section)."""
+    """Which single-video cases to run (see docs/benchmarks.md)."""
     demo = SLEEP_TALK
     minutes = 392 / 60
     seed_speed = 20.0 if quick else SEED_SPEEDUP

@@ -11,7 +11,7 @@ in its own process at a speed-up where local CPU, not the model, is the limit:
   its build over and until every job was done, and decks lost or duplicated.
 
 Results: a table, and JSON in bench/results/throughput.json (throughput-quick.json);
-`--readme` rewrites the README's queue table from throughput.json.
+`--readme` rewrites the queue table in docs/benchmarks.md from throughput.json.
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
 
 
 def readme_section(report: dict[str, Any]) -> str:
-    """The README's queue table: what one run of `python -m bench.throughput` measured."""
+    """docs/benchmarks.md's queue table: what one run of `python -m bench.throughput` measured."""
     lines = [
         f"Measured by `python -m bench.throughput` on {report.get('cpus', '?')} CPUs, simulator "
         f"at x{report['speedup']:.0f} (the processes' own CPU is the limit), one `serve-api` "
@@ -329,12 +329,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer videos, short stall times")
     parser.add_argument(
-        "--readme", action="store_true", help="rewrite the README's table from throughput.json"
+        "--readme",
+        action="store_true",
+        help="rewrite the table in docs/benchmarks.md from throughput.json",
     )
     args = parser.parse_args()
     if args.readme:
         update_readme(json.loads((RESULTS / "throughput.json").read_text(encoding="utf-8")))
-        console.print("README.md updated")
+        console.print("docs/benchmarks.md updated")
         return 0
     report = asyncio.run(run(args.quick))
     show(report)

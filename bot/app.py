@@ -12,13 +12,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from bot.extras import require
 from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
 from core.admin import account, parse_admins
-from core.config import Settings
+from core.config import DB_FILE, Settings, default_db_path
 from core.health import Health
 from core.jobs import JobRunner, Runner
 from core.llm import LLMClient
@@ -102,6 +104,55 @@ def make_source(settings: Settings, *, with_samples: bool) -> TranscriptSource:
     )
 
 
+def make_llm(
+    settings: Settings, http: httpx.AsyncClient, base_url: str, *, simulated: bool
+) -> LLMClient:
+    """The LLM client of the settings, on the shared HTTP client."""
+    return LLMClient(
+        http,
+        base_url=base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+        max_concurrency=settings.llm_max_concurrency,
+        timeout=settings.llm_timeout,
+        deadline=settings.llm_deadline_seconds,
+        deadline_per_token=settings.llm_deadline_per_token,
+        max_attempts=settings.llm_max_attempts,
+        structured_output=settings.llm_structured_output,
+        backoff_initial=settings.llm_backoff_seconds,
+        server_max_failures=settings.llm_server_max_failures,
+        server_cooldown=settings.llm_server_cooldown_seconds,
+        backend="simulator" if simulated else None,
+        simulated=simulated,
+    )
+
+
+def make_pipeline(
+    settings: Settings, llm: LLMClient, source: TranscriptSource | None, *, simulated: bool
+) -> Pipeline:
+    return Pipeline(
+        source=source or make_source(settings, with_samples=simulated),
+        llm=llm,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_max_items=settings.chunk_max_items,
+        max_video_minutes=settings.max_video_minutes,
+        hedge_after=settings.llm_hedge_after_seconds,
+    )
+
+
+async def start_simulator(stack: AsyncExitStack, settings: Settings) -> tuple[SimServer, str]:
+    """The bundled simulated LLM server, in this process until `stack` closes; its URL."""
+    from devtools.simllm import SimConfig, SimServer
+
+    sim = SimServer(SimConfig(speedup=settings.sim_speedup, model=settings.llm_model))
+    base_url = await stack.enter_async_context(sim.serve())
+    log.warning(
+        "using the bundled simulated LLM server: meanings are placeholders, and every "
+        "deck says so (set LLM_BASE_URL for a real server)"
+    )
+    return sim, base_url
+
+
 @asynccontextmanager
 async def open_core(
     settings: Settings,
@@ -119,45 +170,15 @@ async def open_core(
         sim: SimServer | None = None
         base_url = settings.llm_base_url or ""
         if wants_simulator(settings, allow_simulator=allow_simulator):
-            from devtools.simllm import SimConfig, SimServer
-
-            sim = SimServer(SimConfig(speedup=settings.sim_speedup, model=settings.llm_model))
-            base_url = await stack.enter_async_context(sim.serve())
-            log.warning(
-                "using the bundled simulated LLM server: meanings are placeholders, and every "
-                "deck says so (set LLM_BASE_URL for a real server)"
-            )
+            sim, base_url = await start_simulator(stack, settings)
         http = await stack.enter_async_context(make_http_client(settings))
-        llm = LLMClient(
-            http,
-            base_url=base_url,
-            model=settings.llm_model,
-            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-            max_concurrency=settings.llm_max_concurrency,
-            timeout=settings.llm_timeout,
-            deadline=settings.llm_deadline_seconds,
-            deadline_per_token=settings.llm_deadline_per_token,
-            max_attempts=settings.llm_max_attempts,
-            structured_output=settings.llm_structured_output,
-            backoff_initial=settings.llm_backoff_seconds,
-            server_max_failures=settings.llm_server_max_failures,
-            server_cooldown=settings.llm_server_cooldown_seconds,
-            backend="simulator" if sim is not None else None,
-            simulated=sim is not None,
-        )
+        llm = make_llm(settings, http, base_url, simulated=sim is not None)
         metrics = Metrics()
         llm.observers.append(metrics)
         metrics.llm_in_flight.set_function(lambda: llm.limiter.in_use)
         if sim is None:
             await llm.identify()
-        pipeline = Pipeline(
-            source=source or make_source(settings, with_samples=sim is not None),
-            llm=llm,
-            chunk_tokens=settings.chunk_tokens,
-            chunk_max_items=settings.chunk_max_items,
-            max_video_minutes=settings.max_video_minutes,
-            hedge_after=settings.llm_hedge_after_seconds,
-        )
+        pipeline = make_pipeline(settings, llm, source, simulated=sim is not None)
         for language in settings.youtube_languages:
             # at start-up, not in the middle of the first user's request
             await asyncio.to_thread(warm_up, language)
@@ -189,18 +210,6 @@ class App:
     def simulated(self) -> bool:
         """Decks built here come from the bundled simulator."""
         return self.core is not None and self.core.simulated
-
-    @property
-    def job_runner(self) -> JobRunner:
-        """The in-process runner (for benchmarks and tests that look inside it)."""
-        assert isinstance(self.runner, JobRunner), "decks are built by queue workers"
-        return self.runner
-
-    @property
-    def built_here(self) -> Core:
-        """Core of a process that builds decks itself (not a queue front)."""
-        assert self.core is not None, "decks are built by queue workers"
-        return self.core
 
 
 def make_spending(settings: Settings, store: Store, metrics: Metrics) -> Spending:
@@ -255,9 +264,20 @@ async def open_store(settings: Settings) -> OpenStore:
     """The store the settings name: PostgreSQL when DATABASE_URL is set, else the SQLite
     file at DB_PATH. Raises StorageUnavailable (with the reason) when it cannot be used."""
     if settings.database_url:
+        require("postgres")
         from storage.postgres import PostgresStore  # psycopg loads only when asked for
 
         return await PostgresStore.open(settings.database_url, max_size=settings.database_pool_size)
+    if settings.db_path == default_db_path():  # the user's data folder, made on first use
+        await asyncio.to_thread(settings.db_path.parent.mkdir, parents=True, exist_ok=True)
+        if await asyncio.to_thread(Path(DB_FILE).is_file):
+            log.warning(
+                "%s in this folder is no longer used by default (your data is in %s); "
+                "set DB_PATH=%s to keep using it",
+                DB_FILE,
+                settings.db_path,
+                DB_FILE,
+            )
     return await SQLiteStore.open(settings.db_path)
 
 
@@ -304,20 +324,13 @@ async def open_app(
     *,
     source: TranscriptSource | None = None,
     allow_simulator: bool = True,
-    front: bool = False,
 ) -> AsyncIterator[App]:
-    """Everything a long-running process needs; closes in reverse order on exit.
+    """Everything a process that builds decks itself needs; closes in reverse order on exit.
 
-    A `front` (`vocabot run`, `vocabot serve-api`) on PostgreSQL (DATABASE_URL) queues
-    its jobs for `vocabot worker` processes; anything else builds decks in-process.
-    `source` replaces the transcript sources (tests use a stand-in for YouTube).
+    (A front, which on PostgreSQL queues its jobs for workers instead, opens with
+    bot.fronts.open_front.) `source` replaces the transcript sources (tests use a stand-in
+    for YouTube).
     """
-    if settings.database_url and front:
-        from bot.queue import open_front  # procrastinate loads only when asked for
-
-        async with open_front(settings) as queued:
-            yield queued
-        return
     wants_simulator(settings, allow_simulator=allow_simulator)  # refuse before opening anything
     store = await open_store(settings)  # fails fast with a clear error
     try:

@@ -6,7 +6,9 @@ import asyncio
 import logging
 
 from bot.adapters import Adapter, PlatformUnreachable, TokenRejected
-from bot.app import App, open_app
+from bot.app import App
+from bot.extras import require
+from bot.fronts import open_front
 from bot.process import ops_endpoints, stop_on_signals
 from core import Settings
 
@@ -49,8 +51,13 @@ async def run(
             "Set one in .env (see .env.example), or try `vocabot demo` with no tokens."
         )
         return 2
+    # a token without its face's packages: one line naming the extra, before anything opens
+    if settings.telegram_bot_token:
+        require("telegram")
+    if settings.discord_bot_token:
+        require("discord")
     stop = stop_on_signals(stop)
-    async with open_app(settings, allow_simulator=simulated, front=True) as app:
+    async with open_front(settings, allow_simulator=simulated) as app:
         adapters, skipped = build_adapters(app)
         for line in skipped:
             log.info(line)

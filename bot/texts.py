@@ -22,7 +22,7 @@ from core import (
     Stage,
     Stats,
     Translator,
-    sentence,
+    error_message,
 )
 
 LEVEL_NAMES = {
@@ -192,7 +192,7 @@ def partial_notice(tr: Translator, missing: tuple[Gap, ...]) -> str:
 
 def failure_text(tr: Translator, update: JobUpdate) -> str:
     error = update.error
-    return f"❌ {sentence(error, tr) if error is not None else tr(INTERNAL_ERROR)}"
+    return f"❌ {error_message(error, tr) if error is not None else tr(INTERNAL_ERROR)}"
 
 
 def stats_text(tr: Translator, stats: Stats) -> str:

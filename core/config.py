@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
+from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -16,6 +17,13 @@ DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
 # What Telegram accepts as a webhook's secret_token: 1-256 of A-Z a-z 0-9 _ -
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+DB_FILE = "vocabot.sqlite3"
+
+
+def default_db_path() -> Path:
+    """The local learner's SQLite file when DB_PATH is not set: in the user's data folder
+    (~/.local/share/vocabot on Linux, XDG_DATA_HOME honoured), the same from any folder."""
+    return user_data_path("vocabot", appauthor=False) / DB_FILE
 
 
 class StructuredOutput(StrEnum):
@@ -82,7 +90,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=2000, ge=100)
     chunk_max_items: int = Field(default=12, ge=1)
 
-    db_path: Path = Path("vocabot.sqlite3")
+    # The SQLite file; by default in the user's data folder (`vocabot where` prints it).
+    db_path: Path = Field(default_factory=default_db_path)
     # postgresql://user:password@host:port/database: PostgreSQL instead of the SQLite file.
     database_url: str | None = None
     database_pool_size: int = Field(default=10, ge=1, le=1000)

@@ -234,11 +234,6 @@ class BadSetting(VocabotError):
     )
 
 
-class NotYourButton(VocabotError):
-    code = "not_your_button"
-    message = N_("These buttons belong to someone else. Send me a link to get your own deck.")
-
-
 class TooManyJobs(VocabotError):
     code = "too_many_jobs"
     message = N_("You already have videos in progress. Wait for one to finish, or /cancel it.")

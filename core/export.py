@@ -54,7 +54,7 @@ def note_type() -> genanki.Model:
     )
 
 
-CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "sentence", "link"]
+CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "error_message", "link"]
 
 
 def _row(card: Card) -> list[str]:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from core.i18n import interface_language
-from core.models import Deck, Gap, Phrase, Progress, Stage, Word
+from core.models import Deck, Gap, Phrase, Progress, Word
 from core.subtitles import Upload
 
 CardKind = Literal["word", "phrase"]
@@ -182,10 +182,6 @@ class QuotaOverride:
     blocked: bool = False
 
 
-def progress_of(stage: str, done: int, total: int) -> Progress:
-    return Progress(Stage(stage), done, total)
-
-
 class Store(Protocol):
     # users
     async def get_or_create_user(
@@ -224,7 +220,6 @@ class Store(Protocol):
 
     # known words
     async def add_known_words(self, user_id: int, words: Iterable[str]) -> int: ...
-    async def remove_known_word(self, user_id: int, word: str) -> bool: ...
     async def known_words(self, user_id: int) -> frozenset[str]: ...
 
     # spaced repetition

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+import youtube_transcript_api as yta  # its errors, from the public package (not ._errors)
 from requests.adapters import HTTPAdapter
 from youtube_transcript_api import YouTubeTranscriptApi
-from youtube_transcript_api import _errors as yta_errors
 from youtube_transcript_api.proxies import GenericProxyConfig
 
 from core import errors
@@ -94,20 +94,20 @@ def find_video_id(text: str) -> str | None:
 def map_youtube_error(exc: Exception) -> errors.VocabotError:
     """The core error for a youtube-transcript-api (or requests) failure."""
     table: list[tuple[type[Exception], type[errors.VocabotError]]] = [
-        (yta_errors.IpBlocked, errors.YouTubeBlocked),
-        (yta_errors.RequestBlocked, errors.YouTubeBlocked),
-        (yta_errors.PoTokenRequired, errors.YouTubeBlocked),
-        (yta_errors.FailedToCreateConsentCookie, errors.YouTubeBlocked),
-        (yta_errors.TranscriptsDisabled, errors.CaptionsDisabled),
-        (yta_errors.NoTranscriptFound, errors.NoCaptions),
-        (yta_errors.NotTranslatable, errors.NoCaptions),
-        (yta_errors.TranslationLanguageNotAvailable, errors.NoCaptions),
-        (yta_errors.AgeRestricted, errors.AgeRestricted),
-        (yta_errors.InvalidVideoId, errors.InvalidVideoId),
-        (yta_errors.VideoUnavailable, errors.VideoUnavailable),
-        (yta_errors.VideoUnplayable, errors.VideoUnavailable),
-        (yta_errors.YouTubeRequestFailed, errors.YouTubeFailed),
-        (yta_errors.YouTubeDataUnparsable, errors.YouTubeFailed),
+        (yta.IpBlocked, errors.YouTubeBlocked),
+        (yta.RequestBlocked, errors.YouTubeBlocked),
+        (yta.PoTokenRequired, errors.YouTubeBlocked),
+        (yta.FailedToCreateConsentCookie, errors.YouTubeBlocked),
+        (yta.TranscriptsDisabled, errors.CaptionsDisabled),
+        (yta.NoTranscriptFound, errors.NoCaptions),
+        (yta.NotTranslatable, errors.NoCaptions),
+        (yta.TranslationLanguageNotAvailable, errors.NoCaptions),
+        (yta.AgeRestricted, errors.AgeRestricted),
+        (yta.InvalidVideoId, errors.InvalidVideoId),
+        (yta.VideoUnavailable, errors.VideoUnavailable),
+        (yta.VideoUnplayable, errors.VideoUnavailable),
+        (yta.YouTubeRequestFailed, errors.YouTubeFailed),
+        (yta.YouTubeDataUnparsable, errors.YouTubeFailed),
         # No answer at all is not a bad answer: say what is wrong and what helps. Order
         # matters: ProxyError and ConnectTimeout are both ConnectionErrors.
         (requests.exceptions.ProxyError, errors.YouTubeProxyFailed),
@@ -177,7 +177,7 @@ class YouTubeSource:
             listing = api.list(video_id)
             try:
                 found = listing.find_transcript(languages)
-            except yta_errors.NoTranscriptFound:
+            except yta.NoTranscriptFound:
                 # Any transcript that YouTube can translate into the first preferred language.
                 translatable = [t for t in listing if t.is_translatable]
                 if not translatable:

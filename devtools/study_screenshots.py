@@ -1,4 +1,4 @@
-"""`python -m devtools.study_screenshots [folder]`: the README's pictures of the study page.
+"""`python -m devtools.study_screenshots [folder]`: the study page's pictures in docs/faces.md.
 
 Builds the bundled sample on the bundled simulator (as `vocabot serve-api --demo` does),
 serves the page on a loopback port and photographs it in Debian's headless chromium, on a

@@ -7,9 +7,13 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from devtools.processes import vocabot
 from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR
 from tests.conftest import Sim
+
+pytestmark = pytest.mark.slow  # `vocabot` as a process, 3-10 s a test
 
 
 def env_for(sim: Sim, tmp_path: Path) -> dict[str, str]:

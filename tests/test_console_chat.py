@@ -188,6 +188,7 @@ async def test_no_network_is_told_with_what_helps(sim: Sim, tmp_path: Path) -> N
     assert "try again in a few minutes" not in out
 
 
+@pytest.mark.slow  # the chat as a process
 async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path: Path) -> None:
     chat_process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -24,7 +24,7 @@ async def _cards(
 async def test_csv_has_a_header_and_one_row_per_card(tmp_path: Path) -> None:
     cards = await _cards(tmp_path)
     rows = list(csv.reader(io.StringIO(csv_bytes(cards).decode("utf-8"))))
-    assert rows[0] == ["kind", "front", "part_of_speech", "meaning", "sentence", "link"]
+    assert rows[0] == ["kind", "front", "part_of_speech", "meaning", "error_message", "link"]
     assert rows[1][:2] == ["word", "hypothesis"]
     assert rows[1][5] == "https://youtu.be/vidAAAAAAA1?t=0"
     assert rows[-1][:3] == ["phrase", "figure out", "phrase"]

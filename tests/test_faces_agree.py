@@ -19,6 +19,7 @@ from bot.discord.cog import VocabCog
 from core import errors
 from core.actions import export_filename
 from core.config import Settings
+from core.jobs import JobRunner
 from devtools.fake_telegram import FakeTelegram
 from tests.conftest import Sim
 from tests.discord_harness import Discord, Screen, button
@@ -86,7 +87,8 @@ async def retitle(app: App, platform: str) -> None:
         user = await app.actions.local_user()  # the learner at this terminal
     else:
         user = await app.actions.user(platform, USER)
-    deck = await app.store.cached_deck(app.job_runner.cache_key("vocabDemo02", "ko", "B1"))
+    assert isinstance(app.runner, JobRunner)  # decks are built in this process
+    deck = await app.store.cached_deck(app.runner.cache_key("vocabDemo02", "ko", "B1"))
     assert deck is not None
     await app.store.save_deck(user.id, replace(deck, title=TITLE))
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +16,7 @@ def test_no_setting_variable_is_set_inside_a_test() -> None:
     assert [n.upper() for n in Settings.model_fields if n.upper() in os.environ] == []
 
 
+@pytest.mark.slow  # a second pytest process
 def test_a_developers_environment_does_not_leak_into_tests() -> None:
     """Set every variable Settings reads, then run the check above in a fresh pytest."""
     leaky = {name.upper(): "from-a-developer-shell" for name in Settings.model_fields}

@@ -62,7 +62,8 @@ async def test_metrics_after_a_build_show_the_build_tokens_and_a_cache_hit(api: 
     page = await api.client.get("/metrics")  # no API key: there is no user data on it
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
     found = samples(page.text)
-    llm = api.app.built_here.llm
+    assert api.app.core is not None  # decks are built in this process
+    llm = api.app.core.llm
     assert value(found, "vocabot_builds_total", outcome="built") == 1
     assert value(found, "vocabot_jobs_submitted_total") == 2
     assert value(found, "vocabot_jobs_finished_total", outcome="built") == 1
@@ -181,7 +182,8 @@ async def test_usage_command_prints_days_and_top_learners(
     monkeypatch.setenv("DB_PATH", str(api.app.settings.db_path))
     assert await asyncio.to_thread(main, ["usage", "--days", "2", "--top", "3"]) == 0
     said = capsys.readouterr().out
-    tokens = api.app.built_here.llm.stats.prompt_tokens
+    assert api.app.core is not None
+    tokens = api.app.core.llm.stats.prompt_tokens
     assert "api:alice" in said and f"{tokens:,}" in said and "api:bob" not in said
 
 

@@ -154,6 +154,7 @@ async def test_a_store_on_a_pool_opened_elsewhere(pg_url: str) -> None:
             assert await cursor.fetchone() == (4,)
 
 
+@pytest.mark.slow  # serve-api as a process
 async def test_serve_api_on_postgresql_builds_caches_and_keeps_decks(
     pg_url: str, sim: Sim, tmp_path: Path
 ) -> None:
@@ -220,6 +221,7 @@ sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-rs", sys.argv[1]]))
 """
 
 
+@pytest.mark.slow  # a second pytest process
 @pytest.mark.parametrize(("ci", "code", "says"), [("", 0, "1 skipped"), ("true", 1, "1 error")])
 async def test_without_postgresql_the_tests_skip_except_in_ci(
     tmp_path: Path, ci: str, code: int, says: str

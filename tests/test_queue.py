@@ -13,7 +13,8 @@ import procrastinate
 import psycopg
 import pytest
 
-from bot.app import App, open_app
+from bot.app import App
+from bot.fronts import open_front
 from bot.queue import open_worker
 from core import errors
 from core.config import Settings
@@ -94,7 +95,7 @@ async def worker(config: Settings) -> AsyncIterator[Running]:
 
 def a_front(config: Settings) -> AbstractAsyncContextManager[App]:
     """A front's App (`vocabot run`, `vocabot serve-api`): it queues, workers build."""
-    return open_app(config, front=True)
+    return open_front(config)
 
 
 async def user(app: App, name: str) -> User:

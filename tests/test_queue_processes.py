@@ -27,7 +27,7 @@ from devtools.samples import COFFEE_HOWTO, SAMPLES_DIR
 from storage.postgres import PostgresStore
 from tests.conftest import Sim
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # fronts and workers as processes
 
 PIPELINE_RUN = "pipeline run for"
 HANDED_BACK = "stopped answering"

@@ -23,6 +23,8 @@ from devtools.fake_telegram import TOKEN, FakeTelegram, Message
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
 
+pytestmark = pytest.mark.slow  # the bot as a process, killed and restarted
+
 ROOT = Path(__file__).resolve().parent.parent
 ALICE, BOB, CAROL = 301, 302, 303
 LINKS = {ALICE: "vocabDemo01", BOB: "vocabDemo02", CAROL: "vocabDemo02"}

@@ -190,6 +190,7 @@ async def job_end(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     return last
 
 
+@pytest.mark.slow  # serve-api as a process
 @LEVELS
 async def test_serve_api_logs_no_secret(
     sim: Sim, tmp_path: Path, level: str, log_format: str
@@ -271,6 +272,7 @@ async def telegram_says(fake: FakeTelegram, text: str, fragment: str) -> Message
     return message
 
 
+@pytest.mark.slow  # the bot as a process, 11-15 s each
 @LEVELS
 async def test_telegram_bot_logs_no_secret(
     sim: Sim, tmp_path: Path, level: str, log_format: str

@@ -23,6 +23,7 @@ from bot.cli import main
 from bot.console.chat import ConsoleChat
 from bot.run import run
 from core.config import Settings
+from core.jobs import JobRunner
 from core.transcripts import DirectorySource
 from devtools.fake_telegram import TOKEN, FakeTelegram
 from devtools.samples import SAMPLES_DIR
@@ -157,7 +158,8 @@ async def test_a_simulated_deck_under_a_real_servers_key_is_not_served(
     db = tmp_path / "k.sqlite3"
     settings = Settings(llm_base_url=real_server.url, db_path=db, user_cooldown_seconds=0)
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        key = app.job_runner.cache_key("vocabDemo02", "ko", "B1")
+        assert isinstance(app.runner, JobRunner)
+        key = app.runner.cache_key("vocabDemo02", "ko", "B1")
         assert key.backend == real_server.url.rstrip("/")
         user = await app.store.get_or_create_user("t", "1", learner_language="ko", level="B1")
         built = await (await app.runner.submit(user, "vocabDemo02")).wait()

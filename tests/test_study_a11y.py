@@ -30,6 +30,7 @@ from playwright.async_api import Page, expect
 from tests.study_harness import Study, need_chromium, ready
 
 need_chromium()
+pytestmark = pytest.mark.slow  # a real browser
 
 # Telegram's own theme parameters, as its apps send them to a Mini App (Telegram Desktop).
 TELEGRAM_NIGHT = {

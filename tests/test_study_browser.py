@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from playwright.async_api import Page, expect
 
 from core.actions import Clock
@@ -19,6 +20,7 @@ from tests.study_harness import Study, need_chromium, open_review, ready
 from tests.test_study import init_data
 
 need_chromium()
+pytestmark = pytest.mark.slow  # a real browser
 
 
 async def queue_of(page: Page) -> tuple[int, int]:

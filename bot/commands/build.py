@@ -20,7 +20,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.app import App, open_app
-from bot.commands.common import add_deck_options, add_speedup_option, err, out
+from bot.commands.common import err, out
 from bot.console.render import deck_view, summary
 from bot.console.terminal import terminal_language
 from core import (
@@ -201,25 +201,3 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.llm_base_url:
         settings = settings.model_copy(update={"sim_speedup": args.speedup})
     return asyncio.run(_demo(settings, args))
-
-
-def add_parsers(sub: Any) -> None:
-    build_parser = sub.add_parser(
-        "build", help="build a deck from a YouTube link or a subtitle file, and save it"
-    )
-    build_parser.add_argument("target", help="YouTube link or id, or a .srt/.vtt/.txt file")
-    build_parser.add_argument("--json", action="store_true", help="print the deck as JSON")
-    build_parser.add_argument(
-        "--no-cache", action="store_true", help="build again even if this deck was built before"
-    )
-    build_parser.add_argument(
-        "-o", "--output", help="also write the deck to FILE.apkg (Anki) or FILE.csv"
-    )
-    add_deck_options(build_parser)
-    build_parser.set_defaults(func=cmd_build)
-
-    demo = sub.add_parser("demo", help="run the bundled sample through the simulated vLLM")
-    demo.add_argument("--all", action="store_true", help="every bundled sample")
-    add_speedup_option(demo)
-    add_deck_options(demo)
-    demo.set_defaults(func=cmd_demo)

@@ -1,41 +1,107 @@
-"""Operator commands: export a learner's decks, API keys, check an LLM server, the simulator."""
+"""Operator commands: a learner's decks (list, export), where they are kept, API keys,
+check an LLM server, the simulator."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from bot.app import open_core, open_offline
 from bot.commands.common import out
-from core import EXPORT_FORMATS, BadSetting, ExportFormat, NoDecks, Settings, new_api_key
-from devtools.simllm import DIALECTS, SimConfig
+from core import (
+    Actions,
+    BadSetting,
+    DeckInfo,
+    DeckNotFound,
+    ExportFormat,
+    NoDecks,
+    Settings,
+    User,
+    default_db_path,
+    new_api_key,
+)
+from devtools.simllm import SimConfig
+
+
+async def _learner(actions: Actions, spec: str | None) -> User:
+    """`--user PLATFORM:ID`, or the local learner (the one `vocabot chat` talks to)."""
+    if not spec:
+        return await actions.local_user()
+    platform, _, platform_id = spec.partition(":")
+    if not platform or not platform_id:
+        raise BadSetting(
+            spec, user_message="--user is PLATFORM:ID, e.g. telegram:12345 or api:alice"
+        )
+    return await actions.user(platform, platform_id)
+
+
+def deck_lines(decks: list[DeckInfo]) -> list[str]:
+    """One line per deck, its id first (what `export --deck` takes)."""
+    return [
+        f"{d.id:>5}  {d.created_at:%Y-%m-%d}  {d.words} words, {d.phrases} phrases  "
+        f"{d.title or d.video_id or 'an uploaded file'} ({d.learner_language}, {d.level})"
+        for d in decks
+    ]
+
+
+def who(spec: str | None) -> str:
+    return spec or "you (the learner of `vocabot chat` and `vocabot build`)"
+
+
+async def _decks(settings: Settings, spec: str | None) -> list[str]:
+    async with open_offline(settings) as actions:
+        decks = await actions.decks(await _learner(actions, spec))
+    if not decks:
+        return [f"No decks yet for {who(spec)} (in {where_data(settings)})."]
+    return ["   id  built       deck", *deck_lines(decks)]
+
+
+def cmd_decks(args: argparse.Namespace, settings: Settings) -> int:
+    for line in asyncio.run(_decks(settings, args.user)):
+        print(line)
+    return 0
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> str:
     async with open_offline(settings) as actions:
-        if args.user:
-            platform, _, platform_id = args.user.partition(":")
-            if not platform or not platform_id:
-                raise BadSetting(
-                    args.user,
-                    user_message="--user is PLATFORM:ID, e.g. telegram:12345 or api:alice",
-                )
-            user = await actions.user(platform, platform_id)
-        else:
-            user = await actions.local_user()
+        user = await _learner(actions, args.user)
         fmt: ExportFormat = "csv" if args.format == "csv" else "apkg"
         try:
             exported = await actions.export(user, fmt, args.deck)
         except NoDecks as exc:
-            who = args.user or "you (the learner of `vocabot chat` and `vocabot build`)"
-            raise NoDecks(str(exc), user_message=f"No decks to export for {who}.") from exc
+            message = f"No decks to export for {who(args.user)} (in {where_data(settings)})."
+            raise NoDecks(str(exc), user_message=message) from exc
+        except DeckNotFound as exc:
+            lines = deck_lines(await actions.decks(user))
+            message = "\n".join([f"No deck {args.deck} for {who(args.user)}; the decks:", *lines])
+            raise DeckNotFound(str(exc), user_message=message) from exc
     path = Path(args.out or exported.filename)
     await asyncio.to_thread(path.write_bytes, exported.data)
     return f"{exported.cards} cards from {exported.decks} deck(s) written to {path}"
+
+
+def where_data(settings: Settings) -> str:
+    """Where the decks are: the SQLite file, or the PostgreSQL server (password hidden)."""
+    if settings.database_url:
+        parts = urlsplit(settings.database_url)
+        return f"PostgreSQL at {parts.hostname or 'localhost'}{parts.path} (DATABASE_URL)"
+    origin = "DB_PATH" if settings.db_path != default_db_path() else "default; DB_PATH changes it"
+    where = str(settings.db_path)  # an SQLite URI (file:...) is shown as it is
+    return f"{where if where.startswith('file:') else os.path.abspath(where)} ({origin})"
+
+
+def cmd_where(args: argparse.Namespace, settings: Settings) -> int:
+    """Plain lines (never wrapped): a path to copy."""
+    env = Path(".env")
+    print(f"decks, words and progress: {where_data(settings)}")
+    found = "" if env.is_file() else " (not there; see .env.example)"
+    print(f"settings: the environment, and {env.resolve()}{found}")
+    return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,37 +172,3 @@ def cmd_sim_llm(args: argparse.Namespace, settings: Settings) -> int:
     )
     asyncio.run(serve_forever(config, args.host, args.port))
     return 0
-
-
-def add_parsers(sub: Any) -> None:
-    check = sub.add_parser("check-llm", help="check that an LLM server works for vocabot")
-    check.add_argument("--url", help="override LLM_BASE_URL")
-    check.add_argument("--model", help="override LLM_MODEL")
-    check.add_argument("--key", help="override LLM_API_KEY")
-    check.set_defaults(func=cmd_check_llm)
-
-    export = sub.add_parser("export", help="write a learner's decks as Anki .apkg or CSV")
-    export.add_argument(
-        "--user", help="PLATFORM:ID, e.g. telegram:12345 (default: you, as in `vocabot chat`)"
-    )
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="apkg")
-    export.add_argument("--deck", type=int, help="one deck id (default: all of the learner's)")
-    export.add_argument("--out", default="", help="output file")
-    export.set_defaults(func=cmd_export)
-
-    keys = sub.add_parser("api-key", help="manage HTTP API keys")
-    keys_sub = keys.add_subparsers(dest="action", required=True)
-    create = keys_sub.add_parser("create", help="create a key for a user of the HTTP API")
-    create.add_argument("--user", required=True, help="a name for the key's user")
-    create.set_defaults(func=cmd_api_key)
-
-    sim = sub.add_parser("sim-llm", help="run the simulated vLLM server")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8000)
-    sim.add_argument("--speedup", type=float, default=1.0)
-    sim.add_argument("--model")
-    sim.add_argument("--dialect", choices=DIALECTS, default="vllm")
-    sim.add_argument("--max-num-seqs", type=int, default=256)
-    sim.add_argument("--fail-429", type=float, default=0.0, help="rate of 429 answers")
-    sim.add_argument("--fail-500", type=float, default=0.0, help="rate of 500 answers")
-    sim.set_defaults(func=cmd_sim_llm)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Any
 
 from bot.app import App, open_app
 from bot.commands.build import progress_bar, submit
-from bot.commands.common import add_simulated_option, add_speedup_option, out
+from bot.commands.common import out
 from bot.console.terminal import terminal_language
+from bot.extras import require
+from bot.fronts import open_front
 from bot.logs import adopt_uvicorn_loggers
 from core import Settings
 from devtools.samples import SLEEP_TALK
@@ -49,11 +50,12 @@ async def _serve_api(
 ) -> int:
     import uvicorn
 
+    require("api")
     from bot.http.api import create_api
 
     if not (settings.web_base_url or settings.web_app_url):  # links to this very server
         settings = settings.model_copy(update={"web_base_url": f"http://{host}:{port}"})
-    async with open_app(settings, allow_simulator=simulated or demo, front=True) as app:
+    async with open_front(settings, allow_simulator=simulated or demo) as app:
         await app.runner.resume()
         if demo:
             await study_demo(app)
@@ -97,28 +99,3 @@ def cmd_serve_api(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(
         _serve_api(settings, args.host, args.port, simulated=args.simulated, demo=args.demo)
     )
-
-
-def add_parsers(sub: Any) -> None:
-    chat = sub.add_parser("chat", help="the bot in this terminal: links, pages, quiz, stats")
-    add_speedup_option(chat)
-    chat.set_defaults(func=cmd_chat)
-
-    run = sub.add_parser("run", help="run the bots whose tokens are set (Telegram, Discord)")
-    add_simulated_option(run)
-    run.set_defaults(func=cmd_run)
-
-    serve = sub.add_parser(
-        "serve-api", help="the HTTP jobs API (FastAPI, docs at /docs) and the study page (/study/)"
-    )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    add_simulated_option(serve)
-    serve.add_argument(
-        "--demo",
-        action="store_true",
-        help="no tokens needed: build the bundled sample deck (simulated meanings unless "
-        "LLM_BASE_URL is set) and print a sign-in link to its study page",
-    )
-    add_speedup_option(serve)
-    serve.set_defaults(func=cmd_serve_api)

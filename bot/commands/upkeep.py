@@ -9,7 +9,6 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from rich.table import Table
@@ -129,25 +128,3 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.pages:,} pages, integrity {report.integrity}"
     )
     return 0
-
-
-def add_parsers(sub: Any) -> None:
-    health = sub.add_parser(
-        "health", help="is vocabot ready? (exits 1 when not; asks METRICS_PORT if set)"
-    )
-    health.add_argument(
-        "--url", help="ask the process serving /readyz here (e.g. http://127.0.0.1:8080)"
-    )
-    health.set_defaults(func=cmd_health)
-
-    usage = sub.add_parser("usage", help="tokens and new decks per day, and the top learners")
-    usage.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
-    usage.add_argument("--top", type=int, default=10, help="how many learners (default 10)")
-    usage.set_defaults(func=cmd_usage)
-
-    backup = sub.add_parser(
-        "backup", help="a consistent copy of the SQLite database, while the bot runs"
-    )
-    backup.add_argument("path", help="where to write the copy")
-    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
-    backup.set_defaults(func=cmd_backup)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Any
 
-from bot.commands.common import add_simulated_option
+from bot.extras import require
 from bot.process import ops_endpoints, stop_on_signals
 from core import Settings
 
@@ -26,6 +25,7 @@ async def work(
             "`vocabot serve-api` build decks in their own process."
         )
         return 2
+    require("postgres")
     from bot.queue import open_worker  # procrastinate and psycopg load only here
 
     stop = stop_on_signals(stop)
@@ -43,11 +43,3 @@ async def work(
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(work(settings, simulated=args.simulated))
-
-
-def add_parsers(sub: Any) -> None:
-    worker = sub.add_parser(
-        "worker", help="build decks from the job queue (needs DATABASE_URL; run any number)"
-    )
-    add_simulated_option(worker)
-    worker.set_defaults(func=cmd_worker)

@@ -41,8 +41,8 @@ from core import (
     Translator,
     User,
     VocabotError,
+    error_message,
     find_video_id,
-    sentence,
     translator,
 )
 
@@ -109,7 +109,7 @@ class ConsoleChat(QuizChat, OpsChat):
                 try:
                     await self.handle(line.strip())
                 except VocabotError as exc:
-                    self.say(f"[red]{escape(sentence(exc, self.tr))}[/]")
+                    self.say(f"[red]{escape(error_message(exc, self.tr))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
             self.say("\n" + escape(self.tr("Bye! Your decks are saved.")))
 

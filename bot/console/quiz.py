@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.console.part import ChatPart
-from core import Answer, Question, QuestionExpired, QuizTurn, sentence
+from core import Answer, Question, QuestionExpired, QuizTurn, error_message
 
 
 class QuizChat(ChatPart):
@@ -71,7 +71,7 @@ class QuizChat(ChatPart):
                 self.me, answer.question.id, int(line) if line else None
             )
         except QuestionExpired as exc:
-            self.say(escape(sentence(exc, self.tr)))
+            self.say(escape(error_message(exc, self.tr)))
             return
         when = texts.when(self.tr, rated.rated.due)
         self.say(f"[dim]{escape(self.tr('Next review: {when}', when=when))}[/]")

@@ -38,8 +38,8 @@ from core import (
     Translator,
     User,
     VocabotError,
+    error_message,
     find_video_id,
-    sentence,
     translator,
 )
 
@@ -114,7 +114,7 @@ class VocabCog(commands.Cog):
         limit = self.actions.upload_max_bytes
         if file.size > limit:
             too_big = TranscriptFileTooBig(file.size, limit)
-            await refuse(interaction, f"❌ {sentence(too_big, tr)}")
+            await refuse(interaction, f"❌ {error_message(too_big, tr)}")
             return
         data = await file.read()
         await self._submit(interaction, user, tr, upload=(data, file.filename, hint))
@@ -143,9 +143,11 @@ class VocabCog(commands.Cog):
         except VocabotError as exc:
             log.info("discord job refused for %s: %s", interaction.user.id, exc.code)
             if interaction.response.is_done():
-                await interaction.edit_original_response(content=f"❌ {safe(sentence(exc, tr))}")
+                await interaction.edit_original_response(
+                    content=f"❌ {safe(error_message(exc, tr))}"
+                )
             else:
-                await refuse(interaction, f"❌ {safe(sentence(exc, tr))}")
+                await refuse(interaction, f"❌ {safe(error_message(exc, tr))}")
 
     async def _start(
         self,

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.app import App
-from core import CardKind, Translator, User, VocabotError, sentence, translator
+from core import CardKind, Translator, User, VocabotError, error_message, translator
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ async def command_failed(interaction: Inter, error: app_commands.AppCommandError
     if not isinstance(original, VocabotError):
         log.error("Discord command failed", exc_info=original)
     _, tr = await learner_tr(interaction)
-    await refuse(interaction, sentence(original, tr))
+    await refuse(interaction, error_message(original, tr))
 
 
 def kind_code(kind: CardKind) -> str:

@@ -15,7 +15,7 @@ from bot import texts
 from bot.buttons import OPTION, QUESTION, RATING
 from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
 from bot.discord.render import answer_embed, turn_embed
-from core import Answer, QuestionExpired, QuizTurn, Translator, sentence
+from core import Answer, QuestionExpired, QuizTurn, Translator, error_message
 
 Button = discord.ui.Button[Any]
 
@@ -96,7 +96,7 @@ class RateButton(
         try:
             result = await actions.quiz_rate(user, self.question_id, self.rating)
         except QuestionExpired as exc:
-            await refuse(interaction, sentence(exc, tr))
+            await refuse(interaction, error_message(exc, tr))
             return
         if result.next is None:
             await refuse(interaction, tr(texts.ALREADY_RATED))
@@ -135,7 +135,7 @@ async def answer_question(interaction: Inter, question_id: str, given: str) -> N
     try:
         answer = await actions.quiz_answer(user, question_id, given)
     except QuestionExpired as exc:
-        await refuse(interaction, sentence(exc, tr))
+        await refuse(interaction, error_message(exc, tr))
         return
     if answer.duplicate:
         await refuse(interaction, tr(texts.ALREADY_ANSWERED))

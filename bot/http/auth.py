@@ -24,9 +24,9 @@ from core import (
     Translator,
     User,
     VocabotError,
+    error_message,
     from_accept_language,
     hash_api_key,
-    sentence,
     translator,
 )
 
@@ -63,7 +63,7 @@ class ApiError(Exception):
         self.error, self.params = error, params
 
     def text(self, tr: Translator) -> str:
-        return sentence(self.error, tr) if self.error else tr(self.message, **self.params)
+        return error_message(self.error, tr) if self.error else tr(self.message, **self.params)
 
     def response(self, tr: Translator | None = None) -> JSONResponse:
         """The error as every route answers it: {"error": {"code", "message"}}."""

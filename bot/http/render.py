@@ -27,8 +27,8 @@ from core import (
     Stage,
     Translator,
     Word,
-    sentence,
-    stored_sentence,
+    error_message,
+    stored_error_message,
     translator,
 )
 
@@ -52,9 +52,9 @@ def job_out(
     status = _ENDED[progress.stage] if live is not None and live.finished else record.status
     error = None
     if live is not None and live.error is not None:
-        error = ErrorOut(code=live.error.code, message=sentence(live.error, tr))
+        error = ErrorOut(code=live.error.code, message=error_message(live.error, tr))
     elif record.error_code:
-        message = stored_sentence(record.error_code, record.error_message or "", tr)
+        message = stored_error_message(record.error_code, record.error_message or "", tr)
         error = ErrorOut(code=record.error_code, message=message)
     deck_id = live.deck.id if live is not None and live.deck else record.deck_id
     return JobOut(

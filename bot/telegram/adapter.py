@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
 from bot.telegram import commands, links, ops, presses, study
-from bot.telegram.context import PLATFORM, SERVICES, Context, Services
+from bot.telegram.context import PLATFORM, SERVICES, Context, TelegramState
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import Webhook, WebhookServer
 from core import DEFAULT_LANGUAGE, INTERFACE_LANGUAGES, translator
@@ -112,7 +112,7 @@ class TelegramAdapter:
             builder = builder.updater(None)  # updates come to us: nothing may poll
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.server = WebhookServer(webhook, self.application) if webhook is not None else None
-        self.services = Services(app, edit_interval, first_edit_delay)
+        self.services = TelegramState(app, edit_interval, first_edit_delay)
         self.application.bot_data[SERVICES] = self.services
         self.application.add_handlers(handlers())
         self.application.add_error_handler(commands.on_error)

@@ -17,7 +17,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.render import esc, help_html, question_html, settings_html, stats_html
 from bot.telegram.study import mini_app_url, with_study_button
-from core import N_, QuizTurn, Translator, User, VocabotError, sentence, translator
+from core import N_, QuizTurn, Translator, User, VocabotError, error_message, translator
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ async def on_error(update: object, context: Context) -> None:
     tr = translator("en")
     if isinstance(update, Update) and update.effective_user is not None:
         tr = translator(update.effective_user.language_code or "en")
-    said = sentence(error, tr) if error is not None else tr(texts.INTERNAL_ERROR)
+    said = error_message(error, tr) if error is not None else tr(texts.INTERNAL_ERROR)
     query = update.callback_query if isinstance(update, Update) else None
     if query is not None:  # a press must be answered, or its button spins on
         try:

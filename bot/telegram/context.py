@@ -1,6 +1,6 @@
 """What every Telegram handler shares: the services in bot_data, the learner, reply, edit.
 
-Handlers are small module functions (PTB's way); the adapter puts one `Services` in
+Handlers are small module functions (PTB's way); the adapter puts one `TelegramState` in
 `application.bot_data`, and `services(context)` hands it back typed.
 """
 
@@ -27,7 +27,10 @@ SERVICES = "vocabot"
 
 
 @dataclass
-class Services:
+class TelegramState:
+    """The Telegram face's own state: the app, and the throttled editors of its messages
+    (not the HTTP face's `bot.http.deps.Services`, which is unrelated)."""
+
     app: App
     edit_interval: float = 1.5
     first_edit_delay: float = 0.5
@@ -38,9 +41,9 @@ class Services:
         return self.app.actions
 
 
-def services(context: Context) -> Services:
+def services(context: Context) -> TelegramState:
     found = context.bot_data.get(SERVICES)
-    assert isinstance(found, Services), "the adapter puts the services in bot_data"
+    assert isinstance(found, TelegramState), "the adapter puts the services in bot_data"
     return found
 
 

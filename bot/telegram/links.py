@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from bot import texts
-from bot.telegram.context import PLATFORM, Context, Services, edit, learner_tr, reply, services
+from bot.telegram.context import PLATFORM, Context, TelegramState, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html
 from bot.telegram.study import mini_app_url, with_study_button
@@ -35,8 +35,8 @@ from core import (
     Translator,
     User,
     VocabotError,
+    error_message,
     find_video_id,
-    sentence,
     translator,
 )
 
@@ -104,7 +104,7 @@ async def on_document(update: Update, context: Context) -> None:
         _, tr = await learner_tr(update, context)
         too_big = TranscriptFileTooBig(document.file_size, limit)
         log.info("a %d-byte file refused before download", document.file_size)
-        await reply(update, esc(f"❌ {sentence(too_big, tr)}"))
+        await reply(update, esc(f"❌ {error_message(too_big, tr)}"))
         return
     name = document.file_name or "subtitles.txt"
 
@@ -146,7 +146,7 @@ async def _start(
         handle = await submit(user, job)
     except VocabotError as exc:
         log.info("job refused for user %s: %s", user.id, exc.code)
-        await reply(update, esc(f"❌ {sentence(exc, tr)}"))
+        await reply(update, esc(f"❌ {error_message(exc, tr)}"))
         return
     if handle.duplicate:
         log.info("message %s in chat %s came again: job %s", message.id, chat.id, handle.id)
@@ -155,7 +155,7 @@ async def _start(
 class Notifier:
     """The runner's notifier for Telegram: keeps each job's message up to date."""
 
-    def __init__(self, services: Services, bot: Bot) -> None:
+    def __init__(self, services: TelegramState, bot: Bot) -> None:
         self.services = services
         self.bot = bot
 

@@ -31,7 +31,7 @@ from core import (
     Settings,
     Translator,
     User,
-    sentence,
+    error_message,
     translator,
 )
 
@@ -87,7 +87,7 @@ def _routed(action: str, act: Act) -> CallbackQueryHandler[Context, None]:
             log.info("user %s pressed %r of a deck that is not theirs", user.id, query.data)
             await query.answer(tr(texts.NOT_YOURS), show_alert=True)
         except QuestionExpired as exc:
-            await query.answer(sentence(exc, tr), show_alert=True)
+            await query.answer(error_message(exc, tr), show_alert=True)
         except BadSetting:
             await query.answer(tr(texts.EXPIRED), show_alert=True)
 

@@ -13,11 +13,11 @@ from core.actions._actions import Actions
 from core.actions._rules import (
     check_settings,
     clamp_page,
+    error_message,
     export_filename,
     first_kind,
     page_count,
-    sentence,
-    stored_sentence,
+    stored_error_message,
 )
 from core.actions._study import SIGN_IN_PATH, STUDY_PATH, Clock, token_hash
 from core.actions._values import (
@@ -70,10 +70,10 @@ __all__ = [
     "WebSession",
     "check_settings",
     "clamp_page",
+    "error_message",
     "export_filename",
     "first_kind",
     "page_count",
-    "sentence",
-    "stored_sentence",
+    "stored_error_message",
     "token_hash",
 ]

@@ -41,9 +41,10 @@ def export_filename(deck: DeckInfo | None, fmt: ExportFormat, *, fallback: str =
     return f"{base or 'vocabot'}.{fmt}"
 
 
-def sentence(exc: BaseException, tr: Translator | None = None) -> str:
+def error_message(exc: BaseException, tr: Translator | None = None) -> str:
     """What the learner is told about an error, in their interface language (English
-    without `tr`): its own sentence, or that it was ours."""
+    without `tr`): its own message, or that it was ours. (Named so: in vocabot a
+    "sentence" is a caption's, the one a card quotes.)"""
     tr = tr or translator(DEFAULT_LANGUAGE)
     if not isinstance(exc, errors.VocabotError):
         return tr(errors.InternalError.message)
@@ -52,7 +53,7 @@ def sentence(exc: BaseException, tr: Translator | None = None) -> str:
     return tr(exc.message, **exc.params)
 
 
-def stored_sentence(code: str, stored: str, tr: Translator) -> str:
+def stored_error_message(code: str, stored: str, tr: Translator) -> str:
     """A job's error as stored (its code and its English sentence), in `tr`'s language
     where the sentence is the error class's own; a sentence with details stays as stored."""
     found = errors.by_code(code)

@@ -160,9 +160,6 @@ class Tracking:
         """Jobs queued or running in this process."""
         return len(self._jobs)
 
-    def active_jobs(self, user_id: int) -> list[str]:
-        return [j.id for j in self._jobs.values() if j.user.id == user_id]
-
     async def _announce(self, record: JobRecord, announce: Announce) -> JobRecord:
         try:
             target = await announce()

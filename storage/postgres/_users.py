@@ -84,13 +84,6 @@ class Users(Connection):
             (user_id, clean),
         )
 
-    async def remove_known_word(self, user_id: int, word: str) -> bool:
-        removed = await self._write(
-            "DELETE FROM known_words WHERE user_id = %s AND word = %s",
-            (user_id, word.strip().lower()),
-        )
-        return removed > 0
-
     async def known_words(self, user_id: int) -> frozenset[str]:
         rows = await self._all("SELECT word FROM known_words WHERE user_id = %s", (user_id,))
         return frozenset(str(r["word"]) for r in rows)

@@ -90,15 +90,6 @@ class Users(Connection):
             )
             return db.total_changes - before
 
-    async def remove_known_word(self, user_id: int, word: str) -> bool:
-        async with self._tx() as db:
-            before = db.total_changes
-            await db.execute_fetchall(
-                "DELETE FROM known_words WHERE user_id = ? AND word = ?",
-                (user_id, word.strip().lower()),
-            )
-            return db.total_changes > before
-
     async def known_words(self, user_id: int) -> frozenset[str]:
         rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))
         return frozenset(str(r["word"]) for r in rows)

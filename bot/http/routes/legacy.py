@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from bot.http.deps import Acts, ClientTr, Me, within_allowance
 from bot.http.models import VocabularyResponse
 from bot.http.render import legacy_out, status_url
-from core import parse_video_id, sentence
+from core import error_message, parse_video_id
 
 router = APIRouter(dependencies=[Depends(within_allowance)])
 
@@ -49,7 +49,7 @@ async def video_vocabulary(
         )  # fmt: skip
         return JSONResponse(body.model_dump(mode="json"), status_code=202)
     if update.deck is None:
-        message = sentence(update.error, tr) if update.error else "failed"
+        message = error_message(update.error, tr) if update.error else "failed"
         return legacy_out(video_id, [], "error", message)
     message = "partial: some parts failed" if update.deck.missing else "ok"
     if update.deck.simulated:

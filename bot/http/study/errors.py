@@ -19,7 +19,15 @@ from fastapi.routing import APIRoute
 from bot.http.auth import ApiError, client_translator
 from bot.http.study.render import page
 from bot.http.study.session import VISITOR_STATE, StudyRefused, Visitor
-from core import N_, DeckNotFound, SignInRefused, Translator, VocabotError, sentence, translator
+from core import (
+    N_,
+    DeckNotFound,
+    SignInRefused,
+    Translator,
+    VocabotError,
+    error_message,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +52,9 @@ async def refusal(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, DeckNotFound):
         status, said = 404, tr(NOT_FOUND)
     elif isinstance(exc, SignInRefused):
-        status, said = 403, sentence(exc, tr)
+        status, said = 403, error_message(exc, tr)
     elif isinstance(exc, VocabotError):
-        status, said = 400, sentence(exc, tr)
+        status, said = 400, error_message(exc, tr)
     elif isinstance(exc, RequestValidationError):
         status, said = 422, tr(INVALID)
     else:
