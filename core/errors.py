@@ -234,6 +234,22 @@ class BadSetting(VocabotError):
     )
 
 
+class BadLevel(BadSetting):
+    code = "bad_level"
+    message = N_(
+        "I don't know that level. Write a CEFR level (A1 to C2), a TOEIC score (toeic 650) "
+        "or a 수능 grade (수능 2등급 or csat 2)."
+    )
+
+
+class BadDeckSize(BadSetting):
+    code = "bad_deck_size"
+    message = N_(
+        "A deck size is one number, at least {low} and at most {high}: for example "
+        "/settings size 20."
+    )
+
+
 class NotYourButton(VocabotError):
     code = "not_your_button"
     message = N_("These buttons belong to someone else. Send me a link to get your own deck.")
