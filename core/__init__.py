@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         translator,
     )
     from core.jobs import Announce, JobHandle, JobUpdate, Listener
+    from core.learner import DECK_SIZE_CHOICES, parse_level
     from core.llm import LLMClient
     from core.llm_check import check_llm
     from core.log_context import LOG_FIELDS, log_fields
@@ -162,6 +163,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "JobUpdate",
         "Listener",
     ),
+    "core.learner": (
+        "DECK_SIZE_CHOICES",
+        "parse_level",
+    ),
     "core.llm": ("LLMClient",),
     "core.llm_check": ("check_llm",),
     "core.log_context": (
@@ -208,6 +213,7 @@ _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "CONTENT_TYPE",
+    "DECK_SIZE_CHOICES",
     "DEFAULT_LANGUAGE",
     "EXPORT_FORMATS",
     "INTERFACE_LANGUAGES",
@@ -285,6 +291,7 @@ __all__ = [
     "interface_language",
     "log_fields",
     "new_api_key",
+    "parse_level",
     "parse_video_id",
     "sentence",
     "stored_sentence",

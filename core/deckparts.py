@@ -32,12 +32,13 @@ def shown_part(cards: list[Card], deck_size: int) -> list[Card]:
 
 def new_card_order(cards: list[Card], deck_size: int) -> list[Card]:
     """Cards in the order /quiz introduces them: every deck's shown part before any deck's
-    "more" part; within each, the most recent deck first; within a deck, by rank (a phrase
-    before the word of equal rank). All of each deck's cards must be given."""
+    "more" part; within each, the most recent deck first; within a deck, by rank, words and
+    phrases taking turns (word 1, phrase 1, word 2, ...). All of each deck's cards must be
+    given."""
     limits = shown_limits(cards, deck_size)
 
     def key(card: Card) -> tuple[bool, int, int, bool]:
         more = card.position >= limits[card.deck_id, card.kind]
-        return (more, -card.deck_id, card.position, card.kind == "word")
+        return (more, -card.deck_id, card.position, card.kind == "phrase")
 
     return sorted(cards, key=key)

@@ -17,6 +17,7 @@ CEFR = ("A1", "A2", "B1", "B2", "C1", "C2")
 # How many of a deck's best cards a learner may ask to get first.
 MIN_DECK_SIZE = 5
 MAX_DECK_SIZE = 200
+DECK_SIZE_CHOICES = (10, 20, 30, 50)  # offered as buttons where a face has them
 
 # ETS: TOEIC Listening & Reading total score -> CEFR level, by minimum score.
 TOEIC_MINIMUMS = ((945, "C1"), (785, "B2"), (550, "B1"), (225, "A2"), (120, "A1"))

@@ -197,8 +197,8 @@ async def test_new_cards_come_from_the_newest_deck_first_in_rank_order(
     new = deck(video="vidNEW00001", words=new_words, phrases=("wrap up", "set off"))
     await actions.store.save_deck(user.id, new)  # shown: 2 phrases, 4 words
     asked = await meet(actions, user, 14, Rating.Easy)
-    assert asked[:6] == ["wrap up", "kilo", "set off", "lima", "mike", "november"]
-    assert asked[6:12] == ["figure out", "alpha", "bravo", "charlie", "delta", "echo"]
+    assert asked[:6] == ["kilo", "wrap up", "lima", "set off", "mike", "november"]
+    assert asked[6:12] == ["alpha", "figure out", "bravo", "charlie", "delta", "echo"]
     assert asked[12:] == ["oscar", "papa"], "the 'more' part after every shown part"
 
 

@@ -1,0 +1,66 @@
+"""DECK_SIZE in the chat faces, as a learner sees it: /settings size and level (CEFR,
+TOEIC, 수능), a deck's first cards with "More words" one press away, and its buttons
+belonging to the learner who got them (Telegram and the console chat)."""
+
+import re
+
+from bot import texts
+from core.models import shown_counts
+from tests.telegram_harness import ALICE, BOB, TG
+
+
+async def test_telegram_settings_by_text(tg: TG) -> None:
+    size = (await tg.reply_to(ALICE, "/settings size 6"))[0]
+    assert "Cards first: <b>6 cards</b>" in size.text
+    level = (await tg.reply_to(ALICE, "/settings level toeic 650"))[0]
+    assert "B1 intermediate" in level.text
+    level = (await tg.reply_to(ALICE, "/settings 수능 1등급"))[0]
+    assert "B2 upper-intermediate" in level.text
+    bad = (await tg.reply_to(ALICE, "/settings level toeic 2000"))[0]
+    assert "toeic 650" in bad.plain and "csat 2" in bad.plain and "Traceback" not in bad.text
+    bad_size = (await tg.reply_to(ALICE, "/settings size 1000"))[0]
+    assert "at most 200" in bad_size.plain
+    usage = (await tg.reply_to(ALICE, "/settings banana"))[0]
+    assert "/settings size 20" in usage.plain
+    shown = (await tg.reply_to(ALICE, "/settings"))[0]
+    assert "Cards first: <b>6 cards</b>" in shown.text and "B2" in shown.text
+    await tg.press(ALICE, shown, shown.button("🗂 20"))
+    assert "Cards first: <b>20 cards</b>" in shown.text
+
+
+async def test_telegram_korean_settings_and_counts(tg: TG) -> None:
+    await tg.reply_to(ALICE, "/settings ui ko")
+    bad = (await tg.reply_to(ALICE, "/settings level 수능 10등급"))[0]
+    assert "수능 2등급" in bad.plain and "토익" in bad.plain
+    size = (await tg.reply_to(ALICE, "/settings size 6"))[0]
+    assert "카드 6장" in size.plain
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
+    page = await tg.final_message(ALICE)
+    assert re.search(r"단어 \d+개 중 \d+개 · 단어 \d+개 더", page.plain)
+    assert "➕ 단어 더 보기" in " ".join(label for label, _ in page.buttons())
+
+
+async def test_telegram_shows_the_first_cards_and_more_words_one_press_away(tg: TG) -> None:
+    await tg.reply_to(ALICE, "/settings size 6")
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
+    page = await tg.final_message(ALICE)
+    alice = await tg.app.actions.user("telegram", ALICE)
+    info = (await tg.app.actions.decks(alice))[0]
+    words, _ = shown_counts(info.words, info.phrases, 6)
+    more = info.words - words
+    assert f"{words} of {info.words} words, {more} more" in page.plain
+    labels = [label for label, _ in page.buttons()]
+    assert f"➕ More words ({more})" in labels
+    assert "▶" not in labels, "the shown part fits one page: More, not ▶"
+
+    # Someone else pressing Alice's More changes nothing.
+    before = page.text
+    assert await tg.press(BOB, page, page.button("More words")) == texts.NOT_YOURS
+    assert page.text == before
+
+    await tg.press(ALICE, page, page.button("More words"))
+    assert f"Words {words + 1}–{words + 5} of {info.words}" in page.plain
+    labels = [label for label, _ in page.buttons()]
+    assert "◀" in labels and not any("More words" in lb for lb in labels)
+    await tg.press(ALICE, page, page.button("◀"))
+    assert f"Words 1–{words} of {info.words}" in page.plain
