@@ -3,10 +3,13 @@ TOEIC, 수능), a deck's first cards with "More words" one press away, and its b
 belonging to the learner who got them (Telegram and the console chat)."""
 
 import re
+from pathlib import Path
 
 from bot import texts
 from core.models import shown_counts
+from tests.conftest import Sim
 from tests.telegram_harness import ALICE, BOB, TG
+from tests.test_console_chat import chat
 
 
 async def test_telegram_settings_by_text(tg: TG) -> None:
@@ -64,3 +67,33 @@ async def test_telegram_shows_the_first_cards_and_more_words_one_press_away(tg: 
     assert "◀" in labels and not any("More words" in lb for lb in labels)
     await tg.press(ALICE, page, page.button("◀"))
     assert f"Words 1–{words} of {info.words}" in page.plain
+
+
+async def test_console_first_cards_then_more(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(
+        sim,
+        tmp_path / "c.sqlite3",
+        [
+            "/settings size 12",
+            "https://youtu.be/vocabDemo02",
+            "/next",
+            "/next",  # the end of the shown part: a pointer to /more
+            "/more",
+            "/next",
+            "/prev",
+            "/settings level 수능 2등급",
+            "/settings level toeic 9999",
+            "/settings size 3",
+        ],
+    )
+    assert "Cards first: 12 cards" in out
+    # 12 cards first: this deck's 2 phrases and its best 10 words
+    assert "10 of 72 words, 62 more · /more" in out and "Words 1–5 of 72" in out
+    assert "Words 6–10 of 72" in out
+    assert "That's the end of the first 10. Send /more for 62 more." in out
+    assert out.index("end of the first 10") < out.index("Words 11–15 of 72")
+    assert "Words 16–20 of 72" in out
+    assert "Your level: B1 intermediate" in out
+    assert "a TOEIC score (toeic 650)" in out
+    assert "at least 5 and at most 200" in out
+    assert "Traceback" not in out
