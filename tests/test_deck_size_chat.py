@@ -5,9 +5,15 @@ belonging to the learner who got them (Telegram and the console chat)."""
 import re
 from pathlib import Path
 
+from typing import Any
+
 from bot import texts
+from bot.discord.buttons import MoreButton
 from core.models import shown_counts
 from tests.conftest import Sim
+from tests.discord_harness import ALICE as DC_ALICE
+from tests.discord_harness import BOB as DC_BOB
+from tests.discord_harness import Discord, Screen, button
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
 
@@ -97,3 +103,30 @@ async def test_console_first_cards_then_more(sim: Sim, tmp_path: Path) -> None:
     assert "a TOEIC score (toeic 650)" in out
     assert "at least 5 and at most 200" in out
     assert "Traceback" not in out
+
+
+async def test_discord_more_words_and_settings(dc: Discord) -> None:
+    screen = Screen()
+    await dc.run(dc.cog.settings, dc.interaction(DC_ALICE, screen), deck_size=12, level_as="토익 800")
+    assert "Cards first: **12 cards**" in screen.ephemeral[0]
+    assert "B2 upper-intermediate" in screen.ephemeral[0]
+    bad = Screen()
+    await dc.run(dc.cog.settings, dc.interaction(DC_ALICE, bad), level_as="toeic nine")
+    assert "toeic 650" in bad.ephemeral[0] and "csat 2" in bad.ephemeral[0]
+
+    page = await dc.vocab(DC_ALICE, "vocabDemo02")
+    await dc.wait_for_embed(page)
+    first = page.original  # at B2 this video has 44 words, 2 phrases
+    assert "10 of 44 words, 34 more" in first["embed"].description
+    more = button(first["view"], "More words (34)")
+    assert isinstance(more, MoreButton)
+    stranger, untouched = Screen(), dict[str, Any]()
+    await more.callback(dc.interaction(DC_BOB, stranger, untouched))
+    assert stranger.ephemeral == [texts.NOT_YOURS] and untouched == {}
+    message: dict[str, Any] = {}
+    await more.callback(dc.interaction(DC_ALICE, Screen(), message))
+    assert "Words 11–15 of 44" in message["embed"].description
+    labels = [getattr(item, "label", "") for item in message["view"].children]
+    assert not any("More words" in str(label) for label in labels)
+    ids = [getattr(item, "custom_id", "") for item in message["view"].children]
+    assert len(ids) == len(set(ids)), "every button of a page has its own id"
