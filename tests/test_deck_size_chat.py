@@ -4,7 +4,6 @@ belonging to the learner who got them (Telegram and the console chat)."""
 
 import re
 from pathlib import Path
-
 from typing import Any
 
 from bot import texts
@@ -107,7 +106,9 @@ async def test_console_first_cards_then_more(sim: Sim, tmp_path: Path) -> None:
 
 async def test_discord_more_words_and_settings(dc: Discord) -> None:
     screen = Screen()
-    await dc.run(dc.cog.settings, dc.interaction(DC_ALICE, screen), deck_size=12, level_as="토익 800")
+    await dc.run(
+        dc.cog.settings, dc.interaction(DC_ALICE, screen), deck_size=12, level_as="토익 800"
+    )
     assert "Cards first: **12 cards**" in screen.ephemeral[0]
     assert "B2 upper-intermediate" in screen.ephemeral[0]
     bad = Screen()
