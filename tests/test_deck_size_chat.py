@@ -13,6 +13,7 @@ from tests.conftest import Sim
 from tests.discord_harness import ALICE as DC_ALICE
 from tests.discord_harness import BOB as DC_BOB
 from tests.discord_harness import Discord, Screen, button
+from tests.http_harness import Api, finish
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
 
@@ -131,3 +132,28 @@ async def test_discord_more_words_and_settings(dc: Discord) -> None:
     assert not any("More words" in str(label) for label in labels)
     ids = [getattr(item, "custom_id", "") for item in message["view"].children]
     assert len(ids) == len(set(ids)), "every button of a page has its own id"
+
+
+async def test_api_deck_is_its_first_cards_with_the_rest_counted(api: Api) -> None:
+    alice = await api.app.actions.user("api", "alice")
+    await api.app.actions.update_settings(alice, deck_size=12)
+    created = await api.client.post(
+        "/v1/jobs", json={"url": "https://youtu.be/vocabDemo02"}, headers=api.alice
+    )
+    deck_id = (await finish(api, created.json()["job_id"], api.alice))[-1]["deck_id"]
+    deck = (await api.client.get(f"/v1/decks/{deck_id}", headers=api.alice)).json()
+    assert (deck["shown_words"], deck["shown_phrases"], len(deck["cards"])) == (10, 2, 12)
+    assert deck["more"] == 62 and deck["more_url"] == f"/v1/decks/{deck_id}?all=true"
+    everything = (await api.client.get(deck["more_url"], headers=api.alice)).json()
+    assert len(everything["cards"]) == 74 and everything["more"] == 0
+    assert everything["cards"][:10] == deck["cards"][:10], "the same best words first"
+    listed = (await api.client.get("/v1/decks", headers=api.alice)).json()
+    assert listed[0]["shown_words"] == 10 and listed[0]["cards"] is None
+    shown = await api.client.get(f"/v1/decks/{deck_id}/export?part=shown", headers=api.alice)
+    full = await api.client.get(f"/v1/decks/{deck_id}/export", headers=api.alice)
+    assert len(shown.text.strip().splitlines()) == 1 + 12
+    assert len(full.text.strip().splitlines()) == 1 + 74
+    bad = await api.client.get(f"/v1/decks/{deck_id}/export?part=half", headers=api.alice)
+    assert bad.status_code == 422
+    theirs = await api.client.get(f"/v1/decks/{deck_id}?all=true", headers=api.bob)
+    assert theirs.status_code == 404

@@ -231,9 +231,11 @@ class Actions(StudyActions, Operating):
             raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
         return info
 
-    async def cards(self, user: User, deck_id: int) -> list[Card]:
-        """A deck's cards, words first; none for a deck that is not this learner's."""
-        return await self.store.deck_cards(user.id, deck_id)
+    async def cards(self, user: User, deck_id: int, *, shown_only: bool = False) -> list[Card]:
+        """A deck's cards, words first, each kind in rank order; with `shown_only`, only its
+        shown part (the learner's first DECK_SIZE cards). None for another learner's deck."""
+        cards = await self.store.deck_cards(user.id, deck_id)
+        return shown_part(cards, self.deck_size(user)) if shown_only else cards
 
     async def page(
         self, user: User, deck_id: int, kind: CardKind | None = None, page: int = 0
@@ -320,8 +322,7 @@ class Actions(StudyActions, Operating):
             raise errors.NoDecks(f"user {user.id}")
         cards: list[Card] = []
         for info in chosen:
-            found = await self.store.deck_cards(user.id, info.id)
-            cards += shown_part(found, self.deck_size(user)) if shown_only else found
+            cards += await self.cards(user, info.id, shown_only=shown_only)
         single = chosen[0] if len(chosen) == 1 else None
         fallback = f"vocabot-{user.platform}-{user.platform_user_id}"
         filename = export_filename(single, fmt, fallback=fallback)
