@@ -9,6 +9,7 @@ from typing import Any
 from bot import texts
 from bot.discord.buttons import MoreButton
 from core.models import shown_counts
+from tests import test_study
 from tests.conftest import Sim
 from tests.discord_harness import ALICE as DC_ALICE
 from tests.discord_harness import BOB as DC_BOB
@@ -16,6 +17,9 @@ from tests.discord_harness import Discord, Screen, button
 from tests.http_harness import Api, finish
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
+from tests.test_study import Site
+
+site = test_study.site  # the study page over HTTP, as tests/test_study.py uses it
 
 
 async def test_telegram_settings_by_text(tg: TG) -> None:
@@ -157,3 +161,19 @@ async def test_api_deck_is_its_first_cards_with_the_rest_counted(api: Api) -> No
     assert bad.status_code == 422
     theirs = await api.client.get(f"/v1/decks/{deck_id}?all=true", headers=api.bob)
     assert theirs.status_code == 404
+
+
+async def test_study_page_lists_the_first_cards_and_links_the_rest(site: Site) -> None:
+    alice = await site.learner("alice")
+    await site.app.actions.update_settings(alice, deck_size=12)
+    built = await (await site.app.actions.submit(alice, "vocabDemo02")).wait()
+    assert built.deck is not None
+    await site.sign_in(alice)
+    first = (await site.client.get(f"/study/decks/{built.deck.id}")).text
+    assert first.count('<li class="card') == 10 and "10 of 72 cards" in first
+    assert "10 of 72 words, 62 more" in first
+    assert 'href="?kind=word&amp;more=1">➕ More words (62)</a>' in first
+    everything = (await site.client.get(f"/study/decks/{built.deck.id}?kind=word&more=1")).text
+    assert everything.count('<li class="card') == 72 and "More words" not in everything
+    found = await site.client.get(f"/study/decks/{built.deck.id}", params={"q": "stale"})
+    assert 'class="front">stale<' in found.text, "a search looks through every card"
