@@ -177,3 +177,19 @@ async def test_study_page_lists_the_first_cards_and_links_the_rest(site: Site) -
     assert everything.count('<li class="card') == 72 and "More words" not in everything
     found = await site.client.get(f"/study/decks/{built.deck.id}", params={"q": "stale"})
     assert 'class="front">stale<' in found.text, "a search looks through every card"
+
+
+async def test_console_export_all_or_only_the_first_cards(sim: Sim, tmp_path: Path) -> None:
+    every, first = tmp_path / "all.csv", tmp_path / "first.csv"
+    await chat(
+        sim,
+        tmp_path / "e.sqlite3",
+        [
+            "/settings size 12",
+            "https://youtu.be/vocabDemo02",
+            f"/export csv {every}",
+            f"/export csv shown {first}",
+        ],
+    )
+    assert len(every.read_text(encoding="utf-8").strip().splitlines()) == 1 + 74
+    assert len(first.read_text(encoding="utf-8").strip().splitlines()) == 1 + 12

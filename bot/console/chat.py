@@ -59,7 +59,8 @@ HELP = N_(
     "  /cancel          stop a video or the quiz            /help  /quit"
 )
 MORE_HELP = N_(
-    "  /more            the rest of a deck, past its first cards\n"
+    "  /more            the rest of a deck, past its first cards  "
+    "/export csv shown  only the first cards\n"
     "  /settings size 20 · /settings level toeic 650 (or B2, or 수능 2등급)"
 )
 RATING_KEYS = ("1", "2", "3", "4")
@@ -361,11 +362,15 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
             return
         fmt, _, target = rest.partition(" ")
         fmt = fmt or "csv"
+        shown_only = target.split(" ", 1)[0] == "shown"  # `/export csv shown`: first cards
+        target = target.removeprefix("shown").strip() if shown_only else target
         if fmt not in EXPORT_FORMATS:
             self.tell(self.tr("Usage: /export csv|apkg [file]"))
             return
         chosen: ExportFormat = "csv" if fmt == "csv" else "apkg"
-        exported = await self.actions.export(self.me, chosen, self.view.deck_id)
+        exported = await self.actions.export(
+            self.me, chosen, self.view.deck_id, shown_only=shown_only
+        )
         path = Path(target or exported.filename)
         await asyncio.to_thread(path.write_bytes, exported.data)
         self.say(
