@@ -277,7 +277,7 @@ DECK_SIZE = N_("Cards first")
 MORE_WORDS = N_("➕ More words")
 MORE_PHRASES = N_("➕ More phrases")
 SETTINGS_BY_TEXT = N_(
-    "Or type it: /settings level toeic 650 (or B2, or 수능 2등급), /settings size 20."
+    "Or type it: /settings level toeic 650 (or B2, or csat 2), /settings size 20."
 )
 
 

@@ -1,7 +1,7 @@
 """A learner's own settings in their terms: their level (CEFR, a TOEIC score, a 수능 grade)
 and how many cards of a deck they get first. Pure rules, no I/O.
 
-The mappings to CEFR and where they come from are in docs/levels.md:
+The mappings to CEFR and where they come from are in docs/decks.md:
 - TOEIC Listening & Reading: ETS's published minimum total scores per CEFR level
   (A1 120, A2 225, B1 550, B2 785, C1 945); below 120 is A1, and TOEIC stops at C1.
 - 수능 (CSAT) English grade 1-9: no official CEFR mapping exists; ours is approximate,

@@ -45,8 +45,10 @@ async def test_telegram_korean_settings_and_counts(tg: TG) -> None:
     await tg.reply_to(ALICE, "/settings ui ko")
     bad = (await tg.reply_to(ALICE, "/settings level 수능 10등급"))[0]
     assert "수능 2등급" in bad.plain and "토익" in bad.plain
-    size = (await tg.reply_to(ALICE, "/settings size 6"))[0]
-    assert "카드 6장" in size.plain
+    size = (await tg.reply_to(ALICE, "/settings 크기 6"))[0]
+    assert "먼저 볼 카드: 카드 6장" in size.plain
+    level = (await tg.reply_to(ALICE, "/settings 수준 토익 800점"))[0]
+    assert "B2" in level.plain and "/settings 수준 토익 650" in level.plain
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
     page = await tg.final_message(ALICE)
     assert re.search(r"단어 \d+개 중 \d+개 · 단어 \d+개 더", page.plain)
