@@ -2,13 +2,20 @@
 TOEIC, 수능), a deck's first cards with "More words" one press away, and its buttons
 belonging to the learner who got them (Telegram and the console chat)."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from bot import texts
+from bot.cli import main
 from bot.discord.buttons import MoreButton
+from core.config import Settings
 from core.models import shown_counts
+from devtools.samples import COFFEE_HOWTO
 from tests import test_study
 from tests.conftest import Sim
 from tests.discord_harness import ALICE as DC_ALICE
@@ -195,3 +202,20 @@ async def test_console_export_all_or_only_the_first_cards(sim: Sim, tmp_path: Pa
     )
     assert len(every.read_text(encoding="utf-8").strip().splitlines()) == 1 + 74
     assert len(first.read_text(encoding="utf-8").strip().splitlines()) == 1 + 12
+
+
+def test_cli_build_json_says_how_many_cards_come_first(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SIM_SPEEDUP", "200")
+    monkeypatch.setenv("DECK_SIZE", "12")
+    assert main(["build", str(COFFEE_HOWTO), "--json"]) == 0
+    deck = json.loads(capsys.readouterr().out)
+    assert deck["deck_size"] == 12 and deck["shown_words"] + deck["shown_phrases"] == 12
+    assert deck["more"] == len(deck["words"]) + len(deck["phrases"]) - 12 > 0
+
+
+def test_a_bad_deck_size_setting_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError):
+        Settings(deck_size=2)
+    assert Settings(deck_size=200).deck_size == 200
