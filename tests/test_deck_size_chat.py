@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot import texts
 from bot.cli import main
 from bot.discord.buttons import MoreButton
+from bot.settings_args import SettingsChange, parse_settings
 from core.config import Settings
 from core.models import shown_counts
 from devtools.samples import COFFEE_HOWTO
@@ -219,3 +220,26 @@ def test_a_bad_deck_size_setting_is_refused_at_start() -> None:
     with pytest.raises(ValidationError):
         Settings(deck_size=2)
     assert Settings(deck_size=200).deck_size == 200
+
+
+@pytest.mark.parametrize(
+    ("typed", "change"),
+    [
+        ("", SettingsChange()),
+        ("ja B2", SettingsChange(learner_language="ja", level="B2")),
+        ("b1", SettingsChange(level="b1")),  # core normalises it
+        ("level toeic 650", SettingsChange(level="toeic 650")),
+        ("toeic 650", SettingsChange(level="toeic 650")),
+        ("수능 2등급", SettingsChange(level="수능 2등급")),
+        ("수준 토익 800점", SettingsChange(level="토익 800점")),
+        ("level nonsense", SettingsChange(level="nonsense")),  # core says what a level is
+        ("size 20", SettingsChange(deck_size="20")),
+        ("크기 20", SettingsChange(deck_size="20")),
+        ("ui KO", SettingsChange(interface_language="ko")),
+        ("banana", None),
+        ("size", None),
+        ("ko toeic 650", None),
+    ],
+)
+def test_settings_typed_as_text(typed: str, change: SettingsChange | None) -> None:
+    assert parse_settings(typed) == change

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from rich.markup import escape
 
 from bot import texts
 from bot.console.part import ChatPart
 from bot.settings_args import USAGE, parse_settings
-from core import LEARNER_LANGUAGES, User
+from core import LEARNER_LANGUAGES, BadSetting, User, sentence
+
+log = logging.getLogger(__name__)
 
 
 class SettingsChat(ChatPart):
@@ -26,13 +30,18 @@ class SettingsChat(ChatPart):
             self.tell(f"{usage}\n{self.tr(USAGE)}")
             return
         if not change.empty:
-            self.user = await self.actions.update_settings(
-                self.me,
-                learner_language=change.learner_language,
-                level=change.level,
-                interface_language=change.interface_language,
-                deck_size=change.deck_size,
-            )
+            try:
+                self.user = await self.actions.update_settings(
+                    self.me,
+                    learner_language=change.learner_language,
+                    level=change.level,
+                    interface_language=change.interface_language,
+                    deck_size=change.deck_size,
+                )
+            except BadSetting as exc:  # one sentence with the accepted forms
+                log.info("console /settings refused: %s", exc.detail)
+                self.tell(sentence(exc, self.tr))
+                return
         me = self.me
         pairs, _ = texts.settings_lines(
             self.tr, me.learner_language, me.level, me.ui_language, self.actions.deck_size(me)
