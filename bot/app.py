@@ -251,6 +251,7 @@ def make_actions(
         spending=spending or make_spending(settings, store, metrics),
         admins=parse_admins(settings.admin_user_ids),
         broadcast_per_second=settings.broadcast_per_second,
+        deck_size=settings.deck_size,
     )
 
 
@@ -339,7 +340,9 @@ async def open_app(
             core.metrics.watching_loop(),
         ):
             runner = make_runner(settings, core, store)
-            quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
+            quiz = Quiz(
+                store, daily_new_cards=settings.daily_new_cards, deck_size=settings.deck_size
+            )
             actions = make_actions(settings, store, runner, quiz, core.metrics, runner.spending)
             health = make_health(settings, store, core.llm, runner)
             app = App(settings, store, runner, quiz, actions, health, core.metrics, core=core)

@@ -66,7 +66,9 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
         metrics.jobs_active.set_function(lambda: front.job_count)
         try:
             await front.open()
-            quiz = Quiz(store, daily_new_cards=settings.daily_new_cards)
+            quiz = Quiz(
+                store, daily_new_cards=settings.daily_new_cards, deck_size=settings.deck_size
+            )
             actions = make_actions(settings, store, front, quiz, metrics, spending)
             health = make_health(settings, store, None, front)  # the LLM is the workers'
             yield App(settings, store, front, quiz, actions, health, metrics)

@@ -104,14 +104,21 @@ def rating_name(tr: Translator, value: int) -> str:
 
 
 def settings_lines(
-    tr: Translator, learner_language: str, level: str, interface_language: str
+    tr: Translator,
+    learner_language: str,
+    level: str,
+    interface_language: str,
+    deck_size: int | None = None,
 ) -> tuple[tuple[tuple[str, str], ...], str]:
     """((label, value) pairs of the learner's settings, the note under them)."""
-    return (
+    pairs: tuple[tuple[str, str], ...] = (
         (tr("Meanings in"), language_name(tr, learner_language)),
         (tr("Your level"), level_name(tr, level)),
         (tr("Bot language"), LANGUAGE_SELF_NAMES.get(interface_language, interface_language)),
-    ), tr(
+    )
+    if deck_size is not None:
+        pairs += ((tr(DECK_SIZE), deck_size_name(tr, deck_size)),)
+    return pairs, tr(
         "Words more common than your level are skipped. Meanings are in the first language; "
         "I talk to you in the bot language. Change any of them below."
     )
@@ -261,4 +268,56 @@ def web_link_text(tr: Translator, minutes: int, url: str) -> str:
         "keep it to yourself.\n{url}",
         minutes,
         url=url,
+    )
+
+
+# -- a deck's shown part and "More words"; deck size and level settings (issue 24) ---------
+
+DECK_SIZE = N_("Cards first")
+MORE_WORDS = N_("➕ More words")
+MORE_PHRASES = N_("➕ More phrases")
+SETTINGS_BY_TEXT = N_(
+    "Or type it: /settings level toeic 650 (or B2, or csat 2), /settings size 20."
+)
+
+
+def deck_size_name(tr: Translator, size: int) -> str:
+    """How many cards of a deck come first ("30 cards")."""
+    return cards_count(tr, size)
+
+
+def more_button(tr: Translator, kind: str, more: int) -> str:
+    """The More button of a tab: "➕ More words (44)"."""
+    return f"{tr(MORE_WORDS if kind == 'word' else MORE_PHRASES)} ({more})"
+
+
+def shown_line(tr: Translator, kind: str, shown: int, total: int) -> str:
+    """'20 of 64 words, 44 more': a tab's shown part, and what More adds ("" when none)."""
+    more = total - shown
+    if more <= 0:
+        return ""
+    if kind == "word":
+        return tr.plural(
+            "{shown} of {total} words, {n} more",
+            "{shown} of {total} words, {n} more",
+            more,
+            shown=shown,
+            total=total,
+        )
+    return tr.plural(
+        "{shown} of {total} phrases, {n} more",
+        "{shown} of {total} phrases, {n} more",
+        more,
+        shown=shown,
+        total=total,
+    )
+
+
+def more_hint(tr: Translator, shown: int, more: int) -> str:
+    """What /next says at the end of the shown part (the console)."""
+    return tr.plural(
+        "That's the end of the first {shown}. Send /more for {n} more.",
+        "That's the end of the first {shown}. Send /more for {n} more.",
+        more,
+        shown=shown,
     )

@@ -88,6 +88,10 @@ from core.jobs import (
     JobUpdate,
     Listener,
 )
+from core.learner import (
+    DECK_SIZE_CHOICES,
+    parse_level,
+)
 from core.llm import (
     LLMClient,
 )
@@ -139,6 +143,7 @@ from core.youtube import (
 __all__ = [
     "CONTENT_TYPE",
     "DB_FILE",
+    "DECK_SIZE_CHOICES",
     "DEFAULT_LANGUAGE",
     "EXPORT_FORMATS",
     "INTERFACE_LANGUAGES",
@@ -218,6 +223,7 @@ __all__ = [
     "interface_language",
     "log_fields",
     "new_api_key",
+    "parse_level",
     "parse_video_id",
     "stored_error_message",
     "translator",

@@ -13,6 +13,8 @@ from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.learner import MAX_DECK_SIZE, MIN_DECK_SIZE
+
 DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
 # What Telegram accepts as a webhook's secret_token: 1-256 of A-Z a-z 0-9 _ -
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -111,6 +113,8 @@ class Settings(BaseSettings):
     user_max_running_jobs: int = Field(default=2, ge=1)
     user_cooldown_seconds: float = Field(default=3.0, ge=0)
     daily_new_cards: int = Field(default=10, ge=0)
+    # How many of a deck's best cards a learner gets first (the rest: "More words").
+    deck_size: int = Field(default=30, ge=MIN_DECK_SIZE, le=MAX_DECK_SIZE)
 
     api_rate_per_minute: int = Field(default=60, ge=1)
     api_auth_failures_per_minute: int = Field(default=20, ge=1)

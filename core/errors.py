@@ -1,6 +1,6 @@
 """Errors a user can be told about, each with the sentence a user reads.
 
-Faces catch `VocabotError` and tell the user `core.actions.sentence(exc, tr)`: the class's
+Faces catch `VocabotError` and tell the user `core.actions.error_message(exc, tr)`: the class's
 `message` (a catalog message id, with `params` filled in) in the user's interface language.
 Anything that is not a `VocabotError` is a bug: faces answer with `InternalError.message`
 and log the traceback. `user_message` is the English sentence (logs, the operator's CLI).
@@ -231,6 +231,22 @@ class BadSetting(VocabotError):
     message = N_(
         "I don't know that setting. Meanings can be in ko, ja, zh, es, fr, de, pt, ru, vi "
         "or en, and levels go from A1 to C2."
+    )
+
+
+class BadLevel(BadSetting):
+    code = "bad_level"
+    message = N_(
+        "I don't know that level. Write a CEFR level (A1 to C2), a TOEIC score (toeic 650) "
+        "or a 수능 grade (수능 2등급 or csat 2)."
+    )
+
+
+class BadDeckSize(BadSetting):
+    code = "bad_deck_size"
+    message = N_(
+        "A deck size is one number, at least {low} and at most {high}: for example "
+        "/settings size 20."
     )
 
 

@@ -1,6 +1,7 @@
 """Spaced review of a learner's saved cards with FSRS (the `fsrs` package, 6.x).
 
-/quiz serves due cards first, then new ones (up to a daily limit), one question at a time:
+/quiz serves due cards with a new one after every REVIEWS_PER_NEW of them (new cards up
+to a daily limit, in core.deckparts.new_card_order), one question at a time:
 - choice: what does this word mean here? (4 options, distractors from the learner's
   other cards, same part of speech when possible, the answer exactly once)
 - cloze: the sentence from the video with the word blanked, typed, lemma-tolerant
@@ -24,13 +25,15 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from core import errors
-from core.models import Word
+from core.deckparts import new_card_order
+from core.models import DEFAULT_DECK_SIZE, Word
 from core.selection import lemma_of, tokens
 from core.store import Card, ReviewLogEntry, ReviewState, Store
 
 SESSION = "quiz"
 BLANK = "_____"
 OPTIONS = 4
+REVIEWS_PER_NEW = 3  # while reviews are due, a new card after this many of them
 
 
 class QuestionExpired(errors.VocabotError):
@@ -147,9 +150,11 @@ class Quiz:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         fuzzing: bool = True,
+        deck_size: int = DEFAULT_DECK_SIZE,
     ) -> None:
         self.store = store
         self.daily_new_cards = daily_new_cards
+        self.deck_size = deck_size  # DECK_SIZE, for learners who did not pick their own
         self.clock = clock
         self.rng = rng or random.Random()
         self.scheduler = Scheduler(enable_fuzzing=fuzzing)
@@ -166,31 +171,36 @@ class Quiz:
     async def next_question(self, user_id: int) -> Question | None:
         """The open question again, or a new one; None when nothing is due or new today."""
         session = await self.store.get_session(user_id, SESSION)
+        reviews = 0  # reviews asked since the last new card
         if session:
             if session.get("answered") is None:
                 return Question.from_dict(session["question"])
             if session.get("rated") is None:  # answered, never rated: use the suggestion
                 await self.rate(user_id, session["question"]["id"], None)
+            reviews = int(session.get("reviews", 0))
         cards, due, fresh = await self._pool(user_id)
-        card: Card | None = due[0] if due else None
-        is_new = False
-        if card is None and await self._new_today(user_id) < self.daily_new_cards:
-            card = fresh[0] if fresh else None
-            is_new = card is not None
+        may_add = bool(fresh) and await self._new_today(user_id) < self.daily_new_cards
+        is_new = may_add and (not due or reviews >= REVIEWS_PER_NEW)
+        card: Card | None = fresh[0] if is_new else (due[0] if due else None)
         if card is None:
             await self.store.put_session(user_id, SESSION, None)
             return None
         question = self._ask(card, cards, is_new)
+        session = {"question": question.to_dict(), "answered": None, "rated": None}
         await self.store.put_session(
-            user_id, SESSION, {"question": question.to_dict(), "answered": None, "rated": None}
+            user_id, SESSION, session | {"reviews": 0 if is_new else reviews + 1}
         )
         return question
 
     async def _pool(self, user_id: int) -> tuple[list[Card], list[Card], list[Card]]:
-        """(the learner's cards not known, those due now by due time, those never reviewed)."""
+        """(the learner's cards not known, those due now by due time, those never reviewed
+        in the order they are introduced)."""
         now = self.clock()
         known = await self.store.known_words(user_id)
-        cards = [c for c in await self.store.user_cards(user_id) if c.key not in known]
+        user = await self.store.get_user(user_id)
+        size = (user.deck_size if user else None) or self.deck_size
+        ordered = new_card_order(await self.store.user_cards(user_id), size)
+        cards = [c for c in ordered if c.key not in known]
         states = await self.store.review_states(user_id)
         due = sorted(
             (c for c in cards if c.id in states and states[c.id].due <= now),

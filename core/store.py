@@ -30,6 +30,7 @@ class User:
     interface_language: str | None = None  # the bot's language, as picked in /settings
     client_language: str | None = None  # what their chat client last said it speaks
     last_seen: datetime | None = None  # when they last talked to the bot (once a day)
+    deck_size: int | None = None  # cards of a deck they get first (None: DECK_SIZE)
 
     @property
     def ui_language(self) -> str:
@@ -72,6 +73,7 @@ class Card:
     kind: CardKind
     item: Word | Phrase
     simulated: bool = False  # its deck's meanings came from the simulator
+    position: int = 0  # its rank within its kind in its deck, best first
 
     @property
     def key(self) -> str:
@@ -196,8 +198,10 @@ class Store(Protocol):
         level: str | None = None,
         interface_language: str | None = None,
         client_language: str | None = None,
+        deck_size: int | None = None,
     ) -> User:
-        """Change the settings given (None leaves one as it is)."""
+        """Change the settings given (None leaves one as it is); `deck_size` is kept in
+        the user's preferences (JSON)."""
         ...
 
     # the shared result cache

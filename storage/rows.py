@@ -165,7 +165,13 @@ def user_of(row: Row) -> User:
         interface_language=row["interface_language"],
         client_language=row["client_language"],
         last_seen=moment(row["last_seen_at"]) if row["last_seen_at"] else None,
+        deck_size=_deck_size(parsed(row["preferences"] or "{}")),
     )
+
+
+def _deck_size(preferences: Any) -> int | None:
+    value = preferences.get("deck_size") if isinstance(preferences, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def deck_info_of(row: Row) -> DeckInfo:
@@ -198,6 +204,7 @@ def card_of(row: Row) -> Card:
         kind=kind,
         item=item,
         simulated=bool(row["simulated"]),
+        position=int(row["position"]),
     )
 
 

@@ -75,8 +75,15 @@ async def test_job_lifecycle_decks_and_export(api: Api) -> None:
 
     job = (await api.client.get(f"/v1/jobs/{job_id}", headers=api.alice)).json()
     assert job["status"] == "done" and job["deck_id"] == events[-1]["deck_id"]
-    deck = (await api.client.get(f"/v1/decks/{job['deck_id']}", headers=api.alice)).json()
+    url = f"/v1/decks/{job['deck_id']}"
+    deck = (await api.client.get(f"{url}?all=true", headers=api.alice)).json()
     assert deck["words"] == len([c for c in deck["cards"] if c["kind"] == "word"]) > 10
+    assert deck["more"] == 0 and deck["more_url"] is None
+    first = (await api.client.get(url, headers=api.alice)).json()
+    assert len(first["cards"]) == 30 == first["shown_words"] + first["shown_phrases"]
+    assert first["cards"] == [c for c in deck["cards"] if c in first["cards"]]
+    assert first["more"] == deck["words"] + deck["phrases"] - 30
+    assert first["more_url"] == f"{url}?all=true"
     assert deck["cards"][0]["link"].startswith("https://youtu.be/vocabDemo02?t=")
 
     csv = await api.client.get(f"/v1/decks/{deck['id']}/export?format=csv", headers=api.alice)

@@ -139,6 +139,11 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
             "words": [asdict(c.item) for c in cards if c.kind == "word"],
             "phrases": [asdict(c.item) for c in cards if c.kind == "phrase"],
         }
+        # the learner's first DECK_SIZE cards are the first `shown_*` of each list
+        size = app.actions.deck_size(user)
+        shown_words, shown_phrases = app.actions.shown(user, info)
+        data |= {"deck_size": size, "shown_words": shown_words, "shown_phrases": shown_phrases}
+        data["more"] = info.words + info.phrases - shown_words - shown_phrases
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     known = frozenset(await app.actions.known_words(user))

@@ -22,10 +22,10 @@ from bot.app import App
 from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
+from bot.console.settings import SettingsChat
 from bot.console.terminal import ReadLine, read_stdin, terminal_language
 from core import (
     EXPORT_FORMATS,
-    LEARNER_LANGUAGES,
     N_,
     SUFFIXES,
     Announce,
@@ -58,6 +58,11 @@ HELP = N_(
     "  /settings ja B2  meaning language and level (/settings en|ko: my language)\n"
     "  /cancel          stop a video or the quiz            /help  /quit"
 )
+MORE_HELP = N_(
+    "  /more            the rest of a deck, past its first cards  "
+    "/export csv shown  only the first cards\n"
+    "  /settings size 20 · /settings level toeic 650 (or B2, or 수능 2등급)"
+)
 RATING_KEYS = ("1", "2", "3", "4")
 
 
@@ -68,7 +73,7 @@ class View:
     page: int = 0
 
 
-class ConsoleChat(QuizChat, OpsChat):
+class ConsoleChat(QuizChat, OpsChat, SettingsChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
@@ -81,6 +86,7 @@ class ConsoleChat(QuizChat, OpsChat):
             "/help": self._help,
             "/next": self._next,
             "/prev": self._prev,
+            "/more": self._more,
             "/words": self._words,
             "/phrases": self._phrases,
             "/known": self._known,
@@ -100,6 +106,7 @@ class ConsoleChat(QuizChat, OpsChat):
     async def run(self) -> None:
         self.user = await self.actions.local_user(client_language=terminal_language())
         self.tell(self.tr(HELP))
+        self.tell(self.tr(MORE_HELP))
         self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
@@ -226,6 +233,7 @@ class ConsoleChat(QuizChat, OpsChat):
 
     async def _help(self, _: str) -> None:
         self.console.print(HELP)
+        self.console.print(escape(self.tr(MORE_HELP)))
         self.tell(self.tr(texts.WEB_HELP))
 
     async def _web(self, _: str) -> None:
@@ -240,7 +248,24 @@ class ConsoleChat(QuizChat, OpsChat):
         await self._show()
 
     async def _next(self, _: str) -> None:
+        """The next page of the deck's shown part; at its end, a pointer to /more."""
+        if self.view is not None:
+            page = await self.actions.page(
+                self.me, self.view.deck_id, self.view.kind, self.view.page
+            )
+            if page.offers_more and not page.has_next:
+                self.tell(texts.more_hint(self.tr, page.shown_count, page.more))
+                return
         await self._flip(1)
+
+    async def _more(self, _: str) -> None:
+        """The rest of the deck past its shown part ("More words"), then page by page."""
+        if self.view is not None:
+            page = await self.actions.page(
+                self.me, self.view.deck_id, self.view.kind, self.view.page
+            )
+            self.view.page = page.more_page if page.offers_more else page.page + 1
+        await self._show()
 
     async def _prev(self, _: str) -> None:
         await self._flip(-1)
@@ -337,11 +362,15 @@ class ConsoleChat(QuizChat, OpsChat):
             return
         fmt, _, target = rest.partition(" ")
         fmt = fmt or "csv"
+        shown_only = target.split(" ", 1)[0] == "shown"  # `/export csv shown`: first cards
+        target = target.removeprefix("shown").strip() if shown_only else target
         if fmt not in EXPORT_FORMATS:
             self.tell(self.tr("Usage: /export csv|apkg [file]"))
             return
         chosen: ExportFormat = "csv" if fmt == "csv" else "apkg"
-        exported = await self.actions.export(self.me, chosen, self.view.deck_id)
+        exported = await self.actions.export(
+            self.me, chosen, self.view.deck_id, shown_only=shown_only
+        )
         path = Path(target or exported.filename)
         await asyncio.to_thread(path.write_bytes, exported.data)
         self.say(
@@ -353,29 +382,6 @@ class ConsoleChat(QuizChat, OpsChat):
                 )
             )
         )
-
-    async def _settings(self, rest: str) -> None:
-        """`/settings ja B2` (meanings, level); `/settings ui ko` (the bot's language)."""
-        parts = rest.split()
-        interface = parts[1].lower() if len(parts) == 2 and parts[0].lower() == "ui" else None
-        language = next((p for p in parts if p.lower() in LEARNER_LANGUAGES), None)
-        level = next((p for p in parts if p.upper() in texts.LEVEL_NAMES), None)
-        if interface is None and len(parts) != (language is not None) + (level is not None):
-            usage = self.tr(
-                "Usage: /settings [{languages}] [A1..C2], or /settings ui en|ko",
-                languages="|".join(LEARNER_LANGUAGES),
-            )
-            self.say(escape(usage))
-            return
-        if interface is not None:
-            language = level = None
-        self.user = await self.actions.update_settings(
-            self.me, learner_language=language, level=level, interface_language=interface
-        )
-        pairs, _ = texts.settings_lines(
-            self.tr, self.me.learner_language, self.me.level, self.me.ui_language
-        )
-        self.say(" · ".join(f"{escape(label)}: [bold]{escape(value)}[/]" for label, value in pairs))
 
     async def _cancel(self, _: str) -> None:
         cancelled = await self.actions.cancel(self.me)

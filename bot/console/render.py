@@ -84,6 +84,9 @@ def page_view(tr: Translator, page: DeckPage, width: int) -> RenderableType:
     if page.deck.simulated:
         parts.append(Text(tr(texts.SIMULATED), style="yellow"))
     parts.append(cards_view(tr, page.cards, page_title(tr, page), width))
+    if page.offers_more:
+        line = texts.shown_line(tr, page.kind, page.shown_count, page.total)
+        parts.append(Text(f"{line} · /more", style="bold"))
     if page.deck.missing:
         parts.append(Text(texts.partial_notice(tr, page.deck.missing), style="yellow"))
     return Group(*parts)

@@ -34,7 +34,7 @@ DECK_PAGE = rf"(?P<deck>{ID}):(?P<kind>[wp]):(?P<page>{PAGE})"
 Button = discord.ui.Button[Any]
 
 
-class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pk]:{DECK_PAGE}"):
+class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pkm]:{DECK_PAGE}"):
     """A button about one page of one deck: its id is `PREFIX:deck:tab:page`."""
 
     PREFIX: ClassVar[str] = "v:p"
@@ -76,6 +76,12 @@ class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pk]:{DECK_PAGE
 
 class PageButton(DeckPageItem, template=rf"v:p:{DECK_PAGE}"):
     PREFIX = "v:p"
+
+
+class MoreButton(DeckPageItem, template=rf"v:m:{DECK_PAGE}"):
+    """ "More words": the first page of the tab's part past its first DECK_SIZE cards."""
+
+    PREFIX = "v:m"
 
 
 class KnowButton(DeckPageItem, template=rf"v:k:{DECK_PAGE}"):
@@ -173,6 +179,9 @@ def deck_view(tr: Translator, page: DeckPage, *, owner: int) -> DeckView:
     previous, following = max(page.page - 1, 0), min(page.page + 1, page.pages - 1)
     view.add_item(PageButton(deck.id, kind, previous, "◀", disabled=not page.has_previous))
     view.add_item(PageButton(deck.id, kind, following, "▶", disabled=not page.has_next))
+    if page.offers_more:  # the rest of the tab, one press away
+        more = texts.more_button(tr, kind, page.more)
+        view.add_item(MoreButton(deck.id, kind, page.more_page, more))
     other = page.other_kind
     if other == "phrase":
         label = f"💬 {tr(texts.PHRASES)} ({deck.phrases})"

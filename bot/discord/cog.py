@@ -29,6 +29,7 @@ from core import (
     LEARNER_LANGUAGES,
     N_,
     Announce,
+    BadSetting,
     JobHandle,
     JobUpdate,
     Listener,
@@ -224,6 +225,8 @@ class VocabCog(commands.Cog):
         learner_language=_text(N_("meanings in this language")),
         level=_text(N_("your level")),
         interface_language=_text(N_("the language I talk to you in")),
+        level_as=_text(N_("your level as a TOEIC score or 수능 grade: toeic 650, 수능 2등급")),
+        deck_size=_text(N_("how many of a deck's best cards come first (5-200)")),
     )
     @app_commands.choices(
         learner_language=LANGUAGE_CHOICES, level=LEVEL_CHOICES, interface_language=INTERFACE_CHOICES
@@ -234,16 +237,26 @@ class VocabCog(commands.Cog):
         learner_language: app_commands.Choice[str] | None = None,
         level: app_commands.Choice[str] | None = None,
         interface_language: app_commands.Choice[str] | None = None,
+        level_as: str | None = None,
+        deck_size: int | None = None,
     ) -> None:
-        user, _ = await learner_tr(interaction)
-        user = await self.actions.update_settings(
-            user,
-            learner_language=learner_language.value if learner_language else None,
-            level=level.value if level else None,
-            interface_language=interface_language.value if interface_language else None,
-        )
+        user, tr = await learner_tr(interaction)
+        try:
+            user = await self.actions.update_settings(
+                user,
+                learner_language=learner_language.value if learner_language else None,
+                level=level_as or (level.value if level else None),
+                interface_language=interface_language.value if interface_language else None,
+                deck_size=deck_size,
+            )
+        except BadSetting as exc:  # a level or size as typed: the accepted forms
+            log.info("discord user %s: /settings refused: %s", user.id, exc.detail)
+            await refuse(interaction, safe(error_message(exc, tr)))
+            return
         tr = self.actions.translator(user)
-        pairs, note = texts.settings_lines(tr, user.learner_language, user.level, user.ui_language)
+        pairs, note = texts.settings_lines(
+            tr, user.learner_language, user.level, user.ui_language, self.actions.deck_size(user)
+        )
         lines = [f"{label}: **{safe(value)}**" for label, value in pairs]
         await refuse(interaction, "\n".join(lines) + f"\n\n{note}")
 

@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot import texts
-from bot.discord.buttons import ExportButton, KnowButton, PageButton
+from bot.discord.buttons import ExportButton, KnowButton, MoreButton, PageButton
 from bot.discord.common import AnyItem, Inter, learner_tr, refuse, template_of
 from bot.discord.ops import ForgetButton
 from bot.discord.quiz import AnswerButton, RateButton, TypeAnswerButton
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 OURS = (
     PageButton,
+    MoreButton,
     KnowButton,
     ExportButton,
     AnswerButton,

@@ -69,6 +69,8 @@ def deck_embed(tr: Translator, page: DeckPage) -> discord.Embed:
     label = tr(texts.WORDS if page.kind == "word" else texts.PHRASES)
     if page.cards:
         description = texts.page_range(tr, label, page.first, page.last, page.total)
+        if page.offers_more:
+            description += "\n" + texts.shown_line(tr, page.kind, page.shown_count, page.total)
     else:
         empty = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
         description = tr(empty)

@@ -72,7 +72,26 @@ class DeckOut(BaseModel):
     simulated: bool = Field(
         default=False, description="meanings come from the bundled simulator (placeholders)"
     )
-    cards: list[CardOut] | None = None
+    shown_words: int | None = Field(
+        default=None,
+        description="how many of the best words make the learner's first DECK_SIZE cards",
+    )
+    shown_phrases: int | None = Field(
+        default=None,
+        description="how many of the best phrases make the learner's first DECK_SIZE cards",
+    )
+    cards: list[CardOut] | None = Field(
+        default=None,
+        description="the deck's cards in rank order (best first): its shown part "
+        "(`shown_words` words, then `shown_phrases` phrases), or all of them with ?all=true",
+    )
+    more: int | None = Field(
+        default=None,
+        description="cards of the deck not in `cards` (its 'more words'); 0 when all are there",
+    )
+    more_url: str | None = Field(
+        default=None, description="where to get every card of the deck (null when `more` is 0)"
+    )
 
     @field_validator("created_at", mode="before")
     @classmethod

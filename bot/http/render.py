@@ -91,11 +91,19 @@ def card_out(card: Card) -> CardOut:
     )
 
 
-def deck_out(info: DeckInfo, cards: list[Card] | None = None) -> DeckOut:
-    """A deck, with its cards when they are given."""
+def deck_out(
+    info: DeckInfo, cards: list[Card] | None = None, shown: tuple[int, int] | None = None
+) -> DeckOut:
+    """A deck, with its cards when they are given, and with `shown` (its shown part's words
+    and phrases) what of it `cards` leaves out and where to get it."""
     out = DeckOut.model_validate(info, from_attributes=True)
     if cards is not None:
         out.cards = [card_out(c) for c in cards]
+    if shown is not None:
+        out.shown_words, out.shown_phrases = shown
+        if cards is not None:
+            out.more = info.words + info.phrases - len(cards)
+            out.more_url = f"/v1/decks/{info.id}?all=true" if out.more else None
     return out
 
 

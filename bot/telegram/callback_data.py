@@ -69,9 +69,10 @@ ACTIONS: dict[str, tuple[re.Pattern[str], Build]] = {
         re.compile(rf"d\|(?P<deck>{ID})\Z"),
         lambda m: Press("d", int(m["deck"])),
     ),
-    # settings: learner language, level, interface language (the action checks the value)
+    # settings: learner language, level, interface language, deck size (the action checks
+    # the value)
     "setting": (
-        re.compile(r"(?P<a>sl|sv|su)\|(?P<v>[A-Za-z0-9-]{1,10})\Z"),
+        re.compile(r"(?P<a>sl|sv|su|sd)\|(?P<v>[A-Za-z0-9-]{1,10})\Z"),
         lambda m: Press(m["a"], value=m["v"]),
     ),
     # quiz: answer option n / rate 1-4, of question id; show the answer

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.settings_args import USAGE, parse_settings
 from bot.telegram.context import Context, learner_tr, reply, services
 from bot.telegram.keyboards import (
     decks_keyboard,
@@ -17,7 +18,16 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.render import esc, help_html, question_html, settings_html, stats_html
 from bot.telegram.study import mini_app_url, with_study_button
-from core import N_, QuizTurn, Translator, User, VocabotError, error_message, translator
+from core import (
+    N_,
+    BadSetting,
+    QuizTurn,
+    Translator,
+    User,
+    VocabotError,
+    error_message,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +48,11 @@ COMMANDS = [
 ]
 
 
-def settings_view(tr: Translator, user: User) -> tuple[str, InlineKeyboardMarkup]:
+def settings_view(tr: Translator, user: User, size: int) -> tuple[str, InlineKeyboardMarkup]:
+    """/settings: the learner's settings and their buttons; `size` is their deck size."""
     return (
-        settings_html(tr, user.learner_language, user.level, user.ui_language),
-        settings_keyboard(user.learner_language, user.level, user.ui_language),
+        settings_html(tr, user.learner_language, user.level, user.ui_language, size),
+        settings_keyboard(user.learner_language, user.level, user.ui_language, size),
     )
 
 
@@ -57,8 +68,29 @@ async def cmd_help(update: Update, context: Context) -> None:
 
 
 async def cmd_settings(update: Update, context: Context) -> None:
+    """/settings shows the buttons; `/settings level toeic 650`, `/settings size 20`, ...
+    change one setting by text (bot/settings_args.py)."""
     user, tr = await learner_tr(update, context)
-    await reply(update, *settings_view(tr, user))
+    actions = services(context).actions
+    change = parse_settings(" ".join(context.args or []))
+    if change is None:
+        await reply(update, esc(tr(USAGE)))
+        return
+    if not change.empty:
+        try:
+            user = await actions.update_settings(
+                user,
+                learner_language=change.learner_language,
+                level=change.level,
+                interface_language=change.interface_language,
+                deck_size=change.deck_size,
+            )
+        except BadSetting as exc:
+            log.info("user %s: /settings refused: %s", user.id, exc.detail)
+            await reply(update, esc(error_message(exc, tr)))
+            return
+        tr = translator(user.ui_language)
+    await reply(update, *settings_view(tr, user, actions.deck_size(user)))
 
 
 async def cmd_decks(update: Update, context: Context) -> None:

@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.telegram.callback_data import NOOP, encode, kind_code
 from core import (
+    DECK_SIZE_CHOICES,
     INTERFACE_LANGUAGES,
     LANGUAGE_SELF_NAMES,
     LEARNER_LANGUAGES,
@@ -30,8 +31,11 @@ def page_keyboard(tr: Translator, page: DeckPage) -> InlineKeyboardMarkup:
         nav.append(Button("▶", callback_data=encode("p", deck, k, page.page + 1)))
     words = f"{'• ' if page.kind == 'word' else ''}📖 {tr(texts.WORDS)} ({page.deck.words})"
     phrases = f"{'• ' if page.kind == 'phrase' else ''}💬 {tr(texts.PHRASES)} ({page.deck.phrases})"
-    rows = [
-        nav,
+    rows = [nav]
+    if page.offers_more:  # the rest of the deck, one press away
+        more = texts.more_button(tr, page.kind, page.more)
+        rows.append([Button(more, callback_data=encode("p", deck, k, page.more_page))])
+    rows += [
         [
             Button(words, callback_data=encode("p", deck, "w", 0)),
             Button(phrases, callback_data=encode("p", deck, "p", 0)),
@@ -74,7 +78,9 @@ def decks_keyboard(decks: list[DeckInfo]) -> InlineKeyboardMarkup:
     )
 
 
-def settings_keyboard(learner_language: str, level: str, ui: str) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    learner_language: str, level: str, ui: str, deck_size: int | None = None
+) -> InlineKeyboardMarkup:
     languages = [
         Button(
             f"{'• ' if code == learner_language else ''}{code}", callback_data=encode("sl", code)
@@ -92,7 +98,15 @@ def settings_keyboard(learner_language: str, level: str, ui: str) -> InlineKeybo
         )
         for code in INTERFACE_LANGUAGES
     ]
-    return InlineKeyboardMarkup([languages[:5], languages[5:], levels, interface])
+    rows = [languages[:5], languages[5:], levels, interface]
+    if deck_size is not None:
+        rows.append(
+            [
+                Button(f"{'• ' if n == deck_size else ''}🗂 {n}", callback_data=encode("sd", n))
+                for n in DECK_SIZE_CHOICES
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def question_keyboard(tr: Translator, question: Question) -> InlineKeyboardMarkup:

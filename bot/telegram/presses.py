@@ -133,10 +133,12 @@ async def change_setting(p: Pressed, press: Press) -> None:
         user = await p.actions.update_settings(p.user, learner_language=press.value)
     elif press.action == "sv":
         user = await p.actions.update_settings(p.user, level=press.value)
+    elif press.action == "sd":
+        user = await p.actions.update_settings(p.user, deck_size=press.value)
     else:
         user = await p.actions.update_settings(p.user, interface_language=press.value)
     tr = translator(user.ui_language)  # a new bot language answers at once
-    await edit_pressed(p.query, *settings_view(tr, user))
+    await edit_pressed(p.query, *settings_view(tr, user, p.actions.deck_size(user)))
     await p.query.answer(tr(texts.SAVED))
 
 

@@ -52,6 +52,8 @@ def page_html(tr: Translator, page: DeckPage) -> str:
     label = tr(texts.WORDS if page.kind == "word" else texts.PHRASES)
     head = f"📚 <b>{title}</b>\n"
     head += texts.page_range(tr, label, page.first, page.last, page.total) if page.cards else label
+    if page.offers_more:
+        head += f"\n{esc(texts.shown_line(tr, page.kind, page.shown_count, page.total))}"
     if info.simulated:
         head += f"\n<i>{esc(tr(texts.SIMULATED))}</i>"
     body = "\n\n".join(card_html(tr, c) for c in page.cards)
@@ -68,10 +70,15 @@ def help_html(tr: Translator) -> str:
     return f"<b>{esc(tr(texts.HELP_TITLE))}</b>\n\n{esc(tr(texts.HELP))}"
 
 
-def settings_html(tr: Translator, learner_language: str, level: str, ui: str) -> str:
-    pairs, note = texts.settings_lines(tr, learner_language, level, ui)
+def settings_html(
+    tr: Translator, learner_language: str, level: str, ui: str, deck_size: int | None = None
+) -> str:
+    pairs, note = texts.settings_lines(tr, learner_language, level, ui, deck_size)
     lines = [f"{esc(label)}: <b>{esc(value)}</b>" for label, value in pairs]
-    return "\n".join(lines) + f"\n\n{esc(note)}"
+    text = "\n".join(lines) + f"\n\n{esc(note)}"
+    if deck_size is not None:
+        text += f"\n{esc(tr(texts.SETTINGS_BY_TEXT))}"
+    return text
 
 
 def stats_html(tr: Translator, stats: Stats) -> str:

@@ -8,13 +8,12 @@ from dataclasses import replace
 
 from core import errors
 from core.actions._operate import Operating
-from core.actions._rules import check_settings, clamp_page, export_filename, first_kind, page_count
+from core.actions._rules import check_deck_size, check_settings, export_filename, first_kind
 from core.actions._study import Clock, StudyActions
 from core.actions._values import (
     EXPORT_FORMATS,
     LOCAL_PLATFORM,
     MEDIA_TYPES,
-    PAGE_SIZE,
     Cancelled,
     DeckPage,
     ExportFile,
@@ -24,12 +23,16 @@ from core.actions._values import (
     QuizTurn,
     RateResult,
     StudyConfig,
+    tab_pages,
+    tab_span,
 )
 from core.admin import Pacer, Sender
+from core.deckparts import shown_part
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, Listener, Runner
 from core.metrics import Metrics
+from core.models import DEFAULT_DECK_SIZE, shown_counts
 from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
@@ -53,6 +56,7 @@ class Actions(StudyActions, Operating):
         spending: Spending | None = None,
         admins: frozenset[str] = frozenset(),
         broadcast_per_second: float = 20.0,
+        deck_size: int = DEFAULT_DECK_SIZE,
     ) -> None:
         self.store = store
         self.study = study or StudyConfig()
@@ -67,6 +71,7 @@ class Actions(StudyActions, Operating):
         self.admins = admins  # "platform:id" of each admin (ADMIN_USER_IDS)
         self.senders: dict[str, Sender] = {}  # set by the faces that can broadcast
         self.pacer = Pacer(broadcast_per_second)
+        self.default_deck_size = deck_size  # DECK_SIZE, for learners who did not pick one
 
     @property
     def runner(self) -> Runner:
@@ -105,16 +110,29 @@ class Actions(StudyActions, Operating):
         learner_language: str | None = None,
         level: str | None = None,
         interface_language: str | None = None,
+        deck_size: str | int | None = None,
     ) -> User:
+        """Change what is given; `level` may be CEFR, a TOEIC score or a 수능 grade
+        (BadLevel otherwise), `deck_size` a number in range (BadDeckSize otherwise)."""
         learner_language, level = check_settings(learner_language, level)
         if interface_language is not None and interface_language not in INTERFACE_LANGUAGES:
             raise errors.BadSetting(f"interface language {interface_language!r}")
+        size = check_deck_size(deck_size) if deck_size is not None else None
         return await self.store.update_user(
             user.id,
             learner_language=learner_language,
             level=level,
             interface_language=interface_language,
+            deck_size=size,
         )
+
+    def deck_size(self, user: User) -> int:
+        """How many of a deck's best cards this learner gets first."""
+        return user.deck_size or self.default_deck_size
+
+    def shown(self, user: User, info: DeckInfo) -> tuple[int, int]:
+        """(words, phrases) of this deck in its shown part, for this learner."""
+        return shown_counts(info.words, info.phrases, self.deck_size(user))
 
     # links
 
@@ -213,27 +231,35 @@ class Actions(StudyActions, Operating):
             raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
         return info
 
-    async def cards(self, user: User, deck_id: int) -> list[Card]:
-        """A deck's cards, words first; none for a deck that is not this learner's."""
-        return await self.store.deck_cards(user.id, deck_id)
+    async def cards(self, user: User, deck_id: int, *, shown_only: bool = False) -> list[Card]:
+        """A deck's cards, words first, each kind in rank order; with `shown_only`, only its
+        shown part (the learner's first DECK_SIZE cards). None for another learner's deck."""
+        cards = await self.store.deck_cards(user.id, deck_id)
+        return shown_part(cards, self.deck_size(user)) if shown_only else cards
 
     async def page(
         self, user: User, deck_id: int, kind: CardKind | None = None, page: int = 0
     ) -> DeckPage:
-        """A page of a deck; `kind` None opens the deck's first tab."""
+        """A page of a deck; `kind` None opens the deck's first tab.
+
+        A tab's pages hold its shown part first (the learner's best DECK_SIZE cards), then,
+        from `DeckPage.more_page` on, the rest ("More words"): the same numbers throughout."""
         info = await self.deck(user, deck_id)
         return await self._page(user, info, kind or first_kind(info), page)
 
     async def _page(self, user: User, info: DeckInfo, kind: CardKind, page: int) -> DeckPage:
         cards = await self.store.deck_cards(user.id, info.id, kind)
         known = await self.store.known_words(user.id)
-        page = clamp_page(page, cards)
-        start = page * PAGE_SIZE
-        shown = tuple(
+        words, phrases = self.shown(user, info)
+        shown = min(len(cards), words if kind == "word" else phrases)
+        pages = tab_pages(len(cards), shown)
+        page = min(max(page, 0), pages - 1)
+        start, end = tab_span(page, len(cards), shown)
+        listed = tuple(
             PageCard(start + i + 1, card, card.key in known)
-            for i, card in enumerate(cards[start : start + PAGE_SIZE])
+            for i, card in enumerate(cards[start:end])
         )
-        return DeckPage(info, kind, page, page_count(cards), len(cards), shown)
+        return DeckPage(info, kind, page, pages, len(cards), listed, shown)
 
     # known words
 
@@ -274,9 +300,16 @@ class Actions(StudyActions, Operating):
     # export
 
     async def export(
-        self, user: User, fmt: ExportFormat, deck_id: int | None = None, *, latest: bool = False
+        self,
+        user: User,
+        fmt: ExportFormat,
+        deck_id: int | None = None,
+        *,
+        latest: bool = False,
+        shown_only: bool = False,
     ) -> ExportFile:
-        """One deck, the latest deck (`latest`), or all of them, as Anki or CSV bytes."""
+        """One deck, the latest deck (`latest`), or all of them, as Anki or CSV bytes: every
+        card, or with `shown_only` each deck's shown part (its first DECK_SIZE cards)."""
         if fmt not in EXPORT_FORMATS:
             raise errors.BadSetting(f"export format {fmt!r}")
         if deck_id is not None:
@@ -289,7 +322,7 @@ class Actions(StudyActions, Operating):
             raise errors.NoDecks(f"user {user.id}")
         cards: list[Card] = []
         for info in chosen:
-            cards += await self.store.deck_cards(user.id, info.id)
+            cards += await self.cards(user, info.id, shown_only=shown_only)
         single = chosen[0] if len(chosen) == 1 else None
         fallback = f"vocabot-{user.platform}-{user.platform_user_id}"
         filename = export_filename(single, fmt, fallback=fallback)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from core import errors
 from core.actions._values import LEARNER_LANGUAGES, PAGE_SIZE, ExportFormat
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from core.learner import CEFR, MAX_DECK_SIZE, MIN_DECK_SIZE, parse_deck_size, parse_level
 from core.selection import LEVELS
 from core.store import CardKind, DeckInfo
 
@@ -62,16 +63,31 @@ def stored_error_message(code: str, stored: str, tr: Translator) -> str:
     return tr(found.message)
 
 
+assert CEFR == LEVELS
+
+
 def check_settings(
     learner_language: str | None, level: str | None
 ) -> tuple[str | None, str | None]:
-    """Normalised settings, or BadSetting naming what is not allowed."""
+    """Normalised settings, or BadSetting naming what is not allowed. A level may be given
+    in the learner's terms (a TOEIC score, a 수능 grade: core.learner); it is kept as CEFR."""
     if learner_language is not None:
         learner_language = learner_language.strip().lower()
         if learner_language not in LEARNER_LANGUAGES:
             raise errors.BadSetting(f"learner language {learner_language!r}")
     if level is not None:
-        level = level.strip().upper()
-        if level not in LEVELS:
-            raise errors.BadSetting(f"level {level!r}")
+        cefr = parse_level(level)
+        if cefr is None:
+            raise errors.BadLevel(f"level {level[:40]!r}")
+        level = cefr
     return learner_language, level
+
+
+def check_deck_size(size: str | int) -> int:
+    """A deck size in range, or BadDeckSize saying the range."""
+    found = parse_deck_size(size)
+    if found is None:
+        raise errors.BadDeckSize(
+            f"deck size {str(size)[:20]!r}", low=MIN_DECK_SIZE, high=MAX_DECK_SIZE
+        )
+    return found

@@ -29,7 +29,7 @@ from core.actions._values import (
 from core.models import Word
 from core.selection import lemma_of, tokens
 from core.srs import Quiz, word_span
-from core.store import Card, CardKind, Store, User
+from core.store import Card, CardKind, DeckInfo, Store, User
 
 STUDY_PATH = "/study"
 SIGN_IN_PATH = f"{STUDY_PATH}/signin"
@@ -91,6 +91,8 @@ class StudyActions:
 
         async def quiz_next(self, user: User) -> QuizTurn: ...
 
+        def shown(self, user: User, info: DeckInfo) -> tuple[int, int]: ...
+
         async def quiz_rate(
             self, user: User, question_id: str, rating: int | None
         ) -> RateResult: ...
@@ -140,9 +142,17 @@ class StudyActions:
         return StudyHome(await self.store.list_decks(user.id), due, new)
 
     async def study_cards(
-        self, user: User, deck_id: int, kind: CardKind | None = None, query: str = ""
+        self,
+        user: User,
+        deck_id: int,
+        kind: CardKind | None = None,
+        query: str = "",
+        *,
+        more: bool = False,
     ) -> StudyCards:
-        """One tab of a deck (words or phrases), narrowed by a search, known ones marked."""
+        """One tab of a deck (words or phrases), narrowed by a search, known ones marked:
+        its shown part (the learner's first DECK_SIZE cards), or all of it with `more`;
+        a search looks through all of it."""
         info = await self.store.get_deck(user.id, deck_id)
         if info is None:
             raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
@@ -150,12 +160,14 @@ class StudyActions:
         cards = await self.store.deck_cards(user.id, info.id, kind)
         known = await self.store.known_words(user.id)
         query = " ".join(query.split())[:100]
-        shown = tuple(
+        words, phrases = self.shown(user, info)
+        limit = len(cards) if more or query else (words if kind == "word" else phrases)
+        listed = tuple(
             StudyCard(card, card.key in known, highlight(card))
-            for card in cards
+            for card in cards[:limit]
             if not query or matches(card, query)
         )
-        return StudyCards(info, kind, query, shown, len(cards))
+        return StudyCards(info, kind, query, listed, len(cards), max(0, len(cards) - limit))
 
     # flashcards: the same quiz, the same due cards, the same open question as /quiz
 

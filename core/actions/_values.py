@@ -30,9 +30,32 @@ class PageCard:
     known: bool
 
 
+def _pages(count: int) -> int:
+    return -(-count // PAGE_SIZE)
+
+
+def tab_pages(total: int, shown: int) -> int:
+    """Pages of a tab of `total` cards whose first `shown` are its shown part: the shown
+    part's pages (at least one), then the "more" part's, which starts on a page of its own."""
+    return max(1, _pages(shown)) + _pages(total - shown)
+
+
+def tab_span(page: int, total: int, shown: int) -> tuple[int, int]:
+    """[start, end) of the tab's cards on `page` (0-based, within range)."""
+    shown_pages = max(1, _pages(shown))
+    if page < shown_pages:
+        start = page * PAGE_SIZE
+        return start, min(shown, start + PAGE_SIZE)
+    start = shown + (page - shown_pages) * PAGE_SIZE
+    return start, min(total, start + PAGE_SIZE)
+
+
 @dataclass(frozen=True, slots=True)
 class DeckPage:
-    """One page of one tab (words or phrases) of a deck, ready to draw."""
+    """One page of one tab (words or phrases) of a deck, ready to draw.
+
+    A tab's first pages are its shown part (the learner's first DECK_SIZE cards); the rest
+    ("More words") start at `more_page`, one press away from any page of the shown part."""
 
     deck: DeckInfo
     kind: CardKind
@@ -40,10 +63,35 @@ class DeckPage:
     pages: int
     total: int  # cards in this tab
     cards: tuple[PageCard, ...]
+    shown: int | None = None  # cards of this tab in its shown part (None: all of them)
+
+    @property
+    def shown_count(self) -> int:
+        return self.total if self.shown is None else self.shown
+
+    @property
+    def more(self) -> int:
+        """Cards of this tab past its shown part."""
+        return self.total - self.shown_count
+
+    @property
+    def more_page(self) -> int:
+        """The page the "more" part starts on (== pages when there is none)."""
+        return max(1, _pages(self.shown_count))
+
+    @property
+    def in_more(self) -> bool:
+        """This page is of the "more" part (the learner pressed More)."""
+        return self.page >= self.more_page
+
+    @property
+    def offers_more(self) -> bool:
+        """A page of the shown part of a tab that has more: draw the More button."""
+        return self.more > 0 and not self.in_more
 
     @property
     def first(self) -> int:
-        return self.page * PAGE_SIZE + 1
+        return self.cards[0].number if self.cards else self.page * PAGE_SIZE + 1
 
     @property
     def last(self) -> int:
@@ -55,7 +103,9 @@ class DeckPage:
 
     @property
     def has_next(self) -> bool:
-        return self.page + 1 < self.pages
+        """A next page in the same part (the shown part's last page offers More instead)."""
+        end = self.pages if self.in_more else self.more_page
+        return self.page + 1 < end
 
     @property
     def unknown(self) -> tuple[PageCard, ...]:
@@ -143,6 +193,7 @@ class StudyCards:
     query: str
     cards: tuple[StudyCard, ...]
     total: int  # cards in this tab before the search
+    more: int = 0  # cards of this tab not listed: past its shown part ("more words")
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,13 +47,25 @@ class Users(Connection):
         level: str | None = None,
         interface_language: str | None = None,
         client_language: str | None = None,
+        deck_size: int | None = None,
     ) -> User:
         row = await self._one(
             "UPDATE users SET learner_language = COALESCE(%s, learner_language), "
             "level = COALESCE(%s, level), "
             "interface_language = COALESCE(%s, interface_language), "
-            "client_language = COALESCE(%s, client_language) WHERE id = %s RETURNING *",
-            (learner_language, level, interface_language, client_language, user_id),
+            "client_language = COALESCE(%s, client_language), "
+            "preferences = CASE WHEN %s::integer IS NULL THEN preferences "
+            "ELSE jsonb_set(preferences::jsonb, '{deck_size}', to_jsonb(%s::integer))::json "
+            "END WHERE id = %s RETURNING *",
+            (
+                learner_language,
+                level,
+                interface_language,
+                client_language,
+                deck_size,
+                deck_size,
+                user_id,
+            ),
         )
         if row is None:
             raise KeyError(user_id)

@@ -48,14 +48,25 @@ class Users(Connection):
         level: str | None = None,
         interface_language: str | None = None,
         client_language: str | None = None,
+        deck_size: int | None = None,
     ) -> User:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE users SET learner_language = COALESCE(?, learner_language), "
                 "level = COALESCE(?, level), "
                 "interface_language = COALESCE(?, interface_language), "
-                "client_language = COALESCE(?, client_language) WHERE id = ?",
-                (learner_language, level, interface_language, client_language, user_id),
+                "client_language = COALESCE(?, client_language), "
+                "preferences = CASE WHEN ? IS NULL THEN preferences "
+                "ELSE json_set(preferences, '$.deck_size', ?) END WHERE id = ?",
+                (
+                    learner_language,
+                    level,
+                    interface_language,
+                    client_language,
+                    deck_size,
+                    deck_size,
+                    user_id,
+                ),
             )
         user = await self.get_user(user_id)
         if user is None:

@@ -38,7 +38,8 @@ async def create_job(body: JobIn, user: Me, acts: Acts) -> Any:
         update = handle.done.result()
         if update.deck is not None:
             created.status = "done"
-            created.deck = deck_out(update.deck, await acts.cards(user, update.deck.id))
+            cards = await acts.cards(user, update.deck.id)
+            created.deck = deck_out(update.deck, cards, acts.shown(user, update.deck))
             return JSONResponse(created.model_dump(mode="json"), status_code=200)
     return created
 

@@ -48,8 +48,10 @@ async def deck(
     acts: Acts,
     kind: Kind | None = None,
     q: Annotated[str, Query(max_length=100)] = "",
+    more: bool = False,
 ) -> Response:
-    shown = await acts.study_cards(who.user, deck_id, kind, q)
+    """A tab of a deck: its first DECK_SIZE cards, or (`more`) all of them."""
+    shown = await acts.study_cards(who.user, deck_id, kind, q, more=more)
     tr = acts.translator(who.user)
     return page(request, "deck.html", tr, who, shown=shown)
 
