@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from core.llm_check import check_llm
     from core.log_context import LOG_FIELDS, log_fields
     from core.metrics import CONTENT_TYPE, Metrics
-    from core.models import Gap, Phrase, Progress, Stage, Word
+    from core.models import DEFAULT_DECK_SIZE, Gap, Phrase, Progress, Stage, Word, shown_counts
     from core.selection import LEVELS
     from core.srs import Answer, Kind, Question, QuestionExpired, Stats
     from core.store import (
@@ -173,11 +173,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Metrics",
     ),
     "core.models": (
+        "DEFAULT_DECK_SIZE",
         "Gap",
         "Phrase",
         "Progress",
         "Stage",
         "Word",
+        "shown_counts",
     ),
     "core.selection": ("LEVELS",),
     "core.srs": (
@@ -208,6 +210,7 @@ _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "CONTENT_TYPE",
+    "DEFAULT_DECK_SIZE",
     "DEFAULT_LANGUAGE",
     "EXPORT_FORMATS",
     "INTERFACE_LANGUAGES",
@@ -287,6 +290,7 @@ __all__ = [
     "new_api_key",
     "parse_video_id",
     "sentence",
+    "shown_counts",
     "stored_sentence",
     "translator",
 ]

@@ -24,6 +24,7 @@ from bot.commands.common import add_deck_options, add_speedup_option, err, out
 from bot.console.render import deck_view, summary
 from bot.console.terminal import terminal_language
 from core import (
+    DEFAULT_DECK_SIZE,
     EXPORT_FORMATS,
     SUFFIXES,
     BadSetting,
@@ -38,6 +39,7 @@ from core import (
     TranscriptFileMissing,
     User,
     parse_video_id,
+    shown_counts,
 )
 from devtools.samples import SLEEP_TALK, all_samples
 
@@ -136,8 +138,19 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
             "cached": update.cached,  # then 0 LLM calls now; `stats` tell how it was built
             "stats": asdict(update.stats) if update.stats else None,
             "missing": [{"start": g.start, "end": g.end, "reason": g.reason} for g in info.missing],
-            "words": [asdict(c.item) for c in cards if c.kind == "word"],
-            "phrases": [asdict(c.item) for c in cards if c.kind == "phrase"],
+        }
+        words = [c.item for c in cards if c.kind == "word"]
+        phrases = [c.item for c in cards if c.kind == "phrase"]
+        size = DEFAULT_DECK_SIZE
+        shown_words, shown_phrases = shown_counts(len(words), len(phrases), size)
+        data |= {
+            # Both lists are in rank order, best first; the learner gets the first
+            # `shown` of each, the rest are "more" (one press away in every face).
+            "deck_size": size,
+            "shown": {"words": shown_words, "phrases": shown_phrases},
+            "more": {"words": len(words) - shown_words, "phrases": len(phrases) - shown_phrases},
+            "words": [{"rank": i, **asdict(w)} for i, w in enumerate(words, 1)],
+            "phrases": [{"rank": i, **asdict(p)} for i, p in enumerate(phrases, 1)],
         }
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
