@@ -15,9 +15,12 @@ against the bundled simulated server, ranking) for a Korean learner, and the rep
 - keep@30: the share of the first word cards the learner gets (DECK_SIZE 30, with
   phrases first: core.models.shown_counts) a teacher would keep; keep: of all word cards;
 - recall: the share of the words the teacher would give this learner that the deck has;
+  kept from before: the share of the cards the previous release's frequency line gave
+  that a teacher kept and that are still in the deck (the issue's "still there");
 - words, phrases: the deck's size; unlabelled: word cards no label speaks of (counted
   as not kept);
-- shared: the share of cards whose sentence holds two other cards or more; max/sentence;
+- shared@30, shared: the share of the first cards (of all cards) whose sentence holds two
+  other cards or more among them; max/sentence: the most cards on one sentence;
 - tokens/card: prompt and completion tokens per card (what the real server would bill).
 The meanings are the simulator's placeholders: the report judges which words, not how
 they are explained.
@@ -38,10 +41,10 @@ import httpx
 from bench.report import replace_between
 from core.grading import LEVEL_INDEX
 from core.llm import LLMClient
-from core.models import DEFAULT_DECK_SIZE, Deck, shown_counts
+from core.models import DEFAULT_DECK_SIZE, Deck, Transcript, shown_counts
 from core.pipeline import DeckRequest, Pipeline
 from core.transcripts import DirectorySource, load_transcript_file
-from core.words import lemma_of
+from core.words import INTERJECTIONS, headword, lemma_of, tokens, zipf
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
 
@@ -100,10 +103,12 @@ class Row:
     recall: float
     unlabelled: list[str] = field(default_factory=list)
     shared: float = 0.0
+    shared_first: float = 0.0
     max_per_sentence: int = 0
     tokens_per_card: float = 0.0
     not_kept_first: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    kept_before: float = 1.0
 
 
 def labelled(folder: Path) -> list[tuple[Path, Path]]:
@@ -119,7 +124,42 @@ def labelled(folder: Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def judge(deck: Deck, labels: Labels, name: str, level: str) -> Row:
+# The previous release's rule, for the "still there" figure: a word was a card when its
+# Zipf frequency was at most this at the learner's level (and at least 1.5), each family
+# once, names (never lowercase, capitalised mid-sentence), numbers and fillers left out.
+BEFORE_MAX_ZIPF = {"A1": 5.8, "A2": 5.3, "B1": 4.8, "B2": 4.3, "C1": 3.8, "C2": 3.3}
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion trillion".split()
+)
+
+
+def frequency_line(transcript: Transcript, level: str) -> list[str]:
+    """The cards the previous release's selection gave (before graded lists)."""
+    texts = [s.text for s in transcript.segments]
+    lowercase = {t for text in texts for t in tokens(text) if t.islower()}
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        for token in tokens(text):
+            lower = token.lower().replace("’", "'")
+            if len(lower) < 3 or "'" in lower or (not token.islower() and lower not in lowercase):
+                continue
+            if all(p in _NUMBER_WORDS for p in lower.split("-")) or lower in INTERJECTIONS:
+                continue
+            family = lemma_of(lower)
+            if family in seen:
+                continue
+            seen.add(family)
+            if 1.5 <= (zipf(family) or zipf(lower)) <= BEFORE_MAX_ZIPF[level]:
+                out.append(headword(lower))
+    return out
+
+
+def judge(
+    deck: Deck, labels: Labels, name: str, level: str, before: list[str] | None = None
+) -> Row:
     words = [w.lemma for w in deck.words]
     shown, _ = shown_counts(len(deck.words), len(deck.phrases), DEFAULT_DECK_SIZE)
     first = words[:shown]
@@ -131,7 +171,14 @@ def judge(deck: Deck, labels: Labels, name: str, level: str) -> Row:
     sentences = Counter([w.sentence for w in deck.words] + [p.sentence for p in deck.phrases])
     cards = len(deck.words) + len(deck.phrases)
     crowded = sum(n for n in sentences.values() if n >= 3)
-    tokens = deck.stats.prompt_tokens + deck.stats.completion_tokens
+    _, shown_phrases = shown_counts(len(deck.words), len(deck.phrases), DEFAULT_DECK_SIZE)
+    firsts = Counter(
+        [w.sentence for w in deck.words[:shown]]
+        + [p.sentence for p in deck.phrases[:shown_phrases]]
+    )
+    crowded_first = sum(n for n in firsts.values() if n >= 3)
+    spent = deck.stats.prompt_tokens + deck.stats.completion_tokens
+    good_before = {lemma_of(w) for w in before or () if labels.kept(w, level)}
     return Row(
         transcript=name,
         level=level,
@@ -143,14 +190,16 @@ def judge(deck: Deck, labels: Labels, name: str, level: str) -> Row:
         recall=len(good & present) / len(good) if good else 1.0,
         unlabelled=[w for w in words if w not in labels.levels and w not in labels.dropped],
         shared=crowded / cards if cards else 0.0,
+        shared_first=crowded_first / sum(firsts.values()) if firsts else 0.0,
         max_per_sentence=max(sentences.values(), default=0),
-        tokens_per_card=tokens / cards if cards else 0.0,
+        tokens_per_card=spent / cards if cards else 0.0,
         not_kept_first=[
             f"{w} ({labels.levels.get(w) or labels.dropped.get(w) or '?'})"
             for w in first
             if not labels.kept(w, level)
         ],
         missed=sorted(good - present),
+        kept_before=len(good_before & present) / len(good_before) if good_before else 1.0,
     )
 
 
@@ -170,7 +219,8 @@ async def evaluate(folder: Path = DATA, levels: tuple[str, ...] = LEVELS) -> lis
                     video_id=None, learner_language="ko", level=level, transcript=transcript
                 )
                 deck = await pipeline.build(request)
-                rows.append(judge(deck, labels, name, level))
+                before = frequency_line(transcript, level)
+                rows.append(judge(deck, labels, name, level, before))
     return rows
 
 
@@ -182,25 +232,27 @@ def totals(rows: list[Row]) -> dict[str, float]:
         "keep_first": sum(r.keep_first * r.shown for r in rows) / first if first else 1.0,
         "keep_all": sum(r.keep_all * r.words for r in rows) / words if words else 1.0,
         "recall": sum(r.recall for r in rows) / len(rows) if rows else 1.0,
+        "kept_before": sum(r.kept_before for r in rows) / len(rows) if rows else 1.0,
     }
 
 
 def table(rows: list[Row]) -> str:
     head = (
-        "| transcript | level | keep@30 | keep (all) | recall | words | phrases | "
-        "unlabelled | shared | max/sentence | tokens/card |\n"
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        "| transcript | level | keep@30 | keep (all) | recall | kept from before | words | "
+        "phrases | unlabelled | shared@30 | shared | max/sentence | tokens/card |\n"
+        "| --- | --- |" + " ---: |" * 11 + "\n"
     )
     lines = [
         f"| {r.transcript} | {r.level} | {r.keep_first:.0%} | {r.keep_all:.0%} | "
-        f"{r.recall:.0%} | {r.words} | {r.phrases} | {len(r.unlabelled)} | {r.shared:.0%} | "
+        f"{r.recall:.0%} | {r.kept_before:.0%} | {r.words} | {r.phrases} | "
+        f"{len(r.unlabelled)} | {r.shared_first:.0%} | {r.shared:.0%} | "
         f"{r.max_per_sentence} | {r.tokens_per_card:.0f} |"
         for r in rows
     ]
     t = totals(rows)
     lines.append(
         f"| **all** | | **{t['keep_first']:.0%}** | **{t['keep_all']:.0%}** | "
-        f"**{t['recall']:.0%}** | | | | | | |"
+        f"**{t['recall']:.0%}** | **{t['kept_before']:.0%}** | | | | | | | |"
     )
     return head + "\n".join(lines) + "\n"
 

@@ -1,10 +1,11 @@
 """What speakers of a language already know of English, before any lesson of ours.
 
 A seam: each learner language may register a `PriorKnowledge`. Korean learners bring the
-English of the national curriculum (its elementary words are known from A2 up, its middle
-and high-school words from B2 up) and the English words Korean uses every day as loanwords
-(메뉴, 패스워드, 세션). A language with no entry knows nothing in advance; a new one adds
-its lists under core/wordlists/<code>/ and one entry in `PRIOR_KNOWLEDGE`.
+English of the national curriculum (its elementary words are a beginner's and known from
+A2 up, its middle and high-school words known from B2 up) and the English words Korean uses
+every day as loanwords (메뉴, 패스워드, 세션). A language with no entry knows nothing in
+advance; a new one adds its lists under core/wordlists/<code>/ and one entry in
+`PRIOR_KNOWLEDGE`.
 """
 
 from __future__ import annotations
@@ -25,23 +26,34 @@ class PriorKnowledge(Protocol):
         """Why a learner at `level` already knows `lemma` (CURRICULUM, LOANWORD), or None."""
         ...
 
+    def level(self, lemma: str, listed: str) -> str:
+        """The level at which speakers of this language learn `lemma`, given the level a
+        graded list (or frequency) gives it: a school list sets its own."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SchoolAndLoanwords:
-    """Known: a school list from a level up (each list with the level it is known from),
-    and everyday loanwords at every level."""
+    """Known: a school list from a level up (each list with the level it is known from,
+    and the level it is learned at), and everyday loanwords at every level."""
 
-    school: tuple[tuple[frozenset[str], str], ...]
+    school: tuple[tuple[frozenset[str], str | None, str], ...]  # words, learned at, known from
     loanwords: frozenset[str]
 
     def known(self, lemma: str, level: str) -> str | None:
         if lemma in self.loanwords:
             return LOANWORD
         here = level_index(level)
-        for words, known_from in self.school:
+        for words, _, known_from in self.school:
             if here >= level_index(known_from) and lemma in words:
                 return CURRICULUM
         return None
+
+    def level(self, lemma: str, listed: str) -> str:
+        for words, learned_at, _ in self.school:
+            if lemma in words and learned_at is not None:
+                return learned_at
+        return listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +61,19 @@ class NothingKnown:
     def known(self, lemma: str, level: str) -> str | None:
         return None
 
+    def level(self, lemma: str, listed: str) -> str:
+        return listed
+
 
 @cache
 def _korean() -> SchoolAndLoanwords:
     return SchoolAndLoanwords(
+        # Elementary school's words are a beginner's, known from A2 up, whatever level a
+        # graded list gives them; middle and high school's are known from B2 up, and below
+        # B2 keep the level a graded list gives them.
         school=(
-            (data_words("ko/curriculum_elementary.txt"), "A2"),
-            (data_words("ko/curriculum_secondary.txt"), "B2"),
+            (data_words("ko/curriculum_elementary.txt"), "A1", "A2"),
+            (data_words("ko/curriculum_secondary.txt"), None, "B2"),
         ),
         loanwords=data_words("ko/loanwords.txt"),
     )

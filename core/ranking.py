@@ -18,7 +18,7 @@ import math
 from core.grading import level_index
 
 # Level fit by how many levels above the learner a word is (0: at the level).
-FIT = (1.0, 0.85, 0.55, 0.3)
+FIT = (0.95, 1.0, 0.75, 0.3)
 WEIGHTS = (0.45, 0.30, 0.25)  # fit, usefulness, use in the video
 FREQUENCY_TRUST = 0.85  # a level read off frequency, not a list
 PHRASE_BONUS = 0.1

@@ -39,6 +39,7 @@ from core.words import (
     INTERJECTIONS,
     headword,
     is_code,
+    is_dictionary_word,
     is_grammar,
     is_interjection,
     is_number,
@@ -77,6 +78,7 @@ GOOD_SENTENCE = (6, 25)  # words
 CARDS_PER_SENTENCE = 2
 MAX_OCCURRENCES = 8  # sentences looked at per word
 _SENTENCE_MARKS = (".", "!", "?", "…")
+_INNER_BREAK = re.compile(r"[.!?…][\"”’)]*\s+\S")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -163,25 +165,40 @@ def _not_a_word(
         return "code"
     if is_proper_noun(lower, lang):
         return "name"
+    if "-" not in lower and not is_dictionary_word(lower, lang):
+        return "not in the dictionary (a brand, a coinage or jargon)"
     return ""
 
 
-# Words before an -ing or -ed form that make it an adjective ("the leading hypothesis").
+# Words before an -ing or -ed form that make it an adjective ("the leading hypothesis",
+# "really satisfying"), and words that make it a verb ("we confused them", "have figured").
 _BEFORE_ADJECTIVE = frozenset(
     "a an the this that these those another very more most so really quite such its their "
-    "his her our your my".split()
+    "his her our your my too pretty genuinely super extremely incredibly rather less least "
+    "fairly slightly somewhat".split()
+)
+# Words after which an -ing or -ed form the lists hold as an adjective is one ("the menu is
+# confusing", "they are hidden"), where elsewhere it is mostly the verb ("moving files").
+_LINKING = frozenset(
+    "is are was were be been being am 's 're 'm get gets got getting feel feels felt seem "
+    "seems seemed look looks looked become becomes became sound sounds stay stays remain "
+    "remains".split()
 )
 
 
 def _adjective_use(stream: Sequence[Token], position: int) -> bool:
-    """The word at `position` is an -ing/-ed form the lists hold as an adjective, used as one
-    (after an article or "very")."""
+    """The word at `position` is an -ing/-ed form used as an adjective: after an article or
+    an intensifier, or (for a form the lists hold as an adjective) after "is", "seems"."""
     lower = stream[position].lower
-    if not lower.endswith(("ing", "ed")) or position == 0:
+    if not lower.endswith(("ing", "ed", "en")) or len(lower) < 6 or position == 0:
         return False
-    if "adj" not in graded_words().get(lower, {}):
-        return False
-    return stream[position - 1].lower in _BEFORE_ADJECTIVE
+    if lower == stream[position].lemma:
+        return False  # not an inflected form: "interesting" is its own lemma already
+    before = stream[position - 1].lower
+    if before in _BEFORE_ADJECTIVE:
+        return True
+    listed = "adj" in graded_words().get(lower, {})
+    return listed and (before in _LINKING or before.endswith(("'s", "'re", "'m")))
 
 
 def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
@@ -189,8 +206,6 @@ def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
     its listed senses (a learner who knows "present" the noun has met the word)."""
     listed = listed_grade(lemma)
     if listed is not None:
-        if frequency >= EVERYDAY_ZIPF and level_index(listed.level) > EVERYDAY_INDEX:
-            return LEVELS[EVERYDAY_INDEX], "list"
         return listed.level, "list"
     base = adverb_base(lemma)
     if base is not None:
@@ -216,8 +231,17 @@ def select(
     stream, said, at_start = _tokens(segments, lang)
     matches = find_expressions(stream) if lang == "en" else []
     covered = {p for m in matches for p in m.positions}
-    # A word never written in lowercase in the whole transcript is taken for a name.
-    lowercase_forms = {s.token for s in said if s.token.islower()}
+    # A word never written in lowercase in the whole transcript, and capitalised in the
+    # middle of a sentence at least once, is a name everywhere ("Gutenberg" at a sentence's
+    # start too).
+    lowercase_forms = {s.token.lower() for s in said if s.token.islower()}
+    names = {
+        s.token.lower()
+        for s in said
+        if not s.token.islower()
+        and s.token.lower() not in lowercase_forms
+        and s.position not in at_start
+    }
     selection = Selection()
     families: dict[str, list[_Said]] = {}
     lemmas: dict[str, str] = {}
@@ -231,7 +255,7 @@ def select(
             lower,
             lang,
             capitalised_only=not token.islower() and lower not in lowercase_forms,
-            at_start=occurrence.position in at_start,
+            at_start=occurrence.position in at_start and lower not in names,
         )
         if why:
             if len(lower) >= MIN_LENGTH:
@@ -252,6 +276,10 @@ def select(
         frequency = zipf(lemma, lang) or zipf(stream[occurrences[0].position].lower, lang)
         count = len(occurrences)
         word_level, source = _gate_level(lemma, frequency)
+        if prior is not None:
+            word_level = prior.level(lemma, word_level)
+        if frequency >= EVERYDAY_ZIPF and level_index(word_level) > EVERYDAY_INDEX:
+            word_level = LEVELS[EVERYDAY_INDEX]
         why = _why_not(lemma, word_level, source, frequency, count, level, prior)
         if why:
             selection.dropped[lemma] = why
@@ -370,6 +398,8 @@ def _sentence_quality(sentence: str) -> int:
     stripped = sentence.strip()
     if stripped[:1].isupper() and stripped[-1:] in (".", "!", "?", "…", '"', "”"):
         quality += 1
+    if _INNER_BREAK.search(stripped):
+        quality -= 1  # a fragment that borrowed a neighbouring sentence to be readable
     return quality
 
 

@@ -153,6 +153,18 @@ def is_proper_noun(lower: str, lang: str = "en") -> bool:
     return raw[:1].isupper() and lower not in graded_words() and raw.lower() == lower
 
 
+@lru_cache(maxsize=65536)
+def is_dictionary_word(lower: str, lang: str = "en") -> bool:
+    """The lemmatiser's dictionary or a graded list holds `lower` (in any inflection):
+    "logitech", "glymphatic" and "netflix" are not words a learner looks up."""
+    if lower in graded_words():
+        return True
+    try:
+        return bool(simplemma.is_known(lower, lang=lang))
+    except ValueError:
+        return True
+
+
 def is_number(lower: str, lemma: str) -> bool:
     """Cardinals, ordinals, their plurals and compounds: "hundreds", "ninth", "forty-two"."""
     parts = lower.split("-")
