@@ -107,11 +107,13 @@ from core.metrics import (
     Metrics,
 )
 from core.models import (
+    DEFAULT_DECK_SIZE,
     Gap,
     Phrase,
     Progress,
     Stage,
     Word,
+    shown_counts,
 )
 from core.selection import (
     LEVELS,
@@ -144,6 +146,7 @@ __all__ = [
     "CONTENT_TYPE",
     "DB_FILE",
     "DECK_SIZE_CHOICES",
+    "DEFAULT_DECK_SIZE",
     "DEFAULT_LANGUAGE",
     "EXPORT_FORMATS",
     "INTERFACE_LANGUAGES",
@@ -225,6 +228,7 @@ __all__ = [
     "new_api_key",
     "parse_level",
     "parse_video_id",
+    "shown_counts",
     "stored_error_message",
     "translator",
 ]

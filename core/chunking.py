@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from core.models import Candidate, Chunk, Segment
+from core.models import Candidate, Chunk, PhraseCandidate, Segment
 
 
 def estimate_tokens(text: str) -> int:
@@ -23,32 +23,41 @@ def make_chunks(
     segments: Sequence[Segment],
     candidates: Sequence[Candidate],
     *,
+    phrases: Sequence[PhraseCandidate] = (),
     max_tokens: int = 2000,
     max_items: int = 12,
 ) -> list[Chunk]:
-    """Greedy, in order; a single segment is never split."""
+    """Greedy, in order; a single segment is never split. A phrase found locally counts
+    as an item of the chunk holding its segment."""
     by_segment: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_segment[candidate.segment].append(candidate)
+    phrases_at: dict[int, list[PhraseCandidate]] = defaultdict(list)
+    for phrase in phrases:
+        phrases_at[phrase.segment].append(phrase)
 
     chunks: list[Chunk] = []
     current: list[Segment] = []
     items: list[Candidate] = []
+    found: list[PhraseCandidate] = []
     tokens = 0
 
     def close() -> None:
-        nonlocal current, items, tokens
+        nonlocal current, items, found, tokens
         if current:
-            chunks.append(Chunk(len(chunks), tuple(current), tuple(items), tokens))
-        current, items, tokens = [], [], 0
+            chunks.append(Chunk(len(chunks), tuple(current), tuple(items), tokens, tuple(found)))
+        current, items, found, tokens = [], [], [], 0
 
     for segment in segments:
         cost = estimate_tokens(segment.text)
         new = by_segment.get(segment.index, [])
-        if current and (tokens + cost > max_tokens or len(items) + len(new) > max_items):
+        new_phrases = phrases_at.get(segment.index, [])
+        size = len(items) + len(found) + len(new) + len(new_phrases)
+        if current and (tokens + cost > max_tokens or size > max_items):
             close()
         current.append(segment)
         items.extend(new)
+        found.extend(new_phrases)
         tokens += cost
     close()
     return chunks

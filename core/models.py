@@ -39,12 +39,32 @@ class Transcript:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A lemma worth asking the model about, at its first occurrence."""
+    """A lemma worth asking the model about, at the occurrence whose sentence shows it best.
+
+    `level` is its CEFR level and `source` where that came from ("list": a graded list,
+    "frequency": its frequency in the language); `count` is how often the video says it
+    and `score` how much this learner gains from it (core/ranking.py), higher first.
+    """
 
     lemma: str
     surface: str
     zipf: float
     segment: int
+    level: str = "B1"
+    source: str = "frequency"
+    count: int = 1
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseCandidate:
+    """A fixed expression or phrasal verb found locally in caption line `segment`."""
+
+    text: str
+    level: str
+    segment: int
+    count: int = 1
+    score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +73,7 @@ class Chunk:
     segments: tuple[Segment, ...]
     candidates: tuple[Candidate, ...]
     tokens: int
+    phrases: tuple[PhraseCandidate, ...] = ()
 
     @property
     def start(self) -> float:
@@ -82,6 +103,8 @@ class Word:
     zipf: float
     video_id: str | None = None
     end: float | None = None  # where the next caption line begins (the clip stops there)
+    level: str | None = None  # CEFR level; None in decks built before levels were kept
+    source: str | None = None  # "list" (a graded list) or "frequency"
 
     @property
     def link(self) -> str | None:
@@ -100,6 +123,7 @@ class Phrase:
     start: float | None
     video_id: str | None = None
     end: float | None = None  # where the next caption line begins (the clip stops there)
+    level: str | None = None  # CEFR level, where a list or the learner's level gives one
 
     @property
     def link(self) -> str | None:

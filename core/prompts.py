@@ -16,7 +16,7 @@ from core.models import Chunk
 
 # Goes into cache keys: change it whenever the prompt or the schema sent changes
 # (tests/test_output_schema.py holds the schema sent under each version).
-PROMPT_VERSION = "extract-v1"
+PROMPT_VERSION = "extract-v2"
 SCHEMA_NAME = "vocab_chunk"
 
 LANGUAGE_NAMES = {
@@ -47,18 +47,25 @@ the words and phrases a language learner should learn from it.
 
 Reply with JSON only, exactly in this shape:
 {"w":[{"l":"<candidate>","p":"<n|v|adj|adv|other>","m":"<meaning>"}],\
+"x":[{"l":"<candidate>","r":"<loan|name|err|part>"}],\
 "p":[{"t":"<phrase>","m":"<meaning>","s":<segment number>}]}
 
 Rules:
 - "w": one entry per candidate worth learning, in the order given. Each candidate is \
-followed by the number of the segment where it is used. Skip names of people, places \
-and brands, and transcription mistakes.
+followed by the number of the segment where it is used.
 - "l": the candidate exactly as given. "p": its part of speech in that segment.
 - "m": the meaning in the learner's language that fits how it is used in that segment. \
 At most 6 words. No examples, no explanations.
-- "p" (top level): idioms, phrasal verbs and fixed collocations used in these segments \
-that a learner at this level may not know, up to the number asked. "t": the phrase in \
-its dictionary form; "s": the segment number where it is used. A single word is not a phrase.
+- "x": each candidate that is no card, with no meaning, and why: "loan" when the \
+learner's language uses this English word every day as a loanword with this meaning \
+(Korean 메뉴 for menu, 세션 for session); "name" for a name of a person, place, brand \
+or product, or a piece of code; "err" only when the captions are auto-generated, for a \
+word that does not fit its sentence (a mishearing); "part" for a word that is a piece \
+of a phrase you give in "p" for that segment.
+- "p" (top level): first every phrase under "Phrases found", then idioms, phrasal verbs \
+and fixed collocations used in these segments that a learner at this level may not \
+know, up to the number asked. "t": the phrase in its dictionary form; "s": the segment \
+number where it is used. A single word is not a phrase.
 - Never copy the transcript into the reply.\
 """
 
@@ -100,8 +107,18 @@ class PhraseOut(BaseModel):
     s: int
 
 
+SkipReason = Literal["loan", "name", "err", "part"]
+
+
+# A candidate the model says is no card, and why (no docstring: it would be sent).
+class SkipOut(BaseModel):
+    l: str = Field(min_length=1, max_length=80)  # noqa: E741 - short keys save output tokens
+    r: SkipReason
+
+
 class ChunkOut(BaseModel):
     w: list[WordOut] = Field(default_factory=list)
+    x: list[SkipOut] = Field(default_factory=list)
     p: list[PhraseOut] = Field(default_factory=list)
 
 
@@ -148,19 +165,27 @@ def language_name(code: str) -> str:
 
 
 def phrase_budget(chunk: Chunk) -> int:
-    """About one phrase per 150 tokens of speech, 1 to 4 per chunk."""
-    return max(1, min(4, chunk.tokens // 150))
+    """About one phrase per 150 tokens of speech, 1 to 4 per chunk, beyond those found."""
+    return len(chunk.phrases) + max(1, min(4, chunk.tokens // 150))
 
 
 def build_messages(
-    chunk: Chunk, *, learner_language: str, level: str, transcript_language: str
+    chunk: Chunk,
+    *,
+    learner_language: str,
+    level: str,
+    transcript_language: str,
+    generated: bool = False,
 ) -> list[dict[str, str]]:
     candidates = ", ".join(f"{c.lemma} [{c.segment}]" for c in chunk.candidates) or "(none)"
+    found = "; ".join(f"{p.text} [{p.segment}]" for p in chunk.phrases) or "(none)"
     segments = "\n".join(f"[{s.index}] {s.text}" for s in chunk.segments)
+    captions = "auto-generated (words may be misheard)" if generated else "written"
     user = (
         f"Learner: {language_name(learner_language)} ({learner_language}), level {level}.\n"
-        f"Transcript language: {language_name(transcript_language)}.\n"
+        f"Transcript language: {language_name(transcript_language)}. Captions: {captions}.\n"
         f"Phrases: up to {phrase_budget(chunk)}.\n"
+        f"Phrases found: {found}\n"
         f"Candidates: {candidates}\n"
         f"Segments:\n{segments}"
     )

@@ -1,103 +1,413 @@
-"""Local candidate selection: lemmas, frequency, names, known words. No LLM involved.
+"""Local candidate selection: what is worth a card for this learner. No LLM involved.
 
-Every lemma is kept once, at its first occurrence, so the model is never asked about the
-same word twice and the deck has no duplicate lemmas.
+For each word family of the transcript, once (the deck has no duplicate lemmas):
+- not a word to learn: names, numbers in every form, interjections, code and web pieces,
+  and the pieces of a fixed expression where that expression is said (core/expressions);
+- already known: the learner's own known words, and what speakers of the learner's
+  language know of English (core/learners: for Korean, the school curriculum by level and
+  everyday loanwords);
+- below the learner's level (core/grading: a graded list first, frequency where the lists
+  are silent), or far above it and said only once;
+- ranked by what the learner gains from it (core/ranking), and given the occurrence whose
+  sentence shows it best: a complete sentence of 6-25 words, at most two cards a sentence
+  where the video says the word elsewhere too.
+Expressions at or above the learner's level become phrase candidates the same way.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-import simplemma
-from wordfreq import zipf_frequency
+from core.expressions import Match, Token, find_expressions
+from core.grading import (
+    LEVELS,
+    adverb_base,
+    frequency_level,
+    graded_words,
+    level_index,
+    listed_grade,
+)
+from core.learners import prior_knowledge
+from core.models import Candidate, PhraseCandidate, Segment
+from core.ranking import phrase_score, word_score
+from core.sentences import sentence_span
+from core.words import (
+    INTERJECTIONS,
+    headword,
+    is_code,
+    is_dictionary_word,
+    is_grammar,
+    is_interjection,
+    is_number,
+    is_proper_noun,
+    lemma_of,
+    tokens,
+    warm_up,
+    zipf,
+)
 
-from core.models import Candidate, Segment
+__all__ = [
+    "INTERJECTIONS",
+    "LEVELS",
+    "Selection",
+    "lemma_of",
+    "normalise_level",
+    "select",
+    "select_candidates",
+    "tokens",
+    "warm_up",
+]
 
-# Words more frequent than this (Zipf scale: 7 = "the", 3 = once per million words) are
-# taken as already known at each CEFR level.
-LEVEL_MAX_ZIPF: dict[str, float] = {
-    "A1": 5.8,
-    "A2": 5.3,
-    "B1": 4.8,
-    "B2": 4.3,
-    "C1": 3.8,
-    "C2": 3.3,
-}
-LEVELS = tuple(LEVEL_MAX_ZIPF)
-# Rarer than this is mostly transcription noise, typos or names.
+log = logging.getLogger(__name__)
+
+# Rarer than this is mostly transcription noise, typos or names, unless the video says it
+# again and again (a lecture's own term).
 MIN_ZIPF = 1.5
 MIN_LENGTH = 3
-
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A word this many levels above the learner and said once waits for a later deck.
+TOO_HARD_GAP = 3
+# Among the ~1,500 most frequent words of English ("sometimes", "rest"), a word a graded
+# list puts at B1 or above for one of its senses is met by every learner by A2.
+EVERYDAY_ZIPF = 5.2
+EVERYDAY_INDEX = 1  # A2
+GOOD_SENTENCE = (6, 25)  # words
+CARDS_PER_SENTENCE = 2
+MAX_OCCURRENCES = 8  # sentences looked at per word
 _SENTENCE_MARKS = (".", "!", "?", "…")
-_NUMBER_PARTS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-    "eighty ninety hundred thousand million billion trillion".split()
-)
-
-# What speakers say between words, not words to learn ("yep" and "yup" reached decks as
-# vocabulary from a lecture's captions). English: other languages have no list yet.
-INTERJECTIONS = frozenset(
-    "yep yup yeah yeh yah nope nah naw yes okay ok okey alright uh uhh um umm uhm hmm hmmm "
-    "mm mmm mhm mm-hmm uh-huh uh-oh uh-uh huh oh ohh ooh ah ahh aha aw aww wow whoa woah "
-    "hey oops whoops ouch yay yikes ugh er erm eh gosh gee golly duh meh phew whew shh psst "
-    "hah haha hahaha heh hehe lol yo ahem hmph oof eww ew yuck hooray hurray yippee bye "
-    "kinda sorta".split()
-)
-
-
-@lru_cache(maxsize=65536)
-def lemma_of(word: str, lang: str = "en") -> str:
-    """The dictionary form of a lowercase word ("industries" -> "industry")."""
-    try:
-        return simplemma.lemmatize(word, lang=lang).lower()
-    except ValueError:  # a language simplemma does not know
-        return word
-
-
-@lru_cache(maxsize=65536)
-def zipf(word: str, lang: str = "en") -> float:
-    try:
-        return float(zipf_frequency(word, lang))
-    except (LookupError, ValueError):
-        return 0.0
-
-
-def headword(lower: str, lang: str = "en") -> str:
-    """The form a learner looks up: the lemma, except where the inflected form is a word of
-    its own ("tired" is not "tire", "well-organized" stays whole)."""
-    if "-" in lower:
-        return lower
-    lemma = lemma_of(lower, lang)
-    if (
-        lemma != lower
-        and lower.endswith(("ed", "ing"))
-        and zipf(lower, lang) > zipf(lemma, lang) + 0.6
-    ):
-        return lower
-    return lemma
-
-
-def warm_up(language: str = "en") -> None:
-    """Load the lemma and frequency tables now (they take a moment the first time)."""
-    lemma_of("warming", language)
-    zipf("warming", language)
+_INNER_BREAK = re.compile(r"[.!?…][\"”’)]*\s+\S")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def normalise_level(level: str) -> str:
     level = level.strip().upper()
-    return level if level in LEVEL_MAX_ZIPF else "B1"
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    return level if level in LEVELS else "B1"
 
 
 def _language(code: str) -> str:
     return code.split("-")[0].lower() or "en"
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """One occurrence of a word: its token position, caption line and written form."""
+
+    position: int
+    segment: int
+    token: str
+
+
+@dataclass
+class Selection:
+    """What to ask the model about, and what was left out and why (for the report)."""
+
+    words: list[Candidate] = field(default_factory=list)
+    phrases: list[PhraseCandidate] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+
+def looks_generated(segments: Sequence[Segment]) -> bool:
+    """Captions with no capitals and almost no punctuation: speech recognition wrote them."""
+    text = " ".join(s.text for s in segments[:400])
+    words = _WORD.findall(text)
+    if len(words) < 40:
+        return False
+    capitals = sum(1 for w in words if w[:1].isupper())
+    marks = sum(text.count(m) for m in _SENTENCE_MARKS)
+    return capitals < 0.02 * len(words) and marks < 0.01 * len(words)
+
+
+def _tokens(segments: Sequence[Segment], lang: str) -> tuple[list[Token], list[_Said], set[int]]:
+    """Every word of the transcript (as expression-matching tokens), the same words with
+    their written form, and the positions where a capitalised word starts a sentence."""
+    out: list[Token] = []
+    said: list[_Said] = []
+    at_start: set[int] = set()
+    sentence = 0
+    gap = "."
+    for segment in segments:
+        position = 0
+        for match in _WORD.finditer(segment.text):
+            gap += segment.text[position : match.start()]
+            position = match.end()
+            if any(mark in gap for mark in _SENTENCE_MARKS):
+                sentence += 1
+                at_start.add(len(out))
+            gap = ""
+            token = match.group(0)
+            lower = token.lower().replace("’", "'")
+            out.append(Token(lower, lemma_of(lower, lang), segment.index, sentence))
+            said.append(_Said(len(said), segment.index, token))
+        gap += segment.text[position:] + " "
+    return out, said, at_start
+
+
+def _not_a_word(
+    token: str, lower: str, lang: str, *, capitalised_only: bool, at_start: bool
+) -> str:
+    """Why `token` is never a card ("" when it may be one)."""
+    if len(lower) < MIN_LENGTH or "'" in lower:
+        return "short"
+    if capitalised_only and (not at_start or zipf(lower, lang) < MIN_ZIPF):
+        return "name"  # a mid-sentence capital, or an unknown capitalised word
+    if lang != "en":
+        return ""
+    if is_interjection(lower):
+        return "interjection"
+    if is_grammar(lower):
+        return "grammar"
+    if is_number(lower, lemma_of(lower, lang)):
+        return "number"
+    if is_code(lower):
+        return "code"
+    if is_proper_noun(lower, lang):
+        return "name"
+    if "-" not in lower and not is_dictionary_word(lower, lang):
+        return "not in the dictionary (a brand, a coinage or jargon)"
+    return ""
+
+
+# Words before an -ing or -ed form that make it an adjective ("the leading hypothesis",
+# "really satisfying"), and words that make it a verb ("we confused them", "have figured").
+_BEFORE_ADJECTIVE = frozenset(
+    "a an the this that these those another very more most so really quite such its their "
+    "his her our your my too pretty genuinely super extremely incredibly rather less least "
+    "fairly slightly somewhat".split()
+)
+# Words after which an -ing or -ed form the lists hold as an adjective is one ("the menu is
+# confusing", "they are hidden"), where elsewhere it is mostly the verb ("moving files").
+_LINKING = frozenset(
+    "is are was were be been being am 's 're 'm get gets got getting feel feels felt seem "
+    "seems seemed look looks looked become becomes became sound sounds stay stays remain "
+    "remains".split()
+)
+
+
+def _adjective_use(stream: Sequence[Token], position: int) -> bool:
+    """The word at `position` is an -ing/-ed form used as an adjective: after an article or
+    an intensifier, or (for a form the lists hold as an adjective) after "is", "seems"."""
+    lower = stream[position].lower
+    if not lower.endswith(("ing", "ed", "en")) or len(lower) < 6 or position == 0:
+        return False
+    if lower == stream[position].lemma:
+        return False  # not an inflected form: "interesting" is its own lemma already
+    before = stream[position - 1].lower
+    if before in _BEFORE_ADJECTIVE:
+        return True
+    listed = "adj" in graded_words().get(lower, {})
+    return listed and (before in _LINKING or before.endswith(("'s", "'re", "'m")))
+
+
+def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
+    """`lemma`'s level before its part of speech is known, and its source: the easiest of
+    its listed senses (a learner who knows "present" the noun has met the word)."""
+    listed = listed_grade(lemma)
+    if listed is not None:
+        return listed.level, "list"
+    base = adverb_base(lemma)
+    if base is not None:
+        return graded_words()[base]["adj"], "list"
+    return frequency_level(frequency), "frequency"
+
+
+def select(
+    segments: Iterable[Segment],
+    *,
+    language: str = "en",
+    level: str = "B1",
+    known: Iterable[str] = (),
+    learner_language: str = "",
+    generated: bool = False,
+) -> Selection:
+    """The words and expressions worth learning at `level`, ranked, each family once."""
+    lang = _language(language)
+    level = normalise_level(level)
+    segments = list(segments)
+    known_set = {k.strip().lower() for k in known}
+    prior = prior_knowledge(learner_language) if lang == "en" else None
+    stream, said, at_start = _tokens(segments, lang)
+    matches = find_expressions(stream) if lang == "en" else []
+    covered = {p for m in matches for p in m.positions}
+    # A word never written in lowercase in the whole transcript, and capitalised in the
+    # middle of a sentence at least once, is a name everywhere ("Gutenberg" at a sentence's
+    # start too).
+    lowercase_forms = {s.token.lower() for s in said if s.token.islower()}
+    names = {
+        s.token.lower()
+        for s in said
+        if not s.token.islower()
+        and s.token.lower() not in lowercase_forms
+        and s.position not in at_start
+    }
+    selection = Selection()
+    families: dict[str, list[_Said]] = {}
+    lemmas: dict[str, str] = {}
+    for occurrence in said:
+        if occurrence.position in covered:
+            continue
+        token = occurrence.token
+        lower = stream[occurrence.position].lower
+        why = _not_a_word(
+            token,
+            lower,
+            lang,
+            capitalised_only=not token.islower() and lower not in lowercase_forms,
+            at_start=occurrence.position in at_start and lower not in names,
+        )
+        if why:
+            if len(lower) >= MIN_LENGTH:
+                selection.dropped.setdefault(lower, why)
+            continue
+        family = stream[occurrence.position].lemma
+        if _adjective_use(stream, occurrence.position):
+            family = lower  # "a striking finding" teaches "striking", not "strike"
+        families.setdefault(family, []).append(occurrence)
+        lemmas.setdefault(family, family if family == lower else headword(lower, lang))
+    scored: list[tuple[Candidate, list[_Said]]] = []
+    for family, occurrences in families.items():
+        lemma = lemmas[family]
+        forms = {lemma, family, *(stream[o.position].lower for o in occurrences)}
+        if forms & known_set:
+            selection.dropped[lemma] = "known"
+            continue
+        frequency = zipf(lemma, lang) or zipf(stream[occurrences[0].position].lower, lang)
+        count = len(occurrences)
+        word_level, source = _gate_level(lemma, frequency)
+        if prior is not None:
+            word_level = prior.level(lemma, word_level)
+        if frequency >= EVERYDAY_ZIPF and level_index(word_level) > EVERYDAY_INDEX:
+            word_level = LEVELS[EVERYDAY_INDEX]
+        why = _why_not(lemma, word_level, source, frequency, count, level, prior)
+        if why:
+            selection.dropped[lemma] = why
+            continue
+        unsure = generated and count == 1 and source == "frequency"
+        score = word_score(
+            level=word_level,
+            source=source,
+            zipf=frequency,
+            count=count,
+            learner_level=level,
+            unsure=unsure,
+        )
+        candidate = Candidate(
+            lemma, occurrences[0].token.lower(), round(frequency, 2), occurrences[0].segment,
+            word_level, source, count, score,
+        )  # fmt: skip
+        scored.append((candidate, occurrences))
+    phrases = _phrases(matches, level)
+    selection.words, selection.phrases = _place(segments, stream, scored, phrases)
+    return selection
+
+
+def _why_not(
+    lemma: str,
+    word_level: str,
+    source: str,
+    frequency: float,
+    count: int,
+    level: str,
+    prior: object,
+) -> str:
+    """Why `lemma` is not a card for this learner ("" when it is one)."""
+    gap = level_index(word_level) - level_index(level)
+    if gap < 0:
+        return f"below level ({word_level})"
+    if frequency < MIN_ZIPF and count < 3:
+        return "too rare (noise or a name)"
+    if gap >= TOO_HARD_GAP and count < 2:
+        return f"far above level ({word_level})"
+    known_by = getattr(prior, "known", None)
+    if known_by is not None:
+        reason = known_by(lemma, level)
+        if reason:
+            return str(reason)
+    return ""
+
+
+def _phrases(matches: Sequence[Match], level: str) -> list[tuple[PhraseCandidate, list[Match]]]:
+    grouped: dict[str, list[Match]] = {}
+    for match in matches:
+        grouped.setdefault(match.expression.text, []).append(match)
+    out = []
+    for text, group in grouped.items():
+        expression = group[0].expression
+        if level_index(expression.level) < level_index(level):
+            continue
+        score = phrase_score(level=expression.level, count=len(group), learner_level=level)
+        out.append((PhraseCandidate(text, expression.level, 0, len(group), score), group))
+    return out
+
+
+def _place(
+    segments: Sequence[Segment],
+    stream: Sequence[Token],
+    words: list[tuple[Candidate, list[_Said]]],
+    phrases: list[tuple[PhraseCandidate, list[Match]]],
+) -> tuple[list[Candidate], list[PhraseCandidate]]:
+    """Give each card the occurrence whose sentence shows it best, best-ranked cards first:
+    a complete sentence of 6-25 words, at most CARDS_PER_SENTENCE cards a sentence while
+    the word has another occurrence. Returned in the order of the video (for chunking)."""
+    used: Counter[str] = Counter()
+    placed_words: list[Candidate] = []
+    placed_phrases: list[PhraseCandidate] = []
+    items: list[tuple[float, Candidate | PhraseCandidate, list[tuple[int, str]]]] = []
+    for candidate, occurrences in words:
+        spots = [(o.segment, o.token) for o in occurrences[:MAX_OCCURRENCES]]
+        items.append((candidate.score, candidate, spots))
+    for phrase, group in phrases:
+        spots = [(stream[m.start].segment, stream[m.start].lower) for m in group]
+        items.append((phrase.score, phrase, spots[:MAX_OCCURRENCES]))
+    items.sort(key=lambda item: -item[0])
+    for _, item, spots in items:
+        options = []
+        for order, (segment, needle) in enumerate(spots):
+            sentence, _, _ = sentence_span(segments, segment, needle)
+            options.append((sentence, segment, needle, order))
+        sentence, segment, needle, _ = min(
+            options,
+            key=lambda o: (
+                used[o[0]] >= CARDS_PER_SENTENCE,
+                -_sentence_quality(o[0]),
+                used[o[0]],
+                o[3],
+            ),
+        )
+        used[sentence] += 1
+        if isinstance(item, Candidate):
+            surface = needle.lower().replace("’", "'")
+            placed_words.append(_with(item, segment=segment, surface=surface))
+        else:
+            placed_phrases.append(
+                PhraseCandidate(item.text, item.level, segment, item.count, item.score)
+            )
+    placed_words.sort(key=lambda c: (c.segment, -c.score))
+    placed_phrases.sort(key=lambda p: (p.segment, -p.score))
+    return placed_words, placed_phrases
+
+
+def _sentence_quality(sentence: str) -> int:
+    """2 for a sentence of 6-25 words, 1 for one of 4-35, 0 otherwise; +1 when it reads as
+    a whole sentence (a capital first, an end mark last)."""
+    words = len(tokens(sentence))
+    low, high = GOOD_SENTENCE
+    quality = 2 if low <= words <= high else 1 if 4 <= words <= 35 else 0
+    stripped = sentence.strip()
+    if stripped[:1].isupper() and stripped[-1:] in (".", "!", "?", "…", '"', "”"):
+        quality += 1
+    if _INNER_BREAK.search(stripped):
+        quality -= 1  # a fragment that borrowed a neighbouring sentence to be readable
+    return quality
+
+
+def _with(candidate: Candidate, *, segment: int, surface: str) -> Candidate:
+    return Candidate(
+        candidate.lemma, surface, candidate.zipf, segment, candidate.level,
+        candidate.source, candidate.count, candidate.score,
+    )  # fmt: skip
 
 
 def select_candidates(
@@ -106,43 +416,15 @@ def select_candidates(
     language: str = "en",
     level: str = "B1",
     known: Iterable[str] = (),
+    learner_language: str = "",
+    generated: bool = False,
 ) -> list[Candidate]:
-    """The words worth learning at `level`, each lemma once, at its first occurrence."""
-    lang = _language(language)
-    max_zipf = LEVEL_MAX_ZIPF[normalise_level(level)]
-    known_set = {k.strip().lower() for k in known}
-    segments = list(segments)
-    # A word never written in lowercase in the whole transcript is taken for a name.
-    lowercase_forms = {t for s in segments for t in tokens(s.text) if t.islower()}
-    seen: set[str] = set()
-    out: list[Candidate] = []
-    gap = "."  # text since the previous token; a sentence end in it starts a sentence
-    for segment in segments:
-        position = 0
-        for match in _TOKEN.finditer(segment.text):
-            gap += segment.text[position : match.start()]
-            position = match.end()
-            at_start = any(mark in gap for mark in _SENTENCE_MARKS)
-            gap = ""
-            token = match.group(0)
-            lower = token.lower().replace("’", "'")
-            if len(lower) < MIN_LENGTH or "'" in lower:
-                continue
-            capitalised_only = not token.islower() and lower not in lowercase_forms
-            if capitalised_only and (not at_start or zipf(lower, lang) < MIN_ZIPF):
-                continue  # a name (mid-sentence capital), or an unknown capitalised word
-            if all(part in _NUMBER_PARTS for part in lower.split("-")):
-                continue
-            if lang == "en" and lower in INTERJECTIONS:
-                continue
-            lemma = headword(lower, lang)
-            family = lemma_of(lower, lang)
-            if family in seen or lemma in known_set or family in known_set or lower in known_set:
-                continue
-            seen.add(family)
-            frequency = zipf(lemma, lang) or zipf(lower, lang)
-            if not MIN_ZIPF <= frequency <= max_zipf:
-                continue
-            out.append(Candidate(lemma, lower, round(frequency, 2), segment.index))
-        gap += segment.text[position:] + " "
-    return out
+    """The words worth learning at `level` (see `select`), in the order of the video."""
+    return select(
+        segments,
+        language=language,
+        level=level,
+        known=known,
+        learner_language=learner_language,
+        generated=generated,
+    ).words

@@ -20,6 +20,10 @@ from typing import Any
 
 import simplemma
 
+from core.grading import graded_words, is_listed
+from core.learners import is_loanword
+from core.words import zipf
+
 # Syllables of each learner language's script, for pseudo-words that pass a script check.
 SYLLABLES: dict[str, tuple[str, ...]] = {
     "ko": tuple(
@@ -155,6 +159,12 @@ def warm_up() -> None:
 
 
 def _pos(word: str) -> str:
+    """The part of speech a model would give: the graded list's when it has one sense,
+    else a guess from the ending."""
+    senses = graded_words().get(word, {})
+    if len(senses) == 1:
+        only = next(iter(senses))
+        return only if only != "other" else "n"
     if word.endswith("ly"):
         return "adv"
     if word.endswith(("tion", "ment", "ness", "ity", "ance", "ence", "ism", "ship")):
@@ -219,22 +229,55 @@ def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int
     return list(found.items())[:limit]
 
 
+_FOUND = re.compile(r"([^;\[\]]+?) \[(\d+)\]")
+# Rarer than this and said in auto-generated captions: the simulated model hears a
+# mishearing ("quam" for "qualm"), as a real model judges a word against its sentence.
+_MISHEARD_ZIPF = 2.0
+
+
+def _set_aside(lemma: str, lang: str, generated: bool) -> str | None:
+    """Why the simulated model says a candidate is no card: a loanword of the learner's
+    language, a name, or (auto-generated captions only) a likely mishearing."""
+    if is_loanword(lemma, lang):
+        return "loan"
+    if simplemma.lemmatize(lemma, lang="en")[:1].isupper():
+        return "name"
+    if generated and zipf(lemma) < _MISHEARD_ZIPF and not is_listed(lemma):
+        return "err"
+    return None
+
+
 def vocab_chunk(last: str, scale: float = 1.0) -> dict[str, Any]:
     lang_match = re.search(r"^Learner: .*?\((\w[\w-]*)\)", last, re.M)
     lang = lang_match.group(1) if lang_match else "ko"
     limit_match = re.search(r"^Phrases: up to (\d+)", last, re.M)
     limit = int(limit_match.group(1)) if limit_match else 2
+    generated = bool(re.search(r"Captions: auto-generated", last))
+    found_line = re.search(r"^Phrases found: (.*)$", last, re.M)
+    found = (
+        [(t.strip(), int(i)) for t, i in _FOUND.findall(found_line.group(1))] if found_line else []
+    )
     candidates_line = re.search(r"^Candidates: (.*)$", last, re.M)
     candidates = _CANDIDATE.findall(candidates_line.group(1)) if candidates_line else []
     segments = [(int(i), text) for i, text in _SEGMENT.findall(last)]
+    words, skipped = [], []
+    for lemma, _ in candidates:
+        reason = _set_aside(lemma, lang, generated)
+        if reason:
+            skipped.append({"l": lemma, "r": reason})
+        else:
+            words.append({"l": lemma, "p": _pos(lemma), "m": simulated_meaning(lemma, lang, scale)})
+    phrases = dict(found)
+    for phrase, index in _phrases(segments, limit):
+        if len(phrases) >= limit:
+            break
+        phrases.setdefault(phrase, index)
     return {
-        "w": [
-            {"l": lemma, "p": _pos(lemma), "m": simulated_meaning(lemma, lang, scale)}
-            for lemma, _ in candidates
-        ],
+        "w": words,
+        "x": skipped,
         "p": [
             {"t": phrase, "m": simulated_meaning(phrase, lang, scale), "s": index}
-            for phrase, index in _phrases(segments, limit)
+            for phrase, index in phrases.items()
         ],
     }
 

@@ -53,7 +53,27 @@ _PHRASE = {
     "required": ["t", "m", "s"],
     "additionalProperties": False,
 }
+_SKIP = {
+    "type": "object",
+    "properties": {
+        "l": {"type": "string"},
+        "r": {"type": "string", "enum": ["loan", "name", "err", "part"]},
+    },
+    "required": ["l", "r"],
+    "additionalProperties": False,
+}
 SENT: dict[str, dict[str, Any]] = {
+    # extract-v2: the candidates the model sets aside, with why, in the same one call
+    "extract-v2": {
+        "type": "object",
+        "properties": {
+            "w": {"type": "array", "items": _WORD},
+            "x": {"type": "array", "items": _SKIP},
+            "p": {"type": "array", "items": _PHRASE},
+        },
+        "required": ["w", "x", "p"],
+        "additionalProperties": False,
+    },
     "extract-v1": {
         "type": "object",
         "properties": {

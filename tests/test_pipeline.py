@@ -39,7 +39,9 @@ async def test_one_call_per_chunk_and_a_full_deck(pipeline: Pipeline, sim: Sim) 
     assert "hippocampus" in word.sentence.lower()
     assert word.link is not None and word.link.startswith("https://youtu.be/vocabDemo01?t=")
     assert word.meaning == simulated_meaning("hippocampus", "ko")
-    assert [w.start for w in deck.words] == sorted(w.start or 0 for w in deck.words)
+    # ranked, not in order of appearance: the learner's level (B1) or one above leads
+    assert [w.start for w in deck.words] != sorted(w.start or 0 for w in deck.words)
+    assert {w.level for w in deck.words[:5]} <= {"B1", "B2"}
     assert any(p.text == "wrap up" and "wrap up" in p.sentence for p in deck.phrases)
 
     stages = [p.stage for p in seen]
@@ -92,19 +94,20 @@ async def test_a_context_overflow_splits_the_chunk(pipeline: Pipeline, sim: Sim)
     transcript = load_transcript_file(SLEEP_TALK)
     deck = await pipeline.build(DeckRequest(None, transcript=transcript))
     assert not deck.is_partial
-    expected = {c.lemma for c in select_candidates(transcript.segments)}
-    assert {w.lemma for w in deck.words} == expected
+    expected = {c.lemma for c in select_candidates(transcript.segments, learner_language="ko")}
+    assert {w.lemma for w in deck.words} <= expected
+    assert len(deck.words) >= 0.9 * len(expected), "only pieces of phrases left out"
     assert deck.stats.llm_calls == deck.stats.chunks + 1  # one chunk became two calls
 
 
 async def test_model_output_is_not_trusted(pipeline: Pipeline, sim: Sim) -> None:
     """An invented word is dropped; a phrase at a made-up segment goes to its real one."""
     sim.config.fault_queue[:] = ["invent"]
-    text = "0:01 The hypothesis was bold.\n0:05 They had to figure out the details.\n"
+    text = "0:01 The theory was controversial.\n0:05 They had to figure out the details.\n"
     transcript = load_transcript_text(text, ".txt", video_id="abcdefghij1")
     deck = await pipeline.build(DeckRequest(None, level="B1", transcript=transcript))
     assert "zyzzyva" not in {w.lemma for w in deck.words}
-    assert "hypothesis" in {w.lemma for w in deck.words}
+    assert "controversial" in {w.lemma for w in deck.words}
     assert [(p.text, p.start) for p in deck.phrases] == [("figure out", 5.0)]
 
 
@@ -163,9 +166,10 @@ async def test_a_hung_straggler_is_asked_again_once_the_rest_is_done(
     sim.config.fault_queue[:] = ["", "", "hang"]  # the third call never answers
     deck = await pipeline.build(DeckRequest("vocabDemo02"))
     assert not deck.is_partial, "the straggler's twin answered"
-    assert deck.stats.chunks == 6
-    assert [c.status for c in sim.server.calls].count(200) == 6
-    assert len(sim.server.calls) == 7, "one hung call, asked once more"
+    chunks = deck.stats.chunks
+    assert chunks >= 3, "the hung call is one of several"
+    assert [c.status for c in sim.server.calls].count(200) == chunks
+    assert len(sim.server.calls) == chunks + 1, "one hung call, asked once more"
     assert pipeline.llm.limiter.in_use == 0, "the hung request was hung up on"
 
 

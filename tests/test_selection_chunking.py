@@ -3,7 +3,7 @@ import pytest
 from core.chunking import estimate_tokens, make_chunks
 from core.models import Segment
 from core.pipeline import sentence_around
-from core.selection import select_candidates
+from core.selection import select, select_candidates
 from core.transcripts import load_transcript_file
 from devtools.samples import SLEEP_TALK
 
@@ -12,7 +12,7 @@ def segs(*texts: str) -> list[Segment]:
     return [Segment(i, float(i * 3), 3.0, t) for i, t in enumerate(texts)]
 
 
-def test_each_lemma_once_at_its_first_occurrence() -> None:
+def test_each_lemma_once_and_no_sentence_carries_three_cards() -> None:
     segments = segs(
         "The industries consolidated their hypotheses.",
         "Industry consolidates; the hypothesis of consolidation stands.",
@@ -22,7 +22,11 @@ def test_each_lemma_once_at_its_first_occurrence() -> None:
     assert len(lemmas) == len(set(lemmas))
     assert "industry" in lemmas and "industries" not in lemmas
     assert "consolidate" in lemmas and "consolidated" not in lemmas
-    assert {c.lemma: c.segment for c in found}["hypothesis"] == 0
+    # the second line is the better sentence, but it already carries two cards (industry,
+    # consolidate): "hypothesis" is shown in the first line, where the video also says it
+    by_segment = {c.lemma: c.segment for c in found}
+    assert by_segment["hypothesis"] == 0
+    assert sum(1 for s in by_segment.values() if s == 1) <= 2
     assert "consolidation" in lemmas
 
 
@@ -50,10 +54,12 @@ def test_names_and_numbers_are_not_vocabulary() -> None:
 
 def test_level_changes_what_counts_as_known() -> None:
     transcript = load_transcript_file(SLEEP_TALK)
-    beginner = select_candidates(transcript.segments, level="A2")
+    beginner = select(transcript.segments, level="A2")
     advanced = select_candidates(transcript.segments, level="C1")
-    assert len(beginner) > len(advanced) > 0
-    assert {c.lemma for c in advanced} <= {c.lemma for c in beginner}
+    assert len(beginner.words) > len(advanced) > 0
+    # what a C1 learner gets and an A2 learner does not waits: far above A2, said once
+    for lemma in {c.lemma for c in advanced} - {c.lemma for c in beginner.words}:
+        assert beginner.dropped[lemma].startswith("far above level"), lemma
 
 
 def test_chunks_keep_order_times_and_both_budgets() -> None:
@@ -148,7 +154,7 @@ def test_a_short_caption_line_without_punctuation_borrows_whole_neighbouring_lin
 
 
 def test_interjections_and_fillers_are_never_vocabulary() -> None:
-    lemmas = {c.lemma for c in select_candidates(lecture(), level="A1")}
+    lemmas = {c.lemma for c in select_candidates(lecture(), level="B1")}
     assert {"inherit", "adopt", "offspring", "forage"} <= lemmas
     assert not {"yep", "yup", "mm-hmm", "okay"} & lemmas
     for filler in ("Yeah", "Uh-huh", "Hmm", "Whoa", "Nope", "Gosh", "Um", "Oops", "Alright"):

@@ -77,7 +77,7 @@ def invented(r: httpx.Response) -> None:
 
 
 def empty(r: httpx.Response) -> None:
-    assert json.loads(content(r)) == {"w": [], "p": []}
+    assert json.loads(content(r)) == {"w": [], "x": [], "p": []}
 
 
 def wrong_types(r: httpx.Response) -> None:

@@ -136,14 +136,20 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
             "cached": update.cached,  # then 0 LLM calls now; `stats` tell how it was built
             "stats": asdict(update.stats) if update.stats else None,
             "missing": [{"start": g.start, "end": g.end, "reason": g.reason} for g in info.missing],
-            "words": [asdict(c.item) for c in cards if c.kind == "word"],
-            "phrases": [asdict(c.item) for c in cards if c.kind == "phrase"],
         }
-        # the learner's first DECK_SIZE cards are the first `shown_*` of each list
-        size = app.actions.deck_size(user)
+        # Both lists are in rank order, best first: the learner's first DECK_SIZE cards are
+        # the first `shown_*` of each, the rest (`more`) are one press away in every face.
+        words = [c.item for c in cards if c.kind == "word"]
+        phrases = [c.item for c in cards if c.kind == "phrase"]
         shown_words, shown_phrases = app.actions.shown(user, info)
-        data |= {"deck_size": size, "shown_words": shown_words, "shown_phrases": shown_phrases}
-        data["more"] = info.words + info.phrases - shown_words - shown_phrases
+        data |= {
+            "deck_size": app.actions.deck_size(user),
+            "shown_words": shown_words,
+            "shown_phrases": shown_phrases,
+            "more": len(words) + len(phrases) - shown_words - shown_phrases,
+            "words": [{"rank": i, **asdict(w)} for i, w in enumerate(words, 1)],
+            "phrases": [{"rank": i, **asdict(p)} for i, p in enumerate(phrases, 1)],
+        }
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     known = frozenset(await app.actions.known_words(user))

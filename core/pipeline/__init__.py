@@ -17,17 +17,11 @@ sentences) and `_builder` (the Pipeline that runs them in order).
 """
 
 from core.pipeline._builder import Pipeline, ProgressCallback
-from core.pipeline._cards import (
-    MAX_MEANING,
-    MAX_SENTENCE_CHARS,
-    MIN_SENTENCE_WORDS,
-    bad_meanings,
-    sentence_around,
-    sentence_span,
-)
+from core.pipeline._cards import MAX_MEANING, bad_meanings
 from core.pipeline._checkpoints import Checkpoint
 from core.pipeline._planning import DeckRequest
 from core.pipeline._round import HEDGE_FACTOR
+from core.sentences import MAX_SENTENCE_CHARS, MIN_SENTENCE_WORDS, sentence_around, sentence_span
 
 __all__ = [
     "HEDGE_FACTOR",

@@ -26,7 +26,8 @@ from core.pipeline._checkpoints import (
     save_answer,
     saved_answer,
 )
-from core.pipeline._planning import DeckRequest, halves, plan_chunks
+from core.pipeline._order import ranked
+from core.pipeline._planning import DeckRequest, generated_captions, halves, plan_chunks
 from core.pipeline._round import Round
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut, max_tokens_for
 from core.selection import normalise_level
@@ -63,6 +64,7 @@ class _Build:
     round: Round
     saved: Mapping[str, dict[str, Any]]
     checkpoint: Checkpoint | None
+    generated: bool = False  # speech recognition wrote the captions
 
 
 class Pipeline:
@@ -134,6 +136,7 @@ class Pipeline:
             round=Round(self.hedge_after, on_tail),
             saved=await checkpoint.load() if checkpoint is not None else {},
             checkpoint=checkpoint,
+            generated=generated_captions(transcript),
         )
         # Chunks answered before a restart first: the bar starts where it stopped.
         fresh: list[Chunk] = []
@@ -185,8 +188,8 @@ class Pipeline:
         if chunks and len(outcome.gaps) == len(chunks):
             # Nothing worked: tell the user why instead of handing over an empty deck.
             raise outcome.errors[0]
-        words = sorted(outcome.words, key=lambda w: (w.start or 0.0, w.lemma))
-        phrases = dedupe_phrases(outcome.phrases)
+        level = normalise_level(request.level)
+        words, phrases = ranked(outcome.words, dedupe_phrases(outcome.phrases), chunks, level)
         if not words and not phrases:
             raise errors.NothingToLearn(transcript.video_id or "")
         return Deck(
@@ -194,8 +197,8 @@ class Pipeline:
             title=transcript.title,
             transcript_language=transcript.language,
             learner_language=request.learner_language,
-            level=normalise_level(request.level),
-            words=tuple(words),
+            level=level,
+            words=words,
             phrases=phrases,
             missing=tuple(sorted(outcome.gaps, key=lambda g: g.start)),
             stats=DeckStats(
@@ -215,6 +218,7 @@ class Pipeline:
             learner_language=build.request.learner_language,
             level=build.request.level,
             transcript_language=build.transcript.language,
+            generated=build.generated,
         )
 
     def _reuse(self, chunk: Chunk, build: _Build) -> bool:
@@ -240,7 +244,12 @@ class Pipeline:
         if bad:
             log.info("chunk %d: dropped %d unusable meanings: %s", chunk.index, len(bad), bad[:3])
         words, phrases = cards(
-            chunk, completion.value, build.transcript, dropped=frozenset(t for t, _ in bad)
+            chunk,
+            completion.value,
+            build.transcript,
+            dropped=frozenset(t for t, _ in bad),
+            generated=build.generated,
+            learner_level=normalise_level(build.request.level),
         )
         outcome.words.extend(words)
         outcome.phrases.extend(phrases)

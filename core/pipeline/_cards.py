@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from core.expressions import expression_level
+from core.grading import level_index, listed_grade
 from core.meanings import meaning_problem
-from core.models import Chunk, Phrase, Segment, Transcript, Word
+from core.models import Candidate, Chunk, Phrase, PhraseCandidate, Segment, Transcript, Word
 from core.prompts import ChunkOut, language_name
-from core.selection import lemma_of, tokens
+from core.sentences import sentence_span
+from core.words import lemma_of, tokens
 
 MAX_MEANING = 80
 
@@ -35,21 +37,40 @@ def meanings_check(learner_language: str, out: ChunkOut) -> str | None:
     )
 
 
+# Reasons a model may give for a candidate that is no card; "err" (a mishearing) counts
+# only where speech recognition wrote the captions.
+SKIP_ALWAYS = frozenset({"loan", "name", "part"})
+
+
+def skipped(out: ChunkOut, *, generated: bool) -> dict[str, str]:
+    """candidate -> why the model says it is no card (the reasons that count here)."""
+    honoured = SKIP_ALWAYS | {"err"} if generated else SKIP_ALWAYS
+    return {x.l.strip().lower(): x.r for x in out.x if x.r in honoured}
+
+
 def cards(
-    chunk: Chunk, out: ChunkOut, transcript: Transcript, *, dropped: frozenset[str] = frozenset()
+    chunk: Chunk,
+    out: ChunkOut,
+    transcript: Transcript,
+    *,
+    dropped: frozenset[str] = frozenset(),
+    generated: bool = False,
+    learner_level: str = "B1",
 ) -> tuple[list[Word], list[Phrase]]:
     """Trust nothing: a word must be one of this chunk's candidates, a segment one of its own;
-    a meaning the learner could not use (`dropped`) makes no card."""
+    a meaning the learner could not use (`dropped`) makes no card, and neither does a
+    candidate the model set aside (a loanword, a name, a mishearing, a phrase's piece)."""
     by_lemma = {c.lemma: c for c in chunk.candidates}
     by_index = {s.index: s for s in chunk.segments}
+    skip = skipped(out, generated=generated)
     timed = transcript.timed
     words: list[Word] = []
     for item in out.w:
         if item.l in dropped:
             continue
         candidate = by_lemma.get(item.l.strip().lower())
-        if candidate is None:
-            continue  # invented, or another chunk's word: it would break "each lemma once"
+        if candidate is None or candidate.lemma in skip:
+            continue  # invented, another chunk's word, or set aside by the model
         by_lemma.pop(candidate.lemma)
         sentence, start, end = sentence_span(
             transcript.segments, candidate.segment, candidate.surface
@@ -64,8 +85,11 @@ def cards(
                 zipf=candidate.zipf,
                 video_id=transcript.video_id,
                 end=end if timed else None,
+                level=sense_level(candidate, item.p),
+                source=candidate.source,
             )
         )
+    found = {p.text: p for p in chunk.phrases}
     phrases: list[Phrase] = []
     for phrase_out in out.p:
         if phrase_out.t in dropped:
@@ -73,6 +97,9 @@ def cards(
         text = " ".join(phrase_out.t.split())
         if len(text.split()) < 2:
             continue
+        level = phrase_level(text, found, learner_level)
+        if level is None:
+            continue  # a listed expression below the learner's level
         segment = by_index.get(phrase_out.s) or _segment_with(chunk.segments, text)
         sentence, start, end = sentence_span(transcript.segments, segment.index, text.split()[0])
         phrases.append(
@@ -83,91 +110,31 @@ def cards(
                 start=start if timed else None,
                 video_id=transcript.video_id,
                 end=end if timed else None,
+                level=level,
             )
         )
     return words, phrases
 
 
-_SENTENCE_BREAK = re.compile(r"[.!?…][\"”’)]*\s+")
-MAX_SENTENCE_CHARS = 300
-# Fewer words than this ("Or adopted.", "Yup, question.") teach nothing on a card.
-MIN_SENTENCE_WORDS = 5
+def sense_level(candidate: Candidate, pos: str) -> str:
+    """The level of the sense the model found (a list's level for that part of speech),
+    never below the level the candidate was chosen at."""
+    listed = listed_grade(candidate.lemma, pos) if candidate.source == "list" else None
+    if listed is None or level_index(listed.level) < level_index(candidate.level):
+        return candidate.level
+    return listed.level
 
 
-def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -> tuple[str, float]:
-    """The whole sentence around `needle` in caption line `index`, and where it starts."""
-    sentence, start, _ = sentence_span(segments, index, needle)
-    return sentence, start
-
-
-def sentence_span(
-    segments: Sequence[Segment], index: int, needle: str = ""
-) -> tuple[str, float, float]:
-    """The whole sentence around `needle` in caption line `index`, and the second the line
-    holding the sentence's start begins, and the second the caption line after the sentence
-    begins (a clip of the sentence stops there).
-
-    Captions cut sentences into lines; a card shows the sentence (joined from up to three
-    lines either side, cut at its punctuation) and links to where it begins. A fragment of
-    fewer than MIN_SENTENCE_WORDS words borrows whole neighbouring sentences (lines, when
-    the captions have no punctuation) for context; the link stays where the fragment is.
-    """
-    # Loaders number segments by position; look it up directly, scan only if they don't.
-    if 0 <= index < len(segments) and segments[index].index == index:
-        here: int | None = index
-    else:
-        here = next((i for i, s in enumerate(segments) if s.index == index), None)
-    if here is None:
-        return "", 0.0, 0.0
-    first, last = max(0, here - 3), min(len(segments) - 1, here + 3)
-    lines = segments[first : last + 1]
-    offsets, text = [], ""
-    for line in lines:
-        offsets.append(len(text) + (1 if text else 0))
-        text = f"{text} {line.text}" if text else line.text
-    target = here - first
-    at = offsets[target]
-    found = segments[here].text.lower().find(needle.lower()) if needle else -1
-    if found > 0:
-        at += found
-    marks = list(_SENTENCE_BREAK.finditer(text))
-    starts = [0] + [m.end() for m in marks]
-    begin = max(b for b in starts if b <= at)
-    ends = [m.start() + 1 for m in marks if m.start() + 1 > at]
-    end = min(ends) if ends else len(text)
-    sentence = text[begin:end].strip()
-    if not sentence or len(sentence) > MAX_SENTENCE_CHARS:  # no clear sentence: the line
-        units = [
-            (offset, offset + len(line.text)) for offset, line in zip(offsets, lines, strict=True)
-        ]
-        begin, end = _with_context(text, units, *units[target])
-        return text[begin:end], segments[here].start, _next_cue(lines, offsets, end)
-    units = list(zip(starts, [m.start() + 1 for m in marks] + [len(text)], strict=True))
-    start = lines[max(i for i, offset in enumerate(offsets) if offset <= begin)].start
-    begin, end = _with_context(text, units, begin, end)
-    return text[begin:end].strip(), start, _next_cue(lines, offsets, end)
-
-
-def _next_cue(lines: Sequence[Segment], offsets: Sequence[int], end: int) -> float:
-    """When the caption line after the one holding text offset `end` begins (or the last
-    line ends)."""
-    last = max(i for i, offset in enumerate(offsets) if offset < max(end, 1))
-    return lines[last + 1].start if last + 1 < len(lines) else lines[last].end
-
-
-def _with_context(
-    text: str, units: Sequence[tuple[int, int]], begin: int, end: int
-) -> tuple[int, int]:
-    """Widen text[begin:end] by whole neighbouring units (sentences or lines), the wordier
-    side first, until it has MIN_SENTENCE_WORDS words or no neighbour fits."""
-    while len(tokens(text[begin:end])) < MIN_SENTENCE_WORDS:
-        before = [(u_begin, end) for u_begin, u_end in units if u_end <= begin][-1:]
-        after = [(begin, u_end) for u_begin, u_end in units if u_begin >= end][:1]
-        wider = [(b, e) for b, e in before + after if e - b <= MAX_SENTENCE_CHARS]
-        if not wider:
-            break
-        begin, end = max(wider, key=lambda span: len(tokens(text[span[0] : span[1]])))
-    return begin, end
+def phrase_level(text: str, found: Mapping[str, PhraseCandidate], learner_level: str) -> str | None:
+    """A phrase's level: the local list's when it knows the phrase (None when that is below
+    the learner's level), else the learner's own (the model chose it for that level)."""
+    lowered = text.lower()
+    if lowered in found:
+        return found[lowered].level
+    listed = expression_level(lowered)
+    if listed is None:
+        return learner_level
+    return listed if level_index(listed) >= level_index(learner_level) else None
 
 
 def _segment_with(segments: Sequence[Segment], phrase: str) -> Segment:

@@ -31,7 +31,12 @@ class Checkpoint(Protocol):
 
 
 def chunk_call(
-    chunk: Chunk, *, learner_language: str, level: str, transcript_language: str
+    chunk: Chunk,
+    *,
+    learner_language: str,
+    level: str,
+    transcript_language: str,
+    generated: bool = False,
 ) -> tuple[list[dict[str, str]], str]:
     """The call for `chunk`, and its fingerprint (a digest of everything asked)."""
     messages = build_messages(
@@ -39,6 +44,7 @@ def chunk_call(
         learner_language=learner_language,
         level=normalise_level(level),
         transcript_language=transcript_language,
+        generated=generated,
     )
     asked = json.dumps([SCHEMA_NAME, max_tokens_for(chunk), messages], ensure_ascii=False)
     return messages, hashlib.sha256(asked.encode()).hexdigest()

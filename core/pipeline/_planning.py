@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from core.chunking import make_chunks
 from core.models import Chunk, Transcript
-from core.selection import select_candidates
+from core.selection import looks_generated, select
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,19 +21,27 @@ class DeckRequest:
     transcript: Transcript | None = None
 
 
+def generated_captions(transcript: Transcript) -> bool:
+    """Speech recognition wrote the captions: YouTube says so, or they read like it."""
+    return transcript.is_generated or looks_generated(transcript.segments)
+
+
 def plan_chunks(
     transcript: Transcript, request: DeckRequest, *, max_tokens: int, max_items: int
 ) -> list[Chunk]:
     """Candidates and chunks (CPU-bound, run it off the event loop)."""
-    candidates = select_candidates(
+    selection = select(
         transcript.segments,
         language=transcript.language,
         level=request.level,
         known=request.known_words,
+        learner_language=request.learner_language,
+        generated=generated_captions(transcript),
     )
     return make_chunks(
         transcript.segments,
-        candidates,
+        selection.words,
+        phrases=selection.phrases,
         max_tokens=max_tokens,
         max_items=max_items,
     )
@@ -52,6 +60,7 @@ def halves(chunk: Chunk) -> list[Chunk]:
                 part,
                 tuple(c for c in chunk.candidates if c.segment in indices),
                 chunk.tokens * len(part) // len(chunk.segments),
+                tuple(p for p in chunk.phrases if p.segment in indices),
             )
         )
     return out

@@ -1,0 +1,180 @@
+"""A word's CEFR level: from graded lists people trust, from frequency only where they are silent.
+
+The CEFR-J Vocabulary Profile grades 7,798 English headwords A1-B2 and the Octanove profile
+2,136 more C1-C2, each by part of speech (core/wordlists/README.md says where they come
+from). A word the lists hold gets the list's level for the part of speech it has in its
+sentence (the easiest of its listed ones while that is not known yet); a word they lack is
+graded by its frequency in the language (wordfreq's Zipf scale), at cut points where the
+listed words of each level have their median frequency.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
+
+Source = Literal["list", "frequency"]
+
+# Zipf frequency at or above which an unlisted word is taken to be of each level: about the
+# median frequency of the listed words of that level (A1 5.0, A2 4.6, B1 4.2, B2 3.75,
+# C1 3.3, C2 2.9 in the lists), a little lower, since a frequent unlisted word is more often
+# a form the lists leave out than an easy word.
+FREQUENCY_FLOORS: tuple[tuple[float, str], ...] = (
+    (5.0, "A1"),
+    (4.5, "A2"),
+    (4.0, "B1"),
+    (3.5, "B2"),
+    (2.9, "C1"),
+)
+
+# The lists' parts of speech, in the tags the model answers with.
+_POS = {
+    "noun": "n",
+    "verb": "v",
+    "be-verb": "v",
+    "do-verb": "v",
+    "have-verb": "v",
+    "modal auxiliary": "v",
+    "adjective": "adj",
+    "adverb": "adv",
+}
+# Parts of speech of the lists that are grammar, not vocabulary.
+_CLOSED = frozenset(
+    {
+        "preposition", "conjunction", "determiner", "pronoun", "be-verb", "do-verb",
+        "have-verb", "modal auxiliary", "infinitive-to", "number", "interjection",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    level: str
+    source: Source
+
+
+def level_index(level: str) -> int:
+    return LEVEL_INDEX.get(level.strip().upper(), LEVEL_INDEX["B1"])
+
+
+def data_lines(name: str) -> Iterator[str]:
+    """The non-empty, non-comment lines of a file in core/wordlists/."""
+    text = (resources.files("core") / "wordlists" / name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line
+
+
+def data_words(name: str) -> frozenset[str]:
+    """Every whitespace-separated word of a word-list file, lowercase."""
+    return frozenset(w.lower() for line in data_lines(name) for w in line.split())
+
+
+def _raw_rows() -> Iterator[dict[str, str]]:
+    for name in ("cefrj-vocabulary-profile-1.5.csv", "octanove-vocabulary-profile-c1c2-1.0.csv"):
+        text = (resources.files("core") / "wordlists" / name).read_text(encoding="utf-8")
+        yield from csv.DictReader(text.splitlines())
+
+
+@cache
+def grammar_words() -> frozenset[str]:
+    """Words the lists give only as grammar: prepositions, conjunctions, determiners,
+    pronouns, auxiliaries, numbers ("within", "whatever", "itself", "including")."""
+    parts: dict[str, set[str]] = {}
+    for row in _raw_rows():
+        pos = (row.get("pos") or "").strip().lower()
+        for variant in (row.get("headword") or "").split("/"):
+            parts.setdefault(variant.strip().lower(), set()).add(pos)
+    return frozenset(w for w, p in parts.items() if p and p <= _CLOSED and " " not in w)
+
+
+def _rows() -> Iterator[tuple[str, str, str]]:
+    for row in _raw_rows():
+        level = (row.get("CEFR") or "").strip().upper()
+        if level not in LEVEL_INDEX:
+            continue
+        pos = _POS.get((row.get("pos") or "").strip().lower(), "other")
+        for variant in (row.get("headword") or "").split("/"):
+            headword = " ".join(variant.strip().lower().split())
+            if headword:
+                yield headword, pos, level
+
+
+@cache
+def graded_words() -> dict[str, dict[str, str]]:
+    """headword -> part of speech -> its easiest listed level (single words only)."""
+    out: dict[str, dict[str, str]] = {}
+    for headword, pos, level in _rows():
+        if " " in headword:
+            continue
+        senses = out.setdefault(headword, {})
+        if pos not in senses or LEVEL_INDEX[level] < LEVEL_INDEX[senses[pos]]:
+            senses[pos] = level
+    return out
+
+
+@cache
+def graded_expressions() -> dict[str, str]:
+    """Listed headwords of several words ("carbon dioxide", "according to") -> level."""
+    out: dict[str, str] = {}
+    for headword, _, level in _rows():
+        if " " in headword and (headword not in out or level < out[headword]):
+            out[headword] = level
+    return out
+
+
+def is_listed(word: str) -> bool:
+    return word in graded_words()
+
+
+def listed_grade(lemma: str, pos: str | None = None) -> Grade | None:
+    """The list's level for `lemma` as `pos` (n, v, adj, adv), or its easiest sense when
+    `pos` is unknown or not one the list gives; None when the lists do not hold it."""
+    senses = graded_words().get(lemma)
+    if not senses:
+        return None
+    if pos in senses:
+        return Grade(senses[pos], "list")
+    return Grade(min(senses.values(), key=LEVEL_INDEX.__getitem__), "list")
+
+
+def hardest_listed(lemma: str) -> str | None:
+    """The hardest of `lemma`'s listed levels (a word may be a card in its harder sense)."""
+    senses = graded_words().get(lemma)
+    return max(senses.values(), key=LEVEL_INDEX.__getitem__) if senses else None
+
+
+def frequency_level(zipf: float) -> str:
+    return next((level for floor, level in FREQUENCY_FLOORS if zipf >= floor), "C2")
+
+
+def adverb_base(lemma: str) -> str | None:
+    """The listed adjective an unlisted -ly adverb comes from (remarkably -> remarkable)."""
+    if not lemma.endswith("ly") or len(lemma) < 6:
+        return None
+    stem = lemma[:-2]
+    for base in (stem, stem[:-1] + "y" if stem.endswith("i") else "", stem + "le", stem + "e"):
+        if base and "adj" in graded_words().get(base, {}):
+            return base
+    if lemma.endswith("ically") and "adj" in graded_words().get(lemma[:-4], {}):
+        return lemma[:-4]  # basically -> basic
+    return None
+
+
+def grade(lemma: str, zipf: float, pos: str | None = None) -> Grade:
+    """`lemma`'s level: the graded list's, else an adverb's adjective's, else frequency's."""
+    listed = listed_grade(lemma, pos)
+    if listed is not None:
+        return listed
+    base = adverb_base(lemma)
+    if base is not None:
+        return Grade(graded_words()[base]["adj"], "list")
+    return Grade(frequency_level(zipf), "frequency")
