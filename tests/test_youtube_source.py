@@ -36,7 +36,7 @@ async def test_falls_back_to_a_translation_when_the_language_is_missing() -> Non
 @pytest.mark.parametrize(
     ("scenario", "error", "words"),
     [
-        ("blocked", errors.YouTubeBlocked, "proxy"),
+        ("blocked", errors.YouTubeBlocked, "subtitle file"),
         ("age_restricted", errors.AgeRestricted, "age-restricted"),
         ("unplayable", errors.VideoUnavailable, "unavailable"),
         ("unavailable", errors.VideoUnavailable, "unavailable"),
@@ -79,17 +79,24 @@ def test_a_stalled_youtube_answer_times_out_instead_of_holding_a_thread() -> Non
     assert isinstance(map_youtube_error(info.value), errors.YouTubeFailed)
 
 
-OWNER_FIXES = ("network", "YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR", "subtitle file")
+OWNER_FIXES = ("network", "YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR")
+SETTINGS = ("YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR")
 
 
-async def test_no_network_at_all_says_what_is_wrong_and_what_helps() -> None:
+async def test_no_network_at_all_says_what_is_wrong_and_what_helps(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The learner is told what they can do (send the subtitle file); the server settings
+    that would fix it go to the operator's log, never to the learner."""
     source = YouTubeSource(session_factory=unreachable_session)
-    with pytest.raises(errors.YouTubeUnreachable) as info:
+    with caplog.at_level("WARNING"), pytest.raises(errors.YouTubeUnreachable) as info:
         await source.fetch(VIDEO, ["en"])
     message = info.value.user_message
-    assert "can't reach YouTube" in message
-    assert all(fix in message for fix in OWNER_FIXES), message
+    assert "can't get captions from YouTube" in message and "subtitle file" in message
+    assert not any(setting in message for setting in SETTINGS), message
     assert "try again in a few minutes" not in message
+    assert all(fix in info.value.operator_hint for fix in OWNER_FIXES)
+    assert all(fix in caplog.text for fix in OWNER_FIXES), caplog.text
 
 
 async def test_the_network_dropping_mid_fetch_is_a_connection_failure() -> None:
@@ -104,7 +111,8 @@ async def test_a_dead_proxy_is_named_as_the_problem() -> None:
     source = YouTubeSource(proxy_url=f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(errors.YouTubeProxyFailed) as info:
         await source.fetch(VIDEO, ["en"])
-    assert "YOUTUBE_PROXY_URL" in info.value.user_message
+    assert "YOUTUBE_PROXY_URL" in info.value.operator_hint
+    assert "YOUTUBE_PROXY_URL" not in info.value.user_message
 
 
 @pytest.mark.parametrize(

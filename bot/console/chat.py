@@ -55,7 +55,7 @@ HELP = N_(
     "  /known 3         I know card 3       /known word       never show me a word\n"
     "  /decks /open N   your decks          /export csv|apkg [file]\n"
     "  /quiz            review your words   /stats            your progress\n"
-    "  /settings ja B2  meaning language and level (/settings en|ko: my language)\n"
+    "  /settings ja B2  meaning language and level (/settings ui en|ko: my language)\n"
     "  /cancel          stop a video or the quiz            /help  /quit"
 )
 RATING_KEYS = ("1", "2", "3", "4")
@@ -225,7 +225,7 @@ class ConsoleChat(QuizChat, OpsChat):
         self.say("[dim]/next /prev /words /phrases /known N /quiz[/]")
 
     async def _help(self, _: str) -> None:
-        self.console.print(HELP)
+        self.tell(self.tr(HELP))
         self.tell(self.tr(texts.WEB_HELP))
 
     async def _web(self, _: str) -> None:
@@ -317,11 +317,10 @@ class ConsoleChat(QuizChat, OpsChat):
             return
         for i, deck in enumerate(decks, 1):
             name = escape(deck.title or deck.video_id or self.tr("deck"))
-            counts = self.tr(
-                "{words} words, {phrases} phrases", words=deck.words, phrases=deck.phrases
-            )
+            counts = texts.deck_counts(self.tr, deck.words, deck.phrases)
             self.say(f"  {i}. {name} · {escape(counts)}")
-        self.say(f"[dim]{escape(self.tr('/open N to open one'))}[/]")
+        hint = self.tr("/open N to open one")
+        self.say(f"[dim]{escape(hint)}[/]")
 
     async def _open(self, rest: str) -> None:
         decks = await self.actions.decks(self.me)
