@@ -27,7 +27,7 @@ SELF_NAMES = {
     w.lower() for name in texts.LEARNER_LANGUAGE_SELF_NAMES.values() for w in name.split()
 }
 _URL = re.compile(r"(?:https?://|tg://)\S+")
-_FILE = re.compile(r"\S*\.(?:csv|apkg|srt|vtt|txt|sqlite3|json)\b")
+_FILE = re.compile(r"[^\s가-힣]*\.(?:csv|apkg|srt|vtt|txt|sqlite3|json)(?![A-Za-z0-9])")
 # A command with the arguments its usage line shows: /open N, /settings ui en|ko, /known 3,
 # /export csv|apkg [파일], /settings [ko|ja|…] [A1..C2], /vocab <link>, platform:id.
 _ARG = r"(?:N|\d+|<[^>]*>|\[[^\]]*\]|[a-z]{2}(?:\|[a-z]{2})+|csv\|apkg|ui|[a-z]{2}|[A-C][12])"
