@@ -8,6 +8,7 @@ and log the traceback. `user_message` is the English sentence (logs, the operato
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from core.i18n import N_
@@ -326,6 +327,23 @@ class UnknownUser(VocabotError):
         "I don't know that user. Write them as platform:id, for example telegram:12345, "
         "and they must have talked to me before."
     )
+
+
+# Error code -> (when it last happened, what the operator can do): the server settings a
+# learner's sentence no longer names (YOUTUBE_PROXY_URL, TRANSCRIPTS_DIR), for /admin.
+_PROBLEMS: dict[str, tuple[datetime, str]] = {}
+
+
+def note_problem(error: VocabotError) -> None:
+    """Remembers an error's operator hint for /admin (this process's; the log has all)."""
+    if error.operator_hint:
+        _PROBLEMS[error.code] = (datetime.now(UTC), error.operator_hint)
+
+
+def problems_since(moment: datetime) -> tuple[str, ...]:
+    """The operator hints of errors seen since `moment`, the latest first."""
+    seen = sorted(_PROBLEMS.values(), reverse=True)
+    return tuple(hint for when, hint in seen if when >= moment)
 
 
 def _every(cls: type[VocabotError]) -> list[type[VocabotError]]:

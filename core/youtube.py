@@ -190,6 +190,7 @@ class YouTubeSource:
                 "youtube %s: %s -> %s %s",
                 *(video_id, type(exc).__name__, mapped.code, mapped.operator_hint),
             )
+            errors.note_problem(mapped)
             raise mapped from exc
         lines = [(s, " ".join(s.text.split())) for s in fetched.snippets]
         segments = tuple(
