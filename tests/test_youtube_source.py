@@ -1,11 +1,15 @@
 """The YouTube source against youtube-transcript-api's own recorded pages (no network)."""
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from core import errors
+from bot.ops_texts import status_text
+from core import errors, translator
+from core.admin import AdminStatus
+from core.store import UsageCount
 from core.youtube import YouTubeSource, map_youtube_error, session_with_timeouts
 from devtools.youtube_stub import closed_port, stub_session, unreachable_session
 
@@ -89,6 +93,7 @@ async def test_no_network_at_all_says_what_is_wrong_and_what_helps(
     """The learner is told what they can do (send the subtitle file); the server settings
     that would fix it go to the operator's log, never to the learner."""
     source = YouTubeSource(session_factory=unreachable_session)
+    started = datetime.now(UTC)
     with caplog.at_level("WARNING"), pytest.raises(errors.YouTubeUnreachable) as info:
         await source.fetch(VIDEO, ["en"])
     message = info.value.user_message
@@ -97,6 +102,12 @@ async def test_no_network_at_all_says_what_is_wrong_and_what_helps(
     assert "try again in a few minutes" not in message
     assert all(fix in info.value.operator_hint for fix in OWNER_FIXES)
     assert all(fix in caplog.text for fix in OWNER_FIXES), caplog.text
+    # … and /admin shows the operator what to fix.
+    problems = errors.problems_since(started)
+    assert info.value.operator_hint in problems
+    status = AdminStatus(0, 0, 0, UsageCount(), 0, 0, 0, 0, (), problems=problems)
+    shown = status_text(translator("ko"), status)
+    assert "운영자가 고칠 문제" in shown and "TRANSCRIPTS_DIR" in shown
 
 
 async def test_the_network_dropping_mid_fetch_is_a_connection_failure() -> None:
