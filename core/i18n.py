@@ -90,6 +90,8 @@ class Translator:
         write_mo(compiled, catalog)
         compiled.seek(0)
         self._gnu = gettext.GNUTranslations(compiled)
+        if language == "ko":
+            korean.warm()  # particles after English words need their pronunciations
 
     def __call__(self, message: str, /, **params: Any) -> str:
         """The message in this language, with `{name}` placeholders filled in."""

