@@ -5,7 +5,7 @@ for Telegram is tests/test_korean_session.py."""
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import discord
 import pytest
@@ -14,6 +14,7 @@ from rich.console import Console
 from bot.app import open_app
 from bot.console.chat import ConsoleChat
 from bot.console.render import page_view
+from bot.discord.ops import OpsCog
 from bot.discord.render import deck_embed
 from bot.telegram.render import page_html
 from core import DeckPage, sentence, translator
@@ -187,6 +188,15 @@ async def test_discord_in_korean(dc: Discord) -> None:
     )
     await run(dc.cog.cancel)
     await run(dc.cog.vocab, url="hello")
+    ops = OpsCog(dc.app)
+    for handler in (OpsCog.privacy, OpsCog.forget):
+        asked = Screen()
+        await cast(Any, handler.callback)(ops, dc.interaction(ALICE, asked, locale=KO))
+        seen.extend(_shown(asked))
+    kept = Screen(original=asked.sent)
+    keep = asked.sent["view"].children[-1]  # "keep my data"
+    await keep.callback(dc.interaction(ALICE, kept, asked.sent, locale=KO))
+    seen.extend(_shown(kept))
     failed = await dc.vocab(ALICE, "https://youtu.be/dQw4w9WgXcQ", KO)
     await dc.wait_for_answer(failed)
     seen.extend(_shown(failed))
@@ -197,6 +207,7 @@ async def test_discord_in_korean(dc: Discord) -> None:
         assert leaks(text, taught) == [], f"English on Discord: {text!r}"
     everything = "\n".join(seen)
     assert "✓ 아는 단어" in everything, "a known card is marked in Korean"
+    assert "되돌릴 수 없어요" in everything and "지우지 않았어요" in everything
     assert "명사" in everything or "동사" in everything
     assert HANGUL.search(everything)
 
