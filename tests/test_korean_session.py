@@ -48,6 +48,11 @@ def every_state(tg: TG) -> list[str]:
     ]
 
 
+async def failures(tg: TG, n: int) -> None:
+    """Until the bot has told of `n` failures (❌)."""
+    await tg.fake.wait_for(lambda: sum("❌" in m.text for m in tg.fake.sent(USER)) >= n)
+
+
 async def with_buttons(tg: TG, command: str, *kinds: str) -> Message:
     """Send a command; the bot's new message with a button of one of these kinds."""
     before = len(tg.fake.sent(USER))
@@ -65,8 +70,8 @@ async def session(tg: TG) -> tuple[list[Message], list[str]]:
     """Every command and every kind of button: start, settings (each row), help, an empty
     /decks, a link (progress, pages, tabs, ✓, ✓ all, export both ways), /decks and its
     button, /known, /export, the quiz (answer, rate), stats, /web, /privacy, /forget (kept),
-    /cancel, /vocab without a link, /admin (not an admin), an unknown command, a YouTube
-    error. Every message as last shown, and every toast."""
+    /cancel, /vocab without a link, /admin (not an admin), an unknown command, a subtitle
+    file that has no subtitles, a YouTube error. Every message as last shown, and every toast."""
     toasts: list[str] = []
     for command in ("/start", "/help", "/decks"):
         await tg.reply_to(USER, command)
@@ -86,8 +91,10 @@ async def session(tg: TG) -> tuple[list[Message], list[str]]:
         await tg.reply_to(USER, command)
     forget = await with_buttons(tg, "/forget", "fg|")
     toasts.append(await tg.press(USER, forget, forget.buttons()[-1][1]))  # keep my data
+    tg.fake.push_document(USER, "lesson.srt", b"no subtitle lines here")  # a bad file
+    await failures(tg, 1)
     tg.fake.push_text(USER, "https://youtu.be/dQw4w9WgXcQ")  # YouTube: captions turned off
-    await tg.final_message(USER, "❌")
+    await failures(tg, 2)
     return tg.fake.sent(USER), [t for t in toasts if t]
 
 
@@ -107,6 +114,7 @@ async def test_a_korean_learner_gets_every_reply_in_korean(tg: TG) -> None:
     texts = "\n".join(m.plain for m in sent)
     assert "단어 72개 중 1–5" in texts and "📊 학습 현황" in texts
     assert "자막이 꺼져 있어서" in texts, "the error in Korean"
+    assert "자막을 한 줄도 찾지 못했어요" in texts, "a bad subtitle file, in Korean"
     for part_of_speech in (" n ", " adj ", " v "):
         assert part_of_speech not in texts
     assert "명사" in texts or "동사" in texts, "parts of speech in Korean"
