@@ -24,6 +24,7 @@ from core import (
     Translator,
     sentence,
 )
+from core.i18n import part_of_speech
 
 LEVEL_NAMES = {
     "A1": N_("A1 beginner"),
@@ -35,14 +36,6 @@ LEVEL_NAMES = {
 }
 assert set(LEVEL_NAMES) == set(LEVELS)
 RATINGS = ((1, N_("Again")), (2, N_("Hard")), (3, N_("Good")), (4, N_("Easy")))
-# A word's part of speech as the LLM tags it (core.prompts.PartOfSpeech), in words.
-POS_NAMES = {
-    "n": N_("noun"),
-    "v": N_("verb"),
-    "adj": N_("adjective"),
-    "adv": N_("adverb"),
-    "other": N_("other"),
-}
 # A learner language named in itself, as its speakers write it (settings buttons).
 LEARNER_LANGUAGE_SELF_NAMES = {
     "ko": "한국어",
@@ -120,7 +113,7 @@ def language_name(tr: Translator, code: str) -> str:
 
 def pos_name(tr: Translator, pos: str) -> str:
     """A part of speech in the interface language ("noun", "명사"); "" for none."""
-    return tr(POS_NAMES.get(pos, POS_NAMES["other"])) if pos else ""
+    return part_of_speech(tr, pos)
 
 
 def learner_language_self_name(code: str) -> str:

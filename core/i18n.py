@@ -44,6 +44,22 @@ def N_(message: str) -> str:  # the gettext convention: mark now, translate wher
     return message
 
 
+# A word's part of speech as the LLM tags it (core.prompts.PartOfSpeech), in words: every
+# face and the Anki export show these, never the tag ("n", "adj").
+PARTS_OF_SPEECH = {
+    "n": N_("noun"),
+    "v": N_("verb"),
+    "adj": N_("adjective"),
+    "adv": N_("adverb"),
+    "other": N_("other"),
+}
+
+
+def part_of_speech(tr: Translator, pos: str) -> str:
+    """A part of speech in `tr`'s language ("noun", "명사"); "" for none."""
+    return tr(PARTS_OF_SPEECH.get(pos, PARTS_OF_SPEECH["other"])) if pos else ""
+
+
 def interface_language(hint: str | None) -> str:
     """The interface language for a client's language tag: ko* is Korean, all else English."""
     if hint:
