@@ -22,9 +22,9 @@ from core import (
     Stage,
     Stats,
     Translator,
+    part_of_speech,
     sentence,
 )
-from core.i18n import part_of_speech
 
 LEVEL_NAMES = {
     "A1": N_("A1 beginner"),

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         Translator,
         from_accept_language,
         interface_language,
+        part_of_speech,
         translator,
     )
     from core.jobs import Announce, JobHandle, JobUpdate, Listener
@@ -154,6 +155,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Translator",
         "from_accept_language",
         "interface_language",
+        "part_of_speech",
         "translator",
     ),
     "core.jobs": (
@@ -286,6 +288,7 @@ __all__ = [
     "log_fields",
     "new_api_key",
     "parse_video_id",
+    "part_of_speech",
     "sentence",
     "stored_sentence",
     "translator",
