@@ -21,7 +21,7 @@ from devtools.samples import SAMPLES_DIR
 
 HANGUL = re.compile(r"[가-힣]")
 # Names the same in every language, file formats and keys.
-ALLOWED = {"vocabot", "anki", "csv", "apkg", "srt", "vtt", "txt", "enter", "api"}
+ALLOWED = {"vocabot", "anki", "csv", "apkg", "srt", "vtt", "txt", "enter", "api", "mb"}
 # A language offered in its own name (Español, Deutsch …) is not English to a Korean.
 SELF_NAMES = {
     w.lower() for name in texts.LEARNER_LANGUAGE_SELF_NAMES.values() for w in name.split()
@@ -33,7 +33,7 @@ _FILE = re.compile(r"[^\s가-힣]*\.(?:csv|apkg|srt|vtt|txt|sqlite3|json)(?![A-Z
 _ARG = r"(?:N|\d+|<[^>]*>|\[[^\]]*\]|[a-z]{2}(?:\|[a-z]{2})+|csv\|apkg|ui|[a-z]{2}|[A-C][12])"
 _COMMAND = re.compile(rf"(?<![\w/])/[a-z_]+(?:\s+{_ARG})*")
 _TAG = re.compile(r"</?(?:a|b|i|s|u|code|pre)(?:\s[^>]*)?>")  # Telegram HTML
-_CEFR = re.compile(r"\b[A-C][12]\b")
+_CEFR = re.compile(r"(?<![A-Za-z0-9])[A-C][12](?![A-Za-z0-9])")
 _PLATFORM_ID = re.compile(r"\b(?:platform|telegram|discord|console):(?:id|\d+)\b")
 _L = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"  # Latin script, with its accented letters
 _LATIN = re.compile(rf"[{_L}][{_L}'’]*")

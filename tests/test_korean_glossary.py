@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from devtools.catalogs import read
+from tests.korean_check import Taught, leaks
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "translating.md"
 
@@ -50,3 +51,24 @@ def test_the_catalog_uses_each_term_and_no_rejected_variant() -> None:
         if (found := re.findall(rf".{{0,20}}(?<![가-힣]){re.escape(t)}.{{0,20}}", text))
     ]
     assert rejected == []
+
+
+# For admins and developers, not learners: command syntax, the UTC day, HTTP headers.
+NOT_FOR_LEARNERS = ("Admin commands:", "📈 Today (UTC)", "Send your API key as")
+
+
+def test_no_korean_message_holds_english() -> None:
+    """Every Korean message a learner may read passes the session tests' check with no
+    taught words at all: English there can only be a command, a URL or a file type."""
+    nothing_taught = Taught(["vocabDemo01", "vocabDemo02"], [])  # the console's sample ids
+    found = []
+    for message in read("ko"):
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        if not ids[0] or str(ids[0]).startswith(NOT_FOR_LEARNERS):
+            continue
+        value = message.string
+        for string in value if isinstance(value, tuple | list) else (value,):
+            english = leaks(re.sub(r"\{\w+\}", " ", str(string)), nothing_taught)
+            if english:
+                found.append((english, string))
+    assert found == []
