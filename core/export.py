@@ -24,11 +24,13 @@ if TYPE_CHECKING:  # loaded on the first export: a bot process that never export
     import genanki
 
 MODEL_ID = 1_607_392_319  # never change: Anki matches notes to this note type by id
+WATCH = N_("▶ watch this moment")
 
 
 @cache
-def note_type() -> genanki.Model:
-    """vocabot's Anki note type (the same every time)."""
+def note_type(watch: str = WATCH) -> genanki.Model:
+    """vocabot's Anki note type (the same fields and id every time); `watch` is the link's
+    label in the learner's language (a collection that has the note type keeps its own)."""
     import genanki
 
     return genanki.Model(
@@ -47,7 +49,7 @@ def note_type() -> genanki.Model:
                 "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
                 "<div class=sentence>{{Sentence}}</div>",
                 "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
-                "{{#Link}}<div><a href='{{Link}}'>▶ watch this moment</a></div>{{/Link}}",
+                "{{#Link}}<div><a href='{{Link}}'>" + genanki_escape(watch) + "</a></div>{{/Link}}",
             }
         ],
         css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
@@ -100,7 +102,7 @@ def build_package(
         fields = [genanki_escape(v) for v in _shown_row(card, tr)]
         deck.add_note(
             genanki.Note(
-                model=note_type(),
+                model=note_type(tr(WATCH) if tr is not None else WATCH),
                 fields=fields,
                 guid=genanki.guid_for(owner, card.kind, card.key, card.item.video_id or ""),
             )

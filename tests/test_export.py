@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -65,3 +66,11 @@ async def test_the_anki_cards_name_the_part_of_speech_in_the_learners_language(
         await apkg_bytes(cards, deck_name="A talk", owner="1", tr=translator("en")), tmp_path
     )
     assert {flds.split("\x1f")[1] for _, flds in english} == {"noun", "phrase"}
+    package = await apkg_bytes(cards, deck_name="A talk", owner="1", tr=translator("ko"))
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        name = next(n for n in archive.namelist() if n.startswith("collection.anki2"))
+        (tmp_path / "m.anki2").write_bytes(archive.read(name))
+    with sqlite3.connect(tmp_path / "m.anki2") as db:
+        models = json.loads(db.execute("SELECT models FROM col").fetchone()[0])
+    answer_side = " ".join(t["afmt"] for m in models.values() for t in m["tmpls"])
+    assert "이 장면 보기" in answer_side and "watch this moment" not in answer_side
