@@ -3,7 +3,7 @@ commands, URLs, file names and the words being taught (tests/korean_check.py). T
 for Telegram is tests/test_korean_session.py."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -225,3 +225,13 @@ def test_an_empty_tab_is_korean_in_every_face(kind: str) -> None:
     for shown in (page_html(tr, page), discord_text):
         assert empty in shown and leaks(shown, taught) == [], shown
     assert leaks(screen.getvalue(), taught) == [], screen.getvalue()
+
+
+def test_a_review_due_in_a_minute_says_1_minute() -> None:
+    """'다음 복습: 1분 후', never '60초 후' (a due time 59.9 s away)."""
+    now = datetime.now(UTC)
+    ko, en = translator("ko"), translator("en")
+    assert ko.relative(now + timedelta(seconds=59.9), now) == "1분 후"
+    assert en.relative(now + timedelta(seconds=60), now) == "in 1 minute"
+    assert ko.relative(now + timedelta(seconds=30), now) == "30초 후"
+    assert ko.relative(now + timedelta(days=3), now) == "3일 후"
