@@ -105,6 +105,9 @@ def status_text(tr: Translator, status: AdminStatus) -> str:
     ]
     if status.top:
         lines += ["", tr("Top today:"), *(f"• {spender(tr, row)}" for row in status.top)]
+    if status.problems:
+        header = tr("⚠️ For you to fix (learners were asked for a subtitle file instead):")
+        lines += ["", header, *(f"• {problem}" for problem in status.problems)]
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from core import (
     Stats,
     Translator,
     error_message,
+    part_of_speech,
 )
 
 LEVEL_NAMES = {
@@ -35,6 +36,19 @@ LEVEL_NAMES = {
 }
 assert set(LEVEL_NAMES) == set(LEVELS)
 RATINGS = ((1, N_("Again")), (2, N_("Hard")), (3, N_("Good")), (4, N_("Easy")))
+# A learner language named in itself, as its speakers write it (settings buttons).
+LEARNER_LANGUAGE_SELF_NAMES = {
+    "ko": "한국어",
+    "ja": "日本語",
+    "zh": "中文",
+    "es": "Español",
+    "fr": "Français",
+    "de": "Deutsch",
+    "pt": "Português",
+    "ru": "Русский",
+    "vi": "Tiếng Việt",
+    "en": "English",
+}
 
 WORKING = N_("⏳ Got it! Working on your video…")
 NOT_A_LINK = N_(
@@ -65,6 +79,8 @@ KNOW_ALL = N_("✓ I know all of these")
 SHOW_ANSWER = N_("🤷 Show the answer")
 TYPE_THE_WORD = N_("Reply with the word.")
 STUDY = N_("📖 Study")
+NO_WORDS = N_("No words in this deck.")
+NO_PHRASES = N_("No phrases in this video.")
 WEB_HELP = N_("/web  your decks and flashcards in a browser (a sign-in link)")
 
 HELP_TITLE = N_("vocabot turns a YouTube video into a vocabulary deck.")
@@ -90,9 +106,27 @@ START = N_(
 
 
 def language_name(tr: Translator, code: str) -> str:
-    """A learner language's name in the interface language ("Japanese", "일본어")."""
-    name = tr.locale.languages.get(code) or code
-    return f"{name} ({code})"
+    """A learner language's name in the interface language ("Japanese", "일본어"), without
+    its code: a Korean learner reads 일본어, not "일본어 (ja)"."""
+    return str(tr.locale.languages.get(code) or learner_language_self_name(code))
+
+
+def pos_name(tr: Translator, pos: str) -> str:
+    """A part of speech in the interface language ("noun", "명사"); "" for none."""
+    return part_of_speech(tr, pos)
+
+
+def learner_language_self_name(code: str) -> str:
+    return LEARNER_LANGUAGE_SELF_NAMES.get(code, code)
+
+
+def empty_tab(tr: Translator, kind: str) -> str:
+    """What an empty Words or Phrases tab says."""
+    return tr(NO_PHRASES if kind == "phrase" else NO_WORDS)
+
+
+def deck_counts(tr: Translator, words: int, phrases: int) -> str:
+    return tr("{words} words, {phrases} phrases", words=words, phrases=phrases)
 
 
 def level_name(tr: Translator, level: str) -> str:

@@ -80,6 +80,7 @@ from core.i18n import (
     Translator,
     from_accept_language,
     interface_language,
+    part_of_speech,
     translator,
 )
 from core.jobs import (
@@ -228,6 +229,7 @@ __all__ = [
     "new_api_key",
     "parse_level",
     "parse_video_id",
+    "part_of_speech",
     "shown_counts",
     "stored_error_message",
     "translator",

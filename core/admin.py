@@ -59,6 +59,7 @@ class AdminStatus:
     token_budget: int  # DAILY_TOKEN_BUDGET (0: none)
     daily_builds: int  # USER_DAILY_BUILDS (0: no quota)
     top: tuple[UserUsage, ...]  # today's biggest spenders
+    problems: tuple[str, ...] = ()  # what the operator can fix (server settings), today
 
 
 @dataclass(frozen=True, slots=True)

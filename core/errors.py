@@ -8,6 +8,7 @@ and log the traceback. `user_message` is the English sentence (logs, the operato
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from core.i18n import N_
@@ -18,6 +19,9 @@ class VocabotError(Exception):
 
     code: ClassVar[str] = "error"
     message: ClassVar[str] = N_("Something went wrong on my side. Please try again in a minute.")
+    # What the bot's operator can do about it (server settings): for the log and /admin,
+    # never in the learner's sentence.
+    operator_hint: ClassVar[str] = ""
 
     def __init__(self, detail: str = "", *, user_message: str | None = None, **params: Any) -> None:
         super().__init__(detail or self.message)
@@ -77,10 +81,11 @@ class NoCaptions(VocabotError):
 class YouTubeBlocked(VocabotError):
     code = "youtube_blocked"
     message = N_(
-        "YouTube is blocking this server right now, so I can't fetch the captions. You can "
-        "send me the video's subtitle file (.srt, .vtt or .txt) instead, with the video's "
-        "link as its caption. (The bot's owner can fix this with a proxy: YOUTUBE_PROXY_URL.)"
+        "YouTube is blocking me right now, so I can't fetch the captions. Send me the "
+        "video's subtitle file (.srt, .vtt or .txt) instead, with the video's link as its "
+        "caption, and I'll make the deck from it."
     )
+    operator_hint = "YouTube blocks this server's address: set YOUTUBE_PROXY_URL to a proxy."
 
 
 class YouTubeFailed(VocabotError):
@@ -95,9 +100,11 @@ class YouTubeUnreachable(YouTubeFailed):
 
     code = "youtube_unreachable"
     message = N_(
-        "I can't reach YouTube: this server gets no connection to it (no network, or "
-        "YouTube's address can't be found), so waiting won't help. You can send me the "
-        "video's subtitle file (.srt, .vtt or .txt) instead. The bot's owner can fix the "
+        "I can't get captions from YouTube right now. Send me the video's subtitle file "
+        "(.srt, .vtt or .txt) and I'll make the deck from it."
+    )
+    operator_hint = (
+        "no connection to YouTube (no network, or its address can't be resolved): fix the "
         "network, set YOUTUBE_PROXY_URL, or put subtitle files in TRANSCRIPTS_DIR."
     )
 
@@ -105,17 +112,19 @@ class YouTubeUnreachable(YouTubeFailed):
 class YouTubeTimeout(YouTubeFailed):
     code = "youtube_timeout"
     message = N_(
-        "YouTube took too long to answer. Please try again in a few minutes; if it keeps "
-        "happening, the bot's owner can check the network or set YOUTUBE_PROXY_URL."
+        "YouTube took too long to answer. Please try again in a few minutes, or send me the "
+        "video's subtitle file (.srt, .vtt or .txt)."
     )
+    operator_hint = "YouTube timed out: check the network, or set YOUTUBE_PROXY_URL."
 
 
 class YouTubeProxyFailed(YouTubeFailed):
     code = "youtube_proxy_failed"
     message = N_(
-        "I can't reach YouTube through the proxy in YOUTUBE_PROXY_URL: the proxy doesn't "
-        "answer. The bot's owner has to check that proxy address (or unset it)."
+        "I can't get captions from YouTube right now. Send me the video's subtitle file "
+        "(.srt, .vtt or .txt) and I'll make the deck from it."
     )
+    operator_hint = "the proxy in YOUTUBE_PROXY_URL doesn't answer: check its address, or unset it."
 
 
 class TranscriptFileError(VocabotError):
@@ -329,6 +338,23 @@ class UnknownUser(VocabotError):
         "I don't know that user. Write them as platform:id, for example telegram:12345, "
         "and they must have talked to me before."
     )
+
+
+# Error code -> (when it last happened, what the operator can do): the server settings a
+# learner's sentence no longer names (YOUTUBE_PROXY_URL, TRANSCRIPTS_DIR), for /admin.
+_PROBLEMS: dict[str, tuple[datetime, str]] = {}
+
+
+def note_problem(error: VocabotError) -> None:
+    """Remembers an error's operator hint for /admin (this process's; the log has all)."""
+    if error.operator_hint:
+        _PROBLEMS[error.code] = (datetime.now(UTC), error.operator_hint)
+
+
+def problems_since(moment: datetime) -> tuple[str, ...]:
+    """The operator hints of errors seen since `moment`, the latest first."""
+    seen = sorted(_PROBLEMS.values(), reverse=True)
+    return tuple(hint for when, hint in seen if when >= moment)
 
 
 def _every(cls: type[VocabotError]) -> list[type[VocabotError]]:

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.i18n import N_, Translator, part_of_speech
 from core.models import Word
 from core.store import Card
 
@@ -23,11 +24,13 @@ if TYPE_CHECKING:  # loaded on the first export: a bot process that never export
     import genanki
 
 MODEL_ID = 1_607_392_319  # never change: Anki matches notes to this note type by id
+WATCH = N_("▶ watch this moment")
 
 
 @cache
-def note_type() -> genanki.Model:
-    """vocabot's Anki note type (the same every time)."""
+def note_type(watch: str = WATCH) -> genanki.Model:
+    """vocabot's Anki note type (the same fields and id every time); `watch` is the link's
+    label in the learner's language (a collection that has the note type keeps its own)."""
     import genanki
 
     return genanki.Model(
@@ -46,7 +49,7 @@ def note_type() -> genanki.Model:
                 "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
                 "<div class=sentence>{{Sentence}}</div>",
                 "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
-                "{{#Link}}<div><a href='{{Link}}'>▶ watch this moment</a></div>{{/Link}}",
+                "{{#Link}}<div><a href='{{Link}}'>" + genanki_escape(watch) + "</a></div>{{/Link}}",
             }
         ],
         css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
@@ -77,15 +80,29 @@ def stable_id(*parts: object) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF | 1 << 30
 
 
-def build_package(cards: Sequence[Card], *, deck_name: str, owner: str) -> genanki.Package:
+PHRASE = N_("phrase")
+
+
+def _shown_row(card: Card, tr: Translator | None) -> list[str]:
+    """A card's Anki fields; with `tr`, its part of speech in the learner's words ("명사")."""
+    row = _row(card)[1:]
+    if tr is not None:
+        item = card.item
+        row[1] = part_of_speech(tr, item.pos) if isinstance(item, Word) else tr(PHRASE)
+    return row
+
+
+def build_package(
+    cards: Sequence[Card], *, deck_name: str, owner: str, tr: Translator | None = None
+) -> genanki.Package:
     import genanki
 
     deck = genanki.Deck(stable_id("deck", owner, deck_name), deck_name)
     for card in cards:
-        fields = [genanki_escape(v) for v in _row(card)[1:]]
+        fields = [genanki_escape(v) for v in _shown_row(card, tr)]
         deck.add_note(
             genanki.Note(
-                model=note_type(),
+                model=note_type(tr(WATCH) if tr is not None else WATCH),
                 fields=fields,
                 guid=genanki.guid_for(owner, card.kind, card.key, card.item.video_id or ""),
             )
@@ -98,14 +115,19 @@ def genanki_escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _apkg_blocking(cards: Sequence[Card], deck_name: str, owner: str) -> bytes:
-    package = build_package(cards, deck_name=deck_name, owner=owner)
+def _apkg_blocking(
+    cards: Sequence[Card], deck_name: str, owner: str, tr: Translator | None
+) -> bytes:
+    package = build_package(cards, deck_name=deck_name, owner=owner, tr=tr)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "deck.apkg"
         package.write_to_file(str(path))
         return path.read_bytes()
 
 
-async def apkg_bytes(cards: Sequence[Card], *, deck_name: str, owner: str) -> bytes:
-    """The .apkg file's bytes (genanki writes SQLite and zip: done in a worker thread)."""
-    return await asyncio.to_thread(_apkg_blocking, cards, deck_name, owner)
+async def apkg_bytes(
+    cards: Sequence[Card], *, deck_name: str, owner: str, tr: Translator | None = None
+) -> bytes:
+    """The .apkg file's bytes (genanki writes SQLite and zip: done in a worker thread);
+    with `tr`, parts of speech in the learner's language (CSV keeps the tags: it is data)."""
+    return await asyncio.to_thread(_apkg_blocking, cards, deck_name, owner, tr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import string
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from core import korean
+
+_FORMATTER = string.Formatter()
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "vocabot"
 INTERFACE_LANGUAGES = ("en", "ko")
@@ -38,6 +42,22 @@ LANGUAGE_SELF_NAMES = {"en": "English", "ko": "한국어"}
 def N_(message: str) -> str:  # the gettext convention: mark now, translate where used
     """Marks a message for the catalogs where it is defined; `tr` translates it where used."""
     return message
+
+
+# A word's part of speech as the LLM tags it (core.prompts.PartOfSpeech), in words: every
+# face and the Anki export show these, never the tag ("n", "adj").
+PARTS_OF_SPEECH = {
+    "n": N_("noun"),
+    "v": N_("verb"),
+    "adj": N_("adjective"),
+    "adv": N_("adverb"),
+    "other": N_("other"),
+}
+
+
+def part_of_speech(tr: Translator, pos: str) -> str:
+    """A part of speech in `tr`'s language ("noun", "명사"); "" for none."""
+    return tr(PARTS_OF_SPEECH.get(pos, PARTS_OF_SPEECH["other"])) if pos else ""
 
 
 def interface_language(hint: str | None) -> str:
@@ -86,15 +106,38 @@ class Translator:
         write_mo(compiled, catalog)
         compiled.seek(0)
         self._gnu = gettext.GNUTranslations(compiled)
+        if language == "ko":
+            korean.warm()  # particles after English words need their pronunciations
 
     def __call__(self, message: str, /, **params: Any) -> str:
         """The message in this language, with `{name}` placeholders filled in."""
         text = self._gnu.gettext(message)
-        return text.format(**params) if params else text
+        return self.fill(text, params) if params else text
 
     def plural(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         """The form for `n` (languages differ in how many forms they have); `{n}` is filled."""
-        return self._gnu.ngettext(singular, plural, n).format(n=self.number(n), **params)
+        text = self._gnu.ngettext(singular, plural, n)
+        return self.fill(text, {"n": self.number(n), **params})
+
+    def fill(self, text: str, params: dict[str, Any]) -> str:
+        """`text` with its placeholders filled; in Korean, a particle pair written after a
+        placeholder ("{cards}을(를)", "“{word}”은(는)") becomes the one that fits the value."""
+        if self.language != "ko":
+            return text.format(**params)
+        out: list[str] = []
+        value: str | None = None
+        for literal, field, spec, conversion in _FORMATTER.parse(text):
+            if value is not None:
+                literal = korean.resolve(value, literal)
+            out.append(literal)
+            if field is None:
+                value = None
+                continue
+            obj, _ = _FORMATTER.get_field(field, (), params)
+            obj = _FORMATTER.convert_field(obj, conversion)
+            value = _FORMATTER.format_field(obj, spec or "")
+            out.append(value)
+        return "".join(out)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
@@ -105,6 +148,9 @@ class Translator:
     def relative(self, moment: datetime, now: datetime) -> str:
         """How far from now, in words ("in 3 days", "3일 후")."""
         delta: timedelta = moment - now
+        seconds = delta.total_seconds()
+        if abs(seconds) >= 45:  # "1 minute", never "60 seconds" for a delta of 59.9 s
+            delta = timedelta(minutes=round(seconds / 60))
         return format_timedelta(
             delta, add_direction=True, threshold=1.0, format="long", locale=self.locale
         )

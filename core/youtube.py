@@ -186,7 +186,11 @@ class YouTubeSource:
             fetched = found.fetch()
         except Exception as exc:
             mapped = map_youtube_error(exc)
-            log.warning("youtube %s: %s -> %s", video_id, type(exc).__name__, mapped.code)
+            log.warning(
+                "youtube %s: %s -> %s %s",
+                *(video_id, type(exc).__name__, mapped.code, mapped.operator_hint),
+            )
+            errors.note_problem(mapped)
             raise mapped from exc
         lines = [(s, " ".join(s.text.split())) for s in fetched.snippets]
         segments = tuple(

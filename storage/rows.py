@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from importlib.abc import Traversable
 from typing import Any, Protocol
@@ -109,6 +110,20 @@ def card_rows(deck_id: int, user_id: int, deck: Deck) -> list[tuple[Any, ...]]:
         payload = _text(PHRASE.dump_json(phrase))
         rows.append((deck_id, user_id, "phrase", phrase.key, position, payload))
     return rows
+
+
+def rebuilt(deck: Deck, before: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether saving `deck` over the stored (id, level, learner_language) rebuilds it: a
+    new level or meaning language makes a new set of cards, not an addition to the old."""
+    return any(
+        (level, language) != (deck.level, deck.learner_language) for _, level, language in before
+    )
+
+
+def stale_cards(deck: Deck, cards: Sequence[tuple[Any, ...]]) -> list[int]:
+    """The ids among stored (id, kind, key) cards that `deck` no longer has."""
+    keep = {("word", w.key) for w in deck.words} | {("phrase", p.key) for p in deck.phrases}
+    return [int(card_id) for card_id, kind, key in cards if (kind, key) not in keep]
 
 
 def gaps_json(deck: Deck) -> str:

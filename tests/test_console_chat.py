@@ -184,7 +184,8 @@ async def test_wide_terminals_keep_the_table(sim: Sim, tmp_path: Path) -> None:
 async def test_no_network_is_told_with_what_helps(sim: Sim, tmp_path: Path) -> None:
     source = YouTubeSource(session_factory=unreachable_session)
     out = await chat(sim, tmp_path / "n.sqlite3", ["https://youtu.be/dQw4w9WgXcQ"], source=source)
-    assert "can't reach YouTube" in out and "YOUTUBE_PROXY_URL" in out
+    assert "can't get captions from YouTube" in out and "subtitle file" in out
+    assert "YOUTUBE_PROXY_URL" not in out and "TRANSCRIPTS_DIR" not in out
     assert "try again in a few minutes" not in out
 
 

@@ -33,8 +33,8 @@ async def test_command_descriptions_are_registered_in_korean(dc: Discord) -> Non
     assert url["description_localizations"]["ko"] == "유튜브 링크"
     language = next(o for o in vocab["options"] if o["name"] == "learner_language")
     japanese = next(c for c in language["choices"] if c["value"] == "ja")
-    assert japanese["name_localizations"]["ko"] == "일본어 (ja)"
-    assert japanese["name"] == "Japanese (ja)"
+    assert japanese["name_localizations"]["ko"] == "일본어"
+    assert japanese["name"] == "Japanese"
     assert all("ko" in p["description_localizations"] for p in payloads.values())
 
 
@@ -42,7 +42,7 @@ async def test_a_korean_client_gets_korean_replies(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "https://youtu.be/vocabDemo02", discord.Locale.korean)
     embed = await dc.wait_for_embed(screen)
     assert embed.description and "단어 72개 중 1–5" in embed.description
-    assert embed.footer.text and "쪽" in embed.footer.text
+    assert embed.footer.text and "1/15 페이지" in embed.footer.text
     view = screen.original["view"]
     labels = [str(getattr(getattr(i, "item", i), "label", "")) for i in view.children]
     assert any("표현" in label for label in labels) and any(

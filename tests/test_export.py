@@ -2,11 +2,13 @@
 
 import csv
 import io
+import json
 import sqlite3
 import zipfile
 from pathlib import Path
 
 from core.export import apkg_bytes, csv_bytes
+from core.i18n import translator
 from core.store import Card
 from storage.sqlite import open_store
 from tests.factories import deck
@@ -48,3 +50,27 @@ async def test_apkg_is_an_anki_package_with_stable_note_ids(tmp_path: Path) -> N
     fields = "\n".join(f for _, f in first)
     assert "hypothesis" in fields and "&lt;b&gt;bold&lt;/b&gt;" in fields
     assert "<b>" not in fields
+
+
+async def test_the_anki_cards_name_the_part_of_speech_in_the_learners_language(
+    tmp_path: Path,
+) -> None:
+    """An Anki card shows "명사" to a Korean learner, not the tag "n" (CSV keeps tags)."""
+    cards = await _cards(tmp_path)
+    korean = _notes(
+        await apkg_bytes(cards, deck_name="A talk", owner="1", tr=translator("ko")), tmp_path
+    )
+    parts = {flds.split("\x1f")[1] for _, flds in korean}
+    assert parts == {"명사", "표현"}, parts
+    english = _notes(
+        await apkg_bytes(cards, deck_name="A talk", owner="1", tr=translator("en")), tmp_path
+    )
+    assert {flds.split("\x1f")[1] for _, flds in english} == {"noun", "phrase"}
+    package = await apkg_bytes(cards, deck_name="A talk", owner="1", tr=translator("ko"))
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        name = next(n for n in archive.namelist() if n.startswith("collection.anki2"))
+        (tmp_path / "m.anki2").write_bytes(archive.read(name))
+    with sqlite3.connect(tmp_path / "m.anki2") as db:
+        models = json.loads(db.execute("SELECT models FROM col").fetchone()[0])
+    answer_side = " ".join(t["afmt"] for m in models.values() for t in m["tmpls"])
+    assert "이 장면 보기" in answer_side and "watch this moment" not in answer_side

@@ -492,3 +492,22 @@ async def test_a_simulated_deck_says_so_on_every_card_and_in_the_cache(store: An
     assert cached is not None and cached.simulated
     again = await store.save_deck(user.id, deck())  # rebuilt by a real server
     assert again.id == info.id and not again.simulated
+
+
+async def test_a_video_saved_at_another_level_is_rebuilt_not_mixed(store: AnyStore) -> None:
+    """A learner who moves from A2 to B2 and resends the link gets the B2 cards only: the
+    A2 cards the new build lacks leave, the ones it shares keep their ids (and reviews)."""
+    user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="A2")
+    easy = replace(deck(words=("hypothesis", "coffee", "morning")), level="A2")
+    first = await store.save_deck(user.id, easy)
+    ids = {c.key: c.id for c in await store.deck_cards(user.id, first.id)}
+    hard = replace(deck(words=("hypothesis", "consolidate")), level="B2")
+    second = await store.save_deck(user.id, hard)
+    assert second.id == first.id and second.level == "B2"
+    cards = {c.key: c.id for c in await store.deck_cards(user.id, second.id)}
+    assert set(cards) == {"hypothesis", "consolidate", "figure out"}, "no A2 card left"
+    assert cards["hypothesis"] == ids["hypothesis"]
+    assert (second.words, second.phrases) == (2, 1)
+    # The same level again (a retried part) still adds to the deck.
+    third = await store.save_deck(user.id, replace(deck(words=("replay",)), level="B2"))
+    assert {"replay", "consolidate"} <= {c.key for c in await store.deck_cards(user.id, third.id)}

@@ -163,7 +163,7 @@ async def test_commands(tg: TG) -> None:
     assert replies[0].plain == texts.NO_DECKS
 
     start = (await tg.reply_to(ALICE, "/start"))[0]
-    await tg.press(ALICE, start, start.button("ja"))
+    await tg.press(ALICE, start, start.button("日本語"))
     assert "Japanese" in start.text
     await tg.press(ALICE, start, start.button("C1"))
     assert "C1 advanced" in start.text

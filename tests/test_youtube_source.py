@@ -1,11 +1,15 @@
 """The YouTube source against youtube-transcript-api's own recorded pages (no network)."""
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from core import errors
+from bot.ops_texts import status_text
+from core import errors, translator
+from core.admin import AdminStatus
+from core.store import UsageCount
 from core.youtube import YouTubeSource, map_youtube_error, session_with_timeouts
 from devtools.youtube_stub import closed_port, stub_session, unreachable_session
 
@@ -36,7 +40,7 @@ async def test_falls_back_to_a_translation_when_the_language_is_missing() -> Non
 @pytest.mark.parametrize(
     ("scenario", "error", "words"),
     [
-        ("blocked", errors.YouTubeBlocked, "proxy"),
+        ("blocked", errors.YouTubeBlocked, "subtitle file"),
         ("age_restricted", errors.AgeRestricted, "age-restricted"),
         ("unplayable", errors.VideoUnavailable, "unavailable"),
         ("unavailable", errors.VideoUnavailable, "unavailable"),
@@ -79,17 +83,31 @@ def test_a_stalled_youtube_answer_times_out_instead_of_holding_a_thread() -> Non
     assert isinstance(map_youtube_error(info.value), errors.YouTubeFailed)
 
 
-OWNER_FIXES = ("network", "YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR", "subtitle file")
+OWNER_FIXES = ("network", "YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR")
+SETTINGS = ("YOUTUBE_PROXY_URL", "TRANSCRIPTS_DIR")
 
 
-async def test_no_network_at_all_says_what_is_wrong_and_what_helps() -> None:
+async def test_no_network_at_all_says_what_is_wrong_and_what_helps(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The learner is told what they can do (send the subtitle file); the server settings
+    that would fix it go to the operator's log, never to the learner."""
     source = YouTubeSource(session_factory=unreachable_session)
-    with pytest.raises(errors.YouTubeUnreachable) as info:
+    started = datetime.now(UTC)
+    with caplog.at_level("WARNING"), pytest.raises(errors.YouTubeUnreachable) as info:
         await source.fetch(VIDEO, ["en"])
     message = info.value.user_message
-    assert "can't reach YouTube" in message
-    assert all(fix in message for fix in OWNER_FIXES), message
+    assert "can't get captions from YouTube" in message and "subtitle file" in message
+    assert not any(setting in message for setting in SETTINGS), message
     assert "try again in a few minutes" not in message
+    assert all(fix in info.value.operator_hint for fix in OWNER_FIXES)
+    assert all(fix in caplog.text for fix in OWNER_FIXES), caplog.text
+    # … and /admin shows the operator what to fix.
+    problems = errors.problems_since(started)
+    assert info.value.operator_hint in problems
+    status = AdminStatus(0, 0, 0, UsageCount(), 0, 0, 0, 0, (), problems=problems)
+    shown = status_text(translator("ko"), status)
+    assert "운영자가 고칠 문제" in shown and "TRANSCRIPTS_DIR" in shown
 
 
 async def test_the_network_dropping_mid_fetch_is_a_connection_failure() -> None:
@@ -104,7 +122,8 @@ async def test_a_dead_proxy_is_named_as_the_problem() -> None:
     source = YouTubeSource(proxy_url=f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(errors.YouTubeProxyFailed) as info:
         await source.fetch(VIDEO, ["en"])
-    assert "YOUTUBE_PROXY_URL" in info.value.user_message
+    assert "YOUTUBE_PROXY_URL" in info.value.operator_hint
+    assert "YOUTUBE_PROXY_URL" not in info.value.user_message
 
 
 @pytest.mark.parametrize(

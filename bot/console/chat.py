@@ -43,6 +43,7 @@ from core import (
     VocabotError,
     error_message,
     find_video_id,
+    interface_language,
     translator,
 )
 
@@ -55,7 +56,7 @@ HELP = N_(
     "  /known 3         I know card 3       /known word       never show me a word\n"
     "  /decks /open N   your decks          /export csv|apkg [file]\n"
     "  /quiz            review your words   /stats            your progress\n"
-    "  /settings ja B2  meaning language and level (/settings en|ko: my language)\n"
+    "  /settings ja B2  meaning language and level (/settings ui en|ko: my language)\n"
     "  /cancel          stop a video or the quiz            /help  /quit"
 )
 MORE_HELP = N_(
@@ -134,7 +135,10 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
 
     @property
     def tr(self) -> Translator:
-        return translator(self.user.ui_language if self.user else terminal_language())
+        # After /forget there is no learner: the terminal's language ("ko_KR" is Korean).
+        return translator(
+            self.user.ui_language if self.user else interface_language(terminal_language())
+        )
 
     async def handle(self, line: str) -> None:
         if self.user is None:  # after /forget: a new learner, nothing of the old one
@@ -159,13 +163,13 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
         handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
+        elif Path(line).suffix.lower() in SUFFIXES:  # a file, an absolute path too (/x/y.srt)
+            await self._build_file(Path(line))
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
         elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
-        elif Path(line).suffix.lower() in SUFFIXES:
-            await self._build_file(Path(line))
         elif (question := await self.actions.quiz_current(self.me)) is not None:
             await self._answer(question, line)
         else:
@@ -232,8 +236,8 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
         self.say("[dim]/next /prev /words /phrases /known N /quiz[/]")
 
     async def _help(self, _: str) -> None:
-        self.console.print(HELP)
-        self.console.print(escape(self.tr(MORE_HELP)))
+        self.tell(self.tr(HELP))
+        self.tell(self.tr(MORE_HELP))
         self.tell(self.tr(texts.WEB_HELP))
 
     async def _web(self, _: str) -> None:
@@ -342,11 +346,10 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
             return
         for i, deck in enumerate(decks, 1):
             name = escape(deck.title or deck.video_id or self.tr("deck"))
-            counts = self.tr(
-                "{words} words, {phrases} phrases", words=deck.words, phrases=deck.phrases
-            )
+            counts = texts.deck_counts(self.tr, deck.words, deck.phrases)
             self.say(f"  {i}. {name} · {escape(counts)}")
-        self.say(f"[dim]{escape(self.tr('/open N to open one'))}[/]")
+        hint = self.tr("/open N to open one")
+        self.say(f"[dim]{escape(hint)}[/]")
 
     async def _open(self, rest: str) -> None:
         decks = await self.actions.decks(self.me)

@@ -39,7 +39,7 @@ def cards_table(tr: Translator, cards: Sequence[PageCard], title: str) -> Table:
         item = shown.card.item
         row: list[RenderableType] = [str(shown.number), _head(shown.card.front, shown.known)]
         if words:
-            row.append(item.pos if isinstance(item, Word) else "")
+            row.append(texts.pos_name(tr, item.pos) if isinstance(item, Word) else "")
         row += [item.meaning, Text(item.sentence), _link(tr, shown.card)]
         table.add_row(*row)
     return table
@@ -54,7 +54,7 @@ def cards_list(tr: Translator, cards: Sequence[PageCard], title: str) -> Group:
         head = Text(f"{shown.number:>2}. ")
         head.append_text(_head(shown.card.front, shown.known))
         if isinstance(item, Word):
-            head.append(f" {item.pos}", style="dim")
+            head.append(f" {texts.pos_name(tr, item.pos)}", style="dim")
         head.append(" — ")
         head.append(item.meaning, style="green")
         link = _link(tr, shown.card)

@@ -54,8 +54,8 @@ def _moment(tr: Translator, url: str | None, start: float | None) -> str:
 
 def _card_field(tr: Translator, shown: PageCard, sentence_limit: int) -> tuple[str, str]:
     card, item = shown.card, shown.card.item
-    pos = f" · {item.pos}" if isinstance(item, Word) else ""
-    known = f" ✓ {tr('known')}" if shown.known else ""
+    pos = f" · {texts.pos_name(tr, item.pos)}" if isinstance(item, Word) else ""
+    known = " ✓ " + tr("known") if shown.known else ""
     name = f"{shown.number}. {card.front}{pos}{known}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
@@ -72,8 +72,7 @@ def deck_embed(tr: Translator, page: DeckPage) -> discord.Embed:
         if page.offers_more:
             description += "\n" + texts.shown_line(tr, page.kind, page.shown_count, page.total)
     else:
-        empty = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
-        description = tr(empty)
+        description = texts.empty_tab(tr, page.kind)
     if info.missing:
         description += f"\n\n{texts.partial_notice(tr, info.missing)}"
     if info.simulated:
@@ -98,9 +97,10 @@ def deck_embed(tr: Translator, page: DeckPage) -> discord.Embed:
 
 def decks_embed(tr: Translator, decks: list[DeckInfo]) -> discord.Embed:
     embed = discord.Embed(title=tr("Your decks"), colour=COLOUR)
+    tr_deck = tr("deck")
     lines = [
-        f"{i}. {safe(cut(d.title or d.video_id or tr('deck'), 80))} · "
-        + tr("{words} words, {phrases} phrases", words=d.words, phrases=d.phrases)
+        f"{i}. {safe(cut(d.title or d.video_id or tr_deck, 80))} · "
+        + texts.deck_counts(tr, d.words, d.phrases)
         for i, d in enumerate(decks[:20], 1)
     ]
     embed.description = cut("\n".join(lines) or tr(texts.NO_DECKS), DESCRIPTION)

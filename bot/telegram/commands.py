@@ -99,7 +99,7 @@ async def cmd_decks(update: Update, context: Context) -> None:
     if not decks:
         await reply(update, esc(tr(texts.NO_DECKS)))
         return
-    await reply(update, esc(texts.decks_title(tr, len(decks))), decks_keyboard(decks))
+    await reply(update, esc(texts.decks_title(tr, len(decks))), decks_keyboard(tr, decks))
 
 
 async def cmd_known(update: Update, context: Context) -> None:

@@ -64,12 +64,14 @@ def export_keyboard(deck_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([_export_row(deck_id)])
 
 
-def decks_keyboard(decks: list[DeckInfo]) -> InlineKeyboardMarkup:
+def decks_keyboard(tr: Translator, decks: list[DeckInfo]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 Button(
-                    f"{(d.title or d.video_id or 'deck')[:40]} · {d.words}w {d.phrases}p",
+                    (d.title or d.video_id or tr("deck"))[:40]
+                    + " · "
+                    + texts.deck_counts(tr, d.words, d.phrases),
                     callback_data=encode("d", d.id),
                 )
             ]
@@ -83,7 +85,8 @@ def settings_keyboard(
 ) -> InlineKeyboardMarkup:
     languages = [
         Button(
-            f"{'• ' if code == learner_language else ''}{code}", callback_data=encode("sl", code)
+            f"{'• ' if code == learner_language else ''}{texts.learner_language_self_name(code)}",
+            callback_data=encode("sl", code),
         )
         for code in LEARNER_LANGUAGES
     ]

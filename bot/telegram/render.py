@@ -40,7 +40,7 @@ def card_html(tr: Translator, shown: PageCard) -> str:
     item, card = shown.card.item, shown.card
     head = esc(card.front)
     head = f"<s>{head}</s> ✓" if shown.known else f"<b>{head}</b>"
-    pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
+    pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
     line = f"{shown.number}. {head}{pos} — {esc(item.meaning)}"
     quote = f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start)
     return f"{line}\n{quote}"
@@ -58,8 +58,7 @@ def page_html(tr: Translator, page: DeckPage) -> str:
         head += f"\n<i>{esc(tr(texts.SIMULATED))}</i>"
     body = "\n\n".join(card_html(tr, c) for c in page.cards)
     if not page.cards:
-        empty = "No phrases in this video." if page.kind == "phrase" else "No words in this deck."
-        body = esc(tr(empty))
+        body = esc(texts.empty_tab(tr, page.kind))
     text = f"{head}\n\n{body}"
     if info.missing:
         text += f"\n\n{esc(texts.partial_notice(tr, info.missing))}"
@@ -105,7 +104,7 @@ def answer_html(tr: Translator, answer: Answer) -> str:
     verdict = tr("✅ Right!") if answer.correct else tr("❌ Not quite.")
     if answer.card.simulated:
         verdict += f"\n<i>{esc(tr(texts.SIMULATED))}</i>"
-    pos = f" <i>{esc(item.pos)}</i>" if isinstance(item, Word) else ""
+    pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
     lines = [
         verdict,
         f"<b>{esc(answer.card.front)}</b>{pos} — {esc(item.meaning)}",

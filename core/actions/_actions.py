@@ -330,7 +330,12 @@ class Actions(StudyActions, Operating):
             data = csv_bytes(cards)
         else:
             name = filename.rsplit(".", 1)[0]
-            data = await apkg_bytes(cards, deck_name=f"vocabot::{name}", owner=str(user.id))
+            data = await apkg_bytes(
+                cards,
+                deck_name=f"vocabot::{name}",
+                owner=str(user.id),
+                tr=translator(user.ui_language),
+            )
         return ExportFile(filename, data, MEDIA_TYPES[fmt], len(cards), len(chosen))
 
     # quiz

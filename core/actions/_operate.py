@@ -100,6 +100,7 @@ class Operating:
             token_budget=self.spending.daily_tokens,
             daily_builds=self.spending.daily_builds,
             top=tuple(await self.store.top_users(today, TOP_SPENDERS)),
+            problems=errors.problems_since(midnight),
         )
 
     async def admin_user(self, admin: User, target: str) -> UserQuota:

@@ -8,16 +8,34 @@ from typing import Any
 from core.models import Deck
 from core.store import Card, CardKind, DeckInfo
 from storage.postgres._connection import Connection, nul_free, run
-from storage.rows import card_of, card_rows, deck_info_of, gaps_json, video_key
+from storage.rows import (
+    card_of,
+    card_rows,
+    deck_info_of,
+    gaps_json,
+    rebuilt,
+    stale_cards,
+    video_key,
+)
 
 
 class Decks(Connection):
     """Each user's decks and their cards."""
 
     async def save_deck(self, user_id: int, deck: Deck) -> DeckInfo:
-        """Idempotent per user and video: saving again updates cards, keeps their ids."""
+        """Idempotent per user and video: saving again updates cards, keeps their ids. A
+        deck saved at another level or meaning language is rebuilt: the cards the new build
+        no longer has leave (with their reviews), so the old level's cards never stay under
+        the new level's label."""
         now = datetime.now(UTC)
         async with self._tx() as cursor:
+            await run(
+                cursor,
+                "SELECT id, level, learner_language FROM decks "
+                "WHERE user_id = %s AND video_key = %s FOR UPDATE",
+                (user_id, video_key(deck)),
+            )
+            before = [(r["id"], r["level"], r["learner_language"]) for r in await cursor.fetchall()]
             await run(
                 cursor,
                 "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, "
@@ -51,6 +69,11 @@ class Decks(Connection):
                 "payload = excluded.payload, position = excluded.position",
                 [nul_free(row) for row in card_rows(deck_id, user_id, deck)],
             )
+            if rebuilt(deck, before):
+                await run(cursor, "SELECT id, kind, key FROM cards WHERE deck_id = %s", (deck_id,))
+                cards = [(r["id"], r["kind"], r["key"]) for r in await cursor.fetchall()]
+                stale = stale_cards(deck, cards)
+                await cursor.executemany("DELETE FROM cards WHERE id = %s", [(i,) for i in stale])
         info = await self.get_deck(user_id, deck_id)
         assert info is not None
         return info

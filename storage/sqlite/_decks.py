@@ -6,7 +6,15 @@ from typing import Any
 
 from core.models import Deck
 from core.store import Card, CardKind, DeckInfo
-from storage.rows import card_of, card_rows, deck_info_of, gaps_json, video_key
+from storage.rows import (
+    card_of,
+    card_rows,
+    deck_info_of,
+    gaps_json,
+    rebuilt,
+    stale_cards,
+    video_key,
+)
 from storage.sqlite._connection import Connection, now_stamp
 
 
@@ -14,9 +22,16 @@ class Decks(Connection):
     """Each user's decks and their cards."""
 
     async def save_deck(self, user_id: int, deck: Deck) -> DeckInfo:
-        """Idempotent per user and video: saving again updates cards, keeps their ids."""
+        """Idempotent per user and video: saving again updates cards, keeps their ids. A
+        deck saved at another level or meaning language is rebuilt: the cards the new build
+        no longer has leave (with their reviews), so the old level's cards never stay under
+        the new level's label."""
         now = now_stamp()
         async with self._tx() as db:
+            before = await db.execute_fetchall(
+                "SELECT id, level, learner_language FROM decks WHERE user_id = ? AND video_key = ?",
+                (user_id, video_key(deck)),
+            )
             returned = await db.execute_fetchall(
                 "INSERT INTO decks (user_id, video_key, video_id, title, learner_language, "
                 "level, missing, simulated, created_at, updated_at) "
@@ -45,6 +60,12 @@ class Decks(Connection):
                 "payload = excluded.payload, position = excluded.position",
                 card_rows(deck_id, user_id, deck),
             )
+            if rebuilt(deck, [tuple(r) for r in before]):
+                cards = await db.execute_fetchall(
+                    "SELECT id, kind, key FROM cards WHERE deck_id = ?", (deck_id,)
+                )
+                stale = stale_cards(deck, [tuple(r) for r in cards])
+                await db.executemany("DELETE FROM cards WHERE id = ?", [(i,) for i in stale])
         info = await self.get_deck(user_id, deck_id)
         assert info is not None
         return info

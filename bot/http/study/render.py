@@ -56,8 +56,9 @@ def clip(card: Card) -> dict[str, str | int] | None:
     return {"video": item.video_id, "start": start, "end": max(end, start + 1), "embed": EMBED}
 
 
-def pos(card: Card) -> str:
-    return card.item.pos if isinstance(card.item, Word) else ""
+def pos(tr: Translator, card: Card) -> str:
+    """The card's part of speech in the page's language ("명사"), "" for a phrase."""
+    return texts.pos_name(tr, card.item.pos) if isinstance(card.item, Word) else ""
 
 
 def page(
