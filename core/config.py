@@ -16,6 +16,9 @@ DEFAULT_MODEL = "Qwen/Qwen2.5-14B-Instruct-AWQ"
 # What Telegram accepts as a webhook's secret_token: 1-256 of A-Z a-z 0-9 _ -
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# The settings rule's choices (core.actions checks every request against these)
+LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 
 
 class StructuredOutput(StrEnum):
@@ -139,6 +142,24 @@ class Settings(BaseSettings):
     def study_base_url(self) -> str:
         """Where a browser reaches the study page's server (no trailing slash)."""
         return (self.web_base_url or self.web_app_url or "http://127.0.0.1:8080").rstrip("/")
+
+    @field_validator("default_learner_language")
+    @classmethod
+    def _a_learner_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LEARNER_LANGUAGES:
+            raise ValueError(
+                f"DEFAULT_LEARNER_LANGUAGE must be one of {', '.join(LEARNER_LANGUAGES)}"
+            )
+        return value
+
+    @field_validator("default_level")
+    @classmethod
+    def _a_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in LEVELS:
+            raise ValueError(f"DEFAULT_LEVEL must be one of {', '.join(LEVELS)}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -13,6 +13,7 @@ from functools import lru_cache
 import simplemma
 from wordfreq import zipf_frequency
 
+from core import config
 from core.models import Candidate, Segment
 
 # Words more frequent than this (Zipf scale: 7 = "the", 3 = once per million words) are
@@ -26,6 +27,7 @@ LEVEL_MAX_ZIPF: dict[str, float] = {
     "C2": 3.3,
 }
 LEVELS = tuple(LEVEL_MAX_ZIPF)
+assert LEVELS == config.LEVELS, "the settings rule's levels are the levels words are chosen by"
 # Rarer than this is mostly transcription noise, typos or names.
 MIN_ZIPF = 1.5
 MIN_LENGTH = 3

@@ -4,9 +4,8 @@ import csv
 import io
 import sqlite3
 import zipfile
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from core.export import apkg_bytes, csv_bytes
 from core.models import Deck
@@ -80,5 +79,7 @@ async def test_csv_cells_never_start_a_formula_and_anki_keeps_the_text(tmp_path:
     fronts = sorted(row[1] for row in rows)
     assert fronts == sorted(["'" + text for text in HOSTILE] + ["'\t=1+1"])
     assert [row[3] for row in rows if row[0] == "phrase"] == ["'- a dash"]
-    fields = "\n".join(f for _, f in _notes(await apkg_bytes(cards, deck_name="A", owner="1"), tmp_path))
+    fields = "\n".join(
+        f for _, f in _notes(await apkg_bytes(cards, deck_name="A", owner="1"), tmp_path)
+    )
     assert "'" + "=HYPERLINK" not in fields and "=HYPERLINK" in fields, "Anki's text unchanged"

@@ -50,6 +50,8 @@ async def test_keys_are_required_and_checked(api: Api) -> None:
         ({}, "not valid"),
         ({"url": "vocabDemo02", "level": "Z9"}, "not valid"),
         ({"url": "vocabDemo02", "learner_language": "<script>"}, "not valid"),
+        ({"url": "vocabDemo02", "learner_language": "xx"}, "I don't know that setting"),
+        ({"url": "vocabDemo02", "learner_language": "kor"}, "I don't know that setting"),
     ],
 )
 async def test_bad_requests_are_422_with_a_sentence(
