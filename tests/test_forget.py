@@ -63,7 +63,7 @@ async def fill(store: AnyStore, name: str, uploads: list[str]) -> User:
     for key in uploads:
         await store.save_upload(upload(key))
         await store.create_job(job(user.id, f"job-{name}-{key[5:9]}", video=key))
-        await store.cache_deck(cache_key(key), deck(video=VIDEO))
+        await store.cache_deck(cache_key(key), deck(video=key, title="talk.srt"))
         await store.save_chunk_result(cache_key(key), "fp", {"w": []})
     return user
 
@@ -77,6 +77,9 @@ def owned(db: sqlite3.Connection, user_id: int, uploads: list[str]) -> dict[str,
         "users": db.execute("SELECT COUNT(*) FROM users WHERE id = ?", (user_id,)).fetchone()[0],
         "uploads": db.execute(
             f"SELECT COUNT(*) FROM uploads WHERE key IN ({marks})", uploads
+        ).fetchone()[0],
+        "videos": db.execute(  # an upload's row is titled by its file name
+            f"SELECT COUNT(*) FROM videos WHERE id IN ({marks})", uploads
         ).fetchone()[0],
         "deck_cache": db.execute(
             f"SELECT COUNT(*) FROM deck_cache WHERE video_id IN ({marks})", uploads
@@ -93,8 +96,8 @@ def owned(db: sqlite3.Connection, user_id: int, uploads: list[str]) -> dict[str,
     return counts
 
 
-# Tables that hold nothing about a learner: public videos and their shared cache.
-PUBLIC = {"videos"}
+# Tables that hold nothing about a learner (public videos are in `videos` too).
+PUBLIC: set[str] = set()
 
 
 @dataclass
@@ -144,6 +147,7 @@ async def test_forget_removes_every_row_of_the_learner_and_nothing_of_another(tw
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert deleted["users"] == 1 and deleted["uploads"] == 1 and deleted["decks"] == 1
+    assert deleted["videos"] == 1, "the row titled by Alice's file name"
     assert await two.store.get_user(two.alice.id) is None
     assert await two.store.user_for_api_key("hash-111") is None
 
@@ -264,3 +268,47 @@ async def test_a_refused_subtitle_file_is_not_kept(sim: Sim, tmp_path: Path) -> 
         assert conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0] == 0, (
             "no job names it, so /forget could never find it: it must not stay"
         )
+
+
+# -- nothing left that names or quotes the learner ---------------------------------------------
+
+SECRET = "Zephyrine whispered about the marmalade conspiracy tonight."
+FILE_NAME = "zephyrine-private-diary.en.vtt"
+
+
+def secret_file() -> bytes:
+    sample = (SAMPLES_DIR / "vocabDemo02.en.vtt").read_text(encoding="utf-8")
+    return f"{sample}\n00:09:00.000 --> 00:09:04.000\n{SECRET}\n".encode()
+
+
+def traces(db: Path, needles: list[bytes]) -> dict[str, int]:
+    """How often each needle is in the database's files (the main file and its WAL)."""
+    found = dict.fromkeys((n.decode() for n in needles), 0)
+    for path in (db, db.with_name(db.name + "-wal")):
+        data = path.read_bytes() if path.exists() else b""
+        for needle in needles:
+            found[needle.decode()] += data.count(needle)
+    return found
+
+
+async def test_after_forget_no_file_of_the_database_names_or_quotes_the_learner(
+    sim: Sim, tmp_path: Path
+) -> None:
+    """The upload's name (in `videos`), its text and its hash are gone from the tables, from
+    the free pages (secure_delete) and from the WAL (checkpointed), while the app runs."""
+    db = tmp_path / "traces.sqlite3"
+    settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        alice = await app.actions.user("telegram", "111")
+        handle = await app.actions.submit_file(alice, secret_file(), FILE_NAME)
+        done = await handle.wait()
+        assert done.deck is not None
+        key = (await app.store.get_job(alice.id, handle.id) or pytest.fail("no job")).video_id
+        needles = [b"Zephyrine", b"marmalade", b"zephyrine-private-diary", key[5:].encode()]
+        before = traces(db, needles)
+        assert all(before.values()), before
+        await app.actions.forget(alice)
+        after = traces(db, needles)
+        assert after == dict.fromkeys(after, 0), f"before {before}, after {after}"
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

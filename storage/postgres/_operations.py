@@ -149,6 +149,7 @@ async def _forget_uploads(cursor: AsyncCursor[DictRow], keys: list[str]) -> dict
     learner's), by the files' keys ("file:<hash>")."""
     statements = (
         ("uploads", "DELETE FROM uploads WHERE key = ANY(%s)"),
+        ("videos", "DELETE FROM videos WHERE id = ANY(%s)"),  # titled by the file's name
         ("deck_cache", "DELETE FROM deck_cache WHERE video_id = ANY(%s)"),
         (
             "chunk_results",

@@ -153,6 +153,7 @@ class Operations(Connection):
                 sql = f"DELETE FROM {table} WHERE {column} = ?"
                 deleted[table] = (await db.execute(sql, (user_id,))).rowcount
             deleted.update(await _forget_uploads(db, uploads))
+        await self._checkpoint()  # old versions of the deleted rows leave the WAL too
         return deleted
 
 
@@ -162,6 +163,7 @@ async def _forget_uploads(db: aiosqlite.Connection, keys: list[str]) -> dict[str
     marks = ", ".join("?" for _ in keys)
     statements = (
         ("uploads", f"DELETE FROM uploads WHERE key IN ({marks})"),
+        ("videos", f"DELETE FROM videos WHERE id IN ({marks})"),  # titled by the file's name
         ("deck_cache", f"DELETE FROM deck_cache WHERE video_id IN ({marks})"),
         (
             "chunk_results",
