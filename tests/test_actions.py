@@ -122,7 +122,7 @@ async def test_one_request_is_checked_by_the_settings_rule_whatever_the_face(
 )
 def test_the_default_settings_are_checked_at_start(name: str, value: str) -> None:
     with pytest.raises(ValidationError, match=name):
-        Settings(**{name: value})
+        Settings.model_validate({name: value})
     assert Settings(default_learner_language="JA", default_level="c1").default_level == "C1"
 
 
