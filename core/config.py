@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(default=60, ge=1)
     api_auth_failures_per_minute: int = Field(default=20, ge=1)
     api_max_body_bytes: int = Field(default=8192, ge=1024)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
