@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
+from bot.console.builds import BuildChat, is_file_path
 from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
@@ -27,17 +28,10 @@ from core import (
     EXPORT_FORMATS,
     LEARNER_LANGUAGES,
     N_,
-    SUFFIXES,
-    Announce,
     Answer,
     CardKind,
     DeckNotFound,
     ExportFormat,
-    JobHandle,
-    JobUpdate,
-    Listener,
-    Stage,
-    TranscriptFileMissing,
     Translator,
     User,
     VocabotError,
@@ -58,6 +52,10 @@ HELP = N_(
     "  /settings ja B2  meaning language and level (/settings en|ko: my language)\n"
     "  /cancel          stop a video or the quiz            /help  /quit"
 )
+SERVE_API_NOTE = N_(
+    "The link opens only while `vocabot serve-api` runs on this machine: start it in "
+    "another terminal first (this chat serves no web page)."
+)
 RATING_KEYS = ("1", "2", "3", "4")
 
 
@@ -68,12 +66,13 @@ class View:
     page: int = 0
 
 
-class ConsoleChat(QuizChat, OpsChat):
+class ConsoleChat(BuildChat, QuizChat, OpsChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
         self.console = console
         self.read_line = read_line
+        BuildChat.__init__(self)
         self.view: View | None = None
         self.rating_for: Answer | None = None
         self.user: User | None = None
@@ -103,7 +102,7 @@ class ConsoleChat(QuizChat, OpsChat):
         self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
-                line = await self.read_line()
+                line = await self.next_line()
                 if line is None or line.strip() in ("/quit", "/exit"):
                     break
                 try:
@@ -111,6 +110,7 @@ class ConsoleChat(QuizChat, OpsChat):
                 except VocabotError as exc:
                     self.say(f"[red]{escape(sentence(exc, self.tr))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
+            self.stop_reading()
             self.say("\n" + escape(self.tr("Bye! Your decks are saved.")))
 
     def say(self, text: str) -> None:
@@ -152,13 +152,13 @@ class ConsoleChat(QuizChat, OpsChat):
         handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
+        elif is_file_path(line):  # before commands and ids: /home/me/talk.srt, my_talk_01.srt
+            await self._build_file(Path(line))
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
         elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
-        elif Path(line).suffix.lower() in SUFFIXES:
-            await self._build_file(Path(line))
         elif (question := await self.actions.quiz_current(self.me)) is not None:
             await self._answer(question, line)
         else:
@@ -166,47 +166,8 @@ class ConsoleChat(QuizChat, OpsChat):
 
     # -- decks ---------------------------------------------------------------------------
 
-    async def _build(self, video_id: str) -> None:
-        await self._follow(
-            lambda listener, announce: self.actions.submit(
-                self.me, video_id, listener=listener, announce=announce
-            )
-        )
-
-    async def _build_file(self, path: Path) -> None:
-        """A subtitle file on this machine, like one sent in a chat."""
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError as exc:
-            raise TranscriptFileMissing(str(path)) from exc
-        await self._follow(
-            lambda listener, announce: self.actions.submit_file(
-                self.me, data, path.name, listener=listener, announce=announce
-            )
-        )
-
-    async def _follow(self, start: Callable[[Listener, Announce], Awaitable[JobHandle]]) -> None:
-        """Start a job, show its progress in one status line, then its first page."""
-        finished: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
-        status = self.console.status(self.tr(texts.WORKING))
-
-        async def announce() -> None:
-            status.start()  # once the job is written, like every face's immediate reply
-
-        async def listener(update: JobUpdate) -> None:
-            status.update(texts.progress_text(self.tr, update.progress))
-            if update.finished and not finished.done():
-                finished.set_result(update)
-
-        try:
-            await start(listener, announce)
-            update = await finished
-        finally:
-            status.stop()
-        if update.progress.stage != Stage.DONE or update.deck is None:
-            self.say(f"[red]{escape(texts.failure_text(self.tr, update))}[/]")
-            return
-        self.view = View(update.deck.id)
+    async def _after_build(self, deck_id: int) -> None:
+        self.view = View(deck_id)
         await self._show()
 
     async def _show(self) -> None:
@@ -233,6 +194,7 @@ class ConsoleChat(QuizChat, OpsChat):
         self.console.print(
             escape(texts.web_link_text(self.tr, link.minutes, link.url)), soft_wrap=True
         )
+        self.say(f"[dim]{escape(self.tr(SERVE_API_NOTE))}[/]")  # the chat serves no web page
 
     async def _flip(self, by: int) -> None:
         if self.view:
