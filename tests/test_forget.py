@@ -63,7 +63,7 @@ async def fill(store: AnyStore, name: str, uploads: list[str]) -> User:
     for key in uploads:
         await store.save_upload(upload(key))
         await store.create_job(job(user.id, f"job-{name}-{key[5:9]}", video=key))
-        await store.cache_deck(cache_key(key), deck(video=key, title="talk.srt"))
+        await store.cache_deck(cache_key(key), deck(video=VIDEO))
         await store.save_chunk_result(cache_key(key), "fp", {"w": []})
     return user
 
@@ -77,9 +77,6 @@ def owned(db: sqlite3.Connection, user_id: int, uploads: list[str]) -> dict[str,
         "users": db.execute("SELECT COUNT(*) FROM users WHERE id = ?", (user_id,)).fetchone()[0],
         "uploads": db.execute(
             f"SELECT COUNT(*) FROM uploads WHERE key IN ({marks})", uploads
-        ).fetchone()[0],
-        "videos": db.execute(  # an upload's row is titled by its file name
-            f"SELECT COUNT(*) FROM videos WHERE id IN ({marks})", uploads
         ).fetchone()[0],
         "deck_cache": db.execute(
             f"SELECT COUNT(*) FROM deck_cache WHERE video_id IN ({marks})", uploads
@@ -96,8 +93,9 @@ def owned(db: sqlite3.Connection, user_id: int, uploads: list[str]) -> dict[str,
     return counts
 
 
-# Tables that hold nothing about a learner (public videos are in `videos` too).
-PUBLIC: set[str] = set()
+# Tables that hold nothing about a learner: public videos (a file's deck never names
+# itself there, even when it links to one) and their shared cache.
+PUBLIC = {"videos"}
 
 
 @dataclass
@@ -147,7 +145,6 @@ async def test_forget_removes_every_row_of_the_learner_and_nothing_of_another(tw
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert deleted["users"] == 1 and deleted["uploads"] == 1 and deleted["decks"] == 1
-    assert deleted["videos"] == 1, "the row titled by Alice's file name"
     assert await two.store.get_user(two.alice.id) is None
     assert await two.store.user_for_api_key("hash-111") is None
 
@@ -274,6 +271,7 @@ async def test_a_refused_subtitle_file_is_not_kept(sim: Sim, tmp_path: Path) -> 
 
 SECRET = "Zephyrine whispered about the marmalade conspiracy tonight."
 FILE_NAME = "zephyrine-private-diary.en.vtt"
+LINKED = "for https://youtu.be/dQw4w9WgXcQ"  # the caption links the file to a public video
 
 
 def secret_file() -> bytes:
@@ -300,11 +298,17 @@ async def test_after_forget_no_file_of_the_database_names_or_quotes_the_learner(
     settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
         alice = await app.actions.user("telegram", "111")
-        handle = await app.actions.submit_file(alice, secret_file(), FILE_NAME)
+        handle = await app.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
         done = await handle.wait()
         assert done.deck is not None
         key = (await app.store.get_job(alice.id, handle.id) or pytest.fail("no job")).video_id
         needles = [b"Zephyrine", b"marmalade", b"zephyrine-private-diary", key[5:].encode()]
+        with sqlite3.connect(db) as conn:  # as an older version wrote the linked video's row
+            conn.execute(
+                "INSERT INTO videos (id, title) VALUES ('dQw4w9WgXcQ', ?) ON CONFLICT (id) "
+                "DO UPDATE SET title = excluded.title",
+                ("zephyrine-private-diary",),
+            )
         before = traces(db, needles)
         assert all(before.values()), before
         await app.actions.forget(alice)

@@ -24,7 +24,7 @@ from core.queue import QUEUE, BuildKey, Builds, BuildWorker, QueueFront
 from core.store import JobStatus, User
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
-from tests.test_forget import FILE_NAME, secret_file
+from tests.test_forget import FILE_NAME, LINKED, secret_file
 
 pytestmark = pytest.mark.postgres
 
@@ -247,7 +247,7 @@ async def test_after_forget_no_table_names_or_quotes_the_learners_file(
     async with a_front(config) as front:
         alice = await user(front, "alice")
         async with worker(config):
-            handle = await front.actions.submit_file(alice, secret_file(), FILE_NAME)
+            handle = await front.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
             assert (await handle.wait()).deck is not None
         record = await front.store.get_job(alice.id, handle.id)
         assert record is not None

@@ -9,7 +9,7 @@ from psycopg.rows import DictRow
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
 from storage.postgres._connection import Connection, run
-from storage.rows import FORGOTTEN, OWN_ROWS, user_of
+from storage.rows import FORGOTTEN, OWN_ROWS, UNNAME_VIDEOS, user_of
 
 # Subtitle files only this learner's jobs name (another learner may have sent the same file:
 # then it stays, with what was built from it).
@@ -149,7 +149,6 @@ async def _forget_uploads(cursor: AsyncCursor[DictRow], keys: list[str]) -> dict
     learner's), by the files' keys ("file:<hash>")."""
     statements = (
         ("uploads", "DELETE FROM uploads WHERE key = ANY(%s)"),
-        ("videos", "DELETE FROM videos WHERE id = ANY(%s)"),  # titled by the file's name
         ("deck_cache", "DELETE FROM deck_cache WHERE video_id = ANY(%s)"),
         (
             "chunk_results",
@@ -158,6 +157,7 @@ async def _forget_uploads(cursor: AsyncCursor[DictRow], keys: list[str]) -> dict
     )
     deleted = dict.fromkeys((table for table, _ in statements), 0)
     if keys:
+        await run(cursor, UNNAME_VIDEOS.format(of_keys="key = ANY(%s)"), (keys,))
         for table, sql in statements:
             deleted[table] = await run(cursor, sql, (keys,))
         await _forget_builds(cursor, keys)  # the queue's, not a table of the store's

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
-from storage.rows import FORGOTTEN, OWN_ROWS, user_of
+from storage.rows import FORGOTTEN, OWN_ROWS, UNNAME_VIDEOS, user_of
 from storage.sqlite._connection import Connection, now_stamp, stamp
 
 # Subtitle files only this learner's jobs name (another learner may have sent the same file:
@@ -163,7 +163,6 @@ async def _forget_uploads(db: aiosqlite.Connection, keys: list[str]) -> dict[str
     marks = ", ".join("?" for _ in keys)
     statements = (
         ("uploads", f"DELETE FROM uploads WHERE key IN ({marks})"),
-        ("videos", f"DELETE FROM videos WHERE id IN ({marks})"),  # titled by the file's name
         ("deck_cache", f"DELETE FROM deck_cache WHERE video_id IN ({marks})"),
         (
             "chunk_results",
@@ -172,6 +171,7 @@ async def _forget_uploads(db: aiosqlite.Connection, keys: list[str]) -> dict[str
     )
     deleted = dict.fromkeys((table for table, _ in statements), 0)
     if keys:
+        await db.execute(UNNAME_VIDEOS.format(of_keys=f"key IN ({marks})"), keys)
         for table, sql in statements:
             deleted[table] = (await db.execute(sql, keys)).rowcount
     return deleted
