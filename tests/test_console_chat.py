@@ -260,15 +260,18 @@ async def test_file_paths_are_files_even_absolute_or_named_like_a_video_id(
     sample = (SAMPLES_DIR / "vocabDemo01.en.srt").read_bytes()
     (tmp_path / "talk.en.srt").write_bytes(sample)
     (tmp_path / "mytalk_copy.srt").write_bytes(sample.replace(b"the", b"these"))
+    (tmp_path / "my talk.srt").write_bytes(sample.replace(b"the", b"those"))
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "f.sqlite3"
-    out = await chat(sim, db, [str(tmp_path / "talk.en.srt"), "mytalk_copy.srt", "/decks"])
-    assert "Unknown command" not in out and "no captions" not in out, out
+    dragged = f"'{tmp_path / 'my talk.srt'}'"  # a file dragged onto a terminal
+    lines = [str(tmp_path / "talk.en.srt"), "mytalk_copy.srt", dragged, "/decks"]
+    out = await chat(sim, db, lines)
+    assert "know that command" not in out and "no captions" not in out, out
     async with open_store(db) as store:
         user = (await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)))[0]
         decks = await store.list_decks(user.id)
         links = {c.item.link for d in decks for c in await store.deck_cards(user.id, d.id)}
-    assert sorted(d.title or "" for d in decks) == ["mytalk_copy", "talk"], decks
+    assert sorted(d.title or "" for d in decks) == ["my talk", "mytalk_copy", "talk"], decks
     assert all(d.video_id is None or d.video_id.startswith("file:") for d in decks)
     assert links == {None}, "no card links to a video that does not exist"
 

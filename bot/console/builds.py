@@ -29,10 +29,15 @@ from core import (
 log = logging.getLogger(__name__)
 
 
-def is_file_path(line: str) -> bool:
+def file_path(line: str) -> Path | None:
     """A subtitle file's path, absolute or not, whatever its name looks like (a file named
-    `mytalk_copy.srt` is a file, not the YouTube id `mytalk_copy`)."""
-    return Path(line).suffix.lower() in SUFFIXES
+    `mytalk_copy.srt` is a file, not the YouTube id `mytalk_copy`); as a terminal pastes a
+    dragged file too: in quotes, or with its spaces escaped."""
+    text = line.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    text = text.replace("\\ ", " ")
+    return Path(text) if Path(text).suffix.lower() in SUFFIXES else None
 
 
 class BuildChat(ChatPart):

@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
-from bot.console.builds import BuildChat, is_file_path
+from bot.console.builds import BuildChat, file_path
 from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
@@ -152,8 +152,8 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat):
         handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
-        elif is_file_path(line):  # before commands and ids: /home/me/talk.srt, my_talk_01.srt
-            await self._build_file(Path(line))
+        elif (path := file_path(line)) is not None:  # before commands and ids: /home/me/a.srt
+            await self._build_file(path)
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
