@@ -28,6 +28,11 @@ def default_db_path() -> Path:
     return user_data_path("vocabot", appauthor=False) / DB_FILE
 
 
+# The settings rule's choices (core.actions checks every request against these)
+LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+
+
 class StructuredOutput(StrEnum):
     AUTO = "auto"
     JSON_SCHEMA = "json_schema"
@@ -119,6 +124,7 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(default=60, ge=1)
     api_auth_failures_per_minute: int = Field(default=20, ge=1)
     api_max_body_bytes: int = Field(default=8192, ge=1024)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
@@ -152,6 +158,24 @@ class Settings(BaseSettings):
     def study_base_url(self) -> str:
         """Where a browser reaches the study page's server (no trailing slash)."""
         return (self.web_base_url or self.web_app_url or "http://127.0.0.1:8080").rstrip("/")
+
+    @field_validator("default_learner_language")
+    @classmethod
+    def _a_learner_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LEARNER_LANGUAGES:
+            raise ValueError(
+                f"DEFAULT_LEARNER_LANGUAGE must be one of {', '.join(LEARNER_LANGUAGES)}"
+            )
+        return value
+
+    @field_validator("default_level")
+    @classmethod
+    def _a_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in LEVELS:
+            raise ValueError(f"DEFAULT_LEVEL must be one of {', '.join(LEVELS)}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -66,11 +66,21 @@ def _row(card: Card) -> list[str]:
     return [card.kind, card.front, pos, item.meaning, item.sentence, item.link or ""]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP "CSV Injection"):
+    one that starts with = + - @ tab or CR gets a leading apostrophe. Only the CSV: the Anki
+    package keeps the text as it is, since Anki never evaluates it."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def csv_bytes(cards: Sequence[Card]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
-    writer.writerows(_row(card) for card in cards)
+    writer.writerows([_cell(value) for value in _row(card)] for card in cards)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -112,6 +112,13 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in sample or controls > len(sample) // 20
 
 
+def _named_after_a_video(stem: str) -> bool:
+    """`dQw4w9WgXcQ.en.srt` is that video's; `mytalk_copy.srt` is just named so. A YouTube
+    id is random: 11 characters that mix upper and lower case (all but ~0.6% of them), which
+    a file's own name of that length seldom does."""
+    return bool(_VIDEO_ID.fullmatch(stem)) and stem.lower() != stem and stem.upper() != stem
+
+
 def read_upload(
     data: bytes,
     filename: str,
@@ -138,7 +145,7 @@ def read_upload(
     title, language = _name_parts(filename)
     if video_id is None:
         video_id = find_video_id(hint) if hint.strip() else None
-    if video_id is None and _VIDEO_ID.fullmatch(title.split(".")[0]):
+    if video_id is None and _named_after_a_video(title.split(".")[0]):
         video_id = title.split(".")[0]
     language = language or default_language
     # The same text for the same video in the same language is the same deck.

@@ -38,6 +38,7 @@ from devtools.telegram_wire import (
     bot_json,
     entities_of,
     fail,
+    html_problem,
     ok,
     params_of,
     user_json,
@@ -298,6 +299,8 @@ class FakeTelegram:
         )
         if len(message.text) > 4096:
             return fail(400, "Bad Request: message is too long")
+        if message.parse_mode == "HTML" and (problem := html_problem(message.text)):
+            return fail(400, f"Bad Request: {problem}")
         self.messages[(chat_id, message.message_id)] = message
         return ok(self._message_json(message))
 
@@ -316,6 +319,8 @@ class FakeTelegram:
             )
         if len(params["text"]) > 4096:
             return fail(400, "Bad Request: MESSAGE_TOO_LONG")
+        if params.get("parse_mode") == "HTML" and (problem := html_problem(params["text"])):
+            return fail(400, f"Bad Request: {problem}")
         message.text = params["text"]
         message.reply_markup = markup  # an edit without markup removes the keyboard
         message.parse_mode = params.get("parse_mode")

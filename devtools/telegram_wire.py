@@ -57,6 +57,52 @@ class Message:
         raise KeyError(f"no button with {label_part!r} in {self.buttons()}")
 
 
+# Telegram's HTML parse mode: these tags only, properly nested and closed, every & < > that
+# is not markup written as an entity (https://core.telegram.org/bots/api#html-style).
+TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
+        "tg-spoiler", "tg-emoji", "blockquote"}  # fmt: skip
+_TOKEN = re.compile(
+    r"<(/?)([A-Za-z][\w-]*)((?:\s[^<>]*)?)>|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|[<>&]"
+)
+ENTITIES = {"lt", "gt", "amp", "quot"}
+MAX_TEXT = 4096
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse this HTML message (its own error's wording), or None."""
+    stack: list[str] = []
+    visible = 0
+    at = 0
+    for token in _TOKEN.finditer(text):
+        visible += len(text[at : token.start()].encode("utf-16-le")) // 2
+        at = token.end()
+        closing, name, _, entity = token.groups()
+        if token.group(0) in "<>&":
+            where = token.start()
+            return f"can't parse entities: Unsupported start tag at byte offset {where}"
+        if entity is not None:
+            if not entity.startswith("#") and entity not in ENTITIES:
+                return f"can't parse entities: Unsupported HTML entity {entity!r}"
+            visible += 1
+            continue
+        name = name.lower()
+        if name not in TAGS:
+            return f'can\'t parse entities: Unsupported start tag "{name}"'
+        if not closing:
+            stack.append(name)
+        elif not stack or stack[-1] != name:
+            return f"can't parse entities: Can't find start tag corresponding to end tag \"{name}\""
+        else:
+            stack.pop()
+    visible += len(text[at:].encode("utf-16-le")) // 2
+    if stack:
+        unclosed = stack[-1]
+        return f"can't parse entities: Can't find end tag corresponding to start tag \"{unclosed}\""
+    if visible > MAX_TEXT:
+        return "message is too long"
+    return None
+
+
 def user_json(user_id: int, language_code: str = "en") -> dict[str, Any]:
     return {
         "id": user_id,

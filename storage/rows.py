@@ -62,6 +62,13 @@ _OWNED_BY_USER_ID = (
     "usage",
 )
 OWN_ROWS = (*((table, "user_id") for table in _OWNED_BY_USER_ID), ("users", "id"))
+# Forgetting files: a public video's row that one of them linked to may be titled by the
+# file's name (written before file decks stopped naming videos): its title goes (nothing
+# reads it back; the video's next build writes its own). {of_keys}: which files.
+UNNAME_VIDEOS = (
+    "UPDATE videos SET title = NULL WHERE id IN "
+    "(SELECT video_id FROM uploads WHERE video_id IS NOT NULL AND {of_keys})"
+)
 
 
 def read_migrations(folder: Traversable) -> list[tuple[int, str, str]]:

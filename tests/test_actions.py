@@ -1,11 +1,14 @@
 """The application layer's own rules, on each store (faces are tested elsewhere)."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from core import errors
 from core.actions import PAGE_SIZE, Actions, export_filename, first_kind
+from core.config import Settings
 from core.jobs import JobRunner
 from core.pipeline import Pipeline
 from core.srs import Quiz
@@ -94,6 +97,33 @@ async def test_settings_are_checked(actions: Actions) -> None:
         await actions.update_settings(user, level="Z9")
     changed = await actions.update_settings(user, learner_language="JA", level="b2")
     assert (changed.learner_language, changed.level) == ("ja", "B2")
+
+
+async def test_one_request_is_checked_by_the_settings_rule_whatever_the_face(
+    actions: Actions,
+) -> None:
+    """A face's one-off learner language or level (the API's body, Discord's option, the
+    CLI's --lang) goes through the same rule as a saved setting, and so does a submit."""
+    user = await actions.user("test", 1)
+    with pytest.raises(errors.BadSetting):
+        actions.with_settings(user, learner_language="xx")
+    with pytest.raises(errors.BadSetting):
+        actions.with_settings(user, level="Z9")
+    asked = actions.with_settings(user, learner_language="JA", level="b2")
+    assert (asked.learner_language, asked.level) == ("ja", "B2")
+    assert (await actions.user("test", 1)).learner_language == "ko", "this once, not saved"
+    with pytest.raises(errors.BadSetting):
+        await actions.submit(replace(user, learner_language="xx"), "vocabDemo02")
+    assert await actions.store.user_jobs(user.id) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("default_learner_language", "xx"), ("default_level", "Z9")]
+)
+def test_the_default_settings_are_checked_at_start(name: str, value: str) -> None:
+    with pytest.raises(ValidationError, match=name):
+        Settings.model_validate({name: value})
+    assert Settings(default_learner_language="JA", default_level="c1").default_level == "C1"
 
 
 async def test_quiz_turns_say_why_there_is_no_question(actions: Actions) -> None:

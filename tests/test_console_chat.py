@@ -2,9 +2,11 @@
 
 import asyncio
 import io
+import os
 import signal
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,14 +20,21 @@ from core.config import Settings
 from core.transcripts import DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import unreachable_session
+from storage.sqlite import open_store
 from tests.conftest import Sim
 from tests.stores import StoreTarget
 
 
-def script(lines: Iterable[str]) -> ReadLine:
+class During(str):
+    """A line typed while a build runs (others are typed once the chat has answered)."""
+
+
+def script(lines: Iterable[str], chat: ConsoleChat | None = None) -> ReadLine:
     pending = list(lines)
 
     async def read_line() -> str | None:
+        if chat is not None and not (pending and isinstance(pending[0], During)):
+            await chat.idle.wait()  # as a person does: the next line once the deck is shown
         return pending.pop(0) if pending else None
 
     return read_line
@@ -44,7 +53,9 @@ async def chat(
     where = db.setting() if isinstance(db, StoreTarget) else {"db_path": db}
     settings = Settings(llm_base_url=sim.url, user_cooldown_seconds=0, **where)
     async with open_app(settings, source=source or DirectorySource(SAMPLES_DIR)) as app:
-        await ConsoleChat(app, console, script(lines)).run()
+        console_chat = ConsoleChat(app, console)
+        console_chat.read_line = script(lines, console_chat)
+        await console_chat.run()
     output = screen.getvalue()
     assert isinstance(output, str)
     return output
@@ -232,3 +243,93 @@ async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path:
     assert b"Bye!" in rest
     assert b"INFO" not in errors_out, errors_out.decode()
     assert b"Traceback" not in errors_out and b"Fatal" not in errors_out
+
+
+# -- a build in progress, file paths, /web -------------------------------------------------
+
+
+async def test_cancel_typed_during_a_build_cancels_it(sim: Sim, tmp_path: Path) -> None:
+    sim.config.speedup = 2.0  # slow: the build is still running when /cancel comes
+    out = await chat(sim, tmp_path / "c.sqlite3", ["vocabDemo02", During("/cancel"), "/decks"])
+    assert "Cancelled 1 video" in out, out
+    assert "Nothing to cancel" not in out
+    assert "You have no decks yet" in out, "no deck was saved"
+
+
+async def test_file_paths_are_files_even_absolute_or_named_like_a_video_id(
+    sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = (SAMPLES_DIR / "vocabDemo01.en.srt").read_bytes()
+    (tmp_path / "talk.en.srt").write_bytes(sample)
+    (tmp_path / "mytalk_copy.srt").write_bytes(sample.replace(b"the", b"these"))
+    (tmp_path / "my talk.srt").write_bytes(sample.replace(b"the", b"those"))
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "f.sqlite3"
+    dragged = f"'{tmp_path / 'my talk.srt'}'"  # a file dragged onto a terminal
+    lines = [str(tmp_path / "talk.en.srt"), "mytalk_copy.srt", dragged, "/decks"]
+    out = await chat(sim, db, lines)
+    assert "know that command" not in out and "no captions" not in out, out
+    async with open_store(db) as store:
+        user = (await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)))[0]
+        decks = await store.list_decks(user.id)
+        links = {c.item.link for d in decks for c in await store.deck_cards(user.id, d.id)}
+    assert sorted(d.title or "" for d in decks) == ["my talk", "mytalk_copy", "talk"], decks
+    assert all(d.video_id is None or d.video_id.startswith("file:") for d in decks)
+    assert links == {None}, "no card links to a video that does not exist"
+
+
+async def test_web_says_the_link_needs_serve_api(sim: Sim, tmp_path: Path) -> None:
+    out = await chat(sim, tmp_path / "w.sqlite3", ["/web"])
+    assert "/study/signin?token=" in out
+    assert "vocabot serve-api" in out, "nothing serves the link unless serve-api runs"
+
+
+async def test_ctrl_c_during_a_build_ends_in_one_line_and_saves_no_half_deck(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "interrupted.sqlite3"
+    chat_process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        "--speedup",
+        "0.5",  # slow: the build is running when Ctrl-C comes
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "DB_PATH": str(db)},
+    )
+    stdin, stdout, stderr = chat_process.stdin, chat_process.stdout, chat_process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    stdin.write(b"vocabDemo02\n")
+    await stdin.drain()
+
+    async def until_it_works() -> None:
+        seen = b""
+        while b"Working on your video" not in seen:
+            line = await stdout.readline()
+            assert line, seen.decode()
+            seen += line
+
+    try:
+        # Limits here only stop a hang from hanging the suite; nothing is timed.
+        await asyncio.wait_for(until_it_works(), 120)
+        chat_process.send_signal(signal.SIGINT)
+        rest, errors_out, code = await asyncio.wait_for(
+            asyncio.gather(stdout.read(), stderr.read(), chat_process.wait()), 120
+        )
+    finally:
+        if chat_process.returncode is None:
+            chat_process.kill()
+            await chat_process.wait()
+        stdin.close()
+    assert code == 130
+    said = [line for line in rest.decode().splitlines() if line.strip(" >")]
+    assert said == ["Bye! Your decks are saved."], said
+    assert errors_out.count(b"\n") <= 1, errors_out.decode()  # the simulator's warning only
+    assert b"Traceback" not in errors_out and b"ERROR" not in errors_out
+    async with open_store(db) as store:
+        user = (await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)))[0]
+        assert await store.list_decks(user.id) == [], "no half-built deck"

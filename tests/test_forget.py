@@ -93,7 +93,8 @@ def owned(db: sqlite3.Connection, user_id: int, uploads: list[str]) -> dict[str,
     return counts
 
 
-# Tables that hold nothing about a learner: public videos and their shared cache.
+# Tables that hold nothing about a learner: public videos (a file's deck never names
+# itself there, even when it links to one) and their shared cache.
 PUBLIC = {"videos"}
 
 
@@ -264,3 +265,54 @@ async def test_a_refused_subtitle_file_is_not_kept(sim: Sim, tmp_path: Path) -> 
         assert conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0] == 0, (
             "no job names it, so /forget could never find it: it must not stay"
         )
+
+
+# -- nothing left that names or quotes the learner ---------------------------------------------
+
+SECRET = "Zephyrine whispered about the marmalade conspiracy tonight."
+FILE_NAME = "zephyrine-private-diary.en.vtt"
+LINKED = "for https://youtu.be/dQw4w9WgXcQ"  # the caption links the file to a public video
+
+
+def secret_file() -> bytes:
+    sample = (SAMPLES_DIR / "vocabDemo02.en.vtt").read_text(encoding="utf-8")
+    return f"{sample}\n00:09:00.000 --> 00:09:04.000\n{SECRET}\n".encode()
+
+
+def traces(db: Path, needles: list[bytes]) -> dict[str, int]:
+    """How often each needle is in the database's files (the main file and its WAL)."""
+    found = dict.fromkeys((n.decode() for n in needles), 0)
+    for path in (db, db.with_name(db.name + "-wal")):
+        data = path.read_bytes() if path.exists() else b""
+        for needle in needles:
+            found[needle.decode()] += data.count(needle)
+    return found
+
+
+async def test_after_forget_no_file_of_the_database_names_or_quotes_the_learner(
+    sim: Sim, tmp_path: Path
+) -> None:
+    """The upload's name (in `videos`), its text and its hash are gone from the tables, from
+    the free pages (secure_delete) and from the WAL (checkpointed), while the app runs."""
+    db = tmp_path / "traces.sqlite3"
+    settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        alice = await app.actions.user("telegram", "111")
+        handle = await app.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
+        done = await handle.wait()
+        assert done.deck is not None
+        key = (await app.store.get_job(alice.id, handle.id) or pytest.fail("no job")).video_id
+        needles = [b"Zephyrine", b"marmalade", b"zephyrine-private-diary", key[5:].encode()]
+        with sqlite3.connect(db) as conn:  # as an older version wrote the linked video's row
+            conn.execute(
+                "INSERT INTO videos (id, title) VALUES ('dQw4w9WgXcQ', ?) ON CONFLICT (id) "
+                "DO UPDATE SET title = excluded.title",
+                ("zephyrine-private-diary",),
+            )
+        before = traces(db, needles)
+        assert all(before.values()), before
+        await app.actions.forget(alice)
+        after = traces(db, needles)
+        assert after == dict.fromkeys(after, 0), f"before {before}, after {after}"
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

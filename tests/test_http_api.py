@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import zipfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 import pytest
 import uvicorn
 import websockets
+from fastapi import FastAPI
 from websockets.typing import Subprotocol
 
 from bot.app import open_app
@@ -51,6 +53,8 @@ async def test_keys_are_required_and_checked(api: Api) -> None:
         ({}, "not valid"),
         ({"url": "vocabDemo02", "level": "Z9"}, "not valid"),
         ({"url": "vocabDemo02", "learner_language": "<script>"}, "not valid"),
+        ({"url": "vocabDemo02", "learner_language": "xx"}, "I don't know that setting"),
+        ({"url": "vocabDemo02", "learner_language": "kor"}, "I don't know that setting"),
     ],
 )
 async def test_bad_requests_are_422_with_a_sentence(
@@ -177,14 +181,19 @@ async def test_a_failing_video_is_told_in_the_job(api: Api) -> None:
 
 @pytest.fixture
 async def served(api: Api) -> AsyncIterator[str]:
+    async with served_on(create_api(api.app)) as address:
+        yield address
+
+
+@asynccontextmanager
+async def served_on(fastapi: FastAPI) -> AsyncIterator[str]:
+    """`fastapi` on a real uvicorn server on a free port of 127.0.0.1: its address."""
     sock = socket.socket()
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_api(api.app), log_level="warning", lifespan="off", ws="websockets-sansio"
-        )
+        uvicorn.Config(fastapi, log_level="warning", lifespan="off", ws="websockets-sansio")
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     yield f"127.0.0.1:{sock.getsockname()[1]}"
@@ -208,6 +217,28 @@ async def test_sse_over_a_real_server(api: Api, served: str) -> None:
     assert events[-1][0] == "end" and events[-1][1]["status"] == "done"
     done_counts = [e["done"] for k, e in events if k == "progress" and e["stage"] == "extracting"]
     assert len(done_counts) >= 2 and done_counts == sorted(done_counts)
+
+
+async def test_sse_sends_a_keep_alive_comment_while_a_job_waits(sim: Sim, tmp_path: Path) -> None:
+    """A proxy with an idle timeout cuts a silent stream: a comment line keeps it open
+    (every 15 s by default; SSE_KEEPALIVE_SECONDS, short here)."""
+    sim.config.speedup = 0.05  # the first answer is a long way off: the job waits
+    async with (
+        api_app(sim, tmp_path / "k.sqlite3", sse_keepalive_seconds=0.05) as (app, fastapi),
+        served_on(fastapi) as address,
+    ):
+        alice = await key_for(app, "alice")
+        async with httpx.AsyncClient(base_url=f"http://{address}", headers=alice) as client:
+            created = await client.post("/v1/jobs", json={"url": "vocabDemo01"})
+            job = created.json()["job_id"]
+            comments = 0
+            async with client.stream("GET", f"/v1/jobs/{job}/events") as stream:
+                async for line in stream.aiter_lines():
+                    comments += line.startswith(":")
+                    if comments == 2:
+                        break
+            await client.delete(f"/v1/jobs/{job}")
+    assert comments == 2, "a waiting job's stream sent comments"
 
 
 async def test_websocket_over_a_real_server(api: Api, served: str) -> None:

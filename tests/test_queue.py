@@ -12,6 +12,7 @@ from typing import Any
 import procrastinate
 import psycopg
 import pytest
+from psycopg import sql
 
 from bot.app import App
 from bot.fronts import open_front
@@ -20,10 +21,11 @@ from core import errors
 from core.config import Settings
 from core.jobs import JobUpdate
 from core.models import Stage
-from core.queue import QUEUE, BuildWorker, QueueFront
+from core.queue import QUEUE, BuildKey, Builds, BuildWorker, QueueFront
 from core.store import JobStatus, User
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.test_forget import FILE_NAME, LINKED, secret_file
 
 pytestmark = pytest.mark.postgres
 
@@ -236,3 +238,43 @@ async def test_the_queue_schema_is_made_once_by_processes_starting_together(
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_url))
     async with queue.open_async():
         assert list(await queue.job_manager.list_jobs_async(queue=QUEUE)) == []
+
+
+async def test_after_forget_no_table_names_or_quotes_the_learners_file(
+    pg_url: str, sim: Sim
+) -> None:
+    """The queue's tables too: a build's arguments and locks hold the file's hash."""
+    config = settings(pg_url, sim)
+    async with a_front(config) as front:
+        alice = await user(front, "alice")
+        async with worker(config):
+            handle = await front.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
+            assert (await handle.wait()).deck is not None
+        record = await front.store.get_job(alice.id, handle.id)
+        assert record is not None
+        needles = ["Zephyrine", "zephyrine-private-diary", record.video_id[5:]]
+        queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_url))
+        async with queue.open_async():  # and a build of it still waiting in the queue
+            await Builds(queue).request(BuildKey(record.video_id, "ko", "B1"))
+        before = mentions(pg_url, needles)
+        assert before.get("uploads") and before.get("procrastinate_jobs"), before
+        await front.actions.forget(alice)
+        after = mentions(pg_url, needles)
+        assert after == {}, f"before {before}, after {after}"
+
+
+def mentions(pg_url: str, needles: list[str]) -> dict[str, int]:
+    """Rows of each table (ours and the queue's) whose text holds any of `needles`."""
+    found: dict[str, int] = {}
+    with psycopg.connect(pg_url) as pg:
+        tables = pg.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        for (table,) in tables:
+            query = sql.SQL("SELECT COUNT(*) FROM {} AS t WHERE t::text ILIKE ANY(%s)").format(
+                sql.Identifier(table)
+            )
+            row = pg.execute(query, ([f"%{n}%" for n in needles],)).fetchone()
+            if row and row[0]:
+                found[table] = row[0]
+    return found

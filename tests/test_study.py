@@ -184,6 +184,35 @@ async def test_the_mini_app_signs_in_a_telegram_user_and_refuses_forgeries(site:
     assert 'lang="ko"' in home.text, "the page speaks the Telegram client's language"
 
 
+async def test_another_site_cannot_sign_a_browser_in_through_the_mini_app(site: Site) -> None:
+    """Login CSRF: a page on another site posts the attacker's own (valid) initData, which
+    would swap the victim's session for the attacker's."""
+    victim = await site.learner("victim")
+    await site.app.store.save_deck(victim.id, deck(title="Victim deck"))
+    await site.sign_in(victim)
+    attackers = init_data(6666)
+    refused = []
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://evil.study.test"},
+        {"Origin": "null"},
+    ):
+        answer = await site.client.post("/study/tg", data={"init_data": attackers}, headers=headers)
+        refused.append(answer.status_code)
+        assert "set-cookie" not in answer.headers, headers
+    assert refused == [403] * 5
+    home = await site.client.get("/study/")
+    assert "Victim deck" in home.text, "the victim's session was not swapped"
+    own = await site.client.post(
+        "/study/tg",
+        data={"init_data": init_data(4242)},
+        headers={"Origin": HOST, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert own.status_code == 200, "the Mini App's own page still signs in"
+
+
 async def test_over_https_the_cookies_are_secure_and_the_mini_apps_may_live_in_a_frame(
     site: Site,
 ) -> None:

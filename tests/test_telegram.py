@@ -5,6 +5,7 @@ import asyncio
 import random
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -21,7 +22,7 @@ from core.srs import Kind
 from core.store import Notify
 from devtools.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.conftest import Sim
-from tests.factories import job
+from tests.factories import deck, job, word
 from tests.telegram_harness import ALICE, BOB, TG, offline_source, settings_for, start_bot
 
 if TYPE_CHECKING:
@@ -370,3 +371,23 @@ async def test_links_sent_at_once_cannot_pass_the_running_limit_together(
         finally:
             await app.runner.shutdown(grace=0)
             await adapter.stop()
+
+
+MEANING_REPEATS = 220  # the old cut at 4,096 fell inside an element
+
+
+async def test_a_page_longer_than_a_message_is_shown_not_refused(tg: TG) -> None:
+    """An LLM's long meanings make a page pass 4,096 characters: it is cut between
+    elements, so Telegram (the fake server checks HTML as Telegram does) takes the edit."""
+    alice = await tg.app.actions.user("telegram", ALICE)
+    words = tuple(
+        replace(
+            word(f"word{i}"), meaning="뜻 & " * MEANING_REPEATS, sentence="A sentence & more." * 9
+        )
+        for i in range(5)
+    )
+    await tg.app.store.save_deck(alice.id, replace(deck(words=()), words=words))
+    decks = (await tg.reply_to(ALICE, "/decks"))[0]
+    await tg.press(ALICE, decks, decks.buttons()[0][1])
+    assert decks.text.startswith("📚") and "Words 1–5" in decks.text, decks.text[:80]
+    assert "<b>word0</b>" in decks.text and decks.buttons(), "the page and its buttons"

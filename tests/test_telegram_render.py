@@ -1,15 +1,17 @@
 """Telegram rendering and throttling, without a network."""
 
 import asyncio
+import re
 from datetime import UTC, datetime
 
 from bot.telegram.callback_data import decode, encode
 from bot.telegram.keyboards import page_keyboard
-from bot.telegram.render import page_html, split_text
+from bot.telegram.render import page_html, split_html
 from bot.throttle import ThrottledEditor
 from core.i18n import translator
 from core.models import Phrase, Word
 from core.store import Card, DeckInfo
+from devtools.telegram_wire import html_problem
 from tests.factories import deck_page
 
 ENGLISH = translator("en")
@@ -76,7 +78,7 @@ def test_phrase_pages_and_empty_tabs() -> None:
 
 def test_split_text_keeps_every_character_under_the_limit() -> None:
     text = "\n".join(f"line {i} " + "x" * (i % 50) for i in range(2000)) + "\n" + "y" * 9000
-    pieces = split_text(text, 4096)
+    pieces = split_html(text, 4096)
     assert all(len(p) <= 4096 for p in pieces)
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
 
@@ -149,3 +151,40 @@ async def test_a_delayed_edit_on_its_way_never_lands_after_the_final_state() -> 
     release.set()
     await finishing
     assert shown == ["🧠 Explaining words 1/9", "📚 page 1"]
+
+
+def long_page(meaning_length: int) -> str:
+    """A page of five cards whose meanings (an LLM's, unbounded) make it pass 4,096."""
+    cards = [
+        Card(
+            i,
+            123456789,
+            "word",
+            Word(f"word{i}", "n", "뜻 & " * (meaning_length // 4), "A sentence & more." * 9,
+                 i * 10.0, 0.0, "dQw4w9WgXcQ"),
+        )
+        for i in range(1, 6)
+    ]  # fmt: skip
+    return page_html(ENGLISH, deck_page(info(), cards, "word", 0))
+
+
+def test_a_long_page_is_cut_between_elements_never_inside_one() -> None:
+    """Telegram refuses a message that ends inside <i> or &amp; (the fake server too)."""
+    refused = [n for n in range(600, 1000, 7) if html_problem(long_page(n))]
+    assert refused == [], f"{len(refused)} of 58 pages refused"
+    page = long_page(900)
+    assert page.startswith("📚") and "1. <b>word1</b>" in page
+
+
+def test_long_html_is_split_into_well_formed_pieces_that_keep_the_text() -> None:
+    text = "\n".join(
+        f'<b>line {i}</b> <i>{"x &amp; " * (i % 40)}<a href="https://e.x/{i}">{i}</a></i>'
+        for i in range(400)
+    )
+    text += "\n<i>" + "y &lt; " * 2000 + "</i>"  # one element longer than a message
+    pieces = split_html(text, 4096)
+    assert len(pieces) > 3
+    assert [p for p in pieces if html_problem(p)] == []
+    assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in pieces)
+    strip = re.compile(r"<[^>]+>|\n")
+    assert strip.sub("", "".join(pieces)) == strip.sub("", text), "no character lost"

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +81,7 @@ async def learner(app: App, args: argparse.Namespace) -> User:
     user = await app.actions.local_user(client_language=terminal_language())
     if args.known:
         await app.actions.mark_known(user, args.known.split(","))
-    return replace(
-        user,
-        learner_language=args.lang or user.learner_language,
-        level=args.level or user.level,
-    )
+    return app.actions.with_settings(user, learner_language=args.lang, level=args.level)
 
 
 async def submit(app: App, user: User, target: str, listener: Listener, refresh: bool) -> JobHandle:

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.app import App
+from bot.console.builds import BuildChat, file_path
 from bot.console.ops import OpsChat
 from bot.console.quiz import QuizChat
 from bot.console.render import page_view
@@ -27,17 +28,10 @@ from bot.console.terminal import ReadLine, read_stdin, terminal_language
 from core import (
     EXPORT_FORMATS,
     N_,
-    SUFFIXES,
-    Announce,
     Answer,
     CardKind,
     DeckNotFound,
     ExportFormat,
-    JobHandle,
-    JobUpdate,
-    Listener,
-    Stage,
-    TranscriptFileMissing,
     Translator,
     User,
     VocabotError,
@@ -64,6 +58,10 @@ MORE_HELP = N_(
     "/export csv shown  only the first cards\n"
     "  /settings size 20 · /settings level toeic 650 (or B2, or 수능 2등급)"
 )
+SERVE_API_NOTE = N_(
+    "The link opens only while `vocabot serve-api` runs on this machine: start it in "
+    "another terminal first (this chat serves no web page)."
+)
 RATING_KEYS = ("1", "2", "3", "4")
 
 
@@ -74,12 +72,13 @@ class View:
     page: int = 0
 
 
-class ConsoleChat(QuizChat, OpsChat, SettingsChat):
+class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
         self.console = console
         self.read_line = read_line
+        BuildChat.__init__(self)
         self.view: View | None = None
         self.rating_for: Answer | None = None
         self.user: User | None = None
@@ -111,7 +110,7 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
         self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
-                line = await self.read_line()
+                line = await self.next_line()
                 if line is None or line.strip() in ("/quit", "/exit"):
                     break
                 try:
@@ -119,6 +118,7 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
                 except VocabotError as exc:
                     self.say(f"[red]{escape(error_message(exc, self.tr))}[/]")
         finally:  # /quit, the end of input, or Ctrl-C
+            self.stop_reading()
             self.say("\n" + escape(self.tr("Bye! Your decks are saved.")))
 
     def say(self, text: str) -> None:
@@ -163,8 +163,8 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
         handler = self.commands.get(command.lower())
         if handler is not None:
             await handler(rest.strip())
-        elif Path(line).suffix.lower() in SUFFIXES:  # a file, an absolute path too (/x/y.srt)
-            await self._build_file(Path(line))
+        elif (path := file_path(line)) is not None:  # before commands and ids: /home/me/a.srt
+            await self._build_file(path)
         elif command.startswith("/"):
             log.info("unknown console command %r", command[:40])
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
@@ -177,47 +177,8 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
 
     # -- decks ---------------------------------------------------------------------------
 
-    async def _build(self, video_id: str) -> None:
-        await self._follow(
-            lambda listener, announce: self.actions.submit(
-                self.me, video_id, listener=listener, announce=announce
-            )
-        )
-
-    async def _build_file(self, path: Path) -> None:
-        """A subtitle file on this machine, like one sent in a chat."""
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError as exc:
-            raise TranscriptFileMissing(str(path)) from exc
-        await self._follow(
-            lambda listener, announce: self.actions.submit_file(
-                self.me, data, path.name, listener=listener, announce=announce
-            )
-        )
-
-    async def _follow(self, start: Callable[[Listener, Announce], Awaitable[JobHandle]]) -> None:
-        """Start a job, show its progress in one status line, then its first page."""
-        finished: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
-        status = self.console.status(self.tr(texts.WORKING))
-
-        async def announce() -> None:
-            status.start()  # once the job is written, like every face's immediate reply
-
-        async def listener(update: JobUpdate) -> None:
-            status.update(texts.progress_text(self.tr, update.progress))
-            if update.finished and not finished.done():
-                finished.set_result(update)
-
-        try:
-            await start(listener, announce)
-            update = await finished
-        finally:
-            status.stop()
-        if update.progress.stage != Stage.DONE or update.deck is None:
-            self.say(f"[red]{escape(texts.failure_text(self.tr, update))}[/]")
-            return
-        self.view = View(update.deck.id)
+    async def _after_build(self, deck_id: int) -> None:
+        self.view = View(deck_id)
         await self._show()
 
     async def _show(self) -> None:
@@ -245,6 +206,7 @@ class ConsoleChat(QuizChat, OpsChat, SettingsChat):
         self.console.print(
             escape(texts.web_link_text(self.tr, link.minutes, link.url)), soft_wrap=True
         )
+        self.say(f"[dim]{escape(self.tr(SERVE_API_NOTE))}[/]")  # the chat serves no web page
 
     async def _flip(self, by: int) -> None:
         if self.view:

@@ -10,7 +10,6 @@ the user's interface language (bot/discord/translator.py).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -97,7 +96,7 @@ class VocabCog(commands.Cog):
     ) -> None:
         user, tr = await learner_tr(interaction)
         if learner_language is not None:
-            user = replace(user, learner_language=learner_language.value)
+            user = self.app.actions.with_settings(user, learner_language=learner_language.value)
         if file is not None:
             await self._vocab_file(interaction, user, tr, file, url or "")
             return

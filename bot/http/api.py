@@ -28,6 +28,7 @@ from bot.http.routes import decks, jobs, legacy, me, progress
 from bot.http.study import mount as mount_study
 from core import (
     N_,
+    BadSetting,
     BudgetExhausted,
     BuildsBlocked,
     DeckNotFound,
@@ -80,7 +81,7 @@ def refused(exc: VocabotError) -> ApiError:
         return ApiError(429, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
     if isinstance(exc, BuildsBlocked):
         return ApiError(403, exc.code, exc.message, error=exc)
-    if isinstance(exc, NotAVideoLink):
+    if isinstance(exc, NotAVideoLink | BadSetting):
         return ApiError(422, exc.code, exc.message, error=exc)
     if isinstance(exc, DeckNotFound):
         return ApiError(404, "not_found", N_("No such deck."))

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.telegram.render import split_text
+from bot.telegram.render import split_html
 from bot.throttle import ThrottledEditor
 from core import Actions, Translator, User, translator
 
@@ -69,7 +69,7 @@ async def reply(
     message = update.effective_message
     if message is None:
         return None
-    pieces = split_text(text)
+    pieces = split_html(text)
     sent: Message | None = None
     for i, piece in enumerate(pieces):
         sent = await message.reply_text(
@@ -88,10 +88,11 @@ async def edit(
     text: str,
     markup: InlineKeyboardMarkup | None = None,
 ) -> bool:
-    """Edit a message; False when it can't be (gone, rate-limited), True if unchanged."""
+    """Edit a message; False when it can't be (gone, rate-limited), True if unchanged.
+    A text past Telegram's limit keeps its first well-formed piece (one message)."""
     try:
         await bot.edit_message_text(
-            text,
+            split_html(text)[0],
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,

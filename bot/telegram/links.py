@@ -20,7 +20,7 @@ from telegram.error import Forbidden
 from bot import texts
 from bot.telegram.context import PLATFORM, Context, TelegramState, edit, learner_tr, reply, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
-from bot.telegram.render import answer_html, esc, page_html
+from bot.telegram.render import answer_html, esc, page_html, split_html
 from bot.telegram.study import mini_app_url, with_study_button
 from bot.throttle import ThrottledEditor
 from core import (
@@ -234,7 +234,7 @@ class Notifier:
         try:
             sent = await self.bot.send_message(
                 chat_id,
-                text,
+                split_html(text)[0],  # one message: a well-formed piece under the limit
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 disable_web_page_preview=True,

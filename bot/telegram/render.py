@@ -1,13 +1,15 @@
 """Telegram HTML: card pages, quiz questions and answers, help and settings.
 
 Everything from a video or a learner is escaped (`esc`); a message never passes Telegram's
-4,096 characters (a page is cut, a long text is split at line breaks). Every word the bot
+4,096 characters (a page is cut, a long text is split at line breaks), and is never cut
+inside an element (`split_html`). Every word the bot
 says is in the learner's interface language (`tr`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from functools import partial
 
 from bot import texts
@@ -62,7 +64,7 @@ def page_html(tr: Translator, page: DeckPage) -> str:
     text = f"{head}\n\n{body}"
     if info.missing:
         text += f"\n\n{esc(texts.partial_notice(tr, info.missing))}"
-    return text[:MAX_TEXT]
+    return split_html(text)[0]  # a page is one message (its buttons edit it)
 
 
 def help_html(tr: Translator) -> str:
@@ -116,23 +118,65 @@ def answer_html(tr: Translator, answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces under Telegram's limit, cut at line breaks where possible."""
+# An HTML message's atoms: a tag, an entity, or one character (never cut inside one)
+_ATOM = re.compile(r"<[^<>]*>|&#?[A-Za-z0-9]+;|[\s\S]")
+_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)")
+
+
+def _size(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _closers(stack: list[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of Telegram HTML under its limit, each well-formed: cut at a blank line, else
+    at a line break, else anywhere between atoms; an element open at a cut is closed at the
+    end of one piece and opened again at the start of the next. Never inside a tag or an
+    entity, so Telegram never refuses a piece for its markup."""
     pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
+    current: list[str] = []  # the atoms of the piece being filled
+    size = 0
+    stack: list[tuple[str, str]] = []  # (name, start tag) of the elements open now
+    floor = 0  # the start tags opened again at the start of this piece
+    # where to cut: (index of a "\n" atom, elements open there), after a blank line / a line
+    paragraph: tuple[int, list[tuple[str, str]]] | None = None
+    line: tuple[int, list[tuple[str, str]]] | None = None
+
+    def cut(at: int, open_there: list[tuple[str, str]], skip: int) -> None:
+        nonlocal current, size, paragraph, line, floor
+        pieces.append("".join(current[:at]) + _closers(open_there))
+        current = [tag for _, tag in open_there] + current[at + skip :]
+        floor = len(open_there)
+        size = sum(_size(atom) for atom in current)
+        paragraph = line = None
+
+    for atom in _ATOM.findall(text):
+        after = stack
+        tag = _TAG.match(atom) if atom.startswith("<") else None
+        if tag is not None:
+            closing, name = tag.group(1), tag.group(2).lower()
+            if not closing:
+                after = [*stack, (name, atom)]
+            elif any(open_name == name for open_name, _ in stack):
+                last = max(i for i, (open_name, _) in enumerate(stack) if open_name == name)
+                after = stack[:last]
+        if size + _size(atom) + _size(_closers(after)) > limit:
+            if (best := paragraph or line) is not None and best[0] > floor:
+                cut(best[0], best[1], 1)  # the line break itself becomes the cut
+            if size + _size(atom) + _size(_closers(after)) > limit and len(current) > floor:
+                cut(len(current), stack, 0)
+        current.append(atom)
+        size += _size(atom)
+        stack = after
+        if atom == "\n":
+            spot = (len(current) - 1, list(stack))
+            if len(current) > 1 and current[-2] == "\n":
+                paragraph = spot
+            line = spot
     if current or not pieces:
-        pieces.append(current)
+        pieces.append("".join(current))
     return pieces

@@ -134,6 +134,19 @@ class Actions(StudyActions, Operating):
         """(words, phrases) of this deck in its shown part, for this learner."""
         return shown_counts(info.words, info.phrases, self.deck_size(user))
 
+    @staticmethod
+    def with_settings(
+        user: User, *, learner_language: str | None = None, level: str | None = None
+    ) -> User:
+        """The learner as one request asks (its learner language and level over their own,
+        this once, not saved), checked by the same rule as a saved setting (BadSetting)."""
+        learner_language, level = check_settings(learner_language, level)
+        return replace(
+            user,
+            learner_language=learner_language or user.learner_language,
+            level=level or user.level,
+        )
+
     # links
 
     async def submit(
@@ -151,8 +164,10 @@ class Actions(StudyActions, Operating):
 
         `announce` is the face's immediate reply, sent once the job's row exists;
         `source_key` (platform, chat, message) makes a redelivered request the same job;
-        `refresh` rebuilds a deck the cache already has.
+        `refresh` rebuilds a deck the cache already has. The learner's settings are checked
+        here, whichever face built them (BadSetting).
         """
+        user = self.with_settings(user, learner_language=user.learner_language, level=user.level)
         return await self.runner.submit(
             user,
             video_id,

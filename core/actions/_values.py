@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from core import config
 from core.prompts import LANGUAGE_NAMES
 from core.srs import Question, Rated, Stats
 from core.store import Card, CardKind, DeckInfo, User
@@ -19,7 +20,7 @@ MEDIA_TYPES: dict[ExportFormat, str] = {
     "csv": "text/csv; charset=utf-8",
 }
 # Meanings can be asked for in these learner languages (the settings menus list them).
-LEARNER_LANGUAGES = ("ko", "ja", "zh", "es", "fr", "de", "pt", "ru", "vi", "en")
+LEARNER_LANGUAGES = config.LEARNER_LANGUAGES  # the settings rule's choices
 assert set(LEARNER_LANGUAGES) <= set(LANGUAGE_NAMES)
 
 

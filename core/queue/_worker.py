@@ -85,6 +85,8 @@ class BuildWorker:
             # a build handed back (or freed by a finished one of its key) is seen this soon
             fetch_job_polling_interval=min(heartbeat_seconds, 1.0),
             stalled_worker_timeout=stalled_seconds,
+            # a finished build's row holds its key (an uploaded file's hash): not kept
+            delete_jobs="always",
         )
 
     async def run(self, stop: asyncio.Event) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
@@ -198,7 +199,7 @@ class SimServer:
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
         """Serve on a loopback port in this event loop; yields the base URL (…/v1)."""
         sock = _listening_socket(host, port)
-        server = uvicorn.Server(
+        server = _InProcessServer(
             uvicorn.Config(
                 self.app,
                 log_config=None,  # in-process: leave the host process's logging as it is
@@ -221,6 +222,16 @@ class SimServer:
             except TimeoutError:
                 task.cancel()
             sock.close()
+
+
+class _InProcessServer(uvicorn.Server):
+    """uvicorn inside its host's event loop: Ctrl-C stays the host's to handle. (uvicorn's
+    own handler would stop the simulator first, failing the host's LLM calls mid-build
+    with a page of tracebacks; the host closes it in its turn.)"""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None]:
+        yield
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.models import Deck
 from core.store import CacheKey
-from core.subtitles import Upload
+from core.subtitles import Upload, is_upload_key
 from storage.postgres._connection import Connection, run
 from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, parsed, upload_of
 
@@ -47,7 +47,8 @@ class Cache(Connection):
                 "DELETE FROM chunk_results WHERE created_at < %s",
                 (datetime.now(UTC) - CHUNK_RESULTS_KEPT,),
             )
-            if deck.video_id:
+            if deck.video_id and not is_upload_key(key.video_id):
+                # a public video's row; a learner's file linked to it never names it
                 await run(
                     cursor,
                     "INSERT INTO videos (id, title, transcript_language) VALUES (%s, %s, %s) "

@@ -9,7 +9,7 @@ from psycopg.rows import DictRow
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
 from storage.postgres._connection import Connection, run
-from storage.rows import FORGOTTEN, OWN_ROWS, user_of
+from storage.rows import FORGOTTEN, OWN_ROWS, UNNAME_VIDEOS, user_of
 
 # Subtitle files only this learner's jobs name (another learner may have sent the same file:
 # then it stays, with what was built from it).
@@ -157,6 +157,24 @@ async def _forget_uploads(cursor: AsyncCursor[DictRow], keys: list[str]) -> dict
     )
     deleted = dict.fromkeys((table for table, _ in statements), 0)
     if keys:
+        await run(cursor, UNNAME_VIDEOS.format(of_keys="key = ANY(%s)"), (keys,))
         for table, sql in statements:
             deleted[table] = await run(cursor, sql, (keys,))
+        await _forget_builds(cursor, keys)  # the queue's, not a table of the store's
     return deleted
+
+
+async def _forget_builds(cursor: AsyncCursor[DictRow], keys: list[str]) -> None:
+    """The job queue's builds of these files: their arguments and locks hold the file's
+    hash. Only this learner's jobs wanted them, so a waiting one has nothing to build; a
+    running one is its worker's until it ends (and deletes it). Nothing to do without the
+    queue's tables."""
+    await run(cursor, "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS queue")
+    row = await cursor.fetchone()
+    if not row or not row["queue"]:
+        return
+    await run(
+        cursor,
+        "DELETE FROM procrastinate_jobs WHERE args ->> 'video_id' = ANY(%s) AND status <> 'doing'",
+        (keys,),
+    )

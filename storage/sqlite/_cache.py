@@ -8,7 +8,7 @@ from typing import Any
 
 from core.models import Deck
 from core.store import CacheKey
-from core.subtitles import Upload
+from core.subtitles import Upload, is_upload_key
 from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, upload_of
 from storage.sqlite._connection import Connection, stamp
 
@@ -42,7 +42,8 @@ class Cache(Connection):
                 "DELETE FROM chunk_results WHERE created_at < ?",
                 (stamp(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
             )
-            if deck.video_id:
+            if deck.video_id and not is_upload_key(key.video_id):
+                # a public video's row; a learner's file linked to it never names it
                 await db.execute(
                     "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
                     "ON CONFLICT (id) DO UPDATE SET title = COALESCE(excluded.title, title), "

@@ -105,6 +105,8 @@ class Connection:
             await db.execute("PRAGMA busy_timeout = 10000")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows are overwritten, not left in free pages: /forget leaves no text
+            await db.execute("PRAGMA secure_delete = ON")
             await store._migrate(migrate_to)
             # Fail now, not in the middle of a chat, if we may read but not write: rewrite
             # the version we just read, in a transaction we roll back.
@@ -177,6 +179,14 @@ class Connection:
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it, so deleted rows' old versions are
+        not kept there (a reader in another process may hold it: then it waits for later)."""
+        async with self._lock.hold():
+            rows = list(await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if rows and rows[0][0]:
+            log.warning("the WAL of %s could not be emptied now (another process reads)", self.path)
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

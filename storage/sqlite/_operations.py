@@ -7,7 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
-from storage.rows import FORGOTTEN, OWN_ROWS, user_of
+from storage.rows import FORGOTTEN, OWN_ROWS, UNNAME_VIDEOS, user_of
 from storage.sqlite._connection import Connection, now_stamp, stamp
 
 # Subtitle files only this learner's jobs name (another learner may have sent the same file:
@@ -153,6 +153,7 @@ class Operations(Connection):
                 sql = f"DELETE FROM {table} WHERE {column} = ?"
                 deleted[table] = (await db.execute(sql, (user_id,))).rowcount
             deleted.update(await _forget_uploads(db, uploads))
+        await self._checkpoint()  # old versions of the deleted rows leave the WAL too
         return deleted
 
 
@@ -170,6 +171,7 @@ async def _forget_uploads(db: aiosqlite.Connection, keys: list[str]) -> dict[str
     )
     deleted = dict.fromkeys((table for table, _ in statements), 0)
     if keys:
+        await db.execute(UNNAME_VIDEOS.format(of_keys=f"key IN ({marks})"), keys)
         for table, sql in statements:
             deleted[table] = (await db.execute(sql, keys)).rowcount
     return deleted

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -16,13 +15,9 @@ from core import User, parse_video_id
 router = APIRouter(prefix="/v1/jobs", dependencies=[Depends(within_allowance)])
 
 
-def with_settings(user: User, body: JobIn) -> User:
-    """The user as this request asks: its learner language and level over the user's own."""
-    return replace(
-        user,
-        learner_language=body.learner_language or user.learner_language,
-        level=body.level or user.level,
-    )
+def with_settings(acts: Acts, user: User, body: JobIn) -> User:
+    """The user as this request asks, through the settings rule (a BadSetting is a 422)."""
+    return acts.with_settings(user, learner_language=body.learner_language, level=body.level)
 
 
 @router.post(
@@ -32,7 +27,7 @@ def with_settings(user: User, body: JobIn) -> User:
     responses={200: {"model": JobCreated, "description": "a cache hit: the deck at once"}},
 )
 async def create_job(body: JobIn, user: Me, acts: Acts) -> Any:
-    handle = await acts.submit(with_settings(user, body), parse_video_id(body.url))
+    handle = await acts.submit(with_settings(acts, user, body), parse_video_id(body.url))
     created = JobCreated(job_id=handle.id, status="queued", status_url=status_url(handle.id))
     if handle.done.done():
         update = handle.done.result()

@@ -8,14 +8,24 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketState
 
 from bot.http.auth import WS_SUBPROTOCOL, client_translator
-from bot.http.deps import Acts, ClientTr, Job, Me, SocketJob, SocketUser, within_allowance
+from bot.http.deps import (
+    Acts,
+    ClientTr,
+    Job,
+    Me,
+    Services,
+    SocketJob,
+    SocketUser,
+    services,
+    within_allowance,
+)
 from bot.http.render import job_json
 from core import Actions, JobRecord, JobUpdate, Translator, User
 
@@ -26,9 +36,10 @@ ENDED = ("done", "failed", "cancelled")
 
 
 async def job_updates(
-    acts: Actions, user: User, record: JobRecord, tr: Translator
-) -> AsyncIterator[dict[str, Any]]:
-    """The job's progress as JSON until it ends (at once if it already has)."""
+    acts: Actions, user: User, record: JobRecord, tr: Translator, *, idle: float | None = None
+) -> AsyncIterator[dict[str, Any] | None]:
+    """The job's progress as JSON until it ends (at once if it already has); None after
+    every `idle` seconds without news, when `idle` is given."""
     queue: asyncio.Queue[JobUpdate] = asyncio.Queue()
 
     async def listener(update: JobUpdate) -> None:
@@ -38,7 +49,11 @@ async def job_updates(
         yield job_json(record, tr=tr)
         return
     while True:
-        update = await queue.get()
+        try:
+            update = await asyncio.wait_for(queue.get(), idle)
+        except TimeoutError:
+            yield None
+            continue
         yield job_json(record, update, tr)
         if update.finished:
             return
@@ -50,9 +65,16 @@ async def job_updates(
     responses={200: {"content": {"text/event-stream": {}}}},
     dependencies=[Depends(within_allowance)],
 )
-async def job_events(job: Job, user: Me, acts: Acts, tr: ClientTr) -> StreamingResponse:
+async def job_events(
+    job: Job, user: Me, acts: Acts, tr: ClientTr, found: Annotated[Services, Depends(services)]
+) -> StreamingResponse:
+    idle = found.app.settings.sse_keepalive_seconds
+
     async def stream() -> AsyncIterator[str]:
-        async for data in job_updates(acts, user, job, tr):
+        async for data in job_updates(acts, user, job, tr, idle=idle):
+            if data is None:  # a comment: a proxy's idle timeout does not cut a waiting job
+                yield ": keep-alive\n\n"
+                continue
             event = "end" if data["status"] in ENDED else "progress"
             yield f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
@@ -70,5 +92,6 @@ async def job_socket(websocket: WebSocket, user: SocketUser, job: SocketJob, act
         await websocket.accept(WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
     tr = client_translator(websocket.headers)
     async for data in job_updates(acts, user, job, tr):
-        await websocket.send_json(data)
+        if data is not None:  # (no `idle`: never None; the socket pings on its own)
+            await websocket.send_json(data)
     await websocket.close()

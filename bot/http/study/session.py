@@ -91,7 +91,11 @@ def _seen(request: Request, who: Visitor) -> Visitor:
 
 
 def same_origin(request: Request) -> bool:
-    """The request came from one of our own pages (Origin, else Referer, else no claim)."""
+    """The request came from one of our own pages (Origin, else Referer, else no claim), and
+    the browser does not say it came from another site (Sec-Fetch-Site, which a page cannot
+    forge; "same-site" is a sibling host, which is not us either)."""
+    if request.headers.get("sec-fetch-site", "same-origin") in ("cross-site", "same-site"):
+        return False
     claimed = request.headers.get("origin") or request.headers.get("referer")
     if not claimed:
         return True  # old browsers and scripts send neither; the CSRF token still guards

@@ -73,6 +73,10 @@ async def mini_app_sign_in(
     init_data: Annotated[str, Form(max_length=4096)],
     next: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
+    if not same_origin(request):
+        # login CSRF: another site posting its own valid initData would swap the session
+        log.info("study: refused a Mini App sign-in posted from another site")
+        raise StudyRefused(403, BAD_FORM)
     settings = found.app.settings
     if settings.telegram_bot_token is None:
         raise StudyRefused(403, MINI_APP_OFF)
