@@ -109,6 +109,8 @@ class Row:
     not_kept_first: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     kept_before: float = 1.0
+    before_first: float = 0.0  # the previous release's deck: keep@30
+    before_all: float = 0.0  # and keep (all)
 
 
 def labelled(folder: Path) -> list[tuple[Path, Path]]:
@@ -200,7 +202,13 @@ def judge(
         ],
         missed=sorted(good - present),
         kept_before=len(good_before & present) / len(good_before) if good_before else 1.0,
+        before_first=_share_kept(labels, (before or [])[:DEFAULT_DECK_SIZE], level),
+        before_all=_share_kept(labels, before or [], level),
     )
+
+
+def _share_kept(labels: Labels, words: list[str], level: str) -> float:
+    return sum(labels.kept(w, level) for w in words) / len(words) if words else 0.0
 
 
 async def evaluate(folder: Path = DATA, levels: tuple[str, ...] = LEVELS) -> list[Row]:
@@ -233,26 +241,31 @@ def totals(rows: list[Row]) -> dict[str, float]:
         "keep_all": sum(r.keep_all * r.words for r in rows) / words if words else 1.0,
         "recall": sum(r.recall for r in rows) / len(rows) if rows else 1.0,
         "kept_before": sum(r.kept_before for r in rows) / len(rows) if rows else 1.0,
+        "before_first": sum(r.before_first for r in rows) / len(rows) if rows else 0.0,
+        "before_all": sum(r.before_all for r in rows) / len(rows) if rows else 0.0,
     }
 
 
 def table(rows: list[Row]) -> str:
     head = (
         "| transcript | level | keep@30 | keep (all) | recall | kept from before | words | "
-        "phrases | unlabelled | shared@30 | shared | max/sentence | tokens/card |\n"
-        "| --- | --- |" + " ---: |" * 11 + "\n"
+        "phrases | unlabelled | shared@30 | shared | max/sentence | tokens/card | "
+        "before: keep@30 | before: keep (all) |\n"
+        "| --- | --- |" + " ---: |" * 13 + "\n"
     )
     lines = [
         f"| {r.transcript} | {r.level} | {r.keep_first:.0%} | {r.keep_all:.0%} | "
         f"{r.recall:.0%} | {r.kept_before:.0%} | {r.words} | {r.phrases} | "
         f"{len(r.unlabelled)} | {r.shared_first:.0%} | {r.shared:.0%} | "
-        f"{r.max_per_sentence} | {r.tokens_per_card:.0f} |"
+        f"{r.max_per_sentence} | {r.tokens_per_card:.0f} | {r.before_first:.0%} | "
+        f"{r.before_all:.0%} |"
         for r in rows
     ]
     t = totals(rows)
     lines.append(
         f"| **all** | | **{t['keep_first']:.0%}** | **{t['keep_all']:.0%}** | "
-        f"**{t['recall']:.0%}** | **{t['kept_before']:.0%}** | | | | | | | |"
+        f"**{t['recall']:.0%}** | **{t['kept_before']:.0%}** | | | | | | | | "
+        f"**{t['before_first']:.0%}** | **{t['before_all']:.0%}** |"
     )
     return head + "\n".join(lines) + "\n"
 

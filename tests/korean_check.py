@@ -30,7 +30,13 @@ _URL = re.compile(r"(?:https?://|tg://)\S+")
 _FILE = re.compile(r"[^\s가-힣]*\.(?:csv|apkg|srt|vtt|txt|sqlite3|json)(?![A-Za-z0-9])")
 # A command with the arguments its usage line shows: /open N, /settings ui en|ko, /known 3,
 # /export csv|apkg [파일], /settings [ko|ja|…] [A1..C2], /vocab <link>, platform:id.
-_ARG = r"(?:N|\d+|<[^>]*>|\[[^\]]*\]|[a-z]{2}(?:\|[a-z]{2})+|csv\|apkg|ui|[a-z]{2}|[A-C][12])"
+# /settings size 20, /settings level toeic 650, /export csv shown: the words a learner types.
+_ARG = (
+    r"(?:N|\d+|<[^>]*>|\[[^\]]*\]|size|level|shown|toeic|csat|[a-z]{2}(?:\|[a-z]{2})+"
+    r"|csv\|apkg|csv|apkg|ui|[a-z]{2}|[A-C][12])(?![A-Za-z])"
+)
+# A shell command in backticks (`vocabot serve-api`), typed as it is.
+_CODE = re.compile(r"`[^`\n]+`")
 _COMMAND = re.compile(rf"(?<![\w/])/[a-z_]+(?:\s+{_ARG})*")
 _TAG = re.compile(r"</?(?:a|b|i|s|u|code|pre)(?:\s[^>]*)?>")  # Telegram HTML
 _CEFR = re.compile(r"(?<![A-Za-z0-9])[A-C][12](?![A-Za-z0-9])")
@@ -59,7 +65,7 @@ def _words(text: str) -> str:
 
 def leaks(text: str, taught: Taught) -> list[str]:
     """Latin-script words in `text` that a Korean learner should not see."""
-    for pattern in (_TAG, _URL, _FILE, _PLATFORM_ID, _COMMAND, _CEFR):
+    for pattern in (_CODE, _TAG, _URL, _FILE, _PLATFORM_ID, _COMMAND, _CEFR):
         text = pattern.sub(" ", text)
     found: list[str] = []
     for match in _RUN.finditer(text):

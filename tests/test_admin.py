@@ -25,10 +25,10 @@ from core.transcripts import DirectorySource
 from devtools.fake_telegram import FakeTelegram, Message
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.console_script import script
 from tests.discord_harness import FakeInteraction, Screen
 from tests.http_harness import client_of, key_for
 from tests.telegram_harness import TG, offline_source, settings_for, start_bot
-from tests.test_console_chat import script
 
 ADMIN, ALICE, BOB = 900, 111, 222
 

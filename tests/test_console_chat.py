@@ -5,7 +5,6 @@ import io
 import os
 import signal
 import sys
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,29 +14,15 @@ from rich.console import Console
 from bot.app import open_app
 from bot.cli import main
 from bot.console.chat import ConsoleChat
-from bot.console.terminal import ReadLine
 from core.config import Settings
 from core.transcripts import DirectorySource, TranscriptSource, YouTubeSource
 from devtools.samples import SAMPLES_DIR
 from devtools.youtube_stub import unreachable_session
 from storage.sqlite import open_store
 from tests.conftest import Sim
+from tests.console_script import During, script
+from tests.sample_decks import COFFEE_WORDS
 from tests.stores import StoreTarget
-
-
-class During(str):
-    """A line typed while a build runs (others are typed once the chat has answered)."""
-
-
-def script(lines: Iterable[str], chat: ConsoleChat | None = None) -> ReadLine:
-    pending = list(lines)
-
-    async def read_line() -> str | None:
-        if chat is not None and not (pending and isinstance(pending[0], During)):
-            await chat.idle.wait()  # as a person does: the next line once the deck is shown
-        return pending.pop(0) if pending else None
-
-    return read_line
 
 
 async def chat(
@@ -79,7 +64,7 @@ async def test_link_pages_known_quiz_stats(sim: Sim, target: StoreTarget, tmp_pa
             "/quit",
         ],
     )
-    assert "Words 1–5 of 72" in out and "Words 6–10 of 72" in out
+    assert f"Words 1–5 of {COFFEE_WORDS}" in out and f"Words 6–10 of {COFFEE_WORDS}" in out
     assert "✓ Known:" in out
     assert "What does" in out and "Answer with a number from 1 to 4." in out
     assert "Right!" in out or "Not quite." in out
@@ -126,7 +111,7 @@ async def test_a_link_with_punctuation_or_a_command_during_a_question_does_what_
             "/cancel",
         ],
     )
-    assert "vocabDemo02 · Words 1–5 of 72" in out
+    assert f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}" in out
     assert "vocabDemo01 · Words 1–5 of" in out, "the link during a question made a deck"
     assert "Your progress" in out
     assert "I don't know that command" in out
@@ -164,7 +149,7 @@ async def test_known_with_a_number_that_is_not_a_card(sim: Sim, tmp_path: Path) 
     )
     assert "Open a deck first" in out
     assert "✓ Known: ." not in out and "✓ Known:" not in out
-    assert "No card 999" in out and "1–72" in out
+    assert "No card 999" in out and f"1–{COFFEE_WORDS}" in out
     assert "Words you know (0)" in out
 
 
@@ -177,7 +162,7 @@ def page_lines(out: str, title: str) -> list[str]:
 
 async def test_a_page_on_an_80_column_terminal_is_compact(sim: Sim, tmp_path: Path) -> None:
     out = await chat(sim, tmp_path / "w.sqlite3", ["vocabDemo02", "/help"], width=80)
-    page = page_lines(out, "vocabDemo02 · Words 1–5 of 72")
+    page = page_lines(out, f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}")
     assert len(page) <= 20, "\n".join(page)
     assert all(len(line) <= 80 for line in out.splitlines())
     assert "So today I want to show you how to brew a really good cup of coffee" in out
@@ -222,7 +207,7 @@ async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path:
 
     async def until_the_page_is_shown() -> None:
         nonlocal seen
-        while "vocabDemo02 · Words 1–5 of 72".encode() not in seen:
+        while f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}".encode() not in seen:
             line = await stdout.readline()
             assert line, seen.decode()
             seen += line

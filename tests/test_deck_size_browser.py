@@ -5,6 +5,7 @@ import re
 
 from playwright.async_api import expect
 
+from tests.sample_decks import COFFEE_PHRASES, COFFEE_WORDS, shown
 from tests.study_harness import Study, need_chromium
 
 need_chromium()
@@ -14,13 +15,14 @@ async def test_a_deck_opens_on_its_first_cards_and_more_words_shows_the_rest(
     study: Study,
 ) -> None:
     said = await study.chat(["/settings size 12", "vocabDemo02"])
-    assert "Cards first: 12 cards" in said and "10 of 72 words, 62 more · /more" in said
+    w, n = shown(12)[0], COFFEE_WORDS
+    assert "Cards first: 12 cards" in said and f"{w} of {n} words, {n - w} more · /more" in said
     page = await study.signed_in()
     await page.get_by_role("link", name=re.compile("vocabDemo02")).click()
-    await expect(page.locator("li.card")).to_have_count(10)
-    await expect(page.locator("p.more")).to_contain_text("10 of 72 words, 62 more")
-    await page.get_by_role("link", name="➕ More words (62)").click()
-    await expect(page.locator("li.card")).to_have_count(72)
+    await expect(page.locator("li.card")).to_have_count(w)
+    await expect(page.locator("p.more")).to_contain_text(f"{w} of {n} words, {n - w} more")
+    await page.get_by_role("link", name=f"➕ More words ({n - w})").click()
+    await expect(page.locator("li.card")).to_have_count(n)
     await expect(page.get_by_role("link", name=re.compile("More words"))).to_have_count(0)
     await page.get_by_role("link", name=re.compile("Phrases")).click()
-    await expect(page.locator("li.card")).to_have_count(2)
+    await expect(page.locator("li.card")).to_have_count(COFFEE_PHRASES)

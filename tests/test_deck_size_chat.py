@@ -23,11 +23,13 @@ from tests.discord_harness import ALICE as DC_ALICE
 from tests.discord_harness import BOB as DC_BOB
 from tests.discord_harness import Discord, Screen, button
 from tests.http_harness import Api, finish
+from tests.sample_decks import COFFEE_B2_WORDS, COFFEE_CARDS, COFFEE_WORDS, shown
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
 from tests.test_study import Site
 
 site = test_study.site  # the study page over HTTP, as tests/test_study.py uses it
+SHOWN_12 = shown(12)  # (words, phrases) of the coffee deck first with DECK_SIZE 12
 
 
 async def test_telegram_settings_by_text(tg: TG) -> None:
@@ -107,12 +109,13 @@ async def test_console_first_cards_then_more(sim: Sim, tmp_path: Path) -> None:
         ],
     )
     assert "Cards first: 12 cards" in out
-    # 12 cards first: this deck's 2 phrases and its best 10 words
-    assert "10 of 72 words, 62 more · /more" in out and "Words 1–5 of 72" in out
-    assert "Words 6–10 of 72" in out
-    assert "That's the end of the first 10. Send /more for 62 more." in out
-    assert out.index("end of the first 10") < out.index("Words 11–15 of 72")
-    assert "Words 16–20 of 72" in out
+    # 12 cards first: this deck's phrases (a third at most) and its best words
+    w, n, more = SHOWN_12[0], COFFEE_WORDS, COFFEE_WORDS - SHOWN_12[0]
+    assert f"{w} of {n} words, {more} more · /more" in out and f"Words 1–5 of {n}" in out
+    assert f"Words 6–{w} of {n}" in out
+    assert f"That's the end of the first {w}. Send /more for {more} more." in out
+    assert out.index(f"end of the first {w}") < out.index(f"Words {w + 1}–{w + 5} of {n}")
+    assert f"Words {w + 6}–{w + 10} of {n}" in out
     assert "Your level: B1 intermediate" in out
     assert "a TOEIC score (toeic 650)" in out
     assert "at least 5 and at most 200" in out
@@ -132,16 +135,17 @@ async def test_discord_more_words_and_settings(dc: Discord) -> None:
 
     page = await dc.vocab(DC_ALICE, "vocabDemo02")
     await dc.wait_for_embed(page)
-    first = page.original  # at B2 this video has 44 words, 2 phrases
-    assert "10 of 44 words, 34 more" in first["embed"].description
-    more = button(first["view"], "More words (34)")
+    first = page.original  # at B2 this video has fewer words
+    b2_more = COFFEE_B2_WORDS - 10
+    assert f"10 of {COFFEE_B2_WORDS} words, {b2_more} more" in first["embed"].description
+    more = button(first["view"], f"More words ({b2_more})")
     assert isinstance(more, MoreButton)
     stranger, untouched = Screen(), dict[str, Any]()
     await more.callback(dc.interaction(DC_BOB, stranger, untouched))
     assert stranger.ephemeral == [texts.NOT_YOURS] and untouched == {}
     message: dict[str, Any] = {}
     await more.callback(dc.interaction(DC_ALICE, Screen(), message))
-    assert "Words 11–15 of 44" in message["embed"].description
+    assert f"Words 11–15 of {COFFEE_B2_WORDS}" in message["embed"].description
     labels = [getattr(item, "label", "") for item in message["view"].children]
     assert not any("More words" in str(label) for label in labels)
     ids = [getattr(item, "custom_id", "") for item in message["view"].children]
@@ -156,17 +160,19 @@ async def test_api_deck_is_its_first_cards_with_the_rest_counted(api: Api) -> No
     )
     deck_id = (await finish(api, created.json()["job_id"], api.alice))[-1]["deck_id"]
     deck = (await api.client.get(f"/v1/decks/{deck_id}", headers=api.alice)).json()
-    assert (deck["shown_words"], deck["shown_phrases"], len(deck["cards"])) == (10, 2, 12)
-    assert deck["more"] == 62 and deck["more_url"] == f"/v1/decks/{deck_id}?all=true"
+    w, p = SHOWN_12
+    assert (deck["shown_words"], deck["shown_phrases"], len(deck["cards"])) == (w, p, 12)
+    assert deck["more"] == COFFEE_CARDS - 12
+    assert deck["more_url"] == f"/v1/decks/{deck_id}?all=true"
     everything = (await api.client.get(deck["more_url"], headers=api.alice)).json()
-    assert len(everything["cards"]) == 74 and everything["more"] == 0
-    assert everything["cards"][:10] == deck["cards"][:10], "the same best words first"
+    assert len(everything["cards"]) == COFFEE_CARDS and everything["more"] == 0
+    assert everything["cards"][:w] == deck["cards"][:w], "the same best words first"
     listed = (await api.client.get("/v1/decks", headers=api.alice)).json()
-    assert listed[0]["shown_words"] == 10 and listed[0]["cards"] is None
+    assert listed[0]["shown_words"] == w and listed[0]["cards"] is None
     shown = await api.client.get(f"/v1/decks/{deck_id}/export?part=shown", headers=api.alice)
     full = await api.client.get(f"/v1/decks/{deck_id}/export", headers=api.alice)
     assert len(shown.text.strip().splitlines()) == 1 + 12
-    assert len(full.text.strip().splitlines()) == 1 + 74
+    assert len(full.text.strip().splitlines()) == 1 + COFFEE_CARDS
     bad = await api.client.get(f"/v1/decks/{deck_id}/export?part=half", headers=api.alice)
     assert bad.status_code == 422
     theirs = await api.client.get(f"/v1/decks/{deck_id}?all=true", headers=api.bob)
@@ -180,11 +186,12 @@ async def test_study_page_lists_the_first_cards_and_links_the_rest(site: Site) -
     assert built.deck is not None
     await site.sign_in(alice)
     first = (await site.client.get(f"/study/decks/{built.deck.id}")).text
-    assert first.count('<li class="card') == 10 and "10 of 72 cards" in first
-    assert "10 of 72 words, 62 more" in first
-    assert 'href="?kind=word&amp;more=1">➕ More words (62)</a>' in first
+    w, n = SHOWN_12[0], COFFEE_WORDS
+    assert first.count('<li class="card') == w and f"{w} of {n} cards" in first
+    assert f"{w} of {n} words, {n - w} more" in first
+    assert f'href="?kind=word&amp;more=1">➕ More words ({n - w})</a>' in first
     everything = (await site.client.get(f"/study/decks/{built.deck.id}?kind=word&more=1")).text
-    assert everything.count('<li class="card') == 72 and "More words" not in everything
+    assert everything.count('<li class="card') == n and "More words" not in everything
     found = await site.client.get(f"/study/decks/{built.deck.id}", params={"q": "stale"})
     assert 'class="front">stale<' in found.text, "a search looks through every card"
 
@@ -201,7 +208,7 @@ async def test_console_export_all_or_only_the_first_cards(sim: Sim, tmp_path: Pa
             f"/export csv shown {first}",
         ],
     )
-    assert len(every.read_text(encoding="utf-8").strip().splitlines()) == 1 + 74
+    assert len(every.read_text(encoding="utf-8").strip().splitlines()) == 1 + COFFEE_CARDS
     assert len(first.read_text(encoding="utf-8").strip().splitlines()) == 1 + 12
 
 

@@ -22,9 +22,9 @@ from core.config import Settings
 from core.jobs import JobRunner
 from devtools.fake_telegram import FakeTelegram
 from tests.conftest import Sim
+from tests.console_script import script
 from tests.discord_harness import Discord, Screen, button
 from tests.telegram_harness import TG, offline_source, start_bot
-from tests.test_console_chat import script
 
 USER = 4242  # the same number on every platform: three different learners all the same
 

@@ -11,6 +11,7 @@ import re
 
 from devtools.fake_telegram import Message
 from tests.korean_check import HANGUL, Taught, leaks, taught_words
+from tests.sample_decks import COFFEE_WORDS
 from tests.telegram_harness import TG
 
 USER = 5151
@@ -112,7 +113,7 @@ async def test_a_korean_learner_gets_every_reply_in_korean(tg: TG) -> None:
     for message in sent:
         assert HANGUL.search(shown(message)), f"no Korean in {message.text!r}"
     texts = "\n".join(m.plain for m in sent)
-    assert "단어 72개 중 1–5" in texts and "📊 학습 현황" in texts
+    assert f"단어 {COFFEE_WORDS}개 중 1–5" in texts and "📊 학습 현황" in texts
     assert "자막이 꺼져 있어서" in texts, "the error in Korean"
     assert "자막을 한 줄도 찾지 못했어요" in texts, "a bad subtitle file, in Korean"
     for part_of_speech in (" n ", " adj ", " v "):
@@ -155,7 +156,7 @@ async def test_an_english_client_gets_the_same_session_in_english(tg: TG) -> Non
         labels = [lb for lb, data in message.buttons() if not data.startswith(("qa|", "s"))]
         assert not HANGUL.search(" ".join([own, *labels])), f"Korean in {message.text!r}"
     texts = "\n".join(m.text for m in sent)
-    assert "Words 1–5 of 72" in texts and "📊 Your progress" in texts
+    assert f"Words 1–5 of {COFFEE_WORDS}" in texts and "📊 Your progress" in texts
     assert HANGUL.search(texts), "meanings stay in the learner language (ko)"
 
 

@@ -30,8 +30,8 @@ from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
 from storage.sqlite import open_store
 from tests.conftest import FAST, Sim
+from tests.console_script import script
 from tests.telegram_harness import ALICE, offline_source, start_bot
-from tests.test_console_chat import script
 
 
 @pytest.fixture

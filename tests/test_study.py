@@ -31,6 +31,7 @@ from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
 from tests.factories import deck
+from tests.sample_decks import COFFEE_WORDS
 from tests.study_harness import BOT_TOKEN
 
 HOST = "http://study.test"
@@ -350,10 +351,10 @@ async def test_a_deck_lists_its_cards_with_tabs_search_and_the_clip_to_play(site
     assert 'aria-current="page">Phrases' in phrases
     found = await site.client.get(f"/study/decks/{built.deck.id}", params={"q": first.lemma})
     shown = found.text.count('<li class="card')
-    assert 1 <= shown < 72 and f"{shown} of 72 cards" in found.text
+    assert 1 <= shown < COFFEE_WORDS and f"{shown} of {COFFEE_WORDS} cards" in found.text
     assert f'class="front">{first.lemma}<' in found.text
     none = await site.client.get(f"/study/decks/{built.deck.id}", params={"q": "zzqxj"})
-    assert "0 of 72 cards" in none.text and "No card matches" in none.text
+    assert f"0 of {COFFEE_WORDS} cards" in none.text and "No card matches" in none.text
 
 
 async def test_flashcards_are_the_quiz_the_chat_gives(site: Site) -> None:

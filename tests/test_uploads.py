@@ -12,6 +12,7 @@ import pytest
 from core import errors
 from devtools.fake_telegram import Message
 from devtools.samples import COFFEE_HOWTO, SLEEP_TALK
+from tests.sample_decks import COFFEE_WORDS
 from tests.telegram_harness import TG
 
 USER = 3131
@@ -56,7 +57,9 @@ async def test_a_korean_windows_srt_in_cp949_is_read(tg: TG) -> None:
 async def test_a_utf16_vtt_is_read(tg: TG) -> None:
     data = COFFEE_HOWTO.read_text(encoding="utf-8").encode("utf-16")  # with a BOM
     page = await send_file(tg, "coffee.vtt", data)
-    assert "📚" in page.text and "Words 1–5 of 72" in page.text, "as many words as the UTF-8 file"
+    assert "📚" in page.text and f"Words 1–5 of {COFFEE_WORDS}" in page.text, (
+        "as many words as the UTF-8 file"
+    )
 
 
 async def test_a_3_mb_file_is_refused_before_it_is_downloaded(tg: TG) -> None:

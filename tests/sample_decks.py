@@ -1,0 +1,15 @@
+"""What the bundled coffee how-to (vocabDemo02) gives a Korean learner through the bundled
+simulator: the sizes tests name when they page through it. They change only when selection
+does (`python -m bench.selection` says why); a test that pages asserts on these, not on
+numbers of its own."""
+
+from core.models import shown_counts
+
+COFFEE_WORDS, COFFEE_PHRASES = 36, 4  # at B1, the default level
+COFFEE_CARDS = COFFEE_WORDS + COFFEE_PHRASES
+COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 17, 2
+
+
+def shown(size: int, words: int = COFFEE_WORDS, phrases: int = COFFEE_PHRASES) -> tuple[int, int]:
+    """(words, phrases) of the coffee deck a learner gets first with DECK_SIZE `size`."""
+    return shown_counts(words, phrases, size)
