@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.expressions import Match, Token, find_expressions
 from core.grading import (
@@ -34,7 +33,7 @@ from core.grading import (
 from core.learners import prior_knowledge
 from core.models import Candidate, PhraseCandidate, Segment
 from core.ranking import phrase_score, word_score
-from core.sentences import sentence_span
+from core.sentences import best_sentences
 from core.words import (
     INTERJECTIONS,
     headword,
@@ -74,11 +73,7 @@ TOO_HARD_GAP = 3
 # list puts at B1 or above for one of its senses is met by every learner by A2.
 EVERYDAY_ZIPF = 5.2
 EVERYDAY_INDEX = 1  # A2
-GOOD_SENTENCE = (6, 25)  # words
-CARDS_PER_SENTENCE = 2
-MAX_OCCURRENCES = 8  # sentences looked at per word
 _SENTENCE_MARKS = (".", "!", "?", "…")
-_INNER_BREAK = re.compile(r"[.!?…][\"”’)]*\s+\S")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -348,66 +343,25 @@ def _place(
     words: list[tuple[Candidate, list[_Said]]],
     phrases: list[tuple[PhraseCandidate, list[Match]]],
 ) -> tuple[list[Candidate], list[PhraseCandidate]]:
-    """Give each card the occurrence whose sentence shows it best, best-ranked cards first:
-    a complete sentence of 6-25 words, at most CARDS_PER_SENTENCE cards a sentence while
-    the word has another occurrence. Returned in the order of the video (for chunking)."""
-    used: Counter[str] = Counter()
-    placed_words: list[Candidate] = []
-    placed_phrases: list[PhraseCandidate] = []
-    items: list[tuple[float, Candidate | PhraseCandidate, list[tuple[int, str]]]] = []
-    for candidate, occurrences in words:
-        spots = [(o.segment, o.token) for o in occurrences[:MAX_OCCURRENCES]]
-        items.append((candidate.score, candidate, spots))
-    for phrase, group in phrases:
-        spots = [(stream[m.start].segment, stream[m.start].lower) for m in group]
-        items.append((phrase.score, phrase, spots[:MAX_OCCURRENCES]))
-    items.sort(key=lambda item: -item[0])
-    for _, item, spots in items:
-        options = []
-        for order, (segment, needle) in enumerate(spots):
-            sentence, _, _ = sentence_span(segments, segment, needle)
-            options.append((sentence, segment, needle, order))
-        sentence, segment, needle, _ = min(
-            options,
-            key=lambda o: (
-                used[o[0]] >= CARDS_PER_SENTENCE,
-                -_sentence_quality(o[0]),
-                used[o[0]],
-                o[3],
-            ),
-        )
-        used[sentence] += 1
-        if isinstance(item, Candidate):
-            surface = needle.lower().replace("’", "'")
-            placed_words.append(_with(item, segment=segment, surface=surface))
-        else:
-            placed_phrases.append(
-                PhraseCandidate(item.text, item.level, segment, item.count, item.score)
-            )
+    """Each card at the occurrence whose sentence shows it best (core.sentences), in the
+    order of the video (for chunking)."""
+    spots = [[(o.segment, o.token) for o in occurrences] for _, occurrences in words]
+    spots += [
+        [(stream[m.start].segment, stream[m.start].lower) for m in group] for _, group in phrases
+    ]
+    scores = [c.score for c, _ in words] + [p.score for p, _ in phrases]
+    chosen = best_sentences(segments, list(zip(scores, spots, strict=True)))
+    placed_words = [
+        replace(c, segment=segment, surface=needle.lower().replace("’", "'"))
+        for (c, _), (segment, needle) in zip(words, chosen[: len(words)], strict=True)
+    ]
+    placed_phrases = [
+        replace(p, segment=segment)
+        for (p, _), (segment, _needle) in zip(phrases, chosen[len(words) :], strict=True)
+    ]
     placed_words.sort(key=lambda c: (c.segment, -c.score))
     placed_phrases.sort(key=lambda p: (p.segment, -p.score))
     return placed_words, placed_phrases
-
-
-def _sentence_quality(sentence: str) -> int:
-    """2 for a sentence of 6-25 words, 1 for one of 4-35, 0 otherwise; +1 when it reads as
-    a whole sentence (a capital first, an end mark last)."""
-    words = len(tokens(sentence))
-    low, high = GOOD_SENTENCE
-    quality = 2 if low <= words <= high else 1 if 4 <= words <= 35 else 0
-    stripped = sentence.strip()
-    if stripped[:1].isupper() and stripped[-1:] in (".", "!", "?", "…", '"', "”"):
-        quality += 1
-    if _INNER_BREAK.search(stripped):
-        quality -= 1  # a fragment that borrowed a neighbouring sentence to be readable
-    return quality
-
-
-def _with(candidate: Candidate, *, segment: int, surface: str) -> Candidate:
-    return Candidate(
-        candidate.lemma, surface, candidate.zipf, segment, candidate.level,
-        candidate.source, candidate.count, candidate.score,
-    )  # fmt: skip
 
 
 def select_candidates(

@@ -7,6 +7,7 @@ either side, cut at its punctuation) and links to the second where it begins.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from core.models import Segment
@@ -16,6 +17,11 @@ _SENTENCE_BREAK = re.compile(r"[.!?…][\"”’)]*\s+")
 MAX_SENTENCE_CHARS = 300
 # Fewer words than this ("Or adopted.", "Yup, question.") teach nothing on a card.
 MIN_SENTENCE_WORDS = 5
+# A card's sentence at its best: a whole sentence of this many words, and few cards on it.
+GOOD_SENTENCE = (6, 25)
+CARDS_PER_SENTENCE = 2
+MAX_OCCURRENCES = 8  # sentences looked at per card
+_INNER_BREAK = re.compile(r"[.!?…][\"”’)]*\s+\S")
 
 
 def sentence_around(segments: Sequence[Segment], index: int, needle: str = "") -> tuple[str, float]:
@@ -92,3 +98,49 @@ def _with_context(
             break
         begin, end = max(wider, key=lambda span: len(tokens(text[span[0] : span[1]])))
     return begin, end
+
+
+Spot = tuple[int, str]  # a caption line where a card's word is said, and the word as written
+
+
+def best_sentences(
+    segments: Sequence[Segment], cards: Sequence[tuple[float, Sequence[Spot]]]
+) -> list[Spot]:
+    """For each card (its score, and where the video says it), the spot whose sentence
+    shows it best, best-scored cards choosing first: a whole sentence of 6-25 words, at most
+    CARDS_PER_SENTENCE cards a sentence while the card is said elsewhere too. In the order
+    of `cards`."""
+    used: Counter[str] = Counter()
+    chosen: dict[int, Spot] = {}
+    for i in sorted(range(len(cards)), key=lambda i: -cards[i][0]):
+        options = []
+        for order, (segment, needle) in enumerate(cards[i][1][:MAX_OCCURRENCES]):
+            sentence, _, _ = sentence_span(segments, segment, needle)
+            options.append((sentence, (segment, needle), order))
+        sentence, spot, _ = min(
+            options,
+            key=lambda o: (
+                used[o[0]] >= CARDS_PER_SENTENCE,
+                -sentence_quality(o[0]),
+                used[o[0]],
+                o[2],
+            ),
+        )
+        used[sentence] += 1
+        chosen[i] = spot
+    return [chosen[i] for i in range(len(cards))]
+
+
+def sentence_quality(sentence: str) -> int:
+    """2 for a sentence of 6-25 words, 1 for one of 4-35, 0 otherwise; +1 when it reads as
+    a whole sentence (a capital first, an end mark last); -1 for a fragment that borrowed a
+    neighbouring sentence to be readable."""
+    words = len(tokens(sentence))
+    low, high = GOOD_SENTENCE
+    quality = 2 if low <= words <= high else 1 if 4 <= words <= 35 else 0
+    stripped = sentence.strip()
+    if stripped[:1].isupper() and stripped[-1:] in (".", "!", "?", "…", '"', "”"):
+        quality += 1
+    if _INNER_BREAK.search(stripped):
+        quality -= 1
+    return quality
