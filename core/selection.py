@@ -56,7 +56,6 @@ __all__ = [
     "lemma_of",
     "normalise_level",
     "select",
-    "select_candidates",
     "tokens",
     "warm_up",
 ]
@@ -362,23 +361,3 @@ def _place(
     placed_words.sort(key=lambda c: (c.segment, -c.score))
     placed_phrases.sort(key=lambda p: (p.segment, -p.score))
     return placed_words, placed_phrases
-
-
-def select_candidates(
-    segments: Iterable[Segment],
-    *,
-    language: str = "en",
-    level: str = "B1",
-    known: Iterable[str] = (),
-    learner_language: str = "",
-    generated: bool = False,
-) -> list[Candidate]:
-    """The words worth learning at `level` (see `select`), in the order of the video."""
-    return select(
-        segments,
-        language=language,
-        level=level,
-        known=known,
-        learner_language=learner_language,
-        generated=generated,
-    ).words

@@ -11,7 +11,7 @@ from core.limiter import FairLimiter
 from core.llm import LLMClient
 from core.models import Progress, Stage
 from core.pipeline import DeckRequest, Pipeline
-from core.selection import select_candidates
+from core.selection import select
 from core.transcripts import DirectorySource, load_transcript_file, load_transcript_text
 from devtools.answers import simulated_meaning
 from devtools.samples import SAMPLES_DIR, SLEEP_TALK
@@ -94,7 +94,7 @@ async def test_a_context_overflow_splits_the_chunk(pipeline: Pipeline, sim: Sim)
     transcript = load_transcript_file(SLEEP_TALK)
     deck = await pipeline.build(DeckRequest(None, transcript=transcript))
     assert not deck.is_partial
-    expected = {c.lemma for c in select_candidates(transcript.segments, learner_language="ko")}
+    expected = {c.lemma for c in select(transcript.segments, learner_language="ko").words}
     assert {w.lemma for w in deck.words} <= expected
     assert len(deck.words) >= 0.9 * len(expected), "only pieces of phrases left out"
     assert deck.stats.llm_calls == deck.stats.chunks + 1  # one chunk became two calls

@@ -3,7 +3,7 @@ import pytest
 from core.chunking import estimate_tokens, make_chunks
 from core.models import Segment
 from core.pipeline import sentence_around
-from core.selection import select, select_candidates
+from core.selection import select
 from core.transcripts import load_transcript_file
 from devtools.samples import SLEEP_TALK
 
@@ -17,7 +17,7 @@ def test_each_lemma_once_and_no_sentence_carries_three_cards() -> None:
         "The industries consolidated their hypotheses.",
         "Industry consolidates; the hypothesis of consolidation stands.",
     )
-    found = select_candidates(segments, level="A2")
+    found = select(segments, level="A2").words
     lemmas = [c.lemma for c in found]
     assert len(lemmas) == len(set(lemmas))
     assert "industry" in lemmas and "industries" not in lemmas
@@ -31,23 +31,23 @@ def test_each_lemma_once_and_no_sentence_carries_three_cards() -> None:
 
 
 def test_common_words_and_stopwords_are_gone() -> None:
-    found = {c.lemma for c in select_candidates(segs("The people have a very good time."))}
+    found = {c.lemma for c in select(segs("The people have a very good time.")).words}
     assert found == set()
 
 
 def test_known_words_are_skipped_by_lemma_or_form() -> None:
     segments = segs("Researchers consolidate hypotheses about hippocampus replay.")
-    all_words = {c.lemma for c in select_candidates(segments, level="B2")}
+    all_words = {c.lemma for c in select(segments, level="B2").words}
     assert {"hypothesis", "consolidate"} <= all_words
     known_words = {"hypotheses", "consolidate"}
-    known = {c.lemma for c in select_candidates(segments, level="B2", known=known_words)}
+    known = {c.lemma for c in select(segments, level="B2", known=known_words).words}
     assert "hypothesis" not in known and "consolidate" not in known
     assert "hippocampus" in known
 
 
 def test_names_and_numbers_are_not_vocabulary() -> None:
     segments = segs("Yesterday Bartholomew visited Copenhagen with ninety-six colleagues.")
-    lemmas = {c.lemma for c in select_candidates(segments, level="C2")}
+    lemmas = {c.lemma for c in select(segments, level="C2").words}
     assert "bartholomew" not in lemmas and "copenhagen" not in lemmas
     assert "ninety-six" not in lemmas
 
@@ -55,7 +55,7 @@ def test_names_and_numbers_are_not_vocabulary() -> None:
 def test_level_changes_what_counts_as_known() -> None:
     transcript = load_transcript_file(SLEEP_TALK)
     beginner = select(transcript.segments, level="A2")
-    advanced = select_candidates(transcript.segments, level="C1")
+    advanced = select(transcript.segments, level="C1").words
     assert len(beginner.words) > len(advanced) > 0
     # what a C1 learner gets and an A2 learner does not waits: far above A2, said once
     for lemma in {c.lemma for c in advanced} - {c.lemma for c in beginner.words}:
@@ -64,7 +64,7 @@ def test_level_changes_what_counts_as_known() -> None:
 
 def test_chunks_keep_order_times_and_both_budgets() -> None:
     transcript = load_transcript_file(SLEEP_TALK)
-    candidates = select_candidates(transcript.segments)
+    candidates = select(transcript.segments).words
     chunks = make_chunks(transcript.segments, candidates, max_tokens=300, max_items=8)
     flat = [s for c in chunks for s in c.segments]
     assert flat == list(transcript.segments)  # every segment once, in order
@@ -154,9 +154,9 @@ def test_a_short_caption_line_without_punctuation_borrows_whole_neighbouring_lin
 
 
 def test_interjections_and_fillers_are_never_vocabulary() -> None:
-    lemmas = {c.lemma for c in select_candidates(lecture(), level="B1")}
+    lemmas = {c.lemma for c in select(lecture(), level="B1").words}
     assert {"inherit", "adopt", "offspring", "forage"} <= lemmas
     assert not {"yep", "yup", "mm-hmm", "okay"} & lemmas
     for filler in ("Yeah", "Uh-huh", "Hmm", "Whoa", "Nope", "Gosh", "Um", "Oops", "Alright"):
-        found = {c.lemma for c in select_candidates(segs(f"{filler}, the offspring."), level="C2")}
+        found = {c.lemma for c in select(segs(f"{filler}, the offspring."), level="C2").words}
         assert filler.lower() not in found, filler
