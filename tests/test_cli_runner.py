@@ -66,7 +66,7 @@ async def test_build_writes_an_anki_package_and_export_defaults_to_the_local_lea
         (tmp_path / "collection.anki2").write_bytes(package.read("collection.anki2"))
     with sqlite3.connect(tmp_path / "collection.anki2") as anki:
         notes = anki.execute("SELECT flds FROM notes").fetchall()
-    assert len(notes) > 10 and any(row[0].startswith("barista\x1f") for row in notes)
+    assert len(notes) > 10 and any(row[0].startswith("coarse\x1f") for row in notes)
 
     text = await run(["export", "--format", "csv", "--out", "mine.csv"], env, tmp_path)
     assert "written to mine.csv" in text

@@ -291,7 +291,9 @@ async def test_telegram_bot_logs_no_secret(
             fake.push_text(USER, "/help")  # answered with a 500 from Telegram
             await fake.wait_for(lambda: fake.fail_500["sendMessage"] == 0, 30)
             await telegram_says(fake, "vocabDemo02", "📚")
-            await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "through the proxy")
+            # the learner is told what they can do; the proxy (and its password) stays in the
+            # log's operator hint, without the password
+            await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "Send me the video's subtitle")
             sim.config.api_key = "a-key-we-do-not-have"
             await telegram_says(fake, "vocabDemo01", "refused the request")
             ops = f"http://127.0.0.1:{env['METRICS_PORT']}"

@@ -93,7 +93,7 @@ async def test_mark_known_download_an_anki_deck_and_switch_to_korean(study: Stud
     await expect(page.get_by_role("link", name="복습")).to_be_visible()
     assert "/study/decks/" in page.url, "the same page, now in Korean"
     chat = await study.chat(["/help"])
-    assert "/web  브라우저에서 덱과 플래시카드 보기" in chat, "the chat speaks Korean now too"
+    assert "/web  브라우저에서 단어장과 플래시카드 보기" in chat, "the chat speaks Korean now too"
 
 
 async def test_a_phone_swipes_through_cards(study: Study) -> None:
