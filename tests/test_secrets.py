@@ -293,7 +293,8 @@ async def test_telegram_bot_logs_no_secret(
             await telegram_says(fake, "vocabDemo02", "📚")
             # the learner is told what they can do; the proxy (and its password) stays in the
             # log's operator hint, without the password
-            await telegram_says(fake, "https://youtu.be/zzzzzzzzzz1", "Send me the video's subtitle")
+            blocked = "https://youtu.be/zzzzzzzzzz1"
+            await telegram_says(fake, blocked, "Send me the video's subtitle")
             sim.config.api_key = "a-key-we-do-not-have"
             await telegram_says(fake, "vocabDemo01", "refused the request")
             ops = f"http://127.0.0.1:{env['METRICS_PORT']}"
