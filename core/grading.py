@@ -17,7 +17,8 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+from core.config import LEVELS as LEVELS  # one list of levels, the settings rule's
+
 LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
 
 Source = Literal["list", "frequency"]
