@@ -266,3 +266,34 @@ def test_backup_with_database_url_refuses_and_points_to_pg_dump(
     said = capsys.readouterr().err
     assert "pg_dump" in said and "DATABASE_URL" in said
     assert not target.exists()
+
+
+async def test_readyz_asks_a_failing_llm_server_once_for_a_burst_of_probes() -> None:
+    """200 /readyz requests while the LLM server fails were 200 upstream calls."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from core.metrics import Metrics
+
+    upstream = 0
+
+    async def failing_models(request: Request) -> Response:
+        nonlocal upstream
+        upstream += 1
+        return JSONResponse({"error": "loading"}, status_code=503)
+
+    sim = SimServer(SimConfig())
+    sim.app.router.routes.insert(0, Route("/v1/models", failing_models, methods=["GET"]))
+    async with sim.serve() as url, httpx.AsyncClient() as http:
+        llm = LLMClient(http, base_url=url, model=sim.config.model)
+        health = Health(None, llm)
+        async with serve_ops(Metrics(), health, 0) as port:
+            limits = httpx.Limits(max_connections=20)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as c:
+                burst = await asyncio.gather(*(c.get("/readyz") for _ in range(100)))
+                after = [await c.get("/readyz") for _ in range(100)]
+    answers = [r.status_code for r in (*burst, *after)]
+    assert answers == [503] * 200, "every probe still says: not ready"
+    assert "HTTP 503" in burst[0].json()["checks"]["llm"]["detail"]
+    assert upstream <= 2, f"{upstream} calls to the LLM server for 200 probes"
