@@ -175,6 +175,20 @@ class VideoTooLong(VocabotError):
         )
 
 
+class TooMuchText(VocabotError):
+    """More text than a video as long as the cap could hold: what it would send to the
+    model (candidates, chunks, prompt tokens) is over the cap, whatever its time stamps say."""
+
+    code = "too_much_text"
+    message = N_(
+        "That's more text than a {limit}-minute video could hold, so it's too big for me to "
+        "make a deck from. Send me the subtitles of one video, up to {limit} minutes long."
+    )
+
+    def __init__(self, detail: str, limit_minutes: int) -> None:
+        super().__init__(detail, limit=str(limit_minutes))
+
+
 class LLMUnavailable(VocabotError):
     code = "llm_unavailable"
     message = N_("My language model server isn't answering right now. Please try again later.")

@@ -231,7 +231,9 @@ class Flights(Tracking):
         upload = await self.store.get_upload(flight.key.video_id)
         if upload is None:
             raise errors.TranscriptFileError(f"{flight.key.video_id} is not stored")
-        return replace(flight.request, video_id=upload.video_id, transcript=upload.transcript())
+        # parsed once (when it was checked), off the loop
+        transcript = await asyncio.to_thread(upload.transcript, keep=False)
+        return replace(flight.request, video_id=upload.video_id, transcript=transcript)
 
     async def _deliver(self, job: Job, deck: Deck, *, cached_hit: bool = False) -> None:
         """Save the job's deck and finish it; a failure fails this job only."""

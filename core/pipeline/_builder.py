@@ -26,7 +26,7 @@ from core.pipeline._checkpoints import (
     save_answer,
     saved_answer,
 )
-from core.pipeline._planning import DeckRequest, halves, plan_chunks
+from core.pipeline._planning import TOKENS_PER_MINUTE, DeckRequest, halves, plan_chunks
 from core.pipeline._round import Round
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut, max_tokens_for
 from core.selection import normalise_level
@@ -74,13 +74,17 @@ class Pipeline:
         chunk_tokens: int = 2000,
         chunk_max_items: int = 12,
         max_video_minutes: int = 180,
+        max_build_tokens: int = 0,
         hedge_after: float = 5.0,
     ) -> None:
+        """`max_build_tokens`: the most one build may send to the model and ask back (its
+        prompts plus each call's output room); 0: what `max_video_minutes` of speech costs."""
         self.source = source
         self.llm = llm
         self.chunk_tokens = chunk_tokens
         self.chunk_max_items = chunk_max_items
         self.max_video_minutes = max_video_minutes
+        self.max_build_tokens = max_build_tokens or max_video_minutes * TOKENS_PER_MINUTE
         self.hedge_after = hedge_after
         # Planning is CPU-bound Python in a worker thread; one at a time keeps the GIL
         # free enough for the event loop to answer users while many videos start at once.
@@ -101,7 +105,12 @@ class Pipeline:
     def plan(self, transcript: Transcript, request: DeckRequest) -> list[Chunk]:
         """Local work only: candidates and chunks (CPU-bound, run it off the event loop)."""
         return plan_chunks(
-            transcript, request, max_tokens=self.chunk_tokens, max_items=self.chunk_max_items
+            transcript,
+            request,
+            max_tokens=self.chunk_tokens,
+            max_items=self.chunk_max_items,
+            max_build_tokens=self.max_build_tokens,
+            limit_minutes=self.max_video_minutes,
         )
 
     async def build(

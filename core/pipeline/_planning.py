@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.chunking import make_chunks
+from core import errors
+from core.chunking import estimate_tokens, make_chunks
 from core.models import Chunk, Transcript
+from core.prompts import build_messages, max_tokens_for
 from core.selection import select_candidates
+
+# What one minute of speech costs at most, in tokens sent and asked for (prompts + the
+# output room of each call). Measured on the bundled talks: ~2,250 a minute; a 180-minute
+# video is ~180k tokens spent. A transcript that would cost more than its minutes allow is
+# not a video (issue 25: 2 MB of cues at 00:00:01 cost 7x the 180-minute cap).
+TOKENS_PER_MINUTE = 2_500
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,22 +29,62 @@ class DeckRequest:
     transcript: Transcript | None = None
 
 
+def transcript_tokens(transcript: Transcript) -> int:
+    """The tokens of the transcript's text alone (a lower bound of what a build sends)."""
+    return sum(estimate_tokens(s.text) for s in transcript.segments)
+
+
+def planned_tokens(chunks: list[Chunk], request: DeckRequest, language: str) -> int:
+    """Tokens one round of calls sends (system and user prompts) and may get back."""
+    total = 0
+    for chunk in chunks:
+        messages = build_messages(
+            chunk,
+            learner_language=request.learner_language,
+            level=request.level,
+            transcript_language=language,
+        )
+        total += sum(estimate_tokens(m["content"]) for m in messages) + max_tokens_for(chunk)
+    return total
+
+
 def plan_chunks(
-    transcript: Transcript, request: DeckRequest, *, max_tokens: int, max_items: int
+    transcript: Transcript,
+    request: DeckRequest,
+    *,
+    max_tokens: int,
+    max_items: int,
+    max_build_tokens: int | None = None,
+    limit_minutes: int = 0,
 ) -> list[Chunk]:
-    """Candidates and chunks (CPU-bound, run it off the event loop)."""
+    """Candidates and chunks (CPU-bound, run it off the event loop). With
+    `max_build_tokens`, a transcript whose round of calls would cost more is refused
+    (TooMuchText) before anything is sent."""
+    if max_build_tokens is not None:
+        text = transcript_tokens(transcript)
+        if text > max_build_tokens:  # not worth finding candidates in
+            raise errors.TooMuchText(f"{text} tokens of text", limit_minutes)
     candidates = select_candidates(
         transcript.segments,
         language=transcript.language,
         level=request.level,
         known=request.known_words,
     )
-    return make_chunks(
+    chunks = make_chunks(
         transcript.segments,
         candidates,
         max_tokens=max_tokens,
         max_items=max_items,
     )
+    if max_build_tokens is not None:
+        planned = planned_tokens(chunks, request, transcript.language)
+        if planned > max_build_tokens:
+            raise errors.TooMuchText(
+                f"{len(chunks)} chunks, {len(candidates)} candidates, {planned} tokens "
+                f"planned > {max_build_tokens}",
+                limit_minutes,
+            )
+    return chunks
 
 
 def halves(chunk: Chunk) -> list[Chunk]:
