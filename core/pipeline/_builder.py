@@ -26,7 +26,13 @@ from core.pipeline._checkpoints import (
     save_answer,
     saved_answer,
 )
-from core.pipeline._planning import TOKENS_PER_MINUTE, DeckRequest, halves, plan_chunks
+from core.pipeline._planning import (
+    TOKENS_PER_MINUTE,
+    DeckRequest,
+    halves,
+    plan_chunks,
+    planned_tokens,
+)
 from core.pipeline._round import Round
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut, max_tokens_for
 from core.selection import normalise_level
@@ -121,12 +127,15 @@ class Pipeline:
         owner: Hashable = None,
         checkpoint: Checkpoint | None = None,
         on_tail: Callable[[], None] | None = None,
+        admit: Callable[[int], Awaitable[None]] | None = None,
     ) -> Deck:
         """The deck for `request`.
 
         With a `checkpoint`, chunks answered by an earlier (interrupted) build are not
         asked again, and each new answer is saved as it arrives. `on_tail` is called once
-        when only stragglers are left (see `Round`).
+        when only stragglers are left (see `Round`). `admit` is told, before the first
+        call, how many tokens the calls still to make may cost (prompts and output room);
+        it may refuse them by raising.
         """
         emit = progress or _no_progress
         await emit(Progress(Stage.TRANSCRIPT))
@@ -152,6 +161,9 @@ class Pipeline:
         reused = done = total - len(fresh)
         if reused:
             log.info("%d of %d chunks answered before: not asked again", reused, total)
+        if admit is not None and fresh:
+            language = transcript.language
+            await admit(await asyncio.to_thread(planned_tokens, fresh, request, language))
         await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
         await self._ask(fresh, build, emit, total=total, reused=reused)
         return self._deck(chunks, build)
