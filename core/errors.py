@@ -223,6 +223,15 @@ class StorageUnavailable(VocabotError):
     message = N_("My database can't be opened. The bot's owner has to look at it.")
 
 
+class DatabaseDown(VocabotError):
+    """The database does not answer now (PostgreSQL down or restarting): a moment's wait,
+    not the owner's repair, is what helps."""
+
+    code = "database_down"
+    message = N_("My database isn't answering right now. Please try again shortly.")
+    retry_in: ClassVar[float] = 10.0  # seconds (Retry-After)
+
+
 class DeckNotFound(VocabotError):
     code = "deck_not_found"
     message = N_("I can't find that deck. It may have been deleted.")
