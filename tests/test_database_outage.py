@@ -19,11 +19,14 @@ import pytest
 from bot.app import open_app
 from bot.http.api import create_api
 from core.config import Settings
+from devtools.fake_telegram import FakeTelegram
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
 from tests.http_harness import client_of, key_for
+from tests.telegram_harness import start_bot
 
 pytestmark = pytest.mark.postgres
+CHAT = 4242
 
 
 class Relay:
@@ -117,3 +120,35 @@ async def test_while_postgresql_is_down_the_api_answers_503_at_once(
             while len(answers) < 10 and 200 not in answers:
                 answers.append((await client.get("/v1/decks", headers=alice)).status_code)
             assert answers[-1] == 200 and set(answers) <= {200, 503}, answers
+
+
+async def test_while_postgresql_is_down_a_telegram_chat_is_told_once_to_try_again(
+    pg_url: str, sim: Sim, tmp_path: Path
+) -> None:
+    fake = FakeTelegram()
+    async with relayed(pg_url) as (relay, url), fake.serve() as base_url:
+        settings = Settings(
+            database_url=url,
+            llm_base_url=sim.url,
+            llm_model=sim.config.model,
+            transcripts_dir=SAMPLES_DIR,
+            user_cooldown_seconds=0,
+        )
+        async with open_app(settings) as app:
+            adapter = await start_bot(fake, base_url, app)
+            try:
+                fake.push_text(CHAT, "/start")
+                await fake.wait_for(lambda: fake.sent(CHAT))
+                await relay.cut()
+                before = len(fake.sent(CHAT))
+                fake.push_text(CHAT, "https://youtu.be/vocabDemo02")
+                told = await fake.wait_for(lambda: fake.sent(CHAT)[before:])
+                await relay.open()
+                fake.push_text(CHAT, "/help")  # answered once the database is back
+                await fake.wait_for(lambda: len(fake.sent(CHAT)) > before + 1, 30)
+            finally:
+                await adapter.stop()
+    said = [m.plain for m in fake.sent(CHAT)[before:]]
+    assert "try again shortly" in told[0].plain, said
+    assert sum("try again shortly" in text for text in said) == 1, said
+    assert not any("Traceback" in text or "went wrong" in text for text in said), said
