@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app import App, open_app
 from core import errors
 from core.config import Settings
@@ -134,3 +136,43 @@ async def test_with_5000_tokens_left_twelve_builds_overshoot_by_one_build_at_mos
     print(f"{spent - (budget - left):,} tokens spent with {left:,} left; one build {one_build:,}")
     assert overshoot <= one_build, f"{spent - (budget - left):,} tokens spent with {left:,} left"
     assert refused(ends, errors.BudgetExhausted) == RACERS - len(decks)
+
+
+@pytest.mark.postgres
+async def test_the_daily_limit_holds_across_two_queue_fronts_on_postgresql(
+    pg_url: str, sim: Sim, tmp_path: Path
+) -> None:
+    """Before: 10 builds passed a limit of 3 across two fronts. Each front takes a build
+    from the quota as it writes the job (no worker needed to see the refusals)."""
+    ids = videos(tmp_path / "videos")
+    config = Settings(
+        database_url=pg_url,
+        llm_base_url=sim.url,
+        llm_model=sim.config.model,
+        transcripts_dir=tmp_path / "videos",
+        user_cooldown_seconds=0,
+        user_max_running_jobs=RACERS,
+        user_daily_builds=3,
+    )
+    start = asyncio.Event()
+
+    async def submit(app: App, user: User, video: str) -> bool:
+        await start.wait()
+        try:
+            await app.actions.submit(user, video)
+        except errors.QuotaExceeded:
+            return False
+        return True
+
+    async with AsyncExitStack() as stack:
+        fronts = [await stack.enter_async_context(open_app(config)) for _ in range(2)]
+        users = [await front.actions.user("telegram", "1") for front in fronts]
+        racing = [
+            asyncio.create_task(submit(fronts[i % 2], users[i % 2], video))
+            for i, video in enumerate(ids)
+        ]
+        start.set()
+        accepted = await asyncio.gather(*racing)
+        used = await fronts[0].store.user_usage(users[0].id, datetime.now(UTC).date())
+    assert sum(accepted) == 3, f"{sum(accepted)} builds passed a limit of 3"
+    assert used.builds == 3
