@@ -10,11 +10,13 @@ from core.models import Chunk, Transcript
 from core.prompts import build_messages, max_tokens_for
 from core.selection import select_candidates
 
-# What one minute of speech costs at most, in tokens sent and asked for (prompts + the
-# output room of each call). Measured on the bundled talks: ~2,250 a minute; a 180-minute
-# video is ~180k tokens spent. A transcript that would cost more than its minutes allow is
-# not a video (issue 25: 2 MB of cues at 00:00:01 cost 7x the 180-minute cap).
-TOKENS_PER_MINUTE = 2_500
+# What a minute of the longest video may cost, in tokens sent and asked for (prompts + the
+# output room of each call): a build may plan at most MAX_VIDEO_MINUTES x this. Measured:
+# the bench's 180-minute lecture plans ~248k (~1,400 a minute; it spends ~181k), a short
+# dense talk ~2,250 a minute (a long video repeats its words: fewer new ones a minute). A
+# transcript that would cost more is not a video (issue 25: 2 MB of cues at 00:00:01
+# spent 7x what a 180-minute video does).
+TOKENS_PER_MINUTE = 2_000
 
 
 @dataclass(frozen=True, slots=True)
