@@ -136,6 +136,7 @@ def make_pipeline(
         chunk_tokens=settings.chunk_tokens,
         chunk_max_items=settings.chunk_max_items,
         max_video_minutes=settings.max_video_minutes,
+        max_build_tokens=settings.max_build_tokens,
         hedge_after=settings.llm_hedge_after_seconds,
     )
 
@@ -244,6 +245,7 @@ def make_actions(
         default_learner_language=settings.default_learner_language,
         default_level=settings.default_level,
         upload_max_bytes=settings.upload_max_bytes,
+        max_video_minutes=settings.max_video_minutes,
         study=StudyConfig(
             settings.study_base_url, settings.web_link_minutes, settings.web_session_days
         ),

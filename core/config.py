@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     default_learner_language: str = "ko"
     default_level: str = "B1"
     max_video_minutes: int = Field(default=180, ge=1)
+    max_build_tokens: int = Field(default=0, ge=0)  # 0: what MAX_VIDEO_MINUTES of talk costs
     max_parallel_videos: int = Field(default=8, ge=1)
     user_max_running_jobs: int = Field(default=2, ge=1)
     user_cooldown_seconds: float = Field(default=3.0, ge=0)

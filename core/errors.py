@@ -184,6 +184,20 @@ class VideoTooLong(VocabotError):
         )
 
 
+class TooMuchText(VocabotError):
+    """More text than a video as long as the cap could hold: what it would send to the
+    model (candidates, chunks, prompt tokens) is over the cap, whatever its time stamps say."""
+
+    code = "too_much_text"
+    message = N_(
+        "That's more text than a {limit}-minute video could hold, so it's too big for me to "
+        "make a deck from. Send me the subtitles of one video, up to {limit} minutes long."
+    )
+
+    def __init__(self, detail: str, limit_minutes: int) -> None:
+        super().__init__(detail, limit=str(limit_minutes))
+
+
 class LLMUnavailable(VocabotError):
     code = "llm_unavailable"
     message = N_("My language model server isn't answering right now. Please try again later.")
@@ -216,6 +230,15 @@ class NothingToLearn(VocabotError):
 class StorageUnavailable(VocabotError):
     code = "storage_unavailable"
     message = N_("My database can't be opened. The bot's owner has to look at it.")
+
+
+class DatabaseDown(VocabotError):
+    """The database does not answer now (PostgreSQL down or restarting): a moment's wait,
+    not the owner's repair, is what helps."""
+
+    code = "database_down"
+    message = N_("My database isn't answering right now. Please try again shortly.")
+    retry_in: ClassVar[float] = 10.0  # seconds (Retry-After)
 
 
 class DeckNotFound(VocabotError):

@@ -4,7 +4,15 @@ Days are UTC days; both limits reset at midnight UTC. A build counts against the
 whose request starts it; a cache hit, or a request that joins a build already running,
 costs nothing and never counts. Tokens are counted per LLM request as the server reports
 them (this is an observer of the LLM client), kept in memory per build and written once
-the build ends, so the budget also sees builds still running in this process.
+the build ends.
+
+Both limits hold however many builds start at once, in however many processes: a request
+takes its build from the quota in one step with the check, in the store (`take`), and
+gives it back if it did not start a build after all (cached, or joined one); a build,
+once planned, reserves the tokens it may spend from the budget, again in one step with
+the check (`reserve`), before its first LLM call, and gives back what it did not spend
+when it ends (`settle`). The budget counts spent and reserved tokens, so it is overshot by
+one build at most.
 
 Who is limited: everyone by the budget; by the daily quota everyone but the admins and the
 learner at this machine's terminal (the operator's own console chat and CLI). An admin may
@@ -81,21 +89,52 @@ class Spending:
         used = await self.store.user_usage(user.id, self.today())
         return Allowance(limit, used, override, exempt)
 
-    async def check(self, user: User) -> None:
-        """Raise if `user` may not start a build now: blocked, over their quota, or the
-        bot over its budget."""
-        allowance = await self.allowance(user)
-        if allowance.override.blocked:
+    async def take(self, user: User) -> None:
+        """Count a build for `user` now, in one step with the checks (across processes);
+        raise if they may not start one: blocked, over their quota, or the bot over its
+        budget. A build taken that does not start is given back (`give_back`)."""
+        override = await self.store.get_quota(user.id)
+        if override.blocked:
             self._refused("blocked", user)
             raise errors.BuildsBlocked(f"user {user.id} is blocked")
-        if allowance.limit is not None and allowance.used.builds >= allowance.limit:
+        limit: int | None = override.daily_builds
+        if limit is None and self.daily_builds:
+            limit = self.daily_builds
+        if self.exempt(user):
+            limit = None
+        refusal = await self.store.take_build(
+            user.id, self.today(), limit=limit, budget=self.daily_tokens
+        )
+        if refusal == "quota" and limit is not None:
             self._refused("quota", user)
-            raise errors.QuotaExceeded(allowance.limit, self.seconds_to_reset())
-        if self.daily_tokens:
+            raise errors.QuotaExceeded(limit, self.seconds_to_reset())
+        if refusal is not None:
+            self._refused("budget", user)
             spent = await self.tokens_today()
-            if spent >= self.daily_tokens:
-                self._refused("budget", user)
-                raise errors.BudgetExhausted(spent, self.daily_tokens, self.seconds_to_reset())
+            raise errors.BudgetExhausted(spent, self.daily_tokens, self.seconds_to_reset())
+
+    async def give_back(self, user_id: int) -> None:
+        """A build taken for `user_id` did not start (its deck was cached, it joined one
+        already running, or its request failed): it does not count. Never raises."""
+        try:
+            await self.store.give_back_build(user_id, self.today())
+        except Exception:
+            log.exception("could not give back a build of user %s", user_id)
+
+    async def reserve(self, user_id: int, tokens: int) -> int:
+        """Reserve `tokens` of today's budget for a build about to call the LLM (in one
+        step with the check, across processes); what was reserved (0: no budget). Raises
+        BudgetExhausted when the spent and reserved tokens reached the budget."""
+        if not self.daily_tokens:
+            return 0
+        if not await self.store.reserve_tokens(
+            user_id, self.today(), tokens, budget=self.daily_tokens
+        ):
+            self.metrics.quota_refusals.labels("budget").inc()
+            log.info("build of user %s stopped before its first call: budget", user_id)
+            spent = await self.tokens_today()
+            raise errors.BudgetExhausted(spent, self.daily_tokens, self.seconds_to_reset())
+        return tokens
 
     def _refused(self, reason: str, user: User) -> None:
         self.metrics.quota_refusals.labels(reason).inc()
@@ -106,10 +145,6 @@ class Spending:
         days = await self.store.usage_by_day(self.today())
         stored = days[0].usage.tokens if days and days[0].day == self.today() else 0
         return stored + sum(p + c for p, c in self._pending.values())
-
-    async def record_build(self, user_id: int) -> None:
-        """A build started for `user_id` (its request was neither cached nor joined)."""
-        await self.store.add_usage(user_id, self.today(), builds=1)
 
     # -- the LLM client's observer (core.llm.CallObserver) --------------------------------
 
@@ -122,10 +157,15 @@ class Spending:
     def retry(self, server: str) -> None:
         return None
 
-    async def settle(self, user_id: int) -> None:
-        """Write the tokens this learner's builds spent so far (a build ended)."""
+    async def settle(self, user_id: int, *, reserved: int = 0) -> None:
+        """Write the tokens this learner's builds spent so far, and give back the build's
+        reservation (a build ended)."""
         prompt, completion = self._pending.pop(user_id, (0, 0))
-        if prompt or completion:
+        if prompt or completion or reserved:
             await self.store.add_usage(
-                user_id, self.today(), prompt_tokens=prompt, completion_tokens=completion
+                user_id,
+                self.today(),
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                reserved_tokens=-reserved,
             )

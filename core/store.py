@@ -320,8 +320,29 @@ class Store(Protocol):
         builds: int = 0,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        reserved_tokens: int = 0,
     ) -> None:
-        """Add to the learner's spending on `day` (UTC)."""
+        """Add to the learner's spending on `day` (UTC); `reserved_tokens` (negative: give
+        back) to what running builds reserved of the budget (never below zero)."""
+        ...
+
+    async def take_build(
+        self, user_id: int, day: date, *, limit: int | None, budget: int = 0
+    ) -> str | None:
+        """Count one more build for the learner on `day`, in one step with the checks, across
+        processes: None when taken; "quota" when they have `limit` builds already, "budget"
+        when every learner's spent and reserved tokens reached `budget` (0: none)."""
+        ...
+
+    async def give_back_build(self, user_id: int, day: date) -> None:
+        """A taken build that did not start after all (its deck was cached, or it joined a
+        build already running)."""
+        ...
+
+    async def reserve_tokens(self, user_id: int, day: date, tokens: int, *, budget: int) -> bool:
+        """Reserve `tokens` of the day's budget for a build about to call the LLM, in one
+        step with the check (across processes): False when every learner's spent and
+        reserved tokens reached `budget` already."""
         ...
 
     async def user_usage(self, user_id: int, day: date) -> UsageCount: ...

@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -34,6 +36,13 @@ _BOMS = (
 _FALLBACKS = ("cp949", "euc-kr", "utf-16-le", "shift_jis", "gb18030", "cp1252")
 _HTML = re.compile(r"^\s*(<!doctype html|<html|<head|<body)", re.I)
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+CUES_PER_MINUTE = 60  # at most one cue a second, on average (real subtitles: ~16 a minute)
+_TIME_LINE = re.compile(r"-->")
+# Files parsed in this process, by key: a file is parsed once, when it is checked, and the
+# build reads that back (a worker in another process parses it once more).
+_PARSED: OrderedDict[str, Transcript] = OrderedDict()
+_PARSED_MAX = 8
+_PARSED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +63,30 @@ class Upload:
     def title(self) -> str:
         return title_of(self.filename)
 
-    def transcript(self) -> Transcript:
+    def transcript(self, *, keep: bool = True) -> Transcript:
+        """The parsed file (CPU-bound for a big one: call it off the event loop). `keep`:
+        hold it for the build that comes next (which passes keep=False: taken, not held)."""
+        with _PARSED_LOCK:
+            known = _PARSED.get(self.key) if keep else _PARSED.pop(self.key, None)
+        if known is not None:
+            return known
         parsed = load_transcript_text(
             self.text, self.suffix, video_id=self.video_id, language=self.language
         )
-        return Transcript(
+        transcript = Transcript(
             video_id=parsed.video_id,
             language=parsed.language,
             segments=parsed.segments,
             title=self.title,
             timed=parsed.timed,
         )
+        if not keep:
+            return transcript
+        with _PARSED_LOCK:
+            _PARSED[self.key] = transcript
+            while len(_PARSED) > _PARSED_MAX:
+                _PARSED.popitem(last=False)
+        return transcript
 
 
 def is_upload_key(video_id: str) -> bool:
@@ -106,6 +128,13 @@ def decode_subtitles(data: bytes) -> str:
     raise errors.TranscriptFileError("not text in any encoding we know")
 
 
+def count_cues(text: str, suffix: str) -> int:
+    """How many cues a file holds, without parsing it (time lines; lines of a .txt)."""
+    if suffix == ".txt":
+        return sum(1 for line in text.splitlines() if line.strip())
+    return len(_TIME_LINE.findall(text))
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t\f")
@@ -127,9 +156,14 @@ def read_upload(
     video_id: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     default_language: str = "en",
+    max_minutes: int | None = None,
 ) -> Upload:
     """Check and decode a subtitle file. Its video is `video_id`, or the one `hint` (a
-    caption, a message) links to, or the one its name is (`dQw4w9WgXcQ.en.srt`)."""
+    caption, a message) links to, or the one its name is (`dQw4w9WgXcQ.en.srt`).
+
+    CPU-bound for a big file (decoding, parsing it once): call it off the event loop. With
+    `max_minutes`, a file with more cues than a video that long could have is refused
+    before it is parsed."""
     suffix = PurePath(filename).suffix.lower()
     if suffix not in SUFFIXES:
         raise errors.TranscriptFileError(f"suffix {suffix!r} of {filename!r}")
@@ -142,6 +176,10 @@ def read_upload(
         raise errors.TranscriptFileError(f"{filename} is binary")
     if _HTML.match(text):
         raise errors.TranscriptFileError(f"{filename} is an HTML page")
+    if max_minutes is not None:
+        cues = count_cues(text, suffix)
+        if cues > max_minutes * CUES_PER_MINUTE:
+            raise errors.TooMuchText(f"{filename}: {cues} cues", max_minutes)
     title, language = _name_parts(filename)
     if video_id is None:
         video_id = find_video_id(hint) if hint.strip() else None

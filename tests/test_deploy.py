@@ -87,3 +87,28 @@ def test_compose_itself_accepts_the_file() -> None:
         timeout=60,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+CADDYFILE = COMPOSE.parent / "Caddyfile"
+OPS_PATHS = ("/metrics", "/healthz", "/readyz")
+
+
+def test_the_load_balancer_keeps_metrics_and_health_off_the_internet() -> None:
+    """The API serves /metrics, /healthz and /readyz next to its routes (for Prometheus and
+    the orchestrator, on the internal network); the public site must not pass them on."""
+    site = CADDYFILE.read_text(encoding="utf-8")
+    matcher = next(
+        (line.split() for line in site.splitlines() if line.strip().startswith("@ops ")), None
+    )
+    assert matcher is not None, "no @ops matcher in the Caddyfile"
+    assert set(OPS_PATHS) <= set(matcher), matcher
+    refusal = site[site.index("handle @ops {") :]
+    assert refusal.index("respond 404") < refusal.index("}"), "a handle of its own answers 404"
+    catch_all = site.index("\thandle {")
+    assert site.index("handle @ops {") < catch_all, "before the catch-all handle proxies it"
+    published = {
+        port
+        for service in yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"].values()
+        for port in service.get("ports", [])
+    }
+    assert published <= {"80:80", "443:443"}, "only the load balancer is published"

@@ -241,3 +241,61 @@ def test_every_setting_has_a_line_in_env_example() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
     named = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
     assert {name.upper() for name in Settings.model_fields} <= named
+
+
+def test_backup_refuses_to_copy_the_live_database_onto_itself(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sqlite3.connect(db) as live:
+        live.execute("CREATE TABLE notes (text TEXT)")
+        live.execute("INSERT INTO notes VALUES ('keep me')")
+    before = db.read_bytes()
+    for target in (db, tmp_path / "." / db.name, Path(f"{db}-wal")):
+        assert main(["backup", str(target), "--force"]) == 1
+        assert "live database" in capsys.readouterr().err
+    assert db.read_bytes() == before
+    with sqlite3.connect(db) as live:
+        assert live.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
+
+
+def test_backup_with_database_url_refuses_and_points_to_pg_dump(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqlite3.connect(db).close()  # a stale SQLite file that is not the bot's database
+    monkeypatch.setenv("DATABASE_URL", "postgresql://vocabot@127.0.0.1:1/vocabot")
+    target = tmp_path / "copy.sqlite3"
+    assert main(["backup", str(target)]) == 1
+    said = capsys.readouterr().err
+    assert "pg_dump" in said and "DATABASE_URL" in said
+    assert not target.exists()
+
+
+async def test_readyz_asks_a_failing_llm_server_once_for_a_burst_of_probes() -> None:
+    """200 /readyz requests while the LLM server fails were 200 upstream calls."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from core.metrics import Metrics
+
+    upstream = 0
+
+    async def failing_models(request: Request) -> Response:
+        nonlocal upstream
+        upstream += 1
+        return JSONResponse({"error": "loading"}, status_code=503)
+
+    sim = SimServer(SimConfig())
+    sim.app.router.routes.insert(0, Route("/v1/models", failing_models, methods=["GET"]))
+    async with sim.serve() as url, httpx.AsyncClient() as http:
+        llm = LLMClient(http, base_url=url, model=sim.config.model)
+        health = Health(None, llm)
+        async with serve_ops(Metrics(), health, 0) as port:
+            limits = httpx.Limits(max_connections=20)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as c:
+                burst = await asyncio.gather(*(c.get("/readyz") for _ in range(100)))
+                after = [await c.get("/readyz") for _ in range(100)]
+    answers = [r.status_code for r in (*burst, *after)]
+    assert answers == [503] * 200, "every probe still says: not ready"
+    assert "HTTP 503" in burst[0].json()["checks"]["llm"]["detail"]
+    assert upstream <= 2, f"{upstream} calls to the LLM server for 200 probes"

@@ -9,7 +9,7 @@ import pytest
 from core import errors
 from core.limiter import FairLimiter
 from core.llm import LLMClient
-from core.models import Progress, Stage
+from core.models import Progress, Segment, Stage, Transcript
 from core.pipeline import DeckRequest, Pipeline
 from core.selection import select
 from core.transcripts import DirectorySource, load_transcript_file, load_transcript_text
@@ -214,3 +214,27 @@ async def test_an_unexpected_error_stops_the_sibling_calls(
     with pytest.raises(RuntimeError, match="a bug"):
         await pipeline.build(DeckRequest("vocabDemo02"), broken_progress)
     assert pipeline.llm.limiter.in_use == 0, "no sibling call is left running"
+
+
+def _dense(minutes: int, density: int) -> Transcript:
+    """A transcript of `minutes` whose every line holds `density` lines' worth of talk."""
+    lines = load_transcript_file(SLEEP_TALK).segments
+    segments = tuple(
+        Segment(i, i * 4.0, 4.0, " ".join(lines[(i + k) % len(lines)].text for k in range(density)))
+        for i in range(minutes * 15)
+    )
+    return Transcript("dense000001", "en", segments)
+
+
+async def test_a_link_with_more_text_than_its_minutes_allow_costs_no_llm_call(
+    llm: LLMClient, sim: Sim
+) -> None:
+    """The length cap read only time stamps: 10 minutes of 20 lines a cue went to the model."""
+    pipeline = Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, max_video_minutes=20)
+    with pytest.raises(errors.TooMuchText) as refused:
+        await pipeline.build(DeckRequest(None, transcript=_dense(10, 20)))
+    assert "20-minute" in refused.value.user_message
+    assert sim.ok_calls() == 0 and len(sim.server.calls) == 0
+    # the same minutes of ordinary talk are built
+    deck = await pipeline.build(DeckRequest(None, transcript=_dense(10, 1)))
+    assert deck.words and sim.ok_calls() > 0

@@ -199,7 +199,9 @@ async def test_a_worker_killed_mid_build_loses_and_doubles_no_deck(
     assert first["status"] == "done"
     kept = await cluster.decks_of("api", "early")
 
-    sim.config.speedup = 1.5  # slow: the build is under way when its worker dies
+    # Every LLM call hangs until its client hangs up: the build is surely under way when
+    # its worker dies (a slow simulator made that a race with the wall clock).
+    sim.config.fault_queue = ["hang"] * 1000
     chats = list(range(601, 606))
     api_users = [await cluster.api_user(f"api{i}") for i in range(5)]
     for chat in chats:
@@ -214,12 +216,13 @@ async def test_a_worker_killed_mid_build_loses_and_doubles_no_deck(
     done, pending = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     victim = done.pop().result()
     survivor = next(w for w in cluster.workers if w is not victim)
     victim.process.send_signal(signal.SIGKILL)
     assert await victim.exited() == -signal.SIGKILL
 
-    sim.config.speedup = 20.0
+    sim.config.fault_queue.clear()  # the survivor's calls are answered, at full speed
     assert await cluster.ends(api_users, jobs) == ["done"] * 5
     await cluster.telegram_decks(chats)
     assert HANDED_BACK in survivor.text, survivor.text

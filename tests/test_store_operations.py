@@ -1,11 +1,12 @@
 """The operator's part of the store contract (spending, quotas, activity, forgetting a
 learner) on SQLite and PostgreSQL alike: the `store` fixture runs each test on both."""
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from core.store import QuotaOverride, UsageCount
 from tests.factories import deck
-from tests.stores import AnyStore
+from tests.stores import AnyStore, StoreTarget
 from tests.test_forget import ALICES_UPLOAD, SHARED_UPLOAD, VIDEO, cache_key, fill, upload
 
 TODAY = date(2026, 11, 28)
@@ -99,3 +100,52 @@ async def test_an_upload_no_job_names_can_be_dropped(store: AnyStore) -> None:
     assert await store.get_upload(ALICES_UPLOAD) is None
     assert await store.drop_unused_upload(SHARED_UPLOAD) is False, "a job names it"
     assert await store.get_upload(SHARED_UPLOAD) is not None
+
+
+async def test_a_days_builds_are_checked_and_taken_in_one_step_across_processes(
+    target: StoreTarget,
+) -> None:
+    """USER_DAILY_BUILDS raced: 11 builds passed a limit of 3 on one process, 10 across two
+    fronts. Two stores on one database (two processes), 12 takes at once: 3 pass."""
+    first, second = await target.open(), await target.open()
+    try:
+        alice = await first.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        takes = [(first, second)[i % 2].take_build(alice.id, TODAY, limit=3) for i in range(12)]
+        refusals = await asyncio.gather(*takes)
+        assert sorted(refusals, key=str) == [None] * 3 + ["quota"] * 9
+        assert (await second.user_usage(alice.id, TODAY)).builds == 3
+        await first.give_back_build(alice.id, TODAY)  # one of them joined a running build
+        assert await second.take_build(alice.id, TODAY, limit=3) is None
+        assert await first.take_build(alice.id, TODAY, limit=3) == "quota"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_the_token_budget_is_reserved_before_it_is_spent_across_processes(
+    target: StoreTarget,
+) -> None:
+    """DAILY_TOKEN_BUDGET overshot ~10x: 12 builds with 5,000 tokens left spent ~51,000.
+    A build reserves what it plans to spend, in one step with the check: once the spent and
+    reserved tokens reach the budget nothing more is reserved (overshoot: one build)."""
+    budget = 100_000
+    first, second = await target.open(), await target.open()
+    try:
+        alice = await first.get_or_create_user("telegram", "1", learner_language="ko", level="B1")
+        await first.add_usage(alice.id, TODAY, prompt_tokens=budget - 5_000)
+        asks = [
+            (first, second)[i % 2].reserve_tokens(alice.id, TODAY, 4_000, budget=budget)
+            for i in range(12)
+        ]
+        granted = sum(await asyncio.gather(*asks))
+        assert granted == 2, "95,000 + 4,000 < 100,000: one more; 103,000: none"
+        assert await first.take_build(alice.id, TODAY, limit=None, budget=budget) == "budget"
+        # the two builds spend 3,000 each of their 4,000 and give back the rest
+        for store in (first, second):
+            await store.add_usage(alice.id, TODAY, completion_tokens=3_000, reserved_tokens=-4_000)
+        assert (await first.user_usage(alice.id, TODAY)).tokens == budget + 1_000
+        assert not await second.reserve_tokens(alice.id, TODAY, 10, budget=budget)
+        assert await second.reserve_tokens(alice.id, TODAY, 10, budget=budget * 2)
+    finally:
+        await first.close()
+        await second.close()

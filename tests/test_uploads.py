@@ -5,11 +5,15 @@ simulator over HTTP; a real SQLite file. Files are the bundled samples, re-encod
 real tools write them (Korean Windows tools: cp949; Windows Notepad: UTF-16 with a BOM).
 """
 
+import asyncio
 import re
+import time
+from typing import Any
 
 import pytest
+import wordfreq
 
-from core import errors
+from core import captions, errors
 from devtools.fake_telegram import Message
 from devtools.samples import COFFEE_HOWTO, SLEEP_TALK
 from tests.sample_decks import COFFEE_WORDS
@@ -102,3 +106,61 @@ async def test_the_same_file_twice_costs_no_llm_call(tg: TG) -> None:
     tg.fake.push_document(USER, "coffee-again.vtt", data, caption=LINK)
     await tg.fake.wait_for(lambda: sum("📚" in m.text for m in tg.fake.sent(USER)) >= 2)
     assert tg.sim.ok_calls() == calls, "served from the cache"
+
+
+def _one_second_cues(size: int) -> bytes:
+    """The attack of issue 25: a subtitle file of short cues, every one at 00:00:01, each
+    with words of its own (a 2 MB file holds ~54,000 of them)."""
+    words = wordfreq.top_n_list("en", 40_000)[2_000:]
+    out, i, total = [], 0, 0
+    while total < size:
+        cue = f"{i + 1}\n00:00:01,000 --> 00:00:01,500\n{words[i % len(words)]} now\n\n"
+        out.append(cue)
+        total += len(cue)
+        i += 1
+    return "".join(out).encode("utf-8")[:size].rsplit(b"\n\n", 1)[0] + b"\n"
+
+
+async def test_a_file_too_big_to_be_a_video_gets_one_sentence_and_no_llm_call(tg: TG) -> None:
+    """1.9 MB of cues at 00:00:01: 1,560 LLM calls and 1.33M tokens before."""
+    refused = await send_file(tg, "attack.srt", _one_second_cues(1_900_000))
+    assert refused.plain.startswith("❌") and "180-minute video" in refused.plain
+    assert "Traceback" not in refused.plain
+    assert len(tg.sim.server.calls) == 0, "nothing was sent to the model"
+
+
+async def test_a_big_upload_is_parsed_once_and_off_the_event_loop(
+    tg: TG, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2 MB, 54,000-cue file froze the Telegram front ~3 s: parsed twice on the loop."""
+    parses = 0
+    parse_srt = captions.parse_srt
+
+    def counted(text: str) -> Any:
+        nonlocal parses
+        parses += 1
+        return parse_srt(text)
+
+    monkeypatch.setattr(captions, "parse_srt", counted)
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        refused = await send_file(tg, "cues.srt", _one_second_cues(2 * 1024 * 1024 - 1))
+        good = SLEEP_TALK.read_bytes().replace(b"Hi everyone,", b"Hi everyone, once,", 1)
+        tg.fake.push_document(USER, "talk.srt", good)
+        page = await tg.final_message(USER)
+    finally:
+        beating.cancel()
+    assert "❌" in refused.plain and "📚" in page.text
+    print(f"longest stall of the event loop: {max(gaps):.3f} s")
+    assert max(gaps) < 0.5, f"the event loop stood still {max(gaps):.2f} s"
+    assert parses == 1, f"the good file was parsed {parses} times (the refused one: never)"

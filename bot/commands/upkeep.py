@@ -14,7 +14,7 @@ import httpx
 from rich.table import Table
 
 from bot.app import make_http_client, open_offline, wants_simulator
-from bot.commands.common import out
+from bot.commands.common import err, out
 from core import Check, Health, LLMClient, Readiness, Settings, account
 from storage.sqlite import SQLiteStore
 from storage.sqlite.backup import backup_sqlite
@@ -121,7 +121,17 @@ def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
 # -- backup ------------------------------------------------------------------------------
 
 
+PG_BACKUP = (
+    "Backup refused: DATABASE_URL is set, so the bot's data is in PostgreSQL, not in "
+    "{db_path} (that file is not the live database). Back PostgreSQL up with its own tool, "
+    'e.g.: pg_dump --format=custom --file=vocabot.dump "$DATABASE_URL"'
+)
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        err.print(PG_BACKUP.format(db_path=settings.db_path), markup=False, highlight=False)
+        return 1
     report = backup_sqlite(settings.db_path, Path(args.path), overwrite=args.force)
     out.print(
         f"[green]✓[/] {settings.db_path} copied to {report.target}: {report.bytes:,} bytes, "

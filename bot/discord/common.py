@@ -10,7 +10,15 @@ import discord
 from discord import app_commands
 
 from bot.app import App
-from core import CardKind, Translator, User, VocabotError, error_message, translator
+from core import (
+    CardKind,
+    Translator,
+    User,
+    VocabotError,
+    error_message,
+    interface_language,
+    translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +64,10 @@ async def command_failed(interaction: Inter, error: app_commands.AppCommandError
     original = getattr(error, "original", error)
     if not isinstance(original, VocabotError):
         log.error("Discord command failed", exc_info=original)
-    _, tr = await learner_tr(interaction)
+    try:
+        _, tr = await learner_tr(interaction)
+    except VocabotError:  # the database is down too: their Discord client's language
+        tr = translator(interface_language(client_language(interaction)))
     await refuse(interaction, error_message(original, tr))
 
 

@@ -31,6 +31,7 @@ from core import (
     BadSetting,
     BudgetExhausted,
     BuildsBlocked,
+    DatabaseDown,
     DeckNotFound,
     InternalError,
     NotAVideoLink,
@@ -87,6 +88,8 @@ def refused(exc: VocabotError) -> ApiError:
         return ApiError(404, "not_found", N_("No such deck."))
     if isinstance(exc, ShuttingDown):
         return ApiError(503, exc.code, exc.message, {"Retry-After": "30"}, error=exc)
+    if isinstance(exc, DatabaseDown):
+        return ApiError(503, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
     return ApiError(400, exc.code, exc.message, error=exc)
 
 
@@ -119,6 +122,10 @@ async def gone(websocket: WebSocket, exc: Exception) -> None:
 
 
 async def internal(request: Request, exc: Exception) -> Response:
-    """A bug: the sentence for it, in the API's error shape (the traceback goes to the log)."""
+    """A bug: the sentence for it, in the API's error shape (the traceback goes to the log).
+    A core error that got here (raised by a middleware, outside the routes' handlers) is
+    answered as the routes answer it."""
+    if isinstance(exc, VocabotError):
+        return await told(request, exc)
     error = ApiError(500, InternalError.code, InternalError.message)
     return error.response(client_translator(request.headers))

@@ -23,8 +23,9 @@ from bot.http.auth import (
     client_address,
     client_translator,
     key_from_headers,
+    retry_after,
 )
-from core import N_
+from core import N_, DatabaseDown
 
 PROTECTED = ("/v1/", "/api/")
 CALLER_STATE = "vocabot_caller"  # request.state's attribute for the authenticated Caller
@@ -55,6 +56,10 @@ class Guard:
             body = await self._read_body(headers, receive) if has_body else b""
         except ApiError as exc:
             await exc.response(client_translator(headers))(scope, receive, send)
+            return
+        except DatabaseDown as exc:  # the key could not be looked up: try again shortly
+            down = ApiError(503, exc.code, exc.message, retry_after(exc.retry_in), error=exc)
+            await down.response(client_translator(headers))(scope, receive, send)
             return
         except TooLarge:
             error = ApiError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from collections.abc import Iterable
 from dataclasses import replace
@@ -51,6 +52,7 @@ class Actions(StudyActions, Operating):
         default_learner_language: str = "ko",
         default_level: str = "B1",
         upload_max_bytes: int = DEFAULT_MAX_BYTES,
+        max_video_minutes: int = 180,
         study: StudyConfig | None = None,
         metrics: Metrics | None = None,
         spending: Spending | None = None,
@@ -66,6 +68,7 @@ class Actions(StudyActions, Operating):
         self.default_learner_language = default_learner_language
         self.default_level = default_level
         self.upload_max_bytes = upload_max_bytes
+        self.max_video_minutes = max_video_minutes  # a file with more cues is not a video
         self.metrics = metrics or Metrics()
         self.spending = spending or Spending(store, metrics=self.metrics)
         self.admins = admins  # "platform:id" of each admin (ADMIN_USER_IDS)
@@ -193,7 +196,14 @@ class Actions(StudyActions, Operating):
     ) -> JobHandle:
         """A deck from a subtitle file the learner sent; `hint` (its caption) may link it to
         a video. A bad file is refused here, before any job exists."""
-        upload = read_upload(data, filename, hint=hint, max_bytes=self.upload_max_bytes)
+        upload = await asyncio.to_thread(
+            read_upload,
+            data,
+            filename,
+            hint=hint,
+            max_bytes=self.upload_max_bytes,
+            max_minutes=self.max_video_minutes,
+        )
         await self.store.save_upload(upload)
         try:
             return await self.submit(

@@ -33,6 +33,7 @@ class Flight:
     waiting: asyncio.Future[None] | None = None  # our place in the video-slot queue
     last: Progress = field(default_factory=lambda: Progress(Stage.QUEUED))
     created: float = field(default_factory=time.monotonic)
+    reserved: int = 0  # tokens reserved from the daily budget, given back when it ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +121,23 @@ class Flights(Tracking):
                 self._post(job, flight.last)
 
     async def _start(
-        self, job: Job, key: CacheKey, cached: Deck | None, *, count: bool = True
+        self, job: Job, key: CacheKey, cached: Deck | None, *, taken: bool = False
     ) -> None:
-        """Deliver the cached deck, or join or start the build (a start `count`s towards
-        the learner's daily builds)."""
+        """Deliver the cached deck, or join or start the build. `taken`: a build was taken
+        from the learner's daily quota for this job; it is given back unless one starts."""
         if cached is not None:
             log.info("cache hit %s for user %s: no LLM calls", key.video_id, job.user.id)
+            await self._give_back(job.user.id, taken)
             await self._deliver(job, cached, cached_hit=True)
             return
         starts = key not in self._flights
         self._attach(job, key)
-        if starts and count and self.spending is not None:
-            await self.spending.record_build(job.user.id)  # a build started for them
+        if not starts:
+            await self._give_back(job.user.id, taken)  # joined: costs nothing
+
+    async def _give_back(self, user_id: int, taken: bool) -> None:
+        if taken and self.spending is not None:
+            await self.spending.give_back(user_id)
 
     # -- running -----------------------------------------------------------------------
 
@@ -191,12 +197,18 @@ class Flights(Tracking):
                 lease.release()
                 self._announce_positions()
 
+            async def admit(tokens: int) -> None:
+                # Planned: reserve what it may spend before its first call (or stop here).
+                if self.spending is not None:
+                    flight.reserved += await self.spending.reserve(flight.owner, tokens)
+
             deck = await self.pipeline.build(
                 await self._request(flight),
                 progress,
                 owner=flight.owner,
                 checkpoint=StoredChunks(self.store, flight.key),
                 on_tail=tail,
+                admit=admit,
             )
         self._built(flight, deck, time.monotonic() - started)
         return deck
@@ -206,8 +218,9 @@ class Flights(Tracking):
         for a build until then); a failure here never fails the build."""
         if self.spending is None:
             return
+        reserved, flight.reserved = flight.reserved, 0
         try:
-            await self.spending.settle(flight.owner)
+            await self.spending.settle(flight.owner, reserved=reserved)
         except Exception:
             log.exception("could not record what the build of %s spent", flight.key.video_id)
 
@@ -231,7 +244,9 @@ class Flights(Tracking):
         upload = await self.store.get_upload(flight.key.video_id)
         if upload is None:
             raise errors.TranscriptFileError(f"{flight.key.video_id} is not stored")
-        return replace(flight.request, video_id=upload.video_id, transcript=upload.transcript())
+        # parsed once (when it was checked), off the loop
+        transcript = await asyncio.to_thread(upload.transcript, keep=False)
+        return replace(flight.request, video_id=upload.video_id, transcript=transcript)
 
     async def _deliver(self, job: Job, deck: Deck, *, cached_hit: bool = False) -> None:
         """Save the job's deck and finish it; a failure fails this job only."""

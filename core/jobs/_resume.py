@@ -74,9 +74,9 @@ class Resuming(Flights):
             self._resuming.discard(record.id)
         self._post(job, Progress(Stage.QUEUED))
         key = self.cache_key(record.video_id, record.learner_language, record.level)
-        # A job resumed here was counted when it was submitted; one a front queued is
-        # counted by the worker that starts its build.
-        await self._start(job, key, await self._cached(key), count=not resumed)
+        # A job resumed here was counted when it was submitted; a front that queued one
+        # took a build from the learner's quota for it, given back unless one starts here.
+        await self._start(job, key, await self._cached(key), taken=not resumed)
         return job
 
     async def abandon(self, key: CacheKey) -> None:

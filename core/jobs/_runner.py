@@ -95,9 +95,10 @@ class JobRunner(Resuming, Limits):
         cached: Deck | None = None
         # Only the job's row (and a look at the learner's quota) comes before the reply;
         # everything else waits for it.
+        taken = False  # a build taken from the learner's quota, given back if none starts
         try:
             reservation = self._reserve(user, check=True)
-            await self._check_spending(user, key, reservation)
+            taken = await self._take_spending(user, key, reservation)
         except (errors.TooManyJobs, errors.SlowDown, *LIMITS):
             # Refused, unless this request came before or its deck is on the shelf.
             if source_key is not None:
@@ -113,29 +114,34 @@ class JobRunner(Resuming, Limits):
             stored = await self.store.create_job(record)
             if stored.id != record.id:  # this request came before: that is its job
                 reservation.release(failed=True)
+                await self._give_back(user.id, taken)
                 return await self._duplicate(stored)
             if announce is not None:
                 record = await self._announce(record, announce)
             job = self._track(record, user, listener)
         except BaseException:
             reservation.release(failed=True)
+            await asyncio.shield(self._give_back(user.id, taken))
             raise
         reservation.release()  # the tracked job counts itself from now on
         self.metrics.jobs_submitted.inc()
         with log_context.bound(job_id=job.id, video_id=video_id, user_id=user.id):
-            await self._start(job, key, None if refresh else cached or await self._cached(key))
+            cached = None if refresh else cached or await self._cached(key)
+            await self._start(job, key, cached, taken=taken)
         return JobHandle(job.id, job.done)
 
-    async def _check_spending(self, user: User, key: CacheKey, reservation: Reservation) -> None:
-        """Refuse a build the learner's quota or the bot's budget does not allow (joining
-        a build already running costs nothing; a cached deck is served all the same)."""
+    async def _take_spending(self, user: User, key: CacheKey, reservation: Reservation) -> bool:
+        """Take a build from the learner's quota (checked in the same step), or refuse it;
+        True when taken. Joining a build already running costs nothing; a refused
+        request's cached deck is served all the same."""
         if self.spending is None or key in self._flights:
-            return
+            return False
         try:
-            await self.spending.check(user)
+            await self.spending.take(user)
         except BaseException:
             reservation.release(failed=True)
             raise
+        return True
 
     async def _duplicate(self, record: JobRecord) -> JobHandle:
         log.info("request %s came again: it is job %s", record.source_key, record.id)

@@ -27,7 +27,14 @@ from core.pipeline._checkpoints import (
     saved_answer,
 )
 from core.pipeline._order import ranked
-from core.pipeline._planning import DeckRequest, generated_captions, halves, plan_chunks
+from core.pipeline._planning import (
+    TOKENS_PER_MINUTE,
+    DeckRequest,
+    generated_captions,
+    halves,
+    plan_chunks,
+    planned_tokens,
+)
 from core.pipeline._round import Round
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut, max_tokens_for
 from core.selection import normalise_level
@@ -76,13 +83,17 @@ class Pipeline:
         chunk_tokens: int = 2000,
         chunk_max_items: int = 12,
         max_video_minutes: int = 180,
+        max_build_tokens: int = 0,
         hedge_after: float = 5.0,
     ) -> None:
+        """`max_build_tokens`: the most one build may send to the model and ask back (its
+        prompts plus each call's output room); 0: what `max_video_minutes` of speech costs."""
         self.source = source
         self.llm = llm
         self.chunk_tokens = chunk_tokens
         self.chunk_max_items = chunk_max_items
         self.max_video_minutes = max_video_minutes
+        self.max_build_tokens = max_build_tokens or max_video_minutes * TOKENS_PER_MINUTE
         self.hedge_after = hedge_after
         # Planning is CPU-bound Python in a worker thread; one at a time keeps the GIL
         # free enough for the event loop to answer users while many videos start at once.
@@ -103,7 +114,12 @@ class Pipeline:
     def plan(self, transcript: Transcript, request: DeckRequest) -> list[Chunk]:
         """Local work only: candidates and chunks (CPU-bound, run it off the event loop)."""
         return plan_chunks(
-            transcript, request, max_tokens=self.chunk_tokens, max_items=self.chunk_max_items
+            transcript,
+            request,
+            max_tokens=self.chunk_tokens,
+            max_items=self.chunk_max_items,
+            max_build_tokens=self.max_build_tokens,
+            limit_minutes=self.max_video_minutes,
         )
 
     async def build(
@@ -114,12 +130,15 @@ class Pipeline:
         owner: Hashable = None,
         checkpoint: Checkpoint | None = None,
         on_tail: Callable[[], None] | None = None,
+        admit: Callable[[int], Awaitable[None]] | None = None,
     ) -> Deck:
         """The deck for `request`.
 
         With a `checkpoint`, chunks answered by an earlier (interrupted) build are not
         asked again, and each new answer is saved as it arrives. `on_tail` is called once
-        when only stragglers are left (see `Round`).
+        when only stragglers are left (see `Round`). `admit` is told, before the first
+        call, how many tokens the calls still to make may cost (prompts and output room);
+        it may refuse them by raising.
         """
         emit = progress or _no_progress
         await emit(Progress(Stage.TRANSCRIPT))
@@ -146,6 +165,9 @@ class Pipeline:
         reused = done = total - len(fresh)
         if reused:
             log.info("%d of %d chunks answered before: not asked again", reused, total)
+        if admit is not None and fresh:
+            language = transcript.language
+            await admit(await asyncio.to_thread(planned_tokens, fresh, request, language))
         await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
         await self._ask(fresh, build, emit, total=total, reused=reused)
         return self._deck(chunks, build)

@@ -51,8 +51,11 @@ class QueueFront(Tracking):
         metrics: Metrics | None = None,
         spending: Spending | None = None,
     ) -> None:
-        """`spending`: the learners' daily quota and the bot's token budget, checked here
-        before a job is written (workers count the builds and tokens)."""
+        """`spending`: the learners' daily quota and the bot's token budget: a build is
+        taken from the quota here (in one step with the check, in the database) before a
+        job is written; the worker gives it back if its deck was cached or its build was
+        running already, reserves the build's tokens before calling the LLM and counts
+        them."""
         self.store = store
         self._builds = builds
         self.bus = bus
@@ -100,17 +103,24 @@ class QueueFront(Tracking):
                 return await self._duplicate(earlier)
         if self.spending is not None:
             # Before the turn: that holds a connection of the pool this needs one of too.
-            await self.spending.check(user)
-        async with self.turns.user_turn(user.id) as load:
-            if load.active >= self.user_max_running_jobs:
-                raise errors.TooManyJobs(f"{load.active} running", retry_in=RETRY_IN_DEFAULT)
-            if load.since_last is not None:
-                wait = self.user_cooldown_seconds - load.since_last
-                if wait > 0:
-                    raise errors.SlowDown(wait)
-            record = new_record(user, video_id, notify, source_key)
-            stored = await self.store.create_job(record)
+            await self.spending.take(user)
+        try:
+            async with self.turns.user_turn(user.id) as load:
+                if load.active >= self.user_max_running_jobs:
+                    raise errors.TooManyJobs(f"{load.active} running", retry_in=RETRY_IN_DEFAULT)
+                if load.since_last is not None:
+                    wait = self.user_cooldown_seconds - load.since_last
+                    if wait > 0:
+                        raise errors.SlowDown(wait)
+                record = new_record(user, video_id, notify, source_key)
+                stored = await self.store.create_job(record)
+        except BaseException:
+            if self.spending is not None:  # no job: the build taken does not count
+                await asyncio.shield(self.spending.give_back(user.id))
+            raise
         if stored.id != record.id:  # this request came before: that is its job
+            if self.spending is not None:
+                await self.spending.give_back(user.id)
             return await self._duplicate(stored)
         if announce is not None:
             record = await self._announce(record, announce)

@@ -24,6 +24,38 @@ Pool = AsyncConnectionPool[AsyncConnection[Any]]
 # pg_advisory_xact_lock key: processes starting at once apply each migration once.
 MIGRATION_LOCK = 0x766F6361626F74  # "vocabot"
 CONNECT_TIMEOUT = 10  # seconds, for the first connection at start-up
+# Once running: how long a request waits for a pooled connection, and for a new connection
+# to the server, before it is told the database is down (DatabaseDown: HTTP 503 with
+# Retry-After, "try again shortly" in a chat) rather than hanging for psycopg's 30 s.
+POOL_TIMEOUT = 2.0
+CONNECTION_TIMEOUT = 2  # seconds (libpq's connect_timeout: whole seconds, at least 2)
+# What a database that is down or restarting raises (a connection refused or dropped,
+# the pool timing out, the server shutting down).
+OUTAGE: tuple[type[Exception], ...] = (
+    PoolTimeout,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
+
+@asynccontextmanager
+async def outage_is_told(where: str) -> AsyncIterator[None]:
+    """Turn a database outage inside the block into DatabaseDown (a sentence for users)."""
+    try:
+        yield
+    except OUTAGE as exc:
+        if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.TransactionRollback):
+            raise  # a statement's own failure (a timeout, a deadlock), not an outage
+        log.warning("database %s does not answer: %s", where, type(exc).__name__)
+        raise errors.DatabaseDown(f"{where}: {exc}") from exc
+
+
+def pool_options() -> dict[str, Any]:
+    """What every pool of vocabot's gets: short waits (see POOL_TIMEOUT)."""
+    return {
+        "kwargs": {"autocommit": True, "connect_timeout": CONNECTION_TIMEOUT},
+        "timeout": POOL_TIMEOUT,
+    }
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -76,7 +108,7 @@ class Connection:
             url,
             min_size=min(2, max_size),
             max_size=max_size,
-            kwargs={"autocommit": True},
+            **pool_options(),
             # a connection the server dropped (a restart, a failover) is replaced before
             # use instead of failing a learner's request: one empty round trip per use
             check=AsyncConnectionPool.check_connection,
@@ -111,11 +143,15 @@ class Connection:
     async def _tx(self) -> AsyncIterator[AsyncCursor[DictRow]]:
         """One transaction on a pooled connection: committed at the end, rolled back on
         an error or a cancellation (psycopg cancels a running statement on the server)."""
-        async with self.pool.connection() as conn, conn.transaction():
+        async with (
+            outage_is_told(self.url),
+            self.pool.connection() as conn,
+            conn.transaction(),
+        ):
             yield conn.cursor(row_factory=dict_row)
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[DictRow]:
-        async with self.pool.connection() as conn:
+        async with outage_is_told(self.url), self.pool.connection() as conn:
             cursor = conn.cursor(row_factory=dict_row)
             await cursor.execute(sql, nul_free(tuple(params)))
             return await cursor.fetchall()
@@ -126,7 +162,7 @@ class Connection:
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement that stands alone (autocommit); how many rows it changed."""
-        async with self.pool.connection() as conn:
+        async with outage_is_told(self.url), self.pool.connection() as conn:
             return await run(conn.cursor(row_factory=dict_row), sql, params)
 
 

@@ -24,6 +24,26 @@ _ADD_USAGE = (
     "prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, "
     "completion_tokens = u.completion_tokens + excluded.completion_tokens"
 )
+# The same with reserved tokens, never less than none (a build that was never reserved for
+# may still give some back: a job resumed after a restart).
+_ADD_RESERVED = (
+    "INSERT INTO usage AS u (day, user_id, builds, prompt_tokens, completion_tokens, "
+    "reserved_tokens) VALUES (%s, %s, %s, %s, %s, GREATEST(%s, 0)) "
+    "ON CONFLICT (day, user_id) DO UPDATE SET "
+    "builds = u.builds + excluded.builds, "
+    "prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, "
+    "completion_tokens = u.completion_tokens + excluded.completion_tokens, "
+    "reserved_tokens = GREATEST(u.reserved_tokens + %s, 0)"
+)
+# The learner's builds that day, and the tokens every learner spent or reserved that day.
+_SPENT = (
+    "SELECT COALESCE((SELECT builds FROM usage WHERE day = %s AND user_id = %s), 0) AS builds, "
+    "COALESCE((SELECT SUM(prompt_tokens + completion_tokens + reserved_tokens) FROM usage "
+    "WHERE day = %s), 0) AS tokens"
+)
+# pg_advisory_xact_lock(USAGE_LOCK, day): one check-and-take of a day's spending at a time,
+# across every process on the database (held to the end of the transaction).
+USAGE_LOCK = 0x757365
 
 
 def _usage(row: DictRow) -> UsageCount:
@@ -68,11 +88,43 @@ class Operations(Connection):
         builds: int = 0,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        reserved_tokens: int = 0,
     ) -> None:
         await self._write(
-            _ADD_USAGE.format(source="VALUES (%s, %s, %s, %s, %s)"),
-            (day, user_id, builds, prompt_tokens, completion_tokens),
+            _ADD_RESERVED,
+            (day, user_id, builds, prompt_tokens, completion_tokens, *[reserved_tokens] * 2),
         )
+
+    async def take_build(
+        self, user_id: int, day: date, *, limit: int | None, budget: int = 0
+    ) -> str | None:
+        async with self._tx() as cursor:
+            await run(cursor, "SELECT pg_advisory_xact_lock(%s, %s)", (USAGE_LOCK, day.toordinal()))
+            await run(cursor, _SPENT, (day, user_id, day))
+            spent = await cursor.fetchone()
+            assert spent is not None
+            if limit is not None and int(spent["builds"]) >= limit:
+                return "quota"
+            if budget and int(spent["tokens"]) >= budget:
+                return "budget"
+            await run(cursor, _ADD_RESERVED, (day, user_id, 1, 0, 0, 0, 0))
+        return None
+
+    async def give_back_build(self, user_id: int, day: date) -> None:
+        await self._write(
+            "UPDATE usage SET builds = GREATEST(builds - 1, 0) WHERE day = %s AND user_id = %s",
+            (day, user_id),
+        )
+
+    async def reserve_tokens(self, user_id: int, day: date, tokens: int, *, budget: int) -> bool:
+        async with self._tx() as cursor:
+            await run(cursor, "SELECT pg_advisory_xact_lock(%s, %s)", (USAGE_LOCK, day.toordinal()))
+            await run(cursor, _SPENT, (day, user_id, day))
+            spent = await cursor.fetchone()
+            if spent is None or int(spent["tokens"]) >= budget:
+                return False
+            await run(cursor, _ADD_RESERVED, (day, user_id, 0, 0, 0, tokens, tokens))
+        return True
 
     async def user_usage(self, user_id: int, day: date) -> UsageCount:
         row = await self._one("SELECT * FROM usage WHERE user_id = %s AND day = %s", (user_id, day))

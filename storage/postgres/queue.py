@@ -16,7 +16,13 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from core.queue import UserLoad
-from storage.postgres._connection import CONNECT_TIMEOUT, MIGRATION_LOCK, Pool
+from storage.postgres._connection import (
+    CONNECT_TIMEOUT,
+    MIGRATION_LOCK,
+    Pool,
+    outage_is_told,
+    pool_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +59,7 @@ class QueueTables:
             url,
             min_size=1,
             max_size=max_size,
-            kwargs={"autocommit": True},
+            **pool_options(),
             check=AsyncConnectionPool.check_connection,
             open=False,
             name="vocabot-turns",
@@ -68,7 +74,7 @@ class QueueTables:
     async def user_turn(self, user_id: int) -> AsyncIterator[UserLoad]:
         """Hold this user's turn (every process waits for it) and read their load: jobs
         queued or running, and seconds since their last one was written."""
-        async with self.pool.connection() as conn:
+        async with outage_is_told("(queue turns)"), self.pool.connection() as conn:
             key = (USER_LOCK, user_id % 2**31)
             await conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
             try:

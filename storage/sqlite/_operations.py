@@ -16,6 +16,22 @@ _ONLY_THEIR_UPLOADS = (
     "SELECT DISTINCT video_id FROM jobs WHERE user_id = ? AND video_id LIKE 'file:%' "
     "AND video_id NOT IN (SELECT video_id FROM jobs WHERE user_id != ?)"
 )
+# Adds to a learner's day; reserved tokens are never less than none (a build that was
+# never reserved for may still give some back: a job resumed after a restart).
+_ADD_USAGE = (
+    "INSERT INTO usage (day, user_id, builds, prompt_tokens, completion_tokens, "
+    "reserved_tokens) VALUES (?, ?, ?, ?, ?, MAX(?, 0)) ON CONFLICT (day, user_id) DO UPDATE SET "
+    "builds = builds + excluded.builds, "
+    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+    "completion_tokens = completion_tokens + excluded.completion_tokens, "
+    "reserved_tokens = MAX(reserved_tokens + ?, 0)"
+)
+# The learner's builds that day, and the tokens every learner spent or reserved that day.
+_SPENT = (
+    "SELECT COALESCE((SELECT builds FROM usage WHERE day = ? AND user_id = ?), 0), "
+    "COALESCE((SELECT SUM(prompt_tokens + completion_tokens + reserved_tokens) FROM usage "
+    "WHERE day = ?), 0)"
+)
 
 
 def _usage(row: aiosqlite.Row) -> UsageCount:
@@ -63,16 +79,49 @@ class Operations(Connection):
         builds: int = 0,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        reserved_tokens: int = 0,
     ) -> None:
         async with self._tx(background=builds == 0) as db:
             await db.execute(
-                "INSERT INTO usage (day, user_id, builds, prompt_tokens, completion_tokens) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, user_id) DO UPDATE SET "
-                "builds = builds + excluded.builds, "
-                "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-                "completion_tokens = completion_tokens + excluded.completion_tokens",
-                (day.isoformat(), user_id, builds, prompt_tokens, completion_tokens),
+                _ADD_USAGE,
+                (
+                    day.isoformat(),
+                    user_id,
+                    builds,
+                    prompt_tokens,
+                    completion_tokens,
+                    *[reserved_tokens] * 2,
+                ),
             )
+
+    async def take_build(
+        self, user_id: int, day: date, *, limit: int | None, budget: int = 0
+    ) -> str | None:
+        # BEGIN IMMEDIATE: the database's one write lock, across processes, from the check on
+        async with self._tx() as db:
+            rows = await db.execute_fetchall(_SPENT, (day.isoformat(), user_id, day.isoformat()))
+            builds, tokens = next(iter(rows))
+            if limit is not None and builds >= limit:
+                return "quota"
+            if budget and tokens >= budget:
+                return "budget"
+            await db.execute(_ADD_USAGE, (day.isoformat(), user_id, 1, 0, 0, 0, 0))
+        return None
+
+    async def give_back_build(self, user_id: int, day: date) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE usage SET builds = MAX(builds - 1, 0) WHERE day = ? AND user_id = ?",
+                (day.isoformat(), user_id),
+            )
+
+    async def reserve_tokens(self, user_id: int, day: date, tokens: int, *, budget: int) -> bool:
+        async with self._tx() as db:
+            rows = await db.execute_fetchall(_SPENT, (day.isoformat(), user_id, day.isoformat()))
+            if next(iter(rows))[1] >= budget:
+                return False
+            await db.execute(_ADD_USAGE, (day.isoformat(), user_id, 0, 0, 0, tokens, tokens))
+        return True
 
     async def user_usage(self, user_id: int, day: date) -> UsageCount:
         row = await self._one(

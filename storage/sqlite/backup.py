@@ -27,12 +27,29 @@ class BackupReport:
     integrity: str  # "ok", or what integrity_check found
 
 
+def _is_part_of(target: Path, database: Path) -> bool:
+    """Is `target` the database file, or its WAL, shared-memory or journal file?"""
+    live = database.resolve()
+    names = {live, *(live.with_name(live.name + s) for s in ("-wal", "-shm", "-journal"))}
+    if target.resolve() in names:
+        return True
+    with contextlib.suppress(OSError):
+        return target.exists() and os.path.samefile(target, database)  # a hard link
+    return False
+
+
 def backup_sqlite(source: Path | str, target: Path, *, overwrite: bool = False) -> BackupReport:
     """Copy the database at `source` (a path or an SQLite URI) to `target` (blocking: run it
     in a thread from async code)."""
     text = str(source)
     if not text.startswith("file:") and not Path(text).is_file():
         raise errors.StorageUnavailable(f"no database at {source}", user_message=FAILED)
+    if not text.startswith("file:") and _is_part_of(target, Path(text)):
+        raise errors.StorageUnavailable(
+            f"{target} is the live database (or one of its files): a backup onto it would "
+            "destroy it. Write the copy somewhere else.",
+            user_message=FAILED,
+        )
     if target.exists() and not overwrite:
         raise errors.StorageUnavailable(
             f"{target} exists (pass --force to replace it)", user_message=FAILED
