@@ -116,6 +116,10 @@ from core.models import (
     Word,
     shown_counts,
 )
+from core.pronunciation import (
+    card_ipa,
+    ipa,
+)
 from core.selection import (
     LEVELS,
 )
@@ -218,6 +222,7 @@ __all__ = [
     "WebSession",
     "Word",
     "account",
+    "card_ipa",
     "check_llm",
     "default_db_path",
     "error_message",
@@ -225,6 +230,7 @@ __all__ = [
     "from_accept_language",
     "hash_api_key",
     "interface_language",
+    "ipa",
     "log_fields",
     "new_api_key",
     "parse_level",

@@ -15,8 +15,14 @@ pronunciation (None), and faces then show nothing.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-__all__ = ["ipa", "phones", "to_ipa", "warm"]
+from core.models import Word
+
+if TYPE_CHECKING:
+    from core.store import Card
+
+__all__ = ["card_ipa", "ipa", "phones", "to_ipa", "warm"]
 
 _VOWELS = {
     "AA": "ɑ",
@@ -150,3 +156,8 @@ def ipa(word: str) -> str | None:
         return None
     found = phones(word)
     return to_ipa(found) if found else None
+
+
+def card_ipa(card: Card) -> str | None:
+    """A word card's pronunciation (None for a phrase, or a word the dictionary lacks)."""
+    return ipa(card.item.lemma) if isinstance(card.item, Word) else None
