@@ -24,6 +24,7 @@ from core.actions import (
     ExportFormat,
     PageCard,
     QuizTurn,
+    SentenceTranslation,
     WebSession,
     error_message,
     stored_error_message,
@@ -65,6 +66,8 @@ from core.errors import (
     TranscriptFileError,
     TranscriptFileMissing,
     TranscriptFileTooBig,
+    TranslationBudget,
+    TranslationUnavailable,
     VocabotError,
 )
 from core.health import (
@@ -201,6 +204,7 @@ __all__ = [
     "QuizTurn",
     "QuotaExceeded",
     "Readiness",
+    "SentenceTranslation",
     "Settings",
     "ShuttingDown",
     "SignInRefused",
@@ -213,6 +217,8 @@ __all__ = [
     "TranscriptFileError",
     "TranscriptFileMissing",
     "TranscriptFileTooBig",
+    "TranslationBudget",
+    "TranslationUnavailable",
     "Translator",
     "UsageCount",
     "User",

@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.console.part import ChatPart
-from core import Answer, Question, QuestionExpired, QuizTurn, error_message
+from core import Answer, Question, QuestionExpired, QuizTurn, card_ipa, error_message
 
 
 class QuizChat(ChatPart):
@@ -53,7 +53,9 @@ class QuizChat(ChatPart):
             if answer.correct
             else f"[red]{escape(self.tr('❌ Not quite.'))}[/]"
         )
-        self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
+        sound = f" [dim]{escape(ipa)}[/]" if (ipa := card_ipa(answer.card)) else ""
+        front = escape(answer.card.front)
+        self.say(f"{verdict} [bold]{front}[/]{sound} — {escape(item.meaning)}")
         if answer.card.simulated:
             self.say(f"[yellow]{escape(self.tr(texts.SIMULATED))}[/]")
         if not answer.correct:

@@ -22,6 +22,7 @@ from core import (
     Stats,
     Translator,
     Word,
+    card_ipa,
 )
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
@@ -56,7 +57,8 @@ def _card_field(tr: Translator, shown: PageCard, sentence_limit: int) -> tuple[s
     card, item = shown.card, shown.card.item
     pos = f" · {texts.pos_name(tr, item.pos)}" if isinstance(item, Word) else ""
     known = " ✓ " + tr("known") if shown.known else ""
-    name = f"{shown.number}. {card.front}{pos}{known}"
+    sound = f" {ipa}" if (ipa := card_ipa(card)) else ""
+    name = f"{shown.number}. {card.front}{sound}{pos}{known}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
     if moment := _moment(tr, item.link, item.start):
@@ -129,7 +131,8 @@ def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
     item = answer.card.item
     verdict = tr("✅ Right!") if answer.correct else tr("❌ Not quite.")
     embed = discord.Embed(title=verdict, colour=COLOUR)
-    lines = [f"**{safe(answer.card.front)}** — {safe(cut(item.meaning, 300))}"]
+    sound = f" {safe(ipa)}" if (ipa := card_ipa(answer.card)) else ""
+    lines = [f"**{safe(answer.card.front)}**{sound} — {safe(cut(item.meaning, 300))}"]
     if not answer.correct and answer.given:
         lines.append(safe(tr("You answered: {given}", given=cut(answer.given, 200))))
     lines.append(f"> {safe(cut(item.sentence, 900))}")

@@ -13,7 +13,7 @@ import re
 from functools import partial
 
 from bot import texts
-from core import Answer, DeckPage, Kind, PageCard, Question, Stats, Translator, Word
+from core import Answer, Card, DeckPage, Kind, PageCard, Question, Stats, Translator, Word, card_ipa
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
 MAX_SENTENCE = 280
@@ -38,12 +38,18 @@ def _moment(tr: Translator, url: str | None, start: float | None) -> str:
     return _link(url, texts.clock(start) or tr("video"))
 
 
+def _ipa(card: Card) -> str:
+    """/ˈprɛzənt/ after a word in the dictionary; nothing otherwise."""
+    sound = card_ipa(card)
+    return f" {esc(sound)}" if sound else ""
+
+
 def card_html(tr: Translator, shown: PageCard) -> str:
     item, card = shown.card.item, shown.card
     head = esc(card.front)
     head = f"<s>{head}</s> ✓" if shown.known else f"<b>{head}</b>"
     pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
-    line = f"{shown.number}. {head}{pos} — {esc(item.meaning)}"
+    line = f"{shown.number}. {head}{_ipa(card)}{pos} — {esc(item.meaning)}"
     quote = f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start)
     return f"{line}\n{quote}"
 
@@ -109,7 +115,7 @@ def answer_html(tr: Translator, answer: Answer) -> str:
     pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
     lines = [
         verdict,
-        f"<b>{esc(answer.card.front)}</b>{pos} — {esc(item.meaning)}",
+        f"<b>{esc(answer.card.front)}</b>{_ipa(answer.card)}{pos} — {esc(item.meaning)}",
         f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start),
     ]
     if not answer.correct and answer.given:
