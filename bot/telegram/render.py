@@ -13,7 +13,19 @@ import re
 from functools import partial
 
 from bot import texts
-from core import Answer, Card, DeckPage, Kind, PageCard, Question, Stats, Translator, Word, card_ipa
+from core import (
+    Answer,
+    Card,
+    DeckPage,
+    Kind,
+    PageCard,
+    Question,
+    SentenceTranslation,
+    Stats,
+    Translator,
+    Word,
+    card_ipa,
+)
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
 MAX_SENTENCE = 280
@@ -122,6 +134,14 @@ def answer_html(tr: Translator, answer: Answer) -> str:
         lines.insert(1, esc(tr("You answered: {given}", given=answer.given)))
     lines.append(esc(tr(texts.HOW_WELL)))
     return "\n".join(lines)
+
+
+def translation_html(tr: Translator, done: SentenceTranslation) -> str:
+    """🌐 the card's sentence, then its translation (and the simulator's label)."""
+    lines = [f"🌐 <i>“{esc(_sentence(done.sentence))}”</i>", f"→ {esc(done.text)}"]
+    if done.simulated:
+        lines.append(f"<i>{esc(tr(texts.SIMULATED_TRANSLATION))}</i>")
+    return split_html("\n".join(lines))[0]
 
 
 # An HTML message's atoms: a tag, an entity, or one character (never cut inside one)
