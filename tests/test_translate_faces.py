@@ -2,10 +2,18 @@
 the presser), Discord's, the console's command. One call per card sentence, zero again."""
 
 import re
+from pathlib import Path
+from typing import Any
+
+import discord
 
 from bot import texts
 from tests.conftest import Sim
+from tests.discord_harness import ALICE as DC_ALICE
+from tests.discord_harness import BOB as DC_BOB
+from tests.discord_harness import Discord, Screen, button
 from tests.telegram_harness import ALICE, BOB, TG
+from tests.test_console_chat import chat
 
 HANGUL = re.compile("[가-힣]")
 
@@ -49,3 +57,60 @@ async def test_telegram_quiz_answer_offers_the_translation(tg: TG) -> None:
     await tg.press(ALICE, message, message.button(texts.TRANSLATE))
     said = await tg.fake.wait_for(lambda: tg.fake.sent(ALICE)[before:])
     assert "→ " in said[0].text and translated_calls(tg.sim) == 1
+
+
+async def test_discord_translates_a_cards_sentence_once_for_its_owner(dc: Discord) -> None:
+    screen = await dc.vocab(DC_ALICE, "vocabDemo02")
+    embed = await dc.wait_for_embed(screen)
+    assert any(re.search(r" /[^/\s]+/", f.name or "") for f in embed.fields), "IPA on cards"
+    view: discord.ui.View = screen.original["view"]
+
+    stranger = Screen()
+    await button(view, "🌐1").callback(dc.interaction(DC_BOB, stranger, {}))
+    assert stranger.ephemeral == [texts.NOT_YOURS] and translated_calls(dc.sim) == 0
+
+    first = Screen()
+    await button(view, "🌐1").callback(dc.interaction(DC_ALICE, first, {}))
+    assert first.deferred and first.ephemeral[0].startswith("🌐 > ")
+    assert HANGUL.search(first.ephemeral[0].split("→ ")[1])
+    again = Screen()
+    await button(view, "🌐1").callback(dc.interaction(DC_ALICE, again, {}))
+    assert again.ephemeral == first.ephemeral and translated_calls(dc.sim) == 1
+
+
+async def test_discord_quiz_answer_offers_the_translation(dc: Discord) -> None:
+    await dc.wait_for_embed(await dc.vocab(DC_ALICE, "vocabDemo02"))
+    asked = Screen()
+    await dc.run(dc.cog.quiz, dc.interaction(DC_ALICE, asked))
+    message: dict[str, Any] = {}
+    await button(asked.sent["view"], "1.").callback(dc.interaction(DC_ALICE, Screen(), message))
+    said = Screen()
+    await button(message["view"], texts.TRANSLATE).callback(dc.interaction(DC_ALICE, said, {}))
+    assert "→ " in said.ephemeral[0] and translated_calls(dc.sim) == 1
+
+
+async def test_console_translate_by_card_number_and_after_a_quiz_answer(
+    sim: Sim, tmp_path: Path
+) -> None:
+    out = await chat(
+        sim,
+        tmp_path / "c.sqlite3",
+        [
+            "https://youtu.be/vocabDemo02",
+            "/translate 2",
+            "/translate 2",
+            "/translate 999",
+            "/quiz",
+            "1",
+            "/translate",
+            "",
+            "/quit",
+        ],
+    )
+    assert re.search(r"\w /[^/\s]+/", out), "the IPA of a dictionary word on the page"
+    translated = [line for line in out.splitlines() if line.startswith("→ ")]
+    assert len(translated) == 3 and translated[0] == translated[1]
+    assert HANGUL.search(translated[0])
+    assert "Which sentence?" in out, "a card number past the tab: one sentence"
+    assert translated_calls(sim) <= 2, "card 2 once; the quiz's card at most once more"
+    assert "Next review: in" in out, "Enter still rates the answer after /translate"

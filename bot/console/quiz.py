@@ -13,6 +13,7 @@ class QuizChat(ChatPart):
     """The quiz part of ConsoleChat."""
 
     rating_for: Answer | None
+    answered_card: int | None
 
     async def _quiz(self, _: str) -> None:
         self._turn(await self.actions.quiz_next(self.me))
@@ -64,6 +65,7 @@ class QuizChat(ChatPart):
         suggested = texts.rating_name(self.tr, int(answer.suggested))
         self.say(escape(f"{self.tr(texts.HOW_WELL)} {ratings} (Enter: {suggested})"))
         self.rating_for = answer
+        self.answered_card = answer.card.id  # /translate alone: this card's sentence
 
     async def _rate(self, line: str) -> None:
         answer, self.rating_for = self.rating_for, None

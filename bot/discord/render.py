@@ -19,6 +19,7 @@ from core import (
     PageCard,
     Question,
     QuizTurn,
+    SentenceTranslation,
     Stats,
     Translator,
     Word,
@@ -143,6 +144,14 @@ def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
         lines.insert(0, f"*{tr(texts.SIMULATED)}*")
     embed.description = cut("\n".join(lines), DESCRIPTION)
     return embed
+
+
+def translation_text(tr: Translator, done: SentenceTranslation) -> str:
+    """🌐 the card's sentence quoted, then its translation (and the simulator's label)."""
+    lines = [f"🌐 > {safe(cut(done.sentence, 900))}", f"→ {safe(cut(done.text, 900))}"]
+    if done.simulated:
+        lines.append(f"*{tr(texts.SIMULATED_TRANSLATION)}*")
+    return cut("\n".join(lines), 2000)
 
 
 def stats_embed(tr: Translator, stats: Stats) -> discord.Embed:
