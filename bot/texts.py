@@ -95,7 +95,7 @@ HELP = N_(
     ".txt). I'll pick the words and phrases worth learning at your level, explain each one "
     "as it's used in the video, and link to the second it's said.\n"
     "• ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves "
-    "future decks and quizzes).\n"
+    "future decks and quizzes), 🌐 translates a card's sentence from the video.\n"
     "\n"
     "/decks – your decks\n"
     "/quiz – review your words (spaced repetition)\n"
