@@ -8,10 +8,17 @@ from typing import Any
 import discord
 
 from bot import texts
+from bot.discord.render import answer_embed, translation_text
+from bot.telegram.render import answer_html, translation_html
+from core.actions import SentenceTranslation
+from core.i18n import translator
+from core.srs import Answer, Kind, Question, Rating
+from core.store import Card
 from tests.conftest import Sim
 from tests.discord_harness import ALICE as DC_ALICE
 from tests.discord_harness import BOB as DC_BOB
 from tests.discord_harness import Discord, Screen, button
+from tests.factories import word
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
 
@@ -114,3 +121,21 @@ async def test_console_translate_by_card_number_and_after_a_quiz_answer(
     assert "Which sentence?" in out, "a card number past the tab: one sentence"
     assert translated_calls(sim) <= 2, "card 2 once; the quiz's card at most once more"
     assert "Next review: in" in out, "Enter still rates the answer after /translate"
+
+
+def _answer(lemma: str) -> Answer:
+    card = Card(7, 1, "word", word(lemma), simulated=True)
+    question = Question("q1", 7, Kind.CHOICE, "", card.item.sentence, ("a",), "a", "", None, True)
+    return Answer(question, card, "a", True, Rating.Good)
+
+
+def test_quiz_answers_show_the_ipa_and_simulated_translations_say_so() -> None:
+    tr = translator("en")
+    assert "<b>hypothesis</b> /haɪˈpɑθəsəs/" in answer_html(tr, _answer("hypothesis"))
+    assert "<b>vocabotzz</b> <i>noun</i>" in answer_html(tr, _answer("vocabotzz")), "no IPA"
+    assert "**hypothesis** /haɪˈpɑθəsəs/" in str(answer_embed(tr, _answer("hypothesis")).description)
+    done = SentenceTranslation(7, "A sentence.", "문장이에요.", "ko", simulated=True)
+    assert tr(texts.SIMULATED_TRANSLATION) in translation_html(tr, done)
+    assert tr(texts.SIMULATED_TRANSLATION) in translation_text(tr, done)
+    real = SentenceTranslation(7, "A sentence.", "문장이에요.", "ko", simulated=False)
+    assert "🧪" not in translation_html(tr, real) and "🧪" not in translation_text(tr, real)
