@@ -133,7 +133,8 @@ def test_quiz_answers_show_the_ipa_and_simulated_translations_say_so() -> None:
     tr = translator("en")
     assert "<b>hypothesis</b> /haɪˈpɑθəsəs/" in answer_html(tr, _answer("hypothesis"))
     assert "<b>vocabotzz</b> <i>noun</i>" in answer_html(tr, _answer("vocabotzz")), "no IPA"
-    assert "**hypothesis** /haɪˈpɑθəsəs/" in str(answer_embed(tr, _answer("hypothesis")).description)
+    embed = answer_embed(tr, _answer("hypothesis"))
+    assert "**hypothesis** /haɪˈpɑθəsəs/" in str(embed.description)
     done = SentenceTranslation(7, "A sentence.", "문장이에요.", "ko", simulated=True)
     assert tr(texts.SIMULATED_TRANSLATION) in translation_html(tr, done)
     assert tr(texts.SIMULATED_TRANSLATION) in translation_text(tr, done)
