@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from fsrs import Rating
 
 from bot import texts
 from bot.discord.render import answer_embed, translation_text
 from bot.telegram.render import answer_html, translation_html
 from core.actions import SentenceTranslation
 from core.i18n import translator
-from core.srs import Answer, Kind, Question, Rating
+from core.srs import Answer, Kind, Question
 from core.store import Card
 from tests.conftest import Sim
 from tests.discord_harness import ALICE as DC_ALICE
