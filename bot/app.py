@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 
 from bot.extras import require
+from core import pronunciation
 from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
 from core.admin import account, parse_admins
 from core.config import DB_FILE, Settings, default_db_path
@@ -31,6 +32,7 @@ from core.spending import Spending
 from core.srs import Quiz
 from core.store import Store, User
 from core.transcripts import ChainSource, DirectorySource, TranscriptSource, YouTubeSource
+from core.translation import SentenceTranslator
 from devtools.samples import SAMPLES_DIR
 from storage.sqlite import SQLiteStore
 
@@ -236,8 +238,11 @@ def make_actions(
     quiz: Quiz,
     metrics: Metrics | None = None,
     spending: Spending | None = None,
+    llm: LLMClient | None = None,
 ) -> Actions:
+    """The actions; `llm` (where this process calls one) also translates card sentences."""
     metrics = metrics or Metrics()
+    pronunciation.warm()  # the IPA on cards: the dictionary loads in a thread, not on a request
     return Actions(
         store=store,
         runner=runner,
@@ -254,6 +259,7 @@ def make_actions(
         admins=parse_admins(settings.admin_user_ids),
         broadcast_per_second=settings.broadcast_per_second,
         deck_size=settings.deck_size,
+        sentences=SentenceTranslator(llm) if llm is not None else None,
     )
 
 
@@ -345,7 +351,9 @@ async def open_app(
             quiz = Quiz(
                 store, daily_new_cards=settings.daily_new_cards, deck_size=settings.deck_size
             )
-            actions = make_actions(settings, store, runner, quiz, core.metrics, runner.spending)
+            actions = make_actions(
+                settings, store, runner, quiz, core.metrics, runner.spending, core.llm
+            )
             health = make_health(settings, store, core.llm, runner)
             app = App(settings, store, runner, quiz, actions, health, core.metrics, core=core)
             try:

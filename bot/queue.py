@@ -13,9 +13,20 @@ from dataclasses import dataclass
 
 import procrastinate
 
-from bot.app import App, make_actions, make_health, make_runner, make_spending, open_core
+from bot.app import (
+    SIMULATOR,
+    App,
+    make_actions,
+    make_health,
+    make_http_client,
+    make_llm,
+    make_runner,
+    make_spending,
+    open_core,
+)
 from core.config import Settings
 from core.health import Health
+from core.llm import LLMClient
 from core.metrics import Metrics
 from core.queue import Builds, BuildWorker, QueueFront
 from core.srs import Quiz
@@ -37,6 +48,17 @@ async def open_queue(settings: Settings) -> AsyncIterator[tuple[PostgresStore, p
             yield store, queue
     finally:
         await store.close()
+
+
+async def sentence_llm(settings: Settings, stack: AsyncExitStack) -> LLMClient | None:
+    """A front's own LLM client for the one small call it makes itself, "translate the
+    sentence" (decks are the workers'); None without a real LLM_BASE_URL (the simulator
+    runs in-process only where decks are built), and a press is then told politely."""
+    base_url = (settings.llm_base_url or "").strip()
+    if not base_url or base_url.lower() == SIMULATOR:
+        return None
+    http = await stack.enter_async_context(make_http_client(settings))
+    return make_llm(settings, http, base_url, simulated=False)
 
 
 @asynccontextmanager
@@ -69,7 +91,9 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
             quiz = Quiz(
                 store, daily_new_cards=settings.daily_new_cards, deck_size=settings.deck_size
             )
-            actions = make_actions(settings, store, front, quiz, metrics, spending)
+            actions = make_actions(
+                settings, store, front, quiz, metrics, spending, await sentence_llm(settings, stack)
+            )
             health = make_health(settings, store, None, front)  # the LLM is the workers'
             yield App(settings, store, front, quiz, actions, health, metrics)
         finally:

@@ -81,6 +81,12 @@ TYPE_THE_WORD = N_("Reply with the word.")
 STUDY = N_("📖 Study")
 NO_WORDS = N_("No words in this deck.")
 NO_PHRASES = N_("No phrases in this video.")
+TRANSLATE = N_("🌐 Translate the sentence")
+TRANSLATING = N_("🌐 Translating the sentence…")
+SIMULATED_TRANSLATION = N_(
+    "🧪 Test mode: this translation comes from a simulated language model. It is a "
+    "placeholder, not a translation."
+)
 WEB_HELP = N_("/web  your decks and flashcards in a browser (a sign-in link)")
 
 HELP_TITLE = N_("vocabot turns a YouTube video into a vocabulary deck.")
@@ -89,7 +95,7 @@ HELP = N_(
     ".txt). I'll pick the words and phrases worth learning at your level, explain each one "
     "as it's used in the video, and link to the second it's said.\n"
     "• ◀ ▶ flip pages, Words | Phrases switch lists, ✓ marks a word as known (it leaves "
-    "future decks and quizzes).\n"
+    "future decks and quizzes), 🌐 translates a card's sentence from the video.\n"
     "\n"
     "/decks – your decks\n"
     "/quiz – review your words (spaced repetition)\n"

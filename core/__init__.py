@@ -24,6 +24,7 @@ from core.actions import (
     ExportFormat,
     PageCard,
     QuizTurn,
+    SentenceTranslation,
     WebSession,
     error_message,
     stored_error_message,
@@ -67,6 +68,8 @@ from core.errors import (
     TranscriptFileError,
     TranscriptFileMissing,
     TranscriptFileTooBig,
+    TranslationBudget,
+    TranslationUnavailable,
     VocabotError,
 )
 from core.health import (
@@ -117,6 +120,10 @@ from core.models import (
     Stage,
     Word,
     shown_counts,
+)
+from core.pronunciation import (
+    card_ipa,
+    ipa,
 )
 from core.selection import (
     LEVELS,
@@ -200,6 +207,7 @@ __all__ = [
     "QuizTurn",
     "QuotaExceeded",
     "Readiness",
+    "SentenceTranslation",
     "Settings",
     "ShuttingDown",
     "SignInRefused",
@@ -213,6 +221,8 @@ __all__ = [
     "TranscriptFileError",
     "TranscriptFileMissing",
     "TranscriptFileTooBig",
+    "TranslationBudget",
+    "TranslationUnavailable",
     "Translator",
     "UsageCount",
     "User",
@@ -222,6 +232,7 @@ __all__ = [
     "WebSession",
     "Word",
     "account",
+    "card_ipa",
     "check_llm",
     "default_db_path",
     "error_message",
@@ -229,6 +240,7 @@ __all__ = [
     "from_accept_language",
     "hash_api_key",
     "interface_language",
+    "ipa",
     "log_fields",
     "new_api_key",
     "parse_level",

@@ -342,6 +342,23 @@ class BudgetExhausted(VocabotError):
         self.retry_in = retry_in
 
 
+class TranslationBudget(BudgetExhausted):
+    """The daily token budget is spent: no sentence translations until it resets."""
+
+    code = "translation_budget"
+    message = N_(
+        "I've used up today's budget for translations. It resets at midnight UTC, in "
+        "{hours} h {minutes} min. Sentences I translated before still open at once."
+    )
+
+
+class TranslationUnavailable(VocabotError):
+    """This process calls no LLM (a queue front): sentences can't be translated here."""
+
+    code = "translation_unavailable"
+    message = N_("I can't translate sentences right now. Please try again later.")
+
+
 class BuildsBlocked(VocabotError):
     code = "blocked"
     message = N_(

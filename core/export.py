@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from core.i18n import N_, Translator, part_of_speech
 from core.models import Word
+from core.pronunciation import card_ipa
 from core.store import Card
 
 if TYPE_CHECKING:  # loaded on the first export: a bot process that never exports skips it
@@ -42,28 +43,34 @@ def note_type(watch: str = WATCH) -> genanki.Model:
             {"name": "Meaning"},
             {"name": "Sentence"},
             {"name": "Link"},
+            {"name": "Pronunciation"},  # added last: older notes keep their fields in place
         ],
         templates=[
             {
                 "name": "Recognise",
-                "qfmt": "<div class=front>{{Front}}</div><div class=pos>{{PartOfSpeech}}</div>"
+                "qfmt": "<div class=front>{{Front}}</div>"
+                "{{#Pronunciation}}<div class=ipa>{{Pronunciation}}</div>{{/Pronunciation}}"
+                "<div class=pos>{{PartOfSpeech}}</div>"
                 "<div class=sentence>{{Sentence}}</div>",
                 "afmt": "{{FrontSide}}<hr id=answer><div class=meaning>{{Meaning}}</div>"
                 "{{#Link}}<div><a href='{{Link}}'>" + genanki_escape(watch) + "</a></div>{{/Link}}",
             }
         ],
         css=".card{font-family:sans-serif;text-align:center}.front{font-size:2em}"
-        ".pos{color:#888}.sentence{margin-top:1em;font-style:italic}.meaning{font-size:1.5em}",
+        ".ipa{color:#555}.pos{color:#888}.sentence{margin-top:1em;font-style:italic}.meaning{font-size:1.5em}",
     )
 
 
-CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "error_message", "link"]
+# "pronunciation" (IPA, empty for phrases and words the dictionary lacks) comes last, so
+# the columns before it keep their places for anyone who reads them by number.
+CSV_HEADER = ["kind", "front", "part_of_speech", "meaning", "sentence", "link", "pronunciation"]
 
 
 def _row(card: Card) -> list[str]:
     item = card.item
     pos = item.pos if isinstance(item, Word) else "phrase"
-    return [card.kind, card.front, pos, item.meaning, item.sentence, item.link or ""]
+    sound = card_ipa(card) or ""
+    return [card.kind, card.front, pos, item.meaning, item.sentence, item.link or "", sound]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

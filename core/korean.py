@@ -101,7 +101,7 @@ def _number(digits: str) -> Ending:
 def _exceptions() -> dict[str, Ending]:
     """The words whose pronunciation ends otherwise than their spelling suggests, from
     core/wordlists/en/korean_endings.txt (written from the CMU dictionary by
-    `python -m devtools.korean_endings`): a few thousand, not the dictionary's 126,000."""
+    `python -m devtools.pronunciations`): a few thousand, not the dictionary's 126,000."""
     text = (resources.files("core") / "wordlists" / "en" / "korean_endings.txt").read_text(
         encoding="utf-8"
     )

@@ -136,6 +136,28 @@ class Spending:
             raise errors.BudgetExhausted(spent, self.daily_tokens, self.seconds_to_reset())
         return tokens
 
+    async def check_tokens(self, user: User) -> None:
+        """Raise if `user` may not spend tokens on a small request now (a sentence to
+        translate): blocked, or the bot over its daily budget. Builds' quota not counted."""
+        if (await self.store.get_quota(user.id)).blocked:
+            self._refused("blocked", user)
+            raise errors.BuildsBlocked(f"user {user.id} is blocked")
+        if self.daily_tokens:
+            spent = await self.tokens_today()
+            if spent >= self.daily_tokens:
+                self._refused("budget", user)
+                raise errors.TranslationBudget(spent, self.daily_tokens, self.seconds_to_reset())
+
+    async def record_tokens(self, user: User, prompt_tokens: int, completion_tokens: int) -> None:
+        """A small request's tokens (not a build), in the learner's spending today."""
+        if prompt_tokens or completion_tokens:
+            await self.store.add_usage(
+                user.id,
+                self.today(),
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
+
     def _refused(self, reason: str, user: User) -> None:
         self.metrics.quota_refusals.labels(reason).inc()
         log.info("build refused for user %s: %s", user.id, reason)

@@ -310,6 +310,21 @@ def seed_enrich(last: str, scale: float = 1.0) -> dict[str, Any]:
     }
 
 
+def sentence_translation(last: str, scale: float = 1.0) -> dict[str, Any]:
+    """ "Translate the sentence": pseudo-words in the asked language's script, about as many
+    tokens as the sentence has (a translation is roughly as long as what it translates)."""
+    lang_match = re.search(r"^Language: .*?\((\w[\w-]*)\)", last, re.M)
+    lang = lang_match.group(1) if lang_match else "ko"
+    sentence_match = re.search(r"^Sentence: (.*)$", last, re.M)
+    sentence = sentence_match.group(1).strip() if sentence_match else last
+    code = lang.split("-")[0].lower()
+    syllables = SYLLABLES.get(code, SYLLABLES["latin"])
+    key = f"{code}:sentence:{sentence}".encode()
+    rng = random.Random(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest()))
+    target = max(2, round(len(count_tokens(sentence)) * scale))
+    return {"t": _pseudo_gloss(rng, syllables, code, target).replace(", ", " ") + "."}
+
+
 def bad_types(answer: dict[str, Any]) -> dict[str, Any]:
     """A model that ignores the schema's types."""
     return {"w": "none", "p": 5} if "w" in answer else {"answer": answer}
@@ -342,6 +357,7 @@ TASKS: dict[str, Callable[[str, float], dict[str, Any]]] = {
     "seed_words": seed_words,
     "seed_phrases": seed_phrases,
     "seed_enrich": seed_enrich,
+    "sentence_translation": sentence_translation,
 }
 
 
@@ -382,6 +398,8 @@ def answer_for(
         name = marker.group(1) if marker else ""
     if not name and "Candidates:" in last:
         name = "vocab_chunk"
+    if not name and last.startswith("Language: ") and "\nSentence: " in last:
+        name = "sentence_translation"  # a server that was sent no schema name
     # A repair request carries the original prompt earlier in the conversation.
     source = next(
         (str(m.get("content", "")) for m in messages if "Candidates:" in str(m.get("content", ""))),

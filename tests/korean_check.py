@@ -39,6 +39,9 @@ _ARG = (
 _CODE = re.compile(r"`[^`\n]+`")
 _COMMAND = re.compile(rf"(?<![\w/])/[a-z_]+(?:\s+{_ARG})*")
 _TAG = re.compile(r"</?(?:a|b|i|s|u|code|pre)(?:\s[^>]*)?>")  # Telegram HTML
+# A taught word's pronunciation (/ˈprɛzənt/, core/pronunciation.py): IPA letters between
+# slashes, at least one of them not ASCII. It is the English being taught, written in IPA.
+_IPA = re.compile(r"(?<![\w/])/(?=[^/\s]*[^\x00-\x7f])[ˈˌbdfhjklmnprstvwzɡŋθðʃʒæɑɔəɚɝɛɪʊʌaeiou]+/")
 _CEFR = re.compile(r"(?<![A-Za-z0-9])[A-C][12](?![A-Za-z0-9])")
 _PLATFORM_ID = re.compile(r"\b(?:platform|telegram|discord|console):(?:id|\d+)\b")
 _L = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"  # Latin script, with its accented letters
@@ -65,7 +68,7 @@ def _words(text: str) -> str:
 
 def leaks(text: str, taught: Taught) -> list[str]:
     """Latin-script words in `text` that a Korean learner should not see."""
-    for pattern in (_CODE, _TAG, _URL, _FILE, _PLATFORM_ID, _COMMAND, _CEFR):
+    for pattern in (_CODE, _TAG, _URL, _FILE, _PLATFORM_ID, _IPA, _COMMAND, _CEFR):
         text = pattern.sub(" ", text)
     found: list[str] = []
     for match in _RUN.finditer(text):

@@ -28,8 +28,12 @@ async def _cards(
 async def test_csv_has_a_header_and_one_row_per_card(tmp_path: Path) -> None:
     cards = await _cards(tmp_path)
     rows = list(csv.reader(io.StringIO(csv_bytes(cards).decode("utf-8"))))
-    assert rows[0] == ["kind", "front", "part_of_speech", "meaning", "error_message", "link"]
+    assert rows[0] == [
+        "kind", "front", "part_of_speech", "meaning", "sentence", "link", "pronunciation"
+    ]  # fmt: skip
     assert rows[1][:2] == ["word", "hypothesis"]
+    assert rows[1][6] == "/haɪˈpɑθəsəs/", "a dictionary word's IPA"
+    assert rows[2][6] == "", "a word the dictionary lacks: nothing"
     assert rows[1][5] == "https://youtu.be/vidAAAAAAA1?t=0"
     assert rows[-1][:3] == ["phrase", "figure out", "phrase"]
     assert len(rows) == 1 + len(cards)
@@ -52,6 +56,7 @@ async def test_apkg_is_an_anki_package_with_stable_note_ids(tmp_path: Path) -> N
     fields = "\n".join(f for _, f in first)
     assert "hypothesis" in fields and "&lt;b&gt;bold&lt;/b&gt;" in fields
     assert "<b>" not in fields
+    assert "/haɪˈpɑθəsəs/" in fields, "the Pronunciation field"
 
 
 async def test_the_anki_cards_name_the_part_of_speech_in_the_learners_language(

@@ -6,6 +6,7 @@ face's learner asks for the same things and we compare what each of them sees.
 """
 
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,13 +67,19 @@ async def test_every_face_shows_the_same_first_page(faces: Faces) -> None:
     )
     out = await faces.console(["https://youtu.be/vocabDemo02"])
 
-    discord_fronts = [str(f.name).split(". ", 1)[1].split(" · ")[0] for f in embed.fields]
+    # "N. front /ipa/ · pos": the IPA is there only for a word in the dictionary
+    discord_heads = [str(f.name).split(". ", 1)[1].split(" · ")[0] for f in embed.fields]
+    discord_fronts = [head.split(" /", 1)[0] for head in discord_heads]
     assert len(discord_fronts) == 5
     telegram_lines = [
         line for line in page.text.splitlines() if line[:2] in {f"{i}." for i in range(1, 6)}
     ]
     telegram_fronts = [line.split("<b>", 1)[1].split("</b>", 1)[0] for line in telegram_lines]
     assert telegram_fronts == discord_fronts, "same cards, same order"
+    telegram_ipa = [re.findall(r"</b> (/[^/<]+/)", line) for line in telegram_lines]
+    discord_ipa = [re.findall(r" (/[^/]+/)$", head) for head in discord_heads]
+    assert telegram_ipa == discord_ipa and any(telegram_ipa), "the same pronunciations"
+    assert all(ipa[0] in out for ipa in telegram_ipa if ipa), "the console shows them too"
     positions = [out.index(front) for front in discord_fronts]
     assert positions == sorted(positions), "the console lists them in the same order"
     assert "Words 1–5 of" in page.text and embed.description and "Words 1–5 of" in embed.description

@@ -474,7 +474,7 @@ async def test_every_route_spends_the_keys_allowance(sim: Sim, tmp_path: Path) -
         async with client_of(api) as client:
             assert (await client.get("/v1/decks", headers=headers)).status_code == 200
             for method, path in routes:
-                url = path.format(job_id="nope", deck_id=1, video_id="vocabDemo02")
+                url = path.format(job_id="nope", deck_id=1, card_id=1, video_id="vocabDemo02")
                 body = {"url": "vocabDemo02"} if method == "POST" else None
                 response = await client.request(method, url, headers=headers, json=body)
                 assert response.status_code == 429, f"{method} {path}"

@@ -376,8 +376,9 @@ async def test_tab_reaches_the_flashcard_controls_in_order_with_a_visible_focus(
         after.append(stop)
         assert len(after) < 10, f"Tab never reaches “sign out”: {after}"
     assert stop is not None, f"Tab left the page before “sign out”: {after}"
-    assert [s["tag"] for s in after[:1]] == ["button.play"], f"the clip first: {after}"
-    assert [s["key"] for s in after[1:]] == ["1", "2", "3", "4"], (
+    assert [s["tag"] for s in after[:2]] == ["button.play", "button"], f"the clip first: {after}"
+    assert "🌐" in after[1]["name"], f"then “translate the sentence”: {after[1]['name']}"
+    assert [s["key"] for s in after[2:]] == ["1", "2", "3", "4"], (
         f"then Again, Hard, Good, Easy: {[s['name'] for s in after]}"
     )
     stops += [*after, stop]

@@ -25,6 +25,7 @@ from bot.console.quiz import QuizChat
 from bot.console.render import page_view
 from bot.console.settings import SettingsChat
 from bot.console.terminal import ReadLine, read_stdin, terminal_language
+from bot.console.translate import TRANSLATE_HELP, TranslateChat
 from core import (
     EXPORT_FORMATS,
     N_,
@@ -72,7 +73,7 @@ class View:
     page: int = 0
 
 
-class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
+class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
     def __init__(self, app: App, console: Console, read_line: ReadLine = read_stdin) -> None:
         self.app = app
         self.actions = app.actions
@@ -81,6 +82,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
         BuildChat.__init__(self)
         self.view: View | None = None
         self.rating_for: Answer | None = None
+        self.answered_card: int | None = None
         self.user: User | None = None
         self.commands: dict[str, Callable[[str], Awaitable[None]]] = {
             "/help": self._help,
@@ -101,12 +103,14 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
             "/privacy": self._privacy,
             "/forget": self._forget,
             "/admin": self._admin,
+            "/translate": self._translate,
         }
 
     async def run(self) -> None:
         self.user = await self.actions.local_user(client_language=terminal_language())
         self.tell(self.tr(HELP))
         self.tell(self.tr(MORE_HELP))
+        self.tell(self.tr(TRANSLATE_HELP))
         self.tell(self.tr(texts.WEB_HELP))
         try:
             while True:
@@ -143,7 +147,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
     async def handle(self, line: str) -> None:
         if self.user is None:  # after /forget: a new learner, nothing of the old one
             self.user = await self.actions.local_user(client_language=terminal_language())
-            self.view, self.rating_for = None, None
+            self.view, self.rating_for, self.answered_card = None, None, None
         if self.rating_for is not None:
             if not line or line in RATING_KEYS:
                 await self._rate(line)
@@ -177,6 +181,10 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
 
     # -- decks ---------------------------------------------------------------------------
 
+    def open_tab(self) -> tuple[int, CardKind | None] | None:
+        """The deck and tab on screen (/translate N counts its cards)."""
+        return (self.view.deck_id, self.view.kind) if self.view else None
+
     async def _after_build(self, deck_id: int) -> None:
         self.view = View(deck_id)
         await self._show()
@@ -199,6 +207,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat):
     async def _help(self, _: str) -> None:
         self.tell(self.tr(HELP))
         self.tell(self.tr(MORE_HELP))
+        self.tell(self.tr(TRANSLATE_HELP))
         self.tell(self.tr(texts.WEB_HELP))
 
     async def _web(self, _: str) -> None:

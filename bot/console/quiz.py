@@ -6,13 +6,14 @@ from rich.markup import escape
 
 from bot import texts
 from bot.console.part import ChatPart
-from core import Answer, Question, QuestionExpired, QuizTurn, error_message
+from core import Answer, Question, QuestionExpired, QuizTurn, card_ipa, error_message
 
 
 class QuizChat(ChatPart):
     """The quiz part of ConsoleChat."""
 
     rating_for: Answer | None
+    answered_card: int | None
 
     async def _quiz(self, _: str) -> None:
         self._turn(await self.actions.quiz_next(self.me))
@@ -53,7 +54,9 @@ class QuizChat(ChatPart):
             if answer.correct
             else f"[red]{escape(self.tr('❌ Not quite.'))}[/]"
         )
-        self.say(f"{verdict} [bold]{escape(answer.card.front)}[/] — {escape(item.meaning)}")
+        sound = f" [dim]{escape(ipa)}[/]" if (ipa := card_ipa(answer.card)) else ""
+        front = escape(answer.card.front)
+        self.say(f"{verdict} [bold]{front}[/]{sound} — {escape(item.meaning)}")
         if answer.card.simulated:
             self.say(f"[yellow]{escape(self.tr(texts.SIMULATED))}[/]")
         if not answer.correct:
@@ -62,6 +65,7 @@ class QuizChat(ChatPart):
         suggested = texts.rating_name(self.tr, int(answer.suggested))
         self.say(escape(f"{self.tr(texts.HOW_WELL)} {ratings} (Enter: {suggested})"))
         self.rating_for = answer
+        self.answered_card = answer.card.id  # /translate alone: this card's sentence
 
     async def _rate(self, line: str) -> None:
         answer, self.rating_for = self.rating_for, None

@@ -10,13 +10,17 @@ from rich.table import Table
 from rich.text import Text
 
 from bot import texts
-from core import Card, DeckInfo, DeckPage, PageCard, Translator, Word
+from core import Card, DeckInfo, DeckPage, PageCard, Translator, Word, card_ipa
 
 WIDE = 100  # columns from which a page is a table
 
 
-def _head(text: str, known: bool) -> Text:
-    return Text(f"{text} ✓", style="strike dim") if known else Text(text)
+def _head(text: str, known: bool, card: Card | None = None) -> Text:
+    """The word or phrase (struck through when known), then its IPA when there is one."""
+    head = Text(f"{text} ✓", style="strike dim") if known else Text(text)
+    if card is not None and (sound := card_ipa(card)):
+        head.append(f" {sound}", style="not bold dim")
+    return head
 
 
 def _link(tr: Translator, card: Card) -> Text:
@@ -37,7 +41,8 @@ def cards_table(tr: Translator, cards: Sequence[PageCard], title: str) -> Table:
     table.add_column(tr("at"), style="cyan", no_wrap=True)
     for shown in cards:
         item = shown.card.item
-        row: list[RenderableType] = [str(shown.number), _head(shown.card.front, shown.known)]
+        head = _head(shown.card.front, shown.known, shown.card)
+        row: list[RenderableType] = [str(shown.number), head]
         if words:
             row.append(texts.pos_name(tr, item.pos) if isinstance(item, Word) else "")
         row += [item.meaning, Text(item.sentence), _link(tr, shown.card)]
@@ -52,7 +57,7 @@ def cards_list(tr: Translator, cards: Sequence[PageCard], title: str) -> Group:
     for shown in cards:
         item = shown.card.item
         head = Text(f"{shown.number:>2}. ")
-        head.append_text(_head(shown.card.front, shown.known))
+        head.append_text(_head(shown.card.front, shown.known, shown.card))
         if isinstance(item, Word):
             head.append(f" {texts.pos_name(tr, item.pos)}", style="dim")
         head.append(" — ")

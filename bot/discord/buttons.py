@@ -26,6 +26,7 @@ from bot.discord.common import (
     refuse,
 )
 from bot.discord.render import deck_embed
+from bot.discord.translate import TranslateButton
 from core import Actions, CardKind, DeckNotFound, DeckPage, Translator, User
 
 log = logging.getLogger(__name__)
@@ -192,4 +193,6 @@ def deck_view(tr: Translator, page: DeckPage, *, owner: int) -> DeckView:
         view.add_item(KnowButton(deck.id, kind, page.page, tr("✓ I know these")))
     view.add_item(ExportButton(deck.id, "apkg"))
     view.add_item(ExportButton(deck.id, "csv"))
+    for shown in page.cards[:5]:  # "translate the sentence", by the card's number
+        view.add_item(TranslateButton(shown.card.id, f"🌐{shown.number}", row=4))
     return view

@@ -13,6 +13,7 @@ from bot.discord.buttons import ExportButton, KnowButton, MoreButton, PageButton
 from bot.discord.common import AnyItem, Inter, learner_tr, refuse, template_of
 from bot.discord.ops import ForgetButton
 from bot.discord.quiz import AnswerButton, RateButton, TypeAnswerButton
+from bot.discord.translate import TranslateButton
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ OURS = (
     TypeAnswerButton,
     RateButton,
     ForgetButton,
+    TranslateButton,
 )
 
 

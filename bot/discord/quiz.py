@@ -15,6 +15,7 @@ from bot import texts
 from bot.buttons import OPTION, QUESTION, RATING
 from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
 from bot.discord.render import answer_embed, turn_embed
+from bot.discord.translate import TranslateButton
 from core import Answer, QuestionExpired, QuizTurn, Translator, error_message
 
 Button = discord.ui.Button[Any]
@@ -127,6 +128,7 @@ def rating_view(tr: Translator, answer: Answer) -> discord.ui.View:
     for value, label in texts.RATINGS:
         suggested = value == int(answer.suggested)
         view.add_item(RateButton(answer.question.id, value, suggested, tr(label)))
+    view.add_item(TranslateButton(answer.card.id, tr(texts.TRANSLATE), row=1))
     return view
 
 

@@ -19,9 +19,11 @@ from core import (
     PageCard,
     Question,
     QuizTurn,
+    SentenceTranslation,
     Stats,
     Translator,
     Word,
+    card_ipa,
 )
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
@@ -56,7 +58,8 @@ def _card_field(tr: Translator, shown: PageCard, sentence_limit: int) -> tuple[s
     card, item = shown.card, shown.card.item
     pos = f" · {texts.pos_name(tr, item.pos)}" if isinstance(item, Word) else ""
     known = " ✓ " + tr("known") if shown.known else ""
-    name = f"{shown.number}. {card.front}{pos}{known}"
+    sound = f" {ipa}" if (ipa := card_ipa(card)) else ""
+    name = f"{shown.number}. {card.front}{sound}{pos}{known}"
     sentence = cut(item.sentence, sentence_limit)
     value = f"**{safe(cut(item.meaning, 200))}**\n> {safe(sentence)}"
     if moment := _moment(tr, item.link, item.start):
@@ -129,7 +132,8 @@ def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
     item = answer.card.item
     verdict = tr("✅ Right!") if answer.correct else tr("❌ Not quite.")
     embed = discord.Embed(title=verdict, colour=COLOUR)
-    lines = [f"**{safe(answer.card.front)}** — {safe(cut(item.meaning, 300))}"]
+    sound = f" {safe(ipa)}" if (ipa := card_ipa(answer.card)) else ""
+    lines = [f"**{safe(answer.card.front)}**{sound} — {safe(cut(item.meaning, 300))}"]
     if not answer.correct and answer.given:
         lines.append(safe(tr("You answered: {given}", given=cut(answer.given, 200))))
     lines.append(f"> {safe(cut(item.sentence, 900))}")
@@ -140,6 +144,14 @@ def answer_embed(tr: Translator, answer: Answer) -> discord.Embed:
         lines.insert(0, f"*{tr(texts.SIMULATED)}*")
     embed.description = cut("\n".join(lines), DESCRIPTION)
     return embed
+
+
+def translation_text(tr: Translator, done: SentenceTranslation) -> str:
+    """🌐 the card's sentence quoted, then its translation (and the simulator's label)."""
+    lines = [f"🌐 > {safe(cut(done.sentence, 900))}", f"→ {safe(cut(done.text, 900))}"]
+    if done.simulated:
+        lines.append(f"*{tr(texts.SIMULATED_TRANSLATION)}*")
+    return cut("\n".join(lines), 2000)
 
 
 def stats_embed(tr: Translator, stats: Stats) -> discord.Embed:

@@ -24,7 +24,7 @@ from bot.http.auth import ApiError, Authenticator, client_translator, retry_afte
 from bot.http.deps import SERVICES_STATE, Services
 from bot.http.guard import Guard
 from bot.http.ops import ops_routes
-from bot.http.routes import decks, jobs, legacy, me, progress
+from bot.http.routes import cards, decks, jobs, legacy, me, progress, root
 from bot.http.study import mount as mount_study
 from core import (
     N_,
@@ -39,6 +39,7 @@ from core import (
     ShuttingDown,
     SlowDown,
     TooManyJobs,
+    TranslationUnavailable,
     VocabotError,
 )
 
@@ -66,7 +67,7 @@ def create_api(app: App) -> FastAPI:
     api.add_exception_handler(RequestValidationError, invalid)
     api.add_exception_handler(WebSocketDisconnect, gone)
     api.add_exception_handler(Exception, internal)
-    for module in (jobs, progress, decks, legacy, me):
+    for module in (jobs, progress, decks, cards, legacy, me, root):
         api.include_router(module.router)
     mount_study(api)
     api.router.routes.extend(ops_routes(app.metrics, app.health))  # no key: no user data
@@ -86,6 +87,8 @@ def refused(exc: VocabotError) -> ApiError:
         return ApiError(422, exc.code, exc.message, error=exc)
     if isinstance(exc, DeckNotFound):
         return ApiError(404, "not_found", N_("No such deck."))
+    if isinstance(exc, TranslationUnavailable):
+        return ApiError(503, exc.code, exc.message, {"Retry-After": "60"}, error=exc)
     if isinstance(exc, ShuttingDown):
         return ApiError(503, exc.code, exc.message, {"Retry-After": "30"}, error=exc)
     if isinstance(exc, DatabaseDown):

@@ -47,6 +47,18 @@ class CardOut(BaseModel):
     sentence: str
     start: float | None
     link: str | None
+    pronunciation: str | None = Field(
+        default=None, description="IPA with stress (CMU Pronouncing Dictionary); words only"
+    )
+
+
+class TranslationOut(BaseModel):
+    card_id: int
+    sentence: str
+    translation: str
+    language: str
+    simulated: bool = Field(description="written by the bundled simulator: a placeholder")
+    cached: bool = Field(description="kept from an earlier request: no model call this time")
 
 
 class GapOut(BaseModel):

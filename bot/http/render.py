@@ -27,6 +27,7 @@ from core import (
     Stage,
     Translator,
     Word,
+    card_ipa,
     error_message,
     stored_error_message,
     translator,
@@ -88,6 +89,7 @@ def card_out(card: Card) -> CardOut:
         sentence=item.sentence,
         start=item.start,
         link=item.link,
+        pronunciation=card_ipa(card),
     )
 
 

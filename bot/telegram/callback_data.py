@@ -88,6 +88,11 @@ ACTIONS: dict[str, tuple[re.Pattern[str], Build]] = {
         re.compile(rf"qs\|(?P<q>{QUESTION})\Z"),
         lambda m: Press("qs", value=m["q"]),
     ),
+    # "translate the sentence" of a card (a page's card, or a quiz answer's)
+    "translate": (
+        re.compile(rf"t\|(?P<card>{ID})\Z"),
+        lambda m: Press("t", card_id=int(m["card"])),
+    ),
     # /forget's confirmation (y) or refusal (n), for the account that asked
     "forget": (
         re.compile(rf"fg\|(?P<owner>{ID})\|(?P<v>[yn])\Z"),

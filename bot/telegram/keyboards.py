@@ -49,6 +49,10 @@ def page_keyboard(tr: Translator, page: DeckPage) -> InlineKeyboardMarkup:
             ]
         )
         rows.append([Button(tr(texts.KNOW_ALL), callback_data=encode("K", deck, k, page.page))])
+    if page.cards:  # "translate the sentence" of each card on the page, by its number
+        rows.append(
+            [Button(f"🌐{c.number}", callback_data=encode("t", c.card.id)) for c in page.cards]
+        )
     rows.append(_export_row(deck))
     return InlineKeyboardMarkup(rows)
 
@@ -131,6 +135,7 @@ def rating_keyboard(tr: Translator, answer: Answer) -> InlineKeyboardMarkup:
                     callback_data=encode("qr", answer.question.id, value),
                 )
                 for value, label in texts.RATINGS
-            ]
+            ],
+            [Button(tr(texts.TRANSLATE), callback_data=encode("t", answer.card.id))],
         ]
     )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
+from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import ops_texts, texts
@@ -19,7 +20,7 @@ from bot.telegram.callback_data import ACTIONS, Press
 from bot.telegram.commands import settings_view, turn_view
 from bot.telegram.context import Context, edit_pressed, learner_tr, services
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
-from bot.telegram.render import answer_html, esc, page_html
+from bot.telegram.render import answer_html, esc, page_html, translation_html
 from bot.telegram.study import mini_app_url, with_study_button
 from core import (
     Actions,
@@ -31,6 +32,7 @@ from core import (
     Settings,
     Translator,
     User,
+    VocabotError,
     error_message,
     translator,
 )
@@ -159,6 +161,22 @@ async def rate(p: Pressed, press: Press) -> None:
     await p.query.answer(p.tr("Next review: {when}", when=texts.when(p.tr, result.rated.due)))
 
 
+async def translate(p: Pressed, press: Press) -> None:
+    """ "Translate the sentence": a card of the presser's (someone else's is refused before
+    any call), answered in a new message under the card; asked again, from the deck kept."""
+    card = await p.actions.card(p.user, press.card_id)
+    await p.query.answer(p.tr(texts.TRANSLATING))
+    chat = p.query.message.chat if p.query.message else None
+    try:
+        done = await p.actions.translate_sentence(p.user, card.id)
+        text = translation_html(p.tr, done)
+    except VocabotError as exc:
+        log.info("user %s: sentence of card %s not translated: %s", p.user.id, card.id, exc)
+        text = esc(error_message(exc, p.tr))
+    if chat is not None:
+        await p.query.get_bot().send_message(chat.id, text, parse_mode=ParseMode.HTML)
+
+
 async def forget(p: Pressed, press: Press) -> None:
     """/forget's buttons: only the learner who asked may confirm."""
     if str(press.owner) != p.user.platform_user_id:
@@ -199,6 +217,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         _routed("answer", answer),
         _routed("give_up", answer),
         _routed("rate", rate),
+        _routed("translate", translate),
         _routed("forget", forget),
         _routed("noop", nothing),
         CallbackQueryHandler(stale),  # last: whatever matched nothing above

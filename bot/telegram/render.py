@@ -13,7 +13,19 @@ import re
 from functools import partial
 
 from bot import texts
-from core import Answer, DeckPage, Kind, PageCard, Question, Stats, Translator, Word
+from core import (
+    Answer,
+    Card,
+    DeckPage,
+    Kind,
+    PageCard,
+    Question,
+    SentenceTranslation,
+    Stats,
+    Translator,
+    Word,
+    card_ipa,
+)
 
 esc = partial(html.escape, quote=False)  # text nodes; attributes use quote=True
 MAX_SENTENCE = 280
@@ -38,12 +50,18 @@ def _moment(tr: Translator, url: str | None, start: float | None) -> str:
     return _link(url, texts.clock(start) or tr("video"))
 
 
+def _ipa(card: Card) -> str:
+    """/ˈprɛzənt/ after a word in the dictionary; nothing otherwise."""
+    sound = card_ipa(card)
+    return f" {esc(sound)}" if sound else ""
+
+
 def card_html(tr: Translator, shown: PageCard) -> str:
     item, card = shown.card.item, shown.card
     head = esc(card.front)
     head = f"<s>{head}</s> ✓" if shown.known else f"<b>{head}</b>"
     pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
-    line = f"{shown.number}. {head}{pos} — {esc(item.meaning)}"
+    line = f"{shown.number}. {head}{_ipa(card)}{pos} — {esc(item.meaning)}"
     quote = f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start)
     return f"{line}\n{quote}"
 
@@ -109,13 +127,21 @@ def answer_html(tr: Translator, answer: Answer) -> str:
     pos = f" <i>{esc(texts.pos_name(tr, item.pos))}</i>" if isinstance(item, Word) else ""
     lines = [
         verdict,
-        f"<b>{esc(answer.card.front)}</b>{pos} — {esc(item.meaning)}",
+        f"<b>{esc(answer.card.front)}</b>{_ipa(answer.card)}{pos} — {esc(item.meaning)}",
         f"<i>“{esc(_sentence(item.sentence))}”</i>" + _moment(tr, item.link, item.start),
     ]
     if not answer.correct and answer.given:
         lines.insert(1, esc(tr("You answered: {given}", given=answer.given)))
     lines.append(esc(tr(texts.HOW_WELL)))
     return "\n".join(lines)
+
+
+def translation_html(tr: Translator, done: SentenceTranslation) -> str:
+    """🌐 the card's sentence, then its translation (and the simulator's label)."""
+    lines = [f"🌐 <i>“{esc(_sentence(done.sentence))}”</i>", f"→ {esc(done.text)}"]
+    if done.simulated:
+        lines.append(f"<i>{esc(tr(texts.SIMULATED_TRANSLATION))}</i>")
+    return split_html("\n".join(lines))[0]
 
 
 # An HTML message's atoms: a tag, an entity, or one character (never cut inside one)

@@ -20,6 +20,7 @@ from core.actions._rules import (
     stored_error_message,
 )
 from core.actions._study import SIGN_IN_PATH, STUDY_PATH, Clock, token_hash
+from core.actions._translate import SentenceTranslation
 from core.actions._values import (
     EXPORT_FORMATS,
     LEARNER_LANGUAGES,
@@ -62,6 +63,7 @@ __all__ = [
     "PageCard",
     "QuizTurn",
     "RateResult",
+    "SentenceTranslation",
     "SignInLink",
     "StudyCard",
     "StudyCards",

@@ -11,6 +11,7 @@ from core import errors
 from core.actions._operate import Operating
 from core.actions._rules import check_deck_size, check_settings, export_filename, first_kind
 from core.actions._study import Clock, StudyActions
+from core.actions._translate import TranslateActions
 from core.actions._values import (
     EXPORT_FORMATS,
     LOCAL_PLATFORM,
@@ -38,9 +39,10 @@ from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
+from core.translation import SentenceTranslator
 
 
-class Actions(StudyActions, Operating):
+class Actions(StudyActions, TranslateActions, Operating):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -59,6 +61,7 @@ class Actions(StudyActions, Operating):
         admins: frozenset[str] = frozenset(),
         broadcast_per_second: float = 20.0,
         deck_size: int = DEFAULT_DECK_SIZE,
+        sentences: SentenceTranslator | None = None,
     ) -> None:
         self.store = store
         self.study = study or StudyConfig()
@@ -75,6 +78,8 @@ class Actions(StudyActions, Operating):
         self.senders: dict[str, Sender] = {}  # set by the faces that can broadcast
         self.pacer = Pacer(broadcast_per_second)
         self.default_deck_size = deck_size  # DECK_SIZE, for learners who did not pick one
+        self.sentences = sentences  # None where this process calls no LLM (a queue front)
+        self._translating = {}
 
     @property
     def runner(self) -> Runner:
@@ -285,6 +290,13 @@ class Actions(StudyActions, Operating):
             for i, card in enumerate(cards[start:end])
         )
         return DeckPage(info, kind, page, pages, len(cards), listed, shown)
+
+    async def card(self, user: User, card_id: int) -> Card:
+        """One of this learner's cards; someone else's id is DeckNotFound, like a missing one."""
+        card = await self.store.get_card(user.id, card_id)
+        if card is None:
+            raise errors.DeckNotFound(f"card {card_id} of user {user.id}")
+        return card
 
     # known words
 

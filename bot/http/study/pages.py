@@ -53,7 +53,8 @@ async def deck(
     """A tab of a deck: its first DECK_SIZE cards, or (`more`) all of them."""
     shown = await acts.study_cards(who.user, deck_id, kind, q, more=more)
     tr = acts.translator(who.user)
-    return page(request, "deck.html", tr, who, shown=shown)
+    translations = await acts.translations(who.user, [c.card for c in shown.cards])
+    return page(request, "deck.html", tr, who, shown=shown, translations=translations)
 
 
 @router.post("/decks/{deck_id}/known")
@@ -83,7 +84,11 @@ async def export(deck_id: DeckId, who: Learner, acts: Acts, format: ExportFormat
 async def review(request: Request, who: Learner, acts: Acts, flip: bool = False) -> Response:
     card = await acts.quiz_card(who.user)
     tr = acts.translator(who.user)
-    return page(request, "review.html", tr, who, review=card, flipped=flip)
+    shown = [card.card.card] if card.card else []
+    translations = await acts.translations(who.user, shown)
+    return page(
+        request, "review.html", tr, who, review=card, flipped=flip, translations=translations
+    )
 
 
 @router.post("/review/{question_id}")
@@ -98,6 +103,20 @@ async def rate(
     except QuestionExpired:  # a second tap after the next card opened, or /cancel in a chat
         log.info("study: user %s rated question %s, which is over", who.user.id, question_id)
     return back_to(f"{STUDY_PATH}/review")
+
+
+@router.post("/cards/{card_id}/translate")
+async def translate(
+    card_id: DeckId,
+    who: Changer,
+    acts: Acts,
+    back: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """ "Translate the sentence": one call the first time, then the page shows it kept."""
+    done = await acts.translate_sentence(who.user, card_id)
+    if back.startswith(f"{STUDY_PATH}/review"):
+        return back_to(back)
+    return back_to(f"{back}#card-{done.card_id}" if back else f"{STUDY_PATH}/")
 
 
 @router.post("/language")

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import texts
 from bot.http.study.session import Visitor
-from core import LANGUAGE_SELF_NAMES, STUDY_PATH, Card, Translator, Word
+from core import LANGUAGE_SELF_NAMES, STUDY_PATH, Card, Translator, Word, card_ipa
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -42,6 +42,7 @@ def environment() -> Environment:
         texts=texts,
         clip=clip,
         pos=pos,
+        ipa=card_ipa,
     )
     return env
 

@@ -115,9 +115,50 @@ async function miniAppSignIn(form) {
 }
 
 // -- the YouTube player, asked for only when the learner presses play -----------------------
+// The player is asked to talk to the page (enablejsapi): one that never says a word within
+// `data-timeout` ms (offline, blocked, the browser's error page), or says onError (embedding
+// refused, video removed), becomes a calm line with the link to YouTube. Both can be closed.
+let stopListening = () => {};
+
+function closeButton(player) {
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "close";
+  close.textContent = "✕ " + (player.dataset.close || "Close");
+  close.addEventListener("click", () => {
+    stopListening();
+    player.replaceChildren();
+    player.hidden = true;
+    player.classList.remove("unavailable");
+  });
+  return close;
+}
+
+function unavailable(player, button) {
+  stopListening();
+  const { video, start } = button.dataset;
+  const box = document.createElement("div");
+  box.className = "unavailable-box";
+  box.setAttribute("role", "status");
+  const said = document.createElement("p");
+  said.textContent = player.dataset.unavailable || "";
+  const link = document.createElement("a");
+  link.href = `https://youtu.be/${encodeURIComponent(video)}?t=${Number(start) || 0}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "▶ " + (player.dataset.open || "YouTube");
+  box.append(said, link);
+  player.classList.add("unavailable");
+  player.replaceChildren(box, closeButton(player));
+  player.hidden = false;
+}
+
 function play(button) {
   const player = $("#player");
   if (!player) return;
+  stopListening();
+  player.classList.remove("unavailable");
+  if (navigator.onLine === false) return unavailable(player, button);
   const { embed, video, start, end } = button.dataset;
   const src = new URL(embed + encodeURIComponent(video));
   src.search = new URLSearchParams({
@@ -127,6 +168,8 @@ function play(button) {
     playsinline: "1",
     rel: "0",
     hl: document.documentElement.lang,
+    enablejsapi: "1",
+    origin: location.origin,
   }).toString();
   const frame = document.createElement("iframe");
   frame.src = src.toString();
@@ -134,7 +177,31 @@ function play(button) {
   frame.allow = "autoplay; encrypted-media; picture-in-picture";
   frame.referrerPolicy = "strict-origin-when-cross-origin";
   frame.allowFullscreen = true;
-  player.replaceChildren(frame);
+  let heard = false;
+  const hello = () =>
+    frame.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: 1, channel: "widget" }), src.origin);
+  const onMessage = (event) => {
+    if (event.origin !== src.origin || event.source !== frame.contentWindow) return;
+    heard = true;
+    let data = event.data;
+    try {
+      data = typeof data === "string" ? JSON.parse(data) : data;
+    } catch {
+      return;
+    }
+    if (data && data.event === "onError") unavailable(player, button);
+  };
+  window.addEventListener("message", onMessage);
+  frame.addEventListener("load", hello);
+  const asking = setInterval(() => heard || hello(), 1000);
+  const waiting = setTimeout(() => heard || unavailable(player, button), Number(player.dataset.timeout) || 10000);
+  stopListening = () => {
+    window.removeEventListener("message", onMessage);
+    clearInterval(asking);
+    clearTimeout(waiting);
+    stopListening = () => {};
+  };
+  player.replaceChildren(closeButton(player), frame);
   player.hidden = false;
   player.scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
