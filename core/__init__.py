@@ -67,6 +67,14 @@ from core.errors import (
     TranscriptFileTooBig,
     VocabotError,
 )
+from core.habit import (
+    MORE_NEW,
+    PRESETS,
+    BadReminder,
+    Habit,
+    ReminderNote,
+    ReminderSetting,
+)
 from core.health import (
     Check,
     Health,
@@ -116,6 +124,9 @@ from core.models import (
     Word,
     shown_counts,
 )
+from core.reminders import (
+    Delivery,
+)
 from core.selection import (
     LEVELS,
 )
@@ -155,13 +166,16 @@ __all__ = [
     "LEARNER_LANGUAGES",
     "LEVELS",
     "LOG_FIELDS",
+    "MORE_NEW",
     "N_",
+    "PRESETS",
     "STUDY_PATH",
     "SUFFIXES",
     "Actions",
     "AdminStatus",
     "Announce",
     "Answer",
+    "BadReminder",
     "BadSetting",
     "BroadcastReport",
     "BudgetExhausted",
@@ -172,8 +186,10 @@ __all__ = [
     "DeckInfo",
     "DeckNotFound",
     "DeckPage",
+    "Delivery",
     "ExportFormat",
     "Gap",
+    "Habit",
     "Health",
     "InternalError",
     "JobHandle",
@@ -197,6 +213,8 @@ __all__ = [
     "QuizTurn",
     "QuotaExceeded",
     "Readiness",
+    "ReminderNote",
+    "ReminderSetting",
     "Settings",
     "ShuttingDown",
     "SignInRefused",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core import errors
+from core.actions._habit import HabitActions
 from core.actions._operate import Operating
 from core.actions._rules import check_deck_size, check_settings, export_filename, first_kind
 from core.actions._study import Clock, StudyActions
@@ -33,13 +34,14 @@ from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, Listener, Runner
 from core.metrics import Metrics
 from core.models import DEFAULT_DECK_SIZE, shown_counts
+from core.reminders import Reminders
 from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
 
-class Actions(StudyActions, Operating):
+class Actions(StudyActions, HabitActions, Operating):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -72,6 +74,8 @@ class Actions(StudyActions, Operating):
         self.senders: dict[str, Sender] = {}  # set by the faces that can broadcast
         self.pacer = Pacer(broadcast_per_second)
         self.default_deck_size = deck_size  # DECK_SIZE, for learners who did not pick one
+        # The daily reminder: faces add their senders; the composition root runs it.
+        self.reminders = Reminders(store, self.habit, self.pacer, clock=quiz.clock)
 
     @property
     def runner(self) -> Runner:
@@ -362,7 +366,7 @@ class Actions(StudyActions, Operating):
             return QuizTurn(question)
         if not await self.store.user_cards(user.id):
             return QuizTurn(None, no_cards=True)
-        return QuizTurn(None, stats=await self.quiz.stats(user.id))
+        return QuizTurn(None, stats=await self.quiz.stats(user.id), habit=await self.habit(user))
 
     async def quiz_current(self, user: User) -> Question | None:
         return await self.quiz.current(user.id)

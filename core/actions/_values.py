@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from core import config
+from core.habit import Habit
 from core.prompts import LANGUAGE_NAMES
 from core.srs import Question, Rated, Stats
 from core.store import Card, CardKind, DeckInfo, User
@@ -133,6 +134,7 @@ class QuizTurn:
     question: Question | None
     no_cards: bool = False
     stats: Stats | None = None
+    habit: Habit | None = None  # when there is no question: the goal, streak, "learn more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,3 +220,4 @@ class StudyHome:
     decks: list[DeckInfo]
     due: int
     new: int
+    habit: Habit | None = None
