@@ -1,0 +1,93 @@
+"""The daily habit in Telegram, against the fake Bot API: /remind, the reminder with its
+Start and one-press Stop, a 403 that turns reminders off, the goal and streak in /stats and
+at the end of the quiz with "learn 10 more"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot import habit_texts
+from core.store import User
+from devtools.fake_telegram import Message
+from tests.factories import deck
+from tests.telegram_harness import ALICE, TG
+
+KST_0800 = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 08:00 on Dec 8 in Seoul
+
+
+def buttons(message: Message) -> list[str]:
+    markup = message.reply_markup or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def alice_with_a_deck(tg: TG, words: int = 3) -> User:
+    actions = tg.app.actions
+    user = await actions.user("telegram", ALICE)
+    names = tuple(f"word{i:02d}" for i in range(words))
+    await tg.app.store.save_deck(user.id, deck(words=names, phrases=()))
+    return user
+
+
+async def test_remind_offers_choices_and_a_wrong_time_gets_one_sentence(tg: TG) -> None:
+    shown = await tg.reply_to(ALICE, "/remind")
+    assert "rm|morning" in buttons(shown[-1]) and "rm|off" in buttons(shown[-1])
+    refused = await tg.reply_to(ALICE, "/remind 25:99 Mars/Base")
+    assert len(refused) == 1 and "I didn't understand that time" in refused[0].text
+    assert "rm|evening" in buttons(refused[0])  # the choices again
+    said = await tg.press(ALICE, refused[0], "rm|evening")
+    assert said == "Saved ✓"
+    assert "19:00" in tg.fake.sent(ALICE)[-1].text
+    typed = await tg.reply_to(ALICE, "/remind 07:30 Europe/Berlin")
+    assert "07:30 (Europe/Berlin)" in typed[-1].text
+
+
+async def test_one_reminder_a_day_with_start_and_a_one_press_stop(tg: TG) -> None:
+    user = await alice_with_a_deck(tg)
+    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    reminders = tg.app.actions.reminders
+    assert await reminders.tick(KST_0800 - timedelta(minutes=1)) == 0
+    assert await reminders.tick(KST_0800) == 1
+    assert await reminders.tick(KST_0800 + timedelta(minutes=5)) == 0
+    reminder = tg.fake.sent(ALICE)[-1]
+    assert "3 new" in reminder.text and "streak" in reminder.text
+    assert buttons(reminder) == ["qn", "rm|off"]
+    await tg.press(ALICE, reminder, "qn")
+    assert "mean" in tg.fake.sent(ALICE)[-1].text  # the reminder became the first question
+    stop = await tg.reply_to(ALICE, "/remind")
+    await tg.press(ALICE, stop[-1], "rm|off")  # one press
+    assert "Reminders are off" in tg.fake.sent(ALICE)[-1].text
+    count = len(tg.fake.sent(ALICE))
+    assert await reminders.tick(KST_0800 + timedelta(days=1)) == 0
+    assert len(tg.fake.sent(ALICE)) == count
+
+
+async def test_a_learner_who_blocked_the_bot_gets_none_after_the_first_403(tg: TG) -> None:
+    user = await alice_with_a_deck(tg)
+    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    tg.fake.error_next("sendMessage", 403)
+    assert await tg.app.actions.reminders.tick(KST_0800) == 0
+    assert not (await tg.app.actions.reminder(user)).on
+    calls = len(tg.fake.calls_of("sendMessage"))
+    assert await tg.app.actions.reminders.tick(KST_0800 + timedelta(days=1)) == 0
+    assert len(tg.fake.calls_of("sendMessage")) == calls
+
+
+async def test_goal_and_streak_agree_in_stats_the_quiz_end_and_the_reminder(tg: TG) -> None:
+    user = await alice_with_a_deck(tg, words=14)
+    actions = tg.app.actions
+    turn = await actions.quiz_next(user)
+    while turn.question is not None:  # the day's 10 new cards
+        await actions.quiz.reveal(user.id, turn.question.id)
+        turn = (await actions.quiz_rate(user, turn.question.id, 3)).next or turn
+    habit = await actions.habit(user)
+    line = habit_texts.streak_line(tr := actions.translator(user), habit)
+    assert "1-day streak" in line and "10/10" in line
+    end = await tg.reply_to(ALICE, "/quiz")
+    assert line in end[-1].text and "4 more wait" in end[-1].text
+    assert buttons(end[-1]) == ["lm"]
+    stats = await tg.reply_to(ALICE, "/stats")
+    assert line in stats[-1].text
+    assert line in habit_texts.reminder_text(tr, habit)
+    await tg.press(ALICE, end[-1], "lm")  # learn 4 more: the quiz goes on
+    pressed = tg.fake.messages[(ALICE, end[-1].message_id)]
+    assert "mean" in pressed.text and "lm" not in buttons(pressed)
