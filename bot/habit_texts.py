@@ -31,9 +31,8 @@ CHOICES = (("morning", MORNING), ("lunch", LUNCH), ("evening", EVENING), ("off",
 def remind_status(tr: Translator, setting: ReminderSetting) -> str:
     if not setting.on:
         return tr(REMIND_OFF)
-    return tr(
-        "⏰ I'll remind you every day at {time} ({zone}).", time=setting.hhmm, zone=setting.tz
-    )
+    zone = tr("Korea time") if setting.tz == "Asia/Seoul" else setting.tz
+    return tr("⏰ I'll remind you every day at {time} ({zone}).", time=setting.hhmm, zone=zone)
 
 
 def streak_line(tr: Translator, habit: Habit) -> str:
