@@ -91,3 +91,17 @@ async def test_goal_and_streak_agree_in_stats_the_quiz_end_and_the_reminder(tg: 
     await tg.press(ALICE, end[-1], "lm")  # learn 4 more: the quiz goes on
     pressed = tg.fake.messages[(ALICE, end[-1].message_id)]
     assert "mean" in pressed.text and "lm" not in buttons(pressed)
+
+
+async def test_after_the_first_deck_one_question_about_reminders(tg: TG) -> None:
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
+    await tg.final_message(ALICE)
+    asked = [m for m in tg.fake.sent(ALICE) if m.text == habit_texts.REMIND_ASK]
+    assert len(asked) == 1 and buttons(asked[0]) == [
+        "rm|morning", "rm|lunch", "rm|evening", "rm|off",
+    ]  # fmt: skip
+    await tg.press(ALICE, asked[0], "rm|morning")
+    assert "08:00" in tg.fake.messages[(ALICE, asked[0].message_id)].text
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    await tg.fake.wait_for(lambda: sum("📚" in m.text for m in tg.fake.sent(ALICE)) == 2)
+    assert len(tg.fake.sent(ALICE)) == 3, "two decks and one question, never asked again"

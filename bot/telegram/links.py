@@ -178,10 +178,12 @@ class Notifier:
 
         async def final() -> None:
             text, markup = await self._final_view(tr, update)
+            # Asked below the progress message before it becomes the deck: in the chat it
+            # follows the deck, and once the deck shows, the question is there too.
+            await self._ask_reminder(chat_id, update)
             if not await edit(self.bot, chat_id, message_id, text, markup) and markup:
                 # The progress message is gone (deleted by the user): send the deck anew.
                 await self._send(chat_id, text, markup, None)
-            await self._ask_reminder(chat_id, update)
 
         await editor.finish(final)
         return None
@@ -205,7 +207,7 @@ class Notifier:
         if update.progress.stage != Stage.DONE or update.deck is None:
             return
         user = await self.services.app.store.get_user(update.user_id)
-        if user is not None:
+        if user is not None and str(chat_id) == user.platform_user_id:  # their own chat only
             await ask_after_first_deck(self.services.actions, self.bot, chat_id, user)
 
     async def _tr(self, user_id: int) -> Translator:
