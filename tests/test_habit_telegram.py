@@ -4,13 +4,19 @@ at the end of the quiz with "learn 10 more"."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
 
 from bot import habit_texts
 from core.store import User
 from devtools.fake_telegram import Message
+from tests.conftest import Sim
 from tests.factories import deck
 from tests.telegram_harness import ALICE, TG
+from tests.test_study import HOST, Site, csrf_of, site_on
 
 KST_0800 = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 08:00 on Dec 8 in Seoul
 
@@ -105,3 +111,31 @@ async def test_after_the_first_deck_one_question_about_reminders(tg: TG) -> None
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
     await tg.fake.wait_for(lambda: sum("📚" in m.text for m in tg.fake.sent(ALICE)) == 2)
     assert len(tg.fake.sent(ALICE)) == 3, "two decks and one question, never asked again"
+
+
+async def test_the_study_page_shows_the_same_goal_and_offers_learn_more(
+    sim: Sim, tmp_path: Path
+) -> None:
+    async with site_on(sim, tmp_path / "study.sqlite3") as (app, api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url=HOST) as client:
+            site = Site(app, client)
+            alice = await site.learner("alice")
+            await app.store.save_deck(alice.id, deck(words=tuple(f"w{i:02d}" for i in range(14))))
+            await site.sign_in(alice)
+            turn = await app.actions.quiz_next(alice)
+            while turn.question is not None:
+                await app.actions.quiz.reveal(alice.id, turn.question.id)
+                turn = (await app.actions.quiz_rate(alice, turn.question.id, 3)).next or turn
+            line = habit_texts.streak_line(
+                app.actions.translator(alice), await app.actions.habit(alice)
+            )
+            review = (await client.get("/study/review")).text
+            assert html.escape(line) in review and 'id="learn-more"' in review
+            assert "Nothing to review" not in review
+            home = (await client.get("/study/")).text
+            assert html.escape(line) in home
+            more = await client.post("/study/review/more", data={"csrf": csrf_of(review)})
+            assert more.status_code == 303
+            after = (await client.get("/study/review")).text
+            assert 'id="front">' in after and "New today: 5" in after

@@ -182,7 +182,7 @@ class StudyActions:
             found = await self.store.get_card(user.id, turn.question.card_id)
             card = StudyCard(found, False, highlight(found)) if found else None
         due, new = await self.quiz.queue(user.id)
-        return Flashcard(turn, card, due, new)
+        return Flashcard(turn, card, due, new, turn.habit or await self.habit(user))
 
     async def quiz_grade(self, user: User, question_id: str, rating: int) -> RateResult:
         """A flashcard turned over and rated by the learner (no answer to check)."""

@@ -207,6 +207,7 @@ class Flashcard:
     card: StudyCard | None  # the question's card (None when there is no question)
     due: int  # cards due now
     new: int  # new cards still to meet today
+    habit: Habit | None = None  # the goal and streak, as every face shows them
 
     @property
     def left(self) -> int:
