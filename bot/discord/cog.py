@@ -283,8 +283,9 @@ class VocabCog(commands.Cog):
     @app_commands.command(name="stats", description=_text(N_("Your progress")))
     async def stats(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        stats = await self.actions.stats(user)
-        await interaction.response.send_message(embed=stats_embed(tr, stats), ephemeral=True)
+        stats, habit = await self.actions.stats(user), await self.actions.habit(user)
+        embed = stats_embed(tr, stats, habit)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(
         name="cancel", description=_text(N_("Stop the video I'm working on, or the quiz"))
