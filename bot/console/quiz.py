@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.console.part import ChatPart
 from core import Answer, Question, QuestionExpired, QuizTurn, error_message
 
@@ -23,7 +23,10 @@ class QuizChat(ChatPart):
         elif turn.no_cards:
             self.tell(self.tr(texts.NO_CARDS))
         else:
-            self.tell(self.tr(texts.NOTHING_DUE))
+            if turn.habit is not None:  # today's goal and streak, as every face says them
+                self.tell(habit_texts.quiz_end_text(self.tr, turn.habit))
+            else:
+                self.tell(self.tr(texts.NOTHING_DUE))
             if turn.stats is not None:
                 self.say(escape(texts.stats_text(self.tr, turn.stats)))
 
@@ -80,3 +83,4 @@ class QuizChat(ChatPart):
 
     async def _stats(self, _: str) -> None:
         self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))
+        self.say(escape(habit_texts.streak_line(self.tr, await self.actions.habit(self.me))))
