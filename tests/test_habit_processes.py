@@ -29,18 +29,10 @@ LEARNERS = 12
 
 async def tick_in_processes(url: str, now: datetime, processes: int = 4) -> Counter[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tests.reminder_process", url, now.isoformat()]
+    pipe = asyncio.subprocess.PIPE
     children = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.reminder_process",
-            url,
-            now.isoformat(),
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env, stdout=pipe, stderr=pipe)
         for _ in range(processes)
     ]
     sent: Counter[str] = Counter()
