@@ -19,9 +19,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from core.admin import Pacer
-from core.habit import REMINDED, REMINDER, Habit, ReminderNote, save_reminder, setting_of
+from core.habit import (
+    REMINDED,
+    REMINDER,
+    Habit,
+    ReminderNote,
+    ReminderSetting,
+    save_reminder,
+    setting_of,
+)
 from core.store import Store, User
 
 log = logging.getLogger(__name__)
@@ -66,7 +75,11 @@ class Reminders:
                 log.exception("reminder for user %s failed", user_id)
         return sent
 
-    async def _one(self, user_id: int, data: dict[str, object], now: datetime) -> bool:
+    async def _one(self, user_id: int, data: dict[str, Any], now: datetime) -> bool:
+        if data.get("minute") is None or not data.get("tz"):
+            return False  # off (the time zone is always saved with a time)
+        if ReminderSetting(str(data["tz"]), int(data["minute"])).due_day(now) is None:
+            return False  # not their time: no query at all
         user = await self.store.get_user(user_id)
         if user is None:
             return False
