@@ -16,6 +16,7 @@ REMIND_USAGE = N_(
     "You can also type a time and a time zone, like “/remind 07:30 Asia/Seoul”, "
     "or stop with “/remind off”."
 )
+REMIND_HELP = N_("/remind – a daily reminder to review (a time, or off)")
 REMIND_OFF = N_("🔕 Reminders are off. /remind turns them on again.")
 MORNING = N_("🌅 Morning 08:00")
 LUNCH = N_("🍱 Lunch 12:30")
