@@ -84,3 +84,12 @@ async def test_stats_show_the_streak_and_goal(dc: Discord) -> None:
         dc.app.actions.translator(alice), await dc.app.actions.habit(alice)
     )
     assert line in screen.sent["embed"].description
+
+
+async def test_after_the_first_deck_one_question_about_reminders(dc: Discord) -> None:
+    first = await dc.vocab(ALICE, "https://youtu.be/vocabDemo01")
+    await dc.wait_for_embed(first)
+    assert first.ephemeral == [habit_texts.REMIND_ASK]
+    second = await dc.vocab(ALICE, "https://youtu.be/vocabDemo02")
+    await dc.wait_for_embed(second)
+    assert second.ephemeral == [], "asked once"
