@@ -1,10 +1,11 @@
 """The daily habit's rules: the learner's day (their time zone), the daily goal, the streak
 with its freezes, "learn 10 more", and when a reminder is due.
 
-What is kept per learner lives in two store sessions (JSON rows keyed by user and name, which
+What is kept per learner lives in store sessions (JSON rows keyed by user and name, which
 /forget already deletes): `reminder` (time zone, time of day, on/off; the scheduler scans
-these) and `habit` (days the goal was met, today's extra new cards). "Reminded on day D" is
-`Store.claim_day`, one atomic statement, so restarts and several processes send once.
+these), `habit` (days the goal was met) and `extra_new` (today's "learn 10 more").
+"Reminded on day D" is `Store.claim_day`, one atomic statement, so restarts and several
+processes send once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from core.i18n import N_
 from core.store import Store, User
 
 REMINDER = "reminder"  # session: {"tz": str, "minute": int | None} (None: reminders off)
-HABIT = "habit"  # session: {"met": [iso dates], "extra": {"day": iso date, "n": int}}
+HABIT = "habit"  # session: {"met": [iso dates]}
+EXTRA = "extra_new"  # session: {"day": iso date, "n": int} (its own row: no lost updates)
 REMINDED = "reminded"  # claim_day: the last local day a reminder went out
 MORE_NEW = 10  # "learn 10 more"
 FREEZE_EVERY = 7  # a week of met days earns a freeze (one missed day covered)
@@ -215,14 +217,13 @@ async def mark_met(store: Store, user_id: int, day: date) -> None:
 
 async def extra_new(store: Store, user_id: int, day: date) -> int:
     """New cards the learner asked for today past the daily limit ("learn 10 more")."""
-    extra = (await store.get_session(user_id, HABIT) or {}).get("extra") or {}
+    extra = await store.get_session(user_id, EXTRA) or {}
     return int(extra.get("n", 0)) if extra.get("day") == day.isoformat() else 0
 
 
 async def add_extra_new(store: Store, user_id: int, day: date, n: int) -> None:
-    data = await store.get_session(user_id, HABIT) or {}
-    data["extra"] = {"day": day.isoformat(), "n": await extra_new(store, user_id, day) + n}
-    await store.put_session(user_id, HABIT, data)
+    added = await extra_new(store, user_id, day) + n
+    await store.put_session(user_id, EXTRA, {"day": day.isoformat(), "n": added})
 
 
 @dataclass(frozen=True, slots=True)
