@@ -179,3 +179,19 @@ async def test_goal_and_streak_after_the_days_cards(store: AnyStore) -> None:
     habit = await actions.habit(user)
     assert (habit.new, habit.goal.met, habit.streak.days) == (10, False, 1)
     assert (await actions.quiz_next(user)).question is not None
+
+
+async def test_claim_day_is_won_once_per_later_day(store: AnyStore) -> None:
+    alice = await store.get_or_create_user("test", "alice", learner_language="ko", level="B1")
+    bob = await store.get_or_create_user("test", "bob", learner_language="ko", level="B1")
+    day = date(2026, 12, 8)
+    assert await store.claim_day(alice.id, "reminded", day)
+    assert not await store.claim_day(alice.id, "reminded", day)
+    assert await store.claim_day(bob.id, "reminded", day), "each learner's own"
+    assert not await store.claim_day(alice.id, "reminded", day - timedelta(days=1))
+    assert await store.claim_day(alice.id, "reminded", day + timedelta(days=1))
+    assert not await store.claim_day(999_999, "reminded", day), "no such learner"
+    claims = await asyncio.gather(
+        *(store.claim_day(alice.id, "reminded", day + timedelta(days=2)) for _ in range(6))
+    )
+    assert sum(claims) == 1
