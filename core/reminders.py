@@ -105,6 +105,9 @@ class Reminders:
     async def run(self, stop: asyncio.Event) -> None:
         """Tick once a minute until `stop` is set."""
         while not stop.is_set():
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # the database away for a moment: the next minute tries again
+                log.exception("reminders: this minute's check failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)

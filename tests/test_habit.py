@@ -195,3 +195,30 @@ async def test_claim_day_is_won_once_per_later_day(store: AnyStore) -> None:
         *(store.claim_day(alice.id, "reminded", day + timedelta(days=2)) for _ in range(6))
     )
     assert sum(claims) == 1
+
+
+async def test_the_scheduler_loop_survives_a_failing_minute_and_stops_when_told(
+    store: AnyStore,
+) -> None:
+    clock, outbox = Clock(KST_0800), Outbox()
+    actions = actions_on(store, clock, outbox)
+    await learner(actions)
+    reminders = actions.reminders
+    reminders.interval = 0.0
+    real = reminders.tick
+    calls = 0
+    stop = asyncio.Event()
+
+    async def flaky(now: datetime | None = None) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("database away")
+        sent = await real(now)
+        if calls == 3:
+            stop.set()
+        return sent
+
+    reminders.tick = flaky  # type: ignore[method-assign]
+    await reminders.run(stop)
+    assert calls == 3 and len(outbox.sent) == 1
