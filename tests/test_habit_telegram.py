@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from bot import habit_texts
+from bot.telegram.habit import ReminderSender
 from core.store import User
 from devtools.fake_telegram import Message
 from tests.conftest import Sim
@@ -139,3 +140,15 @@ async def test_the_study_page_shows_the_same_goal_and_offers_learn_more(
             assert more.status_code == 303
             after = (await client.get("/study/review")).text
             assert 'id="front">' in after and "New today: 5" in after
+
+
+async def test_with_a_mini_app_the_reminder_also_opens_the_study_page(tg: TG) -> None:
+    user = await alice_with_a_deck(tg)
+    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    settings = tg.app.settings.model_copy(update={"web_app_url": "https://study.example"})
+    sender = ReminderSender(tg.adapter.application.bot, settings)
+    tg.app.actions.reminders.senders["telegram"] = sender
+    assert await tg.app.actions.reminders.tick(KST_0800) == 1
+    rows = (tg.fake.sent(ALICE)[-1].reply_markup or {})["inline_keyboard"]
+    study = rows[-1][0]["web_app"]["url"]
+    assert study.startswith("https://study.example/study/tg?next=") and "review" in study
