@@ -9,13 +9,25 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot import habit_texts
 from core.actions import Actions
 from core.admin import Pacer
-from core.habit import BadReminder, parse_reminder, streak_of
+from core.habit import (
+    BadReminder,
+    Goal,
+    Habit,
+    ReminderNote,
+    ReminderSetting,
+    Streak,
+    parse_reminder,
+    streak_of,
+)
+from core.i18n import translator
 from core.reminders import Delivery
 from core.srs import Quiz
 from core.store import User
 from tests.factories import deck
+from tests.korean_check import Taught, leaks
 from tests.stores import AnyStore, StoreTarget
 
 KST_0800 = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 08:00 on Dec 8 in Seoul
@@ -36,10 +48,7 @@ class Outbox:
         self.sent: list[tuple[str, int, int]] = []
         self.answer = answer
 
-    async def __call__(self, note: object) -> Delivery:
-        from core.habit import ReminderNote
-
-        assert isinstance(note, ReminderNote)
+    async def __call__(self, note: ReminderNote) -> Delivery:
         self.sent.append((note.user.platform_user_id, note.habit.due, note.habit.new))
         return self.answer
 
@@ -222,3 +231,25 @@ async def test_the_scheduler_loop_survives_a_failing_minute_and_stops_when_told(
     reminders.tick = flaky  # type: ignore[method-assign]
     await reminders.run(stop)
     assert calls == 3 and len(outbox.sent) == 1
+
+
+def test_a_korean_learner_reads_the_habit_in_korean_only() -> None:
+    tr = translator("ko")
+    habit = Habit(Goal(3, 9), Streak(8, 1, False), 4, 2, 30, 1)
+    done = Habit(Goal(10, 0), Streak(1, 0, True), 0, 0, 12, 1)
+    said = [
+        habit_texts.reminder_text(tr, habit),
+        habit_texts.quiz_end_text(tr, done),
+        habit_texts.learn_more_button(tr, done.more_new),
+        habit_texts.remind_status(tr, ReminderSetting("Asia/Seoul", 480)),
+        habit_texts.remind_status(tr, ReminderSetting("Asia/Seoul", None)),
+        tr(habit_texts.REMIND_ASK),
+        tr(habit_texts.REMIND_USAGE),
+        tr(habit_texts.REMIND_HELP),
+        tr(BadReminder.message),
+        *(tr(label) for _, label in habit_texts.CHOICES),
+    ]
+    nothing = Taught([], [])
+    assert [(text, leaks(text, nothing)) for text in said if leaks(text, nothing)] == []
+    assert "8일 연속" in said[0] and "복습 4장, 새 카드 2장" in said[0]
+    assert "한국 시간" in said[3]
