@@ -77,6 +77,10 @@ def learn_more_button(tr: Translator, n: int) -> str:
     return tr.plural("➕ Learn {n} more", "➕ Learn {n} more", n)
 
 
+def console_learn_more(tr: Translator, n: int) -> str:
+    return tr.plural("Type “/quiz 10” to learn {n} more.", "Type “/quiz 10” to learn {n} more.", n)
+
+
 def quiz_end_text(tr: Translator, habit: Habit) -> str:
     """What /quiz says when nothing is left: done for today, or more cards to learn."""
     first = more_waiting(tr, habit.unstudied) if habit.more_new else tr(ALL_DONE)

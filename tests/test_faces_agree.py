@@ -163,3 +163,15 @@ async def studied(app: App, user: User) -> str:
     await app.actions.quiz.reveal(user.id, turn.question.id)
     await app.actions.quiz_rate(user, turn.question.id, 3)
     return habit_texts.streak_line(app.actions.translator(user), await app.actions.habit(user))
+
+
+async def test_the_console_offers_learn_more_after_the_days_cards(faces: Faces) -> None:
+    local = await faces.app.actions.local_user()
+    await faces.app.store.save_deck(local.id, deck(words=tuple(f"w{i:02d}" for i in range(11))))
+    turn = await faces.app.actions.quiz_next(local)
+    while turn.question is not None:  # the day's 10 new cards, rated as a flashcard would be
+        await faces.app.actions.quiz.reveal(local.id, turn.question.id)
+        turn = (await faces.app.actions.quiz_rate(local, turn.question.id, 3)).next or turn
+    out = await faces.console(["/quiz", "/quiz 10"])
+    assert "2 more wait in your decks" in out and "Type “/quiz 10” to learn 2 more." in out
+    assert "mean" in out.split("Type “/quiz 10”")[1], "then the quiz goes on"

@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from bot import habit_texts, texts
 from bot.console.part import ChatPart
-from core import Answer, Question, QuestionExpired, QuizTurn, error_message
+from core import MORE_NEW, Answer, Question, QuestionExpired, QuizTurn, error_message
 
 
 class QuizChat(ChatPart):
@@ -14,7 +14,10 @@ class QuizChat(ChatPart):
 
     rating_for: Answer | None
 
-    async def _quiz(self, _: str) -> None:
+    async def _quiz(self, rest: str) -> None:
+        """/quiz, or "/quiz 10" when today's cards are done: learn 10 more."""
+        if rest.strip() == str(MORE_NEW):
+            await self.actions.learn_more(self.me)
         self._turn(await self.actions.quiz_next(self.me))
 
     def _turn(self, turn: QuizTurn) -> None:
@@ -25,6 +28,8 @@ class QuizChat(ChatPart):
         else:
             if turn.habit is not None:  # today's goal and streak, as every face says them
                 self.tell(habit_texts.quiz_end_text(self.tr, turn.habit))
+                if turn.habit.more_new:
+                    self.tell(habit_texts.console_learn_more(self.tr, turn.habit.more_new))
             else:
                 self.tell(self.tr(texts.NOTHING_DUE))
             if turn.stats is not None:
