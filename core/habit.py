@@ -32,6 +32,9 @@ KEEP_DAYS = 400  # met days kept (a streak longer than this still counts from th
 SEND_WINDOW = timedelta(hours=3)  # a process started late still sends today's, once
 QUIET_START, QUIET_END = time(22, 0), time(7, 0)  # no reminder in the learner's night
 PRESETS = {"morning": 8 * 60, "lunch": 12 * 60 + 30, "evening": 19 * 60}
+# What a Korean learner may type for them (and for off): 아침, 점심, 저녁, 끄기
+TYPED = {"아침": "morning", "점심": "lunch", "저녁": "evening"}
+OFF_WORDS = ("off", "stop", "끄기")
 KOREAN_ZONE = "Asia/Seoul"
 DEFAULT_ZONE = "UTC"
 
@@ -97,11 +100,12 @@ def parse_reminder(text: str) -> tuple[int | None, str | None]:
         tz = _known_zone(words[1])
         if tz is None:
             raise BadReminder(f"time zone {words[1][:40]!r}")
-    if first in ("off", "stop", "끄기"):
+    if first in OFF_WORDS:
         return None, tz
+    first = TYPED.get(first, first)
     if first in PRESETS:
         return PRESETS[first], tz
-    match = _TIME.match(first)
+    match = _TIME.match(first.removesuffix("시"))  # "8시" is 8:00
     if match is None:
         raise BadReminder(text[:80])
     hour, minute = int(match[1]), int(match[2] or 0)

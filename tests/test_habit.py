@@ -155,6 +155,8 @@ def test_times_and_zones_that_are_understood() -> None:
     assert parse_reminder("8pm") == (20 * 60, None)
     assert parse_reminder("morning") == (480, None)
     assert parse_reminder("off") == (None, None)
+    assert parse_reminder("저녁") == (19 * 60, None) and parse_reminder("끄기") == (None, None)
+    assert parse_reminder("9시") == (9 * 60, None)
 
 
 def test_the_streak_counts_met_days_and_a_week_earns_a_freeze() -> None:
