@@ -4,10 +4,10 @@ process gets there first.
 `Reminders.tick(now)` looks at every learner with reminders on; for one whose time has come
 (core.habit.ReminderSetting.due_day) and who has something to study, it claims the learner's
 local day in the store (`Store.claim_day`, one atomic statement) and only the claimant sends.
-So a restart at reminder time, two fronts or two workers send once. A platform that says the
-learner blocked the bot (Telegram's 403) turns their reminders off. Sends wait for the same
-Pacer as an admin's broadcast. `run()` ticks once a minute until stopped; tests call `tick`
-with a clock of their own.
+So a restart at reminder time, or several fronts on one database, send once. A platform
+that says the learner blocked the bot (Telegram's 403) turns their reminders off. Sends wait
+for the same Pacer as an admin's broadcast. `run()` ticks once a minute until stopped;
+tests call `tick` with a clock of their own.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from core.habit import (
     ReminderNote,
     ReminderSetting,
     save_reminder,
-    setting_of,
 )
 from core.store import Store, User
 
@@ -78,15 +77,13 @@ class Reminders:
     async def _one(self, user_id: int, data: dict[str, Any], now: datetime) -> bool:
         if data.get("minute") is None or not data.get("tz"):
             return False  # off (the time zone is always saved with a time)
-        if ReminderSetting(str(data["tz"]), int(data["minute"])).due_day(now) is None:
+        setting = ReminderSetting(str(data["tz"]), int(data["minute"]))
+        day = setting.due_day(now)
+        if day is None:
             return False  # not their time: no query at all
         user = await self.store.get_user(user_id)
-        if user is None:
-            return False
-        send = self.senders.get(user.platform)
-        setting = setting_of(data, user)
-        day = setting.due_day(now)
-        if send is None or day is None:
+        send = self.senders.get(user.platform) if user else None
+        if user is None or send is None:
             return False
         habit = await self.habit_of(user)
         if habit.decks == 0 or habit.due + habit.new + habit.more_new == 0 or habit.goal.met:

@@ -8,7 +8,6 @@ from dataclasses import replace
 from core.habit import (
     MORE_NEW,
     REMINDER,
-    BadReminder,
     Goal,
     Habit,
     ReminderSetting,
@@ -81,6 +80,3 @@ class HabitActions:
             return False
         await save_reminder(self.store, user.id, await reminder_setting(self.store, user))
         return True
-
-
-__all__ = ["BadReminder", "HabitActions"]
