@@ -61,10 +61,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
-def local_day(now: datetime, tz: str) -> date:
-    return now.astimezone(zone(tz)).date()
-
-
 def day_start(now: datetime, tz: str) -> datetime:
     """Midnight of the learner's day, as an aware datetime."""
     local = now.astimezone(zone(tz))
