@@ -30,6 +30,7 @@ from core.habit import (
     ReminderSetting,
     save_reminder,
 )
+from core.metrics import Metrics
 from core.store import Store, User
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,14 @@ class Reminders:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         interval: float = 60.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.habit_of = habit_of
         self.pacer = pacer
         self.clock = clock
         self.interval = interval
+        self.metrics = metrics or Metrics()
         self.senders: dict[str, ReminderSender] = {}  # platform -> sender, set by the faces
 
     async def tick(self, now: datetime | None = None) -> int:
@@ -92,6 +95,7 @@ class Reminders:
             return False  # sent today already (this process before a restart, or another)
         await self.pacer.turn()
         delivery = await send(ReminderNote(user, habit))
+        self.metrics.reminders.labels(delivery.value).inc()
         if delivery == Delivery.BLOCKED:
             log.info("user %s blocked the bot: reminders off", user.id)
             await save_reminder(self.store, user.id, replace(setting, minute=None))

@@ -113,6 +113,8 @@ async def test_a_blocked_learner_gets_none_after_the_first_refusal(store: AnySto
     user = await learner(actions)
     assert await actions.reminders.tick() == 0 and len(outbox.sent) == 1
     assert not (await actions.reminder(user)).on
+    registry = actions.metrics.registry
+    assert registry.get_sample_value("vocabot_reminders_total", {"result": "blocked"}) == 1
     outbox.answer = Delivery.SENT
     clock.now += timedelta(days=1)
     assert await actions.reminders.tick() == 0 and len(outbox.sent) == 1

@@ -75,7 +75,9 @@ class Actions(StudyActions, HabitActions, Operating):
         self.pacer = Pacer(broadcast_per_second)
         self.default_deck_size = deck_size  # DECK_SIZE, for learners who did not pick one
         # The daily reminder: faces add their senders; the composition root runs it.
-        self.reminders = Reminders(store, self.habit, self.pacer, clock=quiz.clock)
+        self.reminders = Reminders(
+            store, self.habit, self.pacer, clock=quiz.clock, metrics=self.metrics
+        )
 
     @property
     def runner(self) -> Runner:
