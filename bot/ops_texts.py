@@ -19,11 +19,13 @@ from core import (
 PRIVACY = N_(
     "What I keep: your chat account's id and your settings; the decks I made for you, with "
     "their cards; the words you marked as known; your quiz answers and review schedule; "
+    "your daily reminder's time and time zone, and the days you met your goal; "
     "your requests (jobs), any subtitle files you sent, your API keys, and how many decks "
     "and language-model tokens you used each day. Decks of public YouTube videos are also "
     "kept without your name, so the next learner who asks gets them at once.\n"
     "\n"
-    "Why: to show your decks, schedule your reviews, skip words you know, keep each "
+    "Why: to show your decks, schedule your reviews, remind you when you asked me to, "
+    "skip words you know, keep each "
     "learner's costs within a fair limit, and fix problems. Logs name you only by a "
     "pseudonymous key. /forget deletes everything about you, after you confirm."
 )

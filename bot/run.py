@@ -79,8 +79,13 @@ async def run(
         resumed = await app.runner.resume()
         if resumed:
             log.info("resumed %d job(s) left over from the last run", resumed)
+        reminders = (
+            asyncio.create_task(app.actions.reminders.run(stop)) if settings.reminders else None
+        )
         async with ops_endpoints(settings, app.metrics, app.health):
             await stop.wait()
+        if reminders is not None:
+            await reminders  # it ends once `stop` is set (a send in progress finishes)
         log.info(
             "shutting down: finishing running videos (up to %ss)", settings.shutdown_grace_seconds
         )

@@ -72,6 +72,14 @@ from core.errors import (
     TranslationUnavailable,
     VocabotError,
 )
+from core.habit import (
+    MORE_NEW,
+    PRESETS,
+    BadReminder,
+    Habit,
+    ReminderNote,
+    ReminderSetting,
+)
 from core.health import (
     Check,
     Health,
@@ -125,6 +133,9 @@ from core.pronunciation import (
     card_ipa,
     ipa,
 )
+from core.reminders import (
+    Delivery,
+)
 from core.selection import (
     LEVELS,
 )
@@ -164,13 +175,16 @@ __all__ = [
     "LEARNER_LANGUAGES",
     "LEVELS",
     "LOG_FIELDS",
+    "MORE_NEW",
     "N_",
+    "PRESETS",
     "STUDY_PATH",
     "SUFFIXES",
     "Actions",
     "AdminStatus",
     "Announce",
     "Answer",
+    "BadReminder",
     "BadSetting",
     "BroadcastReport",
     "BudgetExhausted",
@@ -182,8 +196,10 @@ __all__ = [
     "DeckInfo",
     "DeckNotFound",
     "DeckPage",
+    "Delivery",
     "ExportFormat",
     "Gap",
+    "Habit",
     "Health",
     "InternalError",
     "JobHandle",
@@ -207,6 +223,8 @@ __all__ = [
     "QuizTurn",
     "QuotaExceeded",
     "Readiness",
+    "ReminderNote",
+    "ReminderSetting",
     "SentenceTranslation",
     "Settings",
     "ShuttingDown",

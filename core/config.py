@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     daily_token_budget: int = Field(default=0, ge=0)  # 0: no budget
     admin_user_ids: Annotated[list[str], NoDecode] = []
     broadcast_per_second: float = Field(default=20.0, gt=0, le=30)
+    # Daily reminders (/remind): `vocabot run` sends each learner's at their time, paced
+    # like a broadcast; with several fronts each one checks and the store lets one send.
+    reminders: bool = True
 
     @property
     def study_base_url(self) -> str:

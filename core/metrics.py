@@ -135,6 +135,12 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.reminders = Counter(
+            "vocabot_reminders",
+            "Daily reminders this process sent, by result (sent, blocked, failed)",
+            ["result"],
+            registry=r,
+        )
         self.active_users = Gauge(
             "vocabot_active_users", "Learners who talked to the bot today (UTC)", registry=r
         )

@@ -26,6 +26,7 @@ from fsrs import Rating, Scheduler, State
 
 from core import errors
 from core.deckparts import new_card_order
+from core.habit import day_start, extra_new, learner_zone
 from core.models import DEFAULT_DECK_SIZE, Word
 from core.selection import lemma_of, tokens
 from core.store import Card, ReviewLogEntry, ReviewState, Store
@@ -179,7 +180,7 @@ class Quiz:
                 await self.rate(user_id, session["question"]["id"], None)
             reviews = int(session.get("reviews", 0))
         cards, due, fresh = await self._pool(user_id)
-        may_add = bool(fresh) and await self._new_today(user_id) < self.daily_new_cards
+        may_add = bool(fresh) and await self._new_today(user_id) < await self.new_limit(user_id)
         is_new = may_add and (not due or reviews >= REVIEWS_PER_NEW)
         card: Card | None = fresh[0] if is_new else (due[0] if due else None)
         if card is None:
@@ -210,9 +211,23 @@ class Quiz:
 
     async def queue(self, user_id: int) -> tuple[int, int]:
         """(cards due now, new cards still to meet today): what /quiz has left to ask."""
+        due, new, _ = await self.left(user_id)
+        return due, new
+
+    async def left(self, user_id: int) -> tuple[int, int, int]:
+        """(cards due now, new cards still to meet today, cards never reviewed at all)."""
         _, due, fresh = await self._pool(user_id)
-        new_left = max(0, self.daily_new_cards - await self._new_today(user_id))
-        return len(due), min(len(fresh), new_left)
+        new_left = max(0, await self.new_limit(user_id) - await self._new_today(user_id))
+        return len(due), min(len(fresh), new_left), len(fresh)
+
+    async def day_start(self, user_id: int) -> datetime:
+        """Midnight of the learner's day (their time zone): when "today" began."""
+        return day_start(self.clock(), await learner_zone(self.store, user_id))
+
+    async def new_limit(self, user_id: int) -> int:
+        """New cards a day: DAILY_NEW_CARDS, plus what "learn 10 more" added today."""
+        today = (await self.day_start(user_id)).date()
+        return self.daily_new_cards + await extra_new(self.store, user_id, today)
 
     async def end(self, user_id: int) -> bool:
         """Close the quiz (/cancel): an answered question keeps the rating its answer
@@ -225,8 +240,12 @@ class Quiz:
         await self.store.put_session(user_id, SESSION, None)
         return True
 
+    async def done_today(self, user_id: int) -> int:
+        """Answers rated today (the learner's day)."""
+        return len(await self.store.review_log(user_id, since=await self.day_start(user_id)))
+
     async def _new_today(self, user_id: int) -> int:
-        start = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+        start = await self.day_start(user_id)
         first_seen: dict[int, datetime] = {}
         for entry in await self.store.review_log(user_id):
             first_seen.setdefault(entry.card_id, entry.reviewed_at)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from bot import habit_texts
 from bot.app import App, open_app
 from bot.console.chat import ConsoleChat
 from bot.discord.cog import VocabCog
@@ -21,10 +22,12 @@ from core import errors
 from core.actions import export_filename
 from core.config import Settings
 from core.jobs import JobRunner
+from core.store import User
 from devtools.fake_telegram import FakeTelegram
 from tests.conftest import Sim
 from tests.console_script import script
 from tests.discord_harness import Discord, Screen, button
+from tests.factories import deck
 from tests.telegram_harness import TG, offline_source, start_bot
 
 USER = 4242  # the same number on every platform: three different learners all the same
@@ -140,3 +143,42 @@ async def test_every_face_words_an_error_the_same_way(faces: Faces) -> None:
     assert sentence in failed.text
     assert sentence in str(screen.original["content"]).replace("\\", "")
     assert sentence in " ".join(out.split())
+
+
+async def test_every_face_shows_the_same_streak_and_goal(faces: Faces) -> None:
+    """One learner per face, each with the same deck and one card rated: /stats in every face
+    says the goal and streak line `Actions.habit` makes."""
+    lines = []
+    for platform in ("telegram", "discord"):
+        user = await faces.app.actions.user(platform, USER)
+        lines.append(await studied(faces.app, user))
+    local = await faces.app.actions.local_user()
+    lines.append(await studied(faces.app, local))
+    assert len(set(lines)) == 1 and "🎯 Today: 1/" in lines[0]
+    stats = await faces.tg.reply_to(USER, "/stats")
+    assert lines[0] in stats[-1].text
+    screen = Screen()
+    await faces.dc.run(faces.dc.cog.stats, faces.dc.interaction(USER, screen))
+    assert lines[0] in screen.sent["embed"].description
+    assert lines[0] in await faces.console(["/stats"])
+
+
+async def studied(app: App, user: User) -> str:
+    await app.store.save_deck(user.id, deck())
+    turn = await app.actions.quiz_next(user)
+    assert turn.question is not None
+    await app.actions.quiz.reveal(user.id, turn.question.id)
+    await app.actions.quiz_rate(user, turn.question.id, 3)
+    return habit_texts.streak_line(app.actions.translator(user), await app.actions.habit(user))
+
+
+async def test_the_console_offers_learn_more_after_the_days_cards(faces: Faces) -> None:
+    local = await faces.app.actions.local_user()
+    await faces.app.store.save_deck(local.id, deck(words=tuple(f"w{i:02d}" for i in range(11))))
+    turn = await faces.app.actions.quiz_next(local)
+    while turn.question is not None:  # the day's 10 new cards, rated as a flashcard would be
+        await faces.app.actions.quiz.reveal(local.id, turn.question.id)
+        turn = (await faces.app.actions.quiz_rate(local, turn.question.id, 3)).next or turn
+    out = await faces.console(["/quiz", "/quiz 10"])
+    assert "2 more wait in your decks" in out and "Type “/quiz 10” to learn 2 more." in out
+    assert "mean" in out.split("Type “/quiz 10”")[1], "then the quiz goes on"

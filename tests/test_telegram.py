@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 import pytest
 from telegram import Update
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.app import open_app
 from bot.telegram import links
 from bot.telegram.context import Context
 from core.srs import Kind
 from core.store import Notify
-from devtools.fake_telegram import BOT_USERNAME, FakeTelegram
+from devtools.fake_telegram import BOT_USERNAME, FakeTelegram, Message
 from tests.conftest import Sim
 from tests.factories import deck, job, word
 from tests.telegram_harness import ALICE, BOB, TG, offline_source, settings_for, start_bot
@@ -288,6 +288,11 @@ async def test_unknown_commands_get_a_pointer_to_help(tg: TG) -> None:
 # -- durable requests: the row before the reply, one job per message, limits -----------------
 
 
+def replies(tg: TG) -> list[Message]:
+    """What Alice was sent about her link: all but the question after a first deck."""
+    return [m for m in tg.fake.sent(ALICE) if m.text != habit_texts.REMIND_ASK]
+
+
 async def test_the_job_is_written_before_the_immediate_reply(tg: TG) -> None:
     held = tg.fake.hold("sendMessage")
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
@@ -300,8 +305,9 @@ async def test_the_job_is_written_before_the_immediate_reply(tg: TG) -> None:
     assert len(jobs) == 1 and jobs[0].video_id == "vocabDemo02"
     held.set()
     page = await tg.final_message(ALICE)
-    assert len(tg.fake.sent(ALICE)) == 1, "the reply became the deck"
+    assert len(replies(tg)) == 1, "the reply became the deck"
     assert page.message_id == tg.fake.sent(ALICE)[0].message_id
+    assert len(tg.fake.sent(ALICE)) == 2, "and, after a first deck, the reminder question"
 
 
 async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(
@@ -320,7 +326,7 @@ async def test_a_message_delivered_twice_gets_one_reply_and_one_deck(
     handled.clear()
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02", message_id=link)  # again
     await handled.wait()
-    assert len(tg.fake.sent(ALICE)) == 1, "no second 'Working…', no second deck"
+    assert len(replies(tg)) == 1, "no second 'Working…', no second deck"
     alice = await tg.app.store.get_or_create_user(
         "telegram", str(ALICE), learner_language="ko", level="B1"
     )
@@ -343,7 +349,7 @@ async def test_a_job_resumed_without_its_reply_gets_a_message_of_its_own(tg: TG)
     )
     assert await tg.app.runner.resume() == 1
     page = await tg.final_message(ALICE)
-    assert len(tg.fake.sent(ALICE)) == 1, "one new message, edited into the deck"
+    assert len(replies(tg)) == 1, "one new message, edited into the deck"
     first = tg.fake.calls_of("sendMessage")[0].params
     assert "I was restarted" in first["text"]
     assert first["reply_parameters"]["message_id"] == link, "it answers the user's link"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.console.part import ChatPart
-from core import Answer, Question, QuestionExpired, QuizTurn, card_ipa, error_message
+from core import MORE_NEW, Answer, Question, QuestionExpired, QuizTurn, card_ipa, error_message
 
 
 class QuizChat(ChatPart):
@@ -15,7 +15,10 @@ class QuizChat(ChatPart):
     rating_for: Answer | None
     answered_card: int | None
 
-    async def _quiz(self, _: str) -> None:
+    async def _quiz(self, rest: str) -> None:
+        """/quiz, or "/quiz 10" when today's cards are done: learn 10 more."""
+        if rest.strip() == str(MORE_NEW):
+            await self.actions.learn_more(self.me)
         self._turn(await self.actions.quiz_next(self.me))
 
     def _turn(self, turn: QuizTurn) -> None:
@@ -24,7 +27,12 @@ class QuizChat(ChatPart):
         elif turn.no_cards:
             self.tell(self.tr(texts.NO_CARDS))
         else:
-            self.tell(self.tr(texts.NOTHING_DUE))
+            if turn.habit is not None:  # today's goal and streak, as every face says them
+                self.tell(habit_texts.quiz_end_text(self.tr, turn.habit))
+                if turn.habit.more_new:
+                    self.tell(habit_texts.console_learn_more(self.tr, turn.habit.more_new))
+            else:
+                self.tell(self.tr(texts.NOTHING_DUE))
             if turn.stats is not None:
                 self.say(escape(texts.stats_text(self.tr, turn.stats)))
 
@@ -84,3 +92,4 @@ class QuizChat(ChatPart):
 
     async def _stats(self, _: str) -> None:
         self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))
+        self.say(escape(habit_texts.streak_line(self.tr, await self.actions.habit(self.me))))

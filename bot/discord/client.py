@@ -20,6 +20,7 @@ from bot.app import App
 from bot.discord.buttons import deck_view
 from bot.discord.cog import VocabCog
 from bot.discord.common import PLATFORM
+from bot.discord.habit import HabitCog, ReminderSender
 from bot.discord.items import DYNAMIC_ITEMS
 from bot.discord.ops import OpsCog, Sender
 from bot.discord.render import NO_PINGS, deck_embed, safe
@@ -53,6 +54,7 @@ class VocabotDiscord(commands.Bot):
         await self.add_cog(VocabCog(self.vocabot))
         await self.add_cog(StudyCog(self.vocabot))
         await self.add_cog(OpsCog(self.vocabot))
+        await self.add_cog(HabitCog(self.vocabot))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if not self.syncs_commands:
             return
@@ -113,6 +115,7 @@ class DiscordAdapter:
         self.client = make_client(app)
         app.runner.notifiers[PLATFORM] = self.client.notify
         app.actions.senders[PLATFORM] = Sender(self.client)
+        app.actions.reminders.senders[PLATFORM] = ReminderSender(self.client)
         app.health.platforms[PLATFORM] = self.connected
         self._task: asyncio.Task[Any] | None = None
 

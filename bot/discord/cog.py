@@ -16,10 +16,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.app import App
 from bot.discord.buttons import PageButton, deck_view, send_export
 from bot.discord.common import PLATFORM, Inter, command_failed, learner_tr, refuse
+from bot.discord.habit import remind_view
 from bot.discord.quiz import turn_view
 from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_embed, turn_embed
 from bot.throttle import ThrottledEditor
@@ -189,6 +190,10 @@ class VocabCog(commands.Cog):
         if update.progress.stage == Stage.DONE and update.deck is not None:
             page = await self.actions.page(user, update.deck.id)
             view = deck_view(tr, page, owner=interaction.user.id)
+            if await self.actions.asked_reminder(user):  # after the first deck, once (a
+                # follow-up shows below the command's message, which becomes the deck)
+                ask = tr(habit_texts.REMIND_ASK)
+                await interaction.followup.send(ask, view=remind_view(tr), ephemeral=True)
             view.message = await interaction.edit_original_response(
                 content=None, embed=deck_embed(tr, page), view=view, allowed_mentions=NO_PINGS
             )
@@ -283,8 +288,9 @@ class VocabCog(commands.Cog):
     @app_commands.command(name="stats", description=_text(N_("Your progress")))
     async def stats(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        stats = await self.actions.stats(user)
-        await interaction.response.send_message(embed=stats_embed(tr, stats), ephemeral=True)
+        stats, habit = await self.actions.stats(user), await self.actions.habit(user)
+        embed = stats_embed(tr, stats, habit)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(
         name="cancel", description=_text(N_("Stop the video I'm working on, or the quiz"))

@@ -11,8 +11,9 @@ import discord
 from bot import texts
 from bot.discord.buttons import ExportButton, KnowButton, MoreButton, PageButton
 from bot.discord.common import AnyItem, Inter, learner_tr, refuse, template_of
+from bot.discord.habit import RemindButton
 from bot.discord.ops import ForgetButton
-from bot.discord.quiz import AnswerButton, RateButton, TypeAnswerButton
+from bot.discord.quiz import AnswerButton, NextButton, RateButton, TypeAnswerButton
 from bot.discord.translate import TranslateButton
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ OURS = (
     RateButton,
     ForgetButton,
     TranslateButton,
+    NextButton,
+    RemindButton,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import discord
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.buttons import OPTION, QUESTION, RATING
 from bot.discord.common import AnyItem, Inter, app_of, learner_tr, refuse
 from bot.discord.render import answer_embed, turn_embed
@@ -109,11 +109,46 @@ class RateButton(
         )
 
 
+class NextButton(discord.ui.DynamicItem[Button], template=r"v:(?P<a>qn|lm)"):
+    """The reminder's Start (qn), and "learn 10 more" (lm): the next quiz turn, for the
+    learner who presses it (their own quiz, whoever's message it is on)."""
+
+    def __init__(self, action: str, label: str = "") -> None:
+        style = discord.ButtonStyle.primary
+        super().__init__(
+            discord.ui.Button(label=label or action, style=style, custom_id=f"v:{action}")
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: AnyItem, match: re.Match[str], /
+    ) -> NextButton:
+        return cls(match["a"])
+
+    async def callback(self, interaction: Inter) -> None:
+        actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
+        if self.action == "lm":
+            await actions.learn_more(user)
+        turn = await actions.quiz_next(user)
+        view = turn_view(tr, turn)
+        embed = turn_embed(tr, turn)
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
 def turn_view(tr: Translator, turn: QuizTurn) -> discord.ui.View | None:
-    """The buttons of a quiz turn (none when there is no question)."""
+    """The buttons of a quiz turn (when there is no question: "learn 10 more", if any)."""
     question = turn.question
     if question is None:
-        return None
+        more = turn.habit.more_new if turn.habit else 0
+        if not more:
+            return None
+        view = discord.ui.View(timeout=None)
+        view.add_item(NextButton("lm", habit_texts.learn_more_button(tr, more)))
+        return view
     view = discord.ui.View(timeout=None)
     if question.options:
         for number, option in enumerate(question.options, 1):

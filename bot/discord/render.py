@@ -10,11 +10,12 @@ from __future__ import annotations
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot import texts
+from bot import habit_texts, texts
 from core import (
     Answer,
     DeckInfo,
     DeckPage,
+    Habit,
     Kind,
     PageCard,
     Question,
@@ -154,8 +155,11 @@ def translation_text(tr: Translator, done: SentenceTranslation) -> str:
     return cut("\n".join(lines), 2000)
 
 
-def stats_embed(tr: Translator, stats: Stats) -> discord.Embed:
-    return discord.Embed(description=texts.stats_text(tr, stats), colour=COLOUR)
+def stats_embed(tr: Translator, stats: Stats, habit: Habit | None = None) -> discord.Embed:
+    text = texts.stats_text(tr, stats)
+    if habit is not None:
+        text += "\n" + habit_texts.streak_line(tr, habit)
+    return discord.Embed(description=text, colour=COLOUR)
 
 
 def turn_embed(tr: Translator, turn: QuizTurn) -> discord.Embed:
@@ -164,6 +168,11 @@ def turn_embed(tr: Translator, turn: QuizTurn) -> discord.Embed:
         return question_embed(tr, turn.question)
     if turn.no_cards or turn.stats is None:
         return discord.Embed(description=tr(texts.NO_CARDS), colour=COLOUR)
-    embed = stats_embed(tr, turn.stats)
-    embed.title = cut(tr(texts.NOTHING_DUE), TITLE)
+    embed = stats_embed(tr, turn.stats, turn.habit)
+    if turn.habit is None:
+        embed.title = cut(tr(texts.NOTHING_DUE), TITLE)
+    elif turn.habit.more_new:  # today's cards are done, more wait: "learn 10 more"
+        embed.title = cut(habit_texts.more_waiting(tr, turn.habit.unstudied), TITLE)
+    else:
+        embed.title = cut(tr(habit_texts.ALL_DONE), TITLE)
     return embed

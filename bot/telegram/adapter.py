@@ -30,7 +30,7 @@ from telegram.ext import (
 
 from bot.adapters import PlatformUnreachable, TokenRejected
 from bot.app import App
-from bot.telegram import commands, links, ops, presses, study
+from bot.telegram import commands, habit, links, ops, presses, study
 from bot.telegram.context import PLATFORM, SERVICES, Context, TelegramState
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import Webhook, WebhookServer
@@ -57,6 +57,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         "quiz": commands.cmd_quiz,
         "stats": commands.cmd_stats,
         "web": study.cmd_web,
+        "remind": habit.cmd_remind,
         "privacy": ops.cmd_privacy,
         "forget": ops.cmd_forget,
         "admin": ops.cmd_admin,
@@ -118,6 +119,9 @@ class TelegramAdapter:
         self.application.add_error_handler(commands.on_error)
         app.runner.notifiers[PLATFORM] = links.Notifier(self.services, self.application.bot)
         app.actions.senders[PLATFORM] = ops.Sender(self.application.bot)
+        app.actions.reminders.senders[PLATFORM] = habit.ReminderSender(
+            self.application.bot, app.settings
+        )
         app.health.platforms[PLATFORM] = self.connected
 
     async def start(self) -> None:

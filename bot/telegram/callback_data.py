@@ -98,6 +98,14 @@ ACTIONS: dict[str, tuple[re.Pattern[str], Build]] = {
         re.compile(rf"fg\|(?P<owner>{ID})\|(?P<v>[yn])\Z"),
         lambda m: Press("fg", value=m["v"], owner=int(m["owner"])),
     ),
+    # the daily habit: a /remind choice (or the reminder's "stop"), the reminder's Start,
+    # "learn 10 more"
+    "remind": (
+        re.compile(r"rm\|(?P<v>morning|lunch|evening|off)\Z"),
+        lambda m: Press("rm", value=m["v"]),
+    ),
+    "quiz_start": (re.compile(r"qn\Z"), lambda m: Press("qn")),
+    "learn_more": (re.compile(r"lm\Z"), lambda m: Press("lm")),
     "noop": (re.compile(rf"{NOOP}\Z"), lambda m: Press(NOOP)),
 }
 

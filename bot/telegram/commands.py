@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.settings_args import USAGE, parse_settings
+from bot.telegram.callback_data import encode
 from bot.telegram.context import Context, learner_tr, reply, services
 from bot.telegram.keyboards import (
     decks_keyboard,
@@ -37,6 +38,7 @@ COMMANDS = [
     ("decks", N_("your decks")),
     ("quiz", N_("review your words")),
     ("stats", N_("your progress")),
+    ("remind", N_("a daily reminder to review")),
     ("known", N_("never show me a word again")),
     ("settings", N_("languages and level")),
     ("export", N_("download a deck (Anki or CSV)")),
@@ -137,12 +139,24 @@ async def cmd_cancel(update: Update, context: Context) -> None:
     await reply(update, esc(texts.cancel_text(tr, cancelled.videos, cancelled.quiz_ended)))
 
 
+def button(label: str, *data: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(*data))
+
+
 def turn_view(tr: Translator, turn: QuizTurn) -> tuple[str, InlineKeyboardMarkup | None]:
     """A quiz turn as a message: the question, or why there is none."""
     if turn.question is not None:
         return question_html(tr, turn.question), question_keyboard(tr, turn.question)
     if turn.no_cards:
         return esc(tr(texts.NO_CARDS)), None
+    if turn.habit is not None:  # today's cards are done: the goal, and "learn 10 more"
+        more = turn.habit.more_new
+        markup = (
+            InlineKeyboardMarkup([[button(habit_texts.learn_more_button(tr, more), "lm")]])
+            if more
+            else None
+        )
+        return esc(habit_texts.quiz_end_text(tr, turn.habit)), markup
     text = tr(texts.NOTHING_DUE)
     if turn.stats is not None:
         text += f"\n\n{texts.stats_text(tr, turn.stats)}"
@@ -160,7 +174,9 @@ async def cmd_quiz(update: Update, context: Context) -> None:
 
 async def cmd_stats(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
-    await reply(update, stats_html(tr, await services(context).actions.stats(user)))
+    actions = services(context).actions
+    stats, habit = await actions.stats(user), await actions.habit(user)
+    await reply(update, f"{stats_html(tr, stats)}\n{esc(habit_texts.streak_line(tr, habit))}")
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:

@@ -19,6 +19,7 @@ from telegram.error import Forbidden
 
 from bot import texts
 from bot.telegram.context import PLATFORM, Context, TelegramState, edit, learner_tr, reply, services
+from bot.telegram.habit import ask_after_first_deck
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
 from bot.telegram.render import answer_html, esc, page_html, split_html
 from bot.telegram.study import mini_app_url, with_study_button
@@ -177,6 +178,9 @@ class Notifier:
 
         async def final() -> None:
             text, markup = await self._final_view(tr, update)
+            # Asked below the progress message before it becomes the deck: in the chat it
+            # follows the deck, and once the deck shows, the question is there too.
+            await self._ask_reminder(chat_id, update)
             if not await edit(self.bot, chat_id, message_id, text, markup) and markup:
                 # The progress message is gone (deleted by the user): send the deck anew.
                 await self._send(chat_id, text, markup, None)
@@ -197,6 +201,14 @@ class Notifier:
             )
             self.services.editors[key] = editor
         return editor
+
+    async def _ask_reminder(self, chat_id: int, update: JobUpdate) -> None:
+        """After a learner's first deck: remind me daily? (asked once)."""
+        if update.progress.stage != Stage.DONE or update.deck is None:
+            return
+        user = await self.services.app.store.get_user(update.user_id)
+        if user is not None and str(chat_id) == user.platform_user_id:  # their own chat only
+            await ask_after_first_deck(self.services.actions, self.bot, chat_id, user)
 
     async def _tr(self, user_id: int) -> Translator:
         user = await self.services.app.store.get_user(user_id)

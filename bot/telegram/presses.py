@@ -15,7 +15,7 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import ops_texts, texts
+from bot import habit_texts, ops_texts, texts
 from bot.telegram.callback_data import ACTIONS, Press
 from bot.telegram.commands import settings_view, turn_view
 from bot.telegram.context import Context, edit_pressed, learner_tr, services
@@ -192,6 +192,22 @@ async def forget(p: Pressed, press: Press) -> None:
     await p.query.answer()
 
 
+async def remind(p: Pressed, press: Press) -> None:
+    """A /remind choice, or the reminder's one-press "stop reminders"."""
+    setting = await p.actions.set_reminder(p.user, press.value)
+    await edit_pressed(p.query, esc(habit_texts.remind_status(p.tr, setting)))
+    await p.query.answer(p.tr(texts.SAVED))
+
+
+async def quiz_start(p: Pressed, press: Press) -> None:
+    """The reminder's Start, and "learn 10 more": the next quiz turn, in the same message."""
+    if press.action == "lm":
+        await p.actions.learn_more(p.user)
+    text, markup = turn_view(p.tr, await p.actions.quiz_next(p.user))
+    await edit_pressed(p.query, text, with_study_button(markup, p.tr, p.study("review")))
+    await p.query.answer()
+
+
 async def nothing(p: Pressed, press: Press) -> None:
     await p.query.answer()  # the "page n/m" label
 
@@ -219,6 +235,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         _routed("rate", rate),
         _routed("translate", translate),
         _routed("forget", forget),
+        _routed("remind", remind),
+        _routed("quiz_start", quiz_start),
+        _routed("learn_more", quiz_start),
         _routed("noop", nothing),
         CallbackQueryHandler(stale),  # last: whatever matched nothing above
     ]

@@ -12,7 +12,7 @@ import html
 import re
 from functools import partial
 
-from bot import texts
+from bot import habit_texts, texts
 from core import (
     Answer,
     Card,
@@ -86,7 +86,8 @@ def page_html(tr: Translator, page: DeckPage) -> str:
 
 
 def help_html(tr: Translator) -> str:
-    return f"<b>{esc(tr(texts.HELP_TITLE))}</b>\n\n{esc(tr(texts.HELP))}"
+    body = f"{tr(texts.HELP)}\n{tr(habit_texts.REMIND_HELP)}"
+    return f"<b>{esc(tr(texts.HELP_TITLE))}</b>\n\n{esc(body)}"
 
 
 def settings_html(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core import errors
+from core.actions._habit import HabitActions
 from core.actions._operate import Operating
 from core.actions._rules import check_deck_size, check_settings, export_filename, first_kind
 from core.actions._study import Clock, StudyActions
@@ -35,6 +36,7 @@ from core.i18n import INTERFACE_LANGUAGES, Translator, translator
 from core.jobs import Announce, JobHandle, Listener, Runner
 from core.metrics import Metrics
 from core.models import DEFAULT_DECK_SIZE, shown_counts
+from core.reminders import Reminders
 from core.spending import Spending
 from core.srs import Answer, Question, Quiz, Stats
 from core.store import Card, CardKind, DeckInfo, JobRecord, Notify, Store, User
@@ -42,7 +44,7 @@ from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 from core.translation import SentenceTranslator
 
 
-class Actions(StudyActions, TranslateActions, Operating):
+class Actions(StudyActions, TranslateActions, HabitActions, Operating):
     """Every user action, in core's own types. One instance per process, shared by faces."""
 
     def __init__(
@@ -80,6 +82,10 @@ class Actions(StudyActions, TranslateActions, Operating):
         self.default_deck_size = deck_size  # DECK_SIZE, for learners who did not pick one
         self.sentences = sentences  # None where this process calls no LLM (a queue front)
         self._translating = {}
+        # The daily reminder: faces add their senders; the composition root runs it.
+        self.reminders = Reminders(
+            store, self.habit, self.pacer, clock=quiz.clock, metrics=self.metrics
+        )
 
     @property
     def runner(self) -> Runner:
@@ -384,7 +390,7 @@ class Actions(StudyActions, TranslateActions, Operating):
             return QuizTurn(question)
         if not await self.store.user_cards(user.id):
             return QuizTurn(None, no_cards=True)
-        return QuizTurn(None, stats=await self.quiz.stats(user.id))
+        return QuizTurn(None, stats=await self.quiz.stats(user.id), habit=await self.habit(user))
 
     async def quiz_current(self, user: User) -> Question | None:
         return await self.quiz.current(user.id)

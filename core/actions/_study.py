@@ -26,6 +26,7 @@ from core.actions._values import (
     StudyHome,
     WebSession,
 )
+from core.habit import Habit
 from core.models import Word
 from core.selection import lemma_of, tokens
 from core.srs import Quiz, word_span
@@ -91,6 +92,8 @@ class StudyActions:
 
         async def quiz_next(self, user: User) -> QuizTurn: ...
 
+        async def habit(self, user: User) -> Habit: ...
+
         def shown(self, user: User, info: DeckInfo) -> tuple[int, int]: ...
 
         async def quiz_rate(
@@ -139,7 +142,7 @@ class StudyActions:
     async def study_home(self, user: User) -> StudyHome:
         """The learner's decks and what is left to review (no question is opened for it)."""
         due, new = await self.quiz.queue(user.id)
-        return StudyHome(await self.store.list_decks(user.id), due, new)
+        return StudyHome(await self.store.list_decks(user.id), due, new, await self.habit(user))
 
     async def study_cards(
         self,
@@ -179,7 +182,7 @@ class StudyActions:
             found = await self.store.get_card(user.id, turn.question.card_id)
             card = StudyCard(found, False, highlight(found)) if found else None
         due, new = await self.quiz.queue(user.id)
-        return Flashcard(turn, card, due, new)
+        return Flashcard(turn, card, due, new, turn.habit or await self.habit(user))
 
     async def quiz_grade(self, user: User, question_id: str, rating: int) -> RateResult:
         """A flashcard turned over and rated by the learner (no answer to check)."""

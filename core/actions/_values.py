@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from core import config
+from core.habit import Habit
 from core.prompts import LANGUAGE_NAMES
 from core.srs import Question, Rated, Stats
 from core.store import Card, CardKind, DeckInfo, User
@@ -133,6 +134,7 @@ class QuizTurn:
     question: Question | None
     no_cards: bool = False
     stats: Stats | None = None
+    habit: Habit | None = None  # when there is no question: the goal, streak, "learn more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,7 @@ class Flashcard:
     card: StudyCard | None  # the question's card (None when there is no question)
     due: int  # cards due now
     new: int  # new cards still to meet today
+    habit: Habit | None = None  # the goal and streak, as every face shows them
 
     @property
     def left(self) -> int:
@@ -218,3 +221,4 @@ class StudyHome:
     decks: list[DeckInfo]
     due: int
     new: int
+    habit: Habit | None = None

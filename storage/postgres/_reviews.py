@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from core.store import ReviewLogEntry, ReviewState
@@ -85,3 +85,19 @@ class Reviews(Connection):
             "data = excluded.data, updated_at = excluded.updated_at",
             (user_id, name, json.dumps(data), datetime.now(UTC)),
         )
+
+    async def claim_day(self, user_id: int, name: str, day: date) -> bool:
+        # JSON keeps its text as written: {"day": "YYYY-MM-DD"} compares as text by date.
+        claimed = await self._write(
+            "INSERT INTO sessions (user_id, name, data, updated_at) "
+            "SELECT id, %s, %s, %s FROM users WHERE id = %s "
+            "ON CONFLICT (user_id, name) DO UPDATE SET "
+            "data = excluded.data, updated_at = excluded.updated_at "
+            "WHERE sessions.data::text < excluded.data::text",
+            (name, json.dumps({"day": day.isoformat()}), datetime.now(UTC), user_id),
+        )
+        return claimed == 1
+
+    async def sessions_named(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        rows = await self._all("SELECT user_id, data FROM sessions WHERE name = %s", (name,))
+        return [(int(r["user_id"]), parsed(r["data"])) for r in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from core.store import ReviewLogEntry, ReviewState
@@ -80,3 +80,20 @@ class Reviews(Connection):
                     "data = excluded.data, updated_at = excluded.updated_at",
                     (user_id, name, json.dumps(data), now_stamp()),
                 )
+
+    async def claim_day(self, user_id: int, name: str, day: date) -> bool:
+        data = json.dumps({"day": day.isoformat()})
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO sessions (user_id, name, data, updated_at) "
+                "SELECT id, ?, ?, ? FROM users WHERE id = ? "
+                "ON CONFLICT (user_id, name) DO UPDATE SET "
+                "data = excluded.data, updated_at = excluded.updated_at "
+                "WHERE sessions.data < excluded.data",
+                (name, data, now_stamp(), user_id),
+            )
+            return cursor.rowcount == 1
+
+    async def sessions_named(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        rows = await self._all("SELECT user_id, data FROM sessions WHERE name = ?", (name,))
+        return [(int(r["user_id"]), json.loads(r["data"])) for r in rows]

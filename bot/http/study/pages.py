@@ -91,6 +91,13 @@ async def review(request: Request, who: Learner, acts: Acts, flip: bool = False)
     )
 
 
+@router.post("/review/more")
+async def learn_more(who: Changer, acts: Acts) -> Response:
+    """ "Learn 10 more": today's new cards grow, and the review goes on."""
+    await acts.learn_more(who.user)
+    return back_to(f"{STUDY_PATH}/review")
+
+
 @router.post("/review/{question_id}")
 async def rate(
     question_id: Annotated[str, Path(max_length=64)],

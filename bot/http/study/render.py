@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot import texts
+from bot import habit_texts, texts
 from bot.http.study.session import Visitor
 from core import LANGUAGE_SELF_NAMES, STUDY_PATH, Card, Translator, Word, card_ipa
 
@@ -40,6 +40,7 @@ def environment() -> Environment:
         languages=LANGUAGE_SELF_NAMES,
         ratings=texts.RATINGS,
         texts=texts,
+        habit_texts=habit_texts,
         clip=clip,
         pos=pos,
         ipa=card_ipa,
