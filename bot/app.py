@@ -135,6 +135,7 @@ def make_pipeline(
         llm=llm,
         chunk_tokens=settings.chunk_tokens,
         chunk_max_items=settings.chunk_max_items,
+        chunk_first_items=settings.chunk_first_items,
         max_video_minutes=settings.max_video_minutes,
         hedge_after=settings.llm_hedge_after_seconds,
     )

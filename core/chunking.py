@@ -4,6 +4,9 @@ Under continuous batching a video takes about as long as its slowest call, and a
 time is mostly its output tokens. So a chunk closes when it reaches the input budget or
 when it holds `max_items` new words, whichever comes first: more, smaller calls in
 parallel shorten the critical path.
+
+The first chunk closes sooner, at `first_items` (about 5 words): its answer comes back
+first and fills the learner's first page in about two seconds while the rest is asked.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ def make_chunks(
     phrases: Sequence[PhraseCandidate] = (),
     max_tokens: int = 2000,
     max_items: int = 12,
+    first_items: int | None = None,
 ) -> list[Chunk]:
     """Greedy, in order; a single segment is never split. A phrase found locally counts
-    as an item of the chunk holding its segment."""
+    as an item of the chunk holding its segment. The first chunk holds at most
+    `first_items` (None: `max_items`)."""
     by_segment: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_segment[candidate.segment].append(candidate)
@@ -53,7 +58,8 @@ def make_chunks(
         new = by_segment.get(segment.index, [])
         new_phrases = phrases_at.get(segment.index, [])
         size = len(items) + len(found) + len(new) + len(new_phrases)
-        if current and (tokens + cost > max_tokens or size > max_items):
+        limit = max_items if chunks or first_items is None else min(first_items, max_items)
+        if current and (tokens + cost > max_tokens or size > limit):
             close()
         current.append(segment)
         items.extend(new)

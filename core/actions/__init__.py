@@ -25,7 +25,6 @@ from core.actions._values import (
     LEARNER_LANGUAGES,
     LOCAL_PLATFORM,
     MEDIA_TYPES,
-    PAGE_SIZE,
     Cancelled,
     DeckPage,
     ExportFile,
@@ -42,6 +41,7 @@ from core.actions._values import (
     StudyHome,
     WebSession,
 )
+from core.models import PAGE_SIZE
 
 __all__ = [
     "EXPORT_FORMATS",

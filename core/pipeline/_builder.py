@@ -27,6 +27,7 @@ from core.pipeline._checkpoints import (
     saved_answer,
 )
 from core.pipeline._order import ranked
+from core.pipeline._page import FirstPage
 from core.pipeline._planning import DeckRequest, generated_captions, halves, plan_chunks
 from core.pipeline._round import Round
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut, max_tokens_for
@@ -65,6 +66,7 @@ class _Build:
     saved: Mapping[str, dict[str, Any]]
     checkpoint: Checkpoint | None
     generated: bool = False  # speech recognition wrote the captions
+    page: FirstPage = field(default_factory=lambda: FirstPage((), ""))
 
 
 class Pipeline:
@@ -75,6 +77,7 @@ class Pipeline:
         llm: LLMClient,
         chunk_tokens: int = 2000,
         chunk_max_items: int = 12,
+        chunk_first_items: int | None = None,
         max_video_minutes: int = 180,
         hedge_after: float = 5.0,
     ) -> None:
@@ -82,6 +85,7 @@ class Pipeline:
         self.llm = llm
         self.chunk_tokens = chunk_tokens
         self.chunk_max_items = chunk_max_items
+        self.chunk_first_items = chunk_first_items
         self.max_video_minutes = max_video_minutes
         self.hedge_after = hedge_after
         # Planning is CPU-bound Python in a worker thread; one at a time keeps the GIL
@@ -103,7 +107,11 @@ class Pipeline:
     def plan(self, transcript: Transcript, request: DeckRequest) -> list[Chunk]:
         """Local work only: candidates and chunks (CPU-bound, run it off the event loop)."""
         return plan_chunks(
-            transcript, request, max_tokens=self.chunk_tokens, max_items=self.chunk_max_items
+            transcript,
+            request,
+            max_tokens=self.chunk_tokens,
+            max_items=self.chunk_max_items,
+            first_items=self.chunk_first_items,
         )
 
     async def build(
@@ -137,16 +145,19 @@ class Pipeline:
             saved=await checkpoint.load() if checkpoint is not None else {},
             checkpoint=checkpoint,
             generated=generated_captions(transcript),
+            page=FirstPage(chunks, normalise_level(request.level)),
         )
         # Chunks answered before a restart first: the bar starts where it stopped.
         fresh: list[Chunk] = []
         for chunk in chunks:
-            if not self._reuse(chunk, build):
+            if self._reuse(chunk, build):
+                build.page.settle(chunk.index)
+            else:
                 fresh.append(chunk)
         reused = done = total - len(fresh)
         if reused:
             log.info("%d of %d chunks answered before: not asked again", reused, total)
-        await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
+        await emit(self._progress(build, done, total, reused))
         await self._ask(fresh, build, emit, total=total, reused=reused)
         return self._deck(chunks, build)
 
@@ -168,8 +179,9 @@ class Pipeline:
                 await self._extract(chunk, build)
             finally:
                 build.round.chunk_done()
+            build.page.settle(chunk.index)
             done += 1
-            await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
+            await emit(self._progress(build, done, total, reused))
 
         build.round.open_chunks = len(fresh)
         try:
@@ -182,6 +194,18 @@ class Pipeline:
             # were cancelled before we got here; report the first cause.
             raise group.exceptions[0] from group
 
+    @staticmethod
+    def _progress(build: _Build, done: int, total: int, reused: int) -> Progress:
+        """Progress of the round, with the first page so far (see core/pipeline/_page.py)."""
+        return Progress(
+            Stage.EXTRACTING,
+            done,
+            total,
+            reused=reused,
+            page=build.page.words,
+            found=len(build.outcome.words),
+        )
+
     def _deck(self, chunks: list[Chunk], build: _Build) -> Deck:
         """The deck from the round's outcome, or the reason there is none."""
         transcript, request, outcome = build.transcript, build.request, build.outcome
@@ -189,7 +213,13 @@ class Pipeline:
             # Nothing worked: tell the user why instead of handing over an empty deck.
             raise outcome.errors[0]
         level = normalise_level(request.level)
-        words, phrases = ranked(outcome.words, dedupe_phrases(outcome.phrases), chunks, level)
+        words, phrases = ranked(
+            outcome.words,
+            dedupe_phrases(outcome.phrases),
+            chunks,
+            level,
+            shown=build.page.lemmas,
+        )
         if not words and not phrases:
             raise errors.NothingToLearn(transcript.video_id or "")
         return Deck(
@@ -253,6 +283,7 @@ class Pipeline:
         )
         outcome.words.extend(words)
         outcome.phrases.extend(phrases)
+        build.page.answered(chunk.index, words, phrases)
 
     async def _extract(self, chunk: Chunk, build: _Build) -> None:
         messages, fingerprint = self._messages(chunk, build)

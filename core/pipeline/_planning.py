@@ -27,7 +27,12 @@ def generated_captions(transcript: Transcript) -> bool:
 
 
 def plan_chunks(
-    transcript: Transcript, request: DeckRequest, *, max_tokens: int, max_items: int
+    transcript: Transcript,
+    request: DeckRequest,
+    *,
+    max_tokens: int,
+    max_items: int,
+    first_items: int | None = None,
 ) -> list[Chunk]:
     """Candidates and chunks (CPU-bound, run it off the event loop)."""
     selection = select(
@@ -44,6 +49,7 @@ def plan_chunks(
         phrases=selection.phrases,
         max_tokens=max_tokens,
         max_items=max_items,
+        first_items=first_items,
     )
 
 
