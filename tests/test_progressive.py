@@ -1,0 +1,113 @@
+"""Progressive delivery: the deck's first page as soon as its first chunk answers, later
+chunks filling in without reshuffling it, in every face (issue 28)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from core.jobs import JobUpdate, Listener
+from core.llm import LLMClient
+from core.models import PAGE_SIZE, Progress, Word
+from core.pipeline import DeckRequest, Pipeline
+from tests.conftest import Sim
+from tests.http_harness import Api
+from tests.progressive import FirstChunkLast, FirstChunkOnly
+
+
+async def test_the_first_chunk_is_small_and_its_page_comes_first(
+    pipeline: Pipeline, sim: Sim
+) -> None:
+    pipeline.chunk_first_items = 5
+    seen: list[Progress] = []
+
+    async def on_progress(p: Progress) -> None:
+        seen.append(p)
+
+    request = DeckRequest("vocabDemo02")
+    deck = await pipeline.build(request, on_progress)
+    chunks = pipeline.plan(await pipeline.fetch_transcript(request), request)
+    sizes = [len(c.candidates) + len(c.phrases) for c in chunks]
+    assert sizes[0] <= 5 < max(sizes[1:]), sizes
+    pages = [p.page for p in seen if p.page]
+    assert pages, "a page before the deck"
+    first = pages[0]
+    assert 0 < len(first) <= PAGE_SIZE
+    for later in pages[1:]:
+        assert later[: len(first)] == first, "a later chunk never reshuffles the page"
+        first = later
+    # The saved deck starts with the page the learner was reading.
+    assert deck.words[: len(pages[-1])] == pages[-1]
+
+
+async def test_the_deck_is_the_same_whatever_order_chunks_answer_in(
+    pipeline: Pipeline, llm: LLMClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline.chunk_first_items = 5
+    request = DeckRequest("vocabDemo02")
+    in_order = await pipeline.build(request)
+    slow_first = FirstChunkLast(llm, monkeypatch, in_order.stats.chunks)
+    pages: list[tuple[Word, ...]] = []
+
+    async def on_progress(p: Progress) -> None:
+        if p.page:
+            pages.append(p.page)
+
+    again = await pipeline.build(request, on_progress)
+    assert slow_first.calls == in_order.stats.chunks
+    assert again.words == in_order.words and again.phrases == in_order.phrases
+    # Nothing to show until the first chunk answered: the page fills in chunk order.
+    assert pages and all(p == pages[0] for p in pages)
+
+
+async def test_the_event_stream_sends_the_first_page_before_the_rest_is_asked(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert api.app.core is not None
+    hold = FirstChunkOnly(api.app.core.llm, monkeypatch)
+    subscribe = api.app.runner.subscribe
+
+    def watched(user_id: int, job_id: str, listener: Listener) -> bool:
+        async def seeing(update: JobUpdate) -> None:
+            await listener(update)
+            if update.progress.page:
+                hold.go.set()  # the stream has the page: let the other chunks answer
+
+        return subscribe(user_id, job_id, seeing)
+
+    monkeypatch.setattr(api.app.runner, "subscribe", watched)
+    created = await api.client.post(
+        "/v1/jobs", json={"url": "https://youtu.be/vocabDemo02"}, headers=api.alice
+    )
+    job_id = created.json()["job_id"]
+    response = await api.client.get(f"/v1/jobs/{job_id}/events", headers=api.alice)
+    events = _events(response.text)
+    names = [name for name, _ in events]
+    assert "page" in names and names[-1] == "end"
+    assert names.index("page") < names.index("end")
+    page = events[names.index("page")][1]
+    assert page["status"] == "running" and page["done"] == 1 < page["total"]
+    assert 0 < len(page["page"]) <= PAGE_SIZE and page["found"] >= len(page["page"])
+    assert all(c["front"] and c["meaning"] and c["sentence"] for c in page["page"])
+    end = events[-1][1]
+    assert end["status"] == "done" and end["page"] == []
+    # The deck's first cards are the page the learner was reading, in its order.
+    deck = (await api.client.get(f"/v1/decks/{end['deck_id']}", headers=api.alice)).json()
+    fronts = [c["front"] for c in deck["cards"] if c["kind"] == "word"]
+    last_page = [e for n, e in events if n == "page"][-1]["page"]
+    assert fronts[: len(last_page)] == [c["front"] for c in last_page]
+
+
+def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, its JSON) of a server-sent event stream."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    name = "message"
+    for line in text.splitlines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            out.append((name, json.loads(line[6:])))
+            name = "message"
+    return out
