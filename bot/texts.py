@@ -221,8 +221,8 @@ def building_page_head(tr: Translator, progress: Progress) -> str:
     """Above the first page of a deck still being built: that more cards are coming, how
     many words are found so far, and the progress bar (the counts keep updating)."""
     head = tr.plural(
-        "📚 Your first cards: {n} word found so far, more are coming…",
-        "📚 Your first cards: {n} words found so far, more are coming…",
+        "✨ Your first cards: {n} word found so far, more are coming…",
+        "✨ Your first cards: {n} words found so far, more are coming…",
         progress.found,
     )
     return f"{head}\n{_stage_line(tr, progress)}"

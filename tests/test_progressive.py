@@ -4,6 +4,7 @@ chunks filling in without reshuffling it, in every face (issue 28)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from core.pipeline import DeckRequest, Pipeline
 from tests.conftest import Sim
 from tests.http_harness import Api
 from tests.progressive import FirstChunkLast, FirstChunkOnly
+from tests.telegram_harness import ALICE, TG
 
 
 async def test_the_first_chunk_is_small_and_its_page_comes_first(
@@ -111,3 +113,29 @@ def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
             out.append((name, json.loads(line[6:])))
             name = "message"
     return out
+
+
+async def test_telegram_shows_the_first_page_before_the_deck(
+    tg: TG, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert tg.app.core is not None
+    hold = FirstChunkOnly(tg.app.core.llm, monkeypatch)
+    tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
+    reply = (await tg.fake.wait_for(lambda: tg.fake.sent(ALICE)))[0]
+
+    def building() -> str | None:
+        edits = tg.fake.calls_of("editMessageText")
+        texts = [c.params["text"] for c in edits if c.params["message_id"] == reply.message_id]
+        return next((t for t in texts if "Your first cards" in t), None)
+
+    page = await tg.fake.wait_for(building)
+    assert "1. <b>" in page and "more are coming" in page
+    assert "Explaining words" in page and "1/" in page, "the counts stay on the page"
+    words = re.findall(r"^\d+\. <b>([^<]+)</b>", page, re.M)
+    assert 0 < len(words) <= PAGE_SIZE
+    assert not [m for m in tg.fake.sent(ALICE) if "Words 1–" in m.text], "no deck yet"
+
+    hold.go.set()
+    deck = await tg.final_message(ALICE)
+    assert deck.message_id == reply.message_id, "the page becomes the deck"
+    assert re.findall(r"^\d+\. <b>([^<]+)</b>", deck.text, re.M)[: len(words)] == words
