@@ -14,6 +14,8 @@ from core.llm import LLMClient
 from core.models import PAGE_SIZE, Progress, Word
 from core.pipeline import DeckRequest, Pipeline
 from tests.conftest import Sim
+from tests.discord_harness import ALICE as DISCORD_ALICE
+from tests.discord_harness import Discord
 from tests.http_harness import Api
 from tests.progressive import FirstChunkLast, FirstChunkOnly
 from tests.telegram_harness import ALICE, TG
@@ -139,3 +141,24 @@ async def test_telegram_shows_the_first_page_before_the_deck(
     deck = await tg.final_message(ALICE)
     assert deck.message_id == reply.message_id, "the page becomes the deck"
     assert re.findall(r"^\d+\. <b>([^<]+)</b>", deck.text, re.M)[: len(words)] == words
+
+
+async def test_discord_shows_the_first_page_before_the_deck(
+    dc: Discord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert dc.app.core is not None
+    hold = FirstChunkOnly(dc.app.core.llm, monkeypatch)
+    screen = await dc.vocab(DISCORD_ALICE, "https://youtu.be/vocabDemo02")
+    while "Your first cards" not in str(screen.original.get("content") or ""):
+        screen.changed.clear()
+        await screen.changed.wait()
+    page = str(screen.original["content"])
+    assert "more are coming" in page and "1/" in page
+    assert screen.original.get("embed") is None, "no deck yet"
+    words = re.findall(r"^\*\*\d+\. (.+?)\*\*", page, re.M)
+    assert 0 < len(words) <= PAGE_SIZE
+
+    hold.go.set()
+    embed = await dc.wait_for_embed(screen)
+    names = [str(f.name) for f in embed.fields]
+    assert [n.split(". ", 1)[1].split(" · ")[0] for n in names[: len(words)]] == words

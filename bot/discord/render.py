@@ -17,6 +17,7 @@ from core import (
     DeckPage,
     Kind,
     PageCard,
+    Progress,
     Question,
     QuizTurn,
     Stats,
@@ -29,6 +30,7 @@ TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
 )  # fmt: skip
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 NO_PINGS = discord.AllowedMentions.none()
+MESSAGE_LIMIT = 2000  # characters of a message's content
 
 
 def safe(text: str) -> str:
@@ -155,3 +157,16 @@ def turn_embed(tr: Translator, turn: QuizTurn) -> discord.Embed:
     embed = stats_embed(tr, turn.stats)
     embed.title = cut(tr(texts.NOTHING_DUE), TITLE)
     return embed
+
+
+def building_page_text(tr: Translator, progress: Progress) -> str:
+    """The first page of a deck still being built, as message text: its cards so far under
+    a line that says more are coming (the counts updated as chunks answer)."""
+    lines = [safe(texts.building_page_head(tr, progress))]
+    for number, word in enumerate(progress.page, 1):
+        pos = f" · {texts.pos_name(tr, word.pos)}" if word.pos else ""
+        lines.append(
+            f"\n**{number}. {safe(word.lemma)}**{safe(pos)} — {safe(cut(word.meaning, 200))}"
+        )
+        lines.append(f"> {safe(cut(word.sentence, 200))}")
+    return cut("\n".join(lines), MESSAGE_LIMIT)
