@@ -23,7 +23,8 @@ class FirstChunkOnly:
         async def complete_json(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             if self.calls > 1:
-                await self.go.wait()
+                async with asyncio.timeout(10):  # a guard: a test that never lets go fails
+                    await self.go.wait()
             return await real(*args, **kwargs)
 
         monkeypatch.setattr(llm, "complete_json", complete_json)

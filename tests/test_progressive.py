@@ -3,17 +3,27 @@ chunks filling in without reshuffling it, in every face (issue 28)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from bot.app import open_app
+from bot.console.chat import ConsoleChat
+from core.config import Settings
 from core.jobs import JobUpdate, Listener
 from core.llm import LLMClient
 from core.models import PAGE_SIZE, Progress, Word
 from core.pipeline import DeckRequest, Pipeline
+from core.transcripts import DirectorySource
+from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.console_script import script
 from tests.discord_harness import ALICE as DISCORD_ALICE
 from tests.discord_harness import Discord
 from tests.http_harness import Api
@@ -149,9 +159,10 @@ async def test_discord_shows_the_first_page_before_the_deck(
     assert dc.app.core is not None
     hold = FirstChunkOnly(dc.app.core.llm, monkeypatch)
     screen = await dc.vocab(DISCORD_ALICE, "https://youtu.be/vocabDemo02")
-    while "Your first cards" not in str(screen.original.get("content") or ""):
-        screen.changed.clear()
-        await screen.changed.wait()
+    async with asyncio.timeout(10):  # (a guard: a missing page fails, not hangs)
+        while "Your first cards" not in str(screen.original.get("content") or ""):
+            screen.changed.clear()
+            await screen.changed.wait()
     page = str(screen.original["content"])
     assert "more are coming" in page and "1/" in page
     assert screen.original.get("embed") is None, "no deck yet"
@@ -162,3 +173,48 @@ async def test_discord_shows_the_first_page_before_the_deck(
     embed = await dc.wait_for_embed(screen)
     names = [str(f.name) for f in embed.fields]
     assert [n.split(". ", 1)[1].split(" · ")[0] for n in names[: len(words)]] == words
+
+
+async def test_the_console_prints_the_first_page_and_says_more_are_coming(
+    sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, width=120, force_terminal=False)
+    settings = Settings(llm_base_url=sim.url, user_cooldown_seconds=0, db_path=tmp_path / "c.db")
+    async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
+        assert app.core is not None
+        hold = FirstChunkOnly(app.core.llm, monkeypatch)
+        chat = ConsoleChat(app, console)
+        typed = script(["https://youtu.be/vocabDemo02"], chat)
+        told = chat.tell
+        page_printed = asyncio.Event()
+        page = ""
+
+        def tell(text: str) -> None:
+            told(text)
+            if "more are coming" in text:
+                page_printed.set()
+
+        async def read_line() -> str | None:
+            nonlocal page
+            if not typed_once.is_set():
+                typed_once.set()
+                return await typed()
+            async with asyncio.timeout(10):  # (a guard: a missing page fails, not hangs)
+                await page_printed.wait()  # while the build runs: the page is on the screen
+            page = screen.getvalue()
+            hold.go.set()
+            return await typed()  # (the end of the script, once the deck is shown)
+
+        typed_once = asyncio.Event()
+        monkeypatch.setattr(chat, "tell", tell)
+        chat.read_line = read_line
+        await chat.run()
+    out = screen.getvalue()
+    assert page and "Words 1–5 of" not in page, "the page came before the deck"
+    words = re.findall(r"^\d+\. (\S+)", page.split("more are coming", 1)[1], re.M)
+    assert 0 < len(words) <= PAGE_SIZE
+    deck = out[len(page) :]
+    assert "Words 1–5 of" in deck
+    where = [deck.find(f" {w} ") for w in words]
+    assert -1 not in where and where == sorted(where), "the deck starts with the page"
