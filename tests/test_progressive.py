@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from bot.console.chat import ConsoleChat
 from core.config import Settings
 from core.jobs import JobUpdate, Listener
 from core.llm import LLMClient
-from core.models import PAGE_SIZE, Progress, Word
+from core.models import PAGE_SIZE, Progress, Stage, Word
 from core.pipeline import DeckRequest, Pipeline
+from core.queue._wire import MAX_PAYLOAD, Event
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
@@ -218,3 +220,16 @@ async def test_the_console_prints_the_first_page_and_says_more_are_coming(
     assert "Words 1–5 of" in deck
     where = [deck.find(f" {w} ") for w in words]
     assert -1 not in where and where == sorted(where), "the deck starts with the page"
+
+
+def test_a_page_fits_a_notify_payload() -> None:
+    word = Word("serendipity", "noun", "뜻" * 80, "ça coûté " * 33, 1.0, 2.0, "vid")
+    progress = Progress(Stage.EXTRACTING, 1, 40, page=(word,) * PAGE_SIZE, found=9)
+    event = Event.of(JobUpdate("job", 7, "vid", progress))
+    payload = event.dumps()
+    assert len(payload.encode()) <= MAX_PAYLOAD
+    back = Event.loads(payload).progress
+    assert back.found == 9 and [w.lemma for w in back.page] == ["serendipity"] * PAGE_SIZE
+    assert back.page[0].meaning == word.meaning and back.page[0].sentence.endswith("…")
+    small = Progress(Stage.EXTRACTING, 1, 40, page=(replace(word, sentence="Short."),), found=1)
+    assert Event.loads(Event.of(JobUpdate("job", 7, "vid", small)).dumps()).progress == small
