@@ -116,6 +116,40 @@ async def test_the_event_stream_sends_the_first_page_before_the_rest_is_asked(
     assert fronts[: len(last_page)] == [c["front"] for c in last_page]
 
 
+async def test_a_word_the_learner_knows_is_not_on_the_page(
+    api: Api, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline.chunk_first_items = 5
+    best = (await pipeline.build(DeckRequest("vocabDemo02"))).words[0].lemma
+    alice = await api.app.store.get_or_create_user(
+        "api", "alice", learner_language="ko", level="B1"
+    )
+    await api.app.store.add_known_words(alice.id, [best])
+    assert api.app.core is not None
+    hold = FirstChunkOnly(api.app.core.llm, monkeypatch)
+    seen: list[JobUpdate] = []
+    ended = asyncio.Event()
+
+    async def seeing(update: JobUpdate) -> None:
+        seen.append(update)
+        if update.progress.page:
+            hold.go.set()
+        if update.finished:
+            ended.set()
+
+    created = await api.client.post(
+        "/v1/jobs", json={"url": "https://youtu.be/vocabDemo02"}, headers=api.alice
+    )
+    assert api.app.runner.subscribe(alice.id, created.json()["job_id"], seeing)
+    await ended.wait()
+    done = seen[-1]
+    page = next(u.progress.page for u in seen if u.progress.page)
+    assert best not in [w.lemma for w in page]
+    assert done.deck is not None
+    first = await api.app.actions.page(alice, done.deck.id)
+    assert [c.card.front for c in first.cards][: len(page)] == [w.lemma for w in page]
+
+
 def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
     """(event name, its JSON) of a server-sent event stream."""
     out: list[tuple[str, dict[str, Any]]] = []
