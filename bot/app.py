@@ -114,6 +114,9 @@ def make_llm(
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
         max_concurrency=settings.llm_max_concurrency,
+        adaptive_start=(
+            settings.llm_start_concurrency if settings.llm_adaptive_concurrency else None
+        ),
         timeout=settings.llm_timeout,
         deadline=settings.llm_deadline_seconds,
         deadline_per_token=settings.llm_deadline_per_token,

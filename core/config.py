@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     llm_model: str = DEFAULT_MODEL
     llm_api_key: SecretStr | None = None
     llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
+    # Size the calls in flight to what the server sustains (AIMD on 429/503 and on answers
+    # slowing down), starting at LLM_START_CONCURRENCY, up to LLM_MAX_CONCURRENCY.
+    llm_adaptive_concurrency: bool = False
+    llm_start_concurrency: int = Field(default=16, ge=1, le=1024)
     llm_timeout: float = Field(default=120.0, gt=0)
     # One call's deadline: this allowance (queue, prefill, first token) plus the time per
     # output token it may produce (max_tokens), never more than llm_timeout.
