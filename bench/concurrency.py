@@ -32,8 +32,8 @@ console = Console()
 START, END = "<!-- concurrency:start -->", "<!-- concurrency:end -->"
 OUT = RESULTS / "concurrency.json"
 MINUTES = 80
-ADAPTIVE = {"llm_adaptive_concurrency": True, "llm_start_concurrency": 16}
-CASES = (
+ADAPTIVE: dict[str, Any] = {"llm_adaptive_concurrency": True, "llm_start_concurrency": 16}
+CASES: tuple[tuple[str, str, int, dict[str, Any]], ...] = (
     ("fixed16", "fixed 16 (default)", 16, {}),
     ("fixed64", "fixed 64", 64, {}),
     ("adaptive64", "adaptive, 16 up to 64", 64, ADAPTIVE),
