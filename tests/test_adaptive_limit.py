@@ -48,16 +48,23 @@ class Clock:
         return self.now
 
 
-def test_answers_in_good_time_add_about_one_call_per_round() -> None:
-    limiter = FairLimiter(64)
-    adaptive = AdaptiveLimit(limiter, start=16, ceiling=64, clock=Clock())
+def test_answers_in_good_time_double_the_limit_then_add_about_one_call_per_round() -> None:
+    clock = Clock()
+    limiter = FairLimiter(128)
+    adaptive = AdaptiveLimit(limiter, start=16, ceiling=128, clock=clock)
     assert limiter.capacity == 16
-    for _ in range(17):  # a round of 16 answers, and one
+    for _ in range(16):  # slow start: a round of 16 answers doubles it
         adaptive.answered(sent=0.0, seconds=2.0, completion_tokens=200)
+    assert limiter.capacity == 32
+    clock.now = 1.0
+    adaptive.refused(sent=1.0, status=429)  # the first trouble ends slow start
+    assert limiter.capacity == 16
+    for _ in range(17):  # then a round of 16 answers, and one, add one
+        adaptive.answered(sent=2.0, seconds=2.0, completion_tokens=200)
     assert limiter.capacity == 17
-    for _ in range(2000):
-        adaptive.answered(sent=0.0, seconds=2.0, completion_tokens=200)
-    assert limiter.capacity == 64, "never past LLM_MAX_CONCURRENCY"
+    for _ in range(20000):
+        adaptive.answered(sent=2.0, seconds=2.0, completion_tokens=200)
+    assert limiter.capacity == 128, "never past LLM_MAX_CONCURRENCY"
 
 
 def test_a_429_halves_the_limit_once_per_round() -> None:

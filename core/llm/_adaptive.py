@@ -1,7 +1,9 @@
 """The client's in-flight limit sized to what the server sustains (LLM_ADAPTIVE_CONCURRENCY).
 
-Additive increase, multiplicative decrease, as TCP sizes its window: every answer in good
-time adds 1/limit (about one more call in flight per round of answers); a 429 or 503
+Additive increase, multiplicative decrease, as TCP sizes its window. It starts slow-start:
+every answer in good time adds one call (the limit doubles each round of answers) until
+the first sign of trouble; from then on an answer in good time adds 1/limit (about one
+more call per round). A 429 or 503
 halves the limit, and answers slowing down (seconds per output token, averaged, past
 LATENCY_FACTOR times the best seen) take a tenth off it. One round of calls counts once:
 a refusal or slow answer to a call sent before the last cut does not cut again. The limit
@@ -42,6 +44,7 @@ class AdaptiveLimit:
         self.best: float | None = None  # the fewest seconds per output token seen
         self.recent: float | None = None  # seconds per output token, averaged
         self._last_cut = float("-inf")
+        self.slow_start = True  # doubling each round until the first cut
         limiter.resize(int(self.limit))
 
     def answered(self, sent: float, seconds: float, completion_tokens: int) -> None:
@@ -55,7 +58,8 @@ class AdaptiveLimit:
         if self.recent > LATENCY_FACTOR * self.best:
             self._cut(sent, SLOW_CUT, "answers slow down")
         else:
-            self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+            step = 1.0 if self.slow_start else 1 / self.limit
+            self.limit = min(float(self.ceiling), self.limit + step)
             self._apply()
 
     def refused(self, sent: float, status: int) -> None:
@@ -66,6 +70,7 @@ class AdaptiveLimit:
         if sent < self._last_cut:
             return  # sent before the last cut: this round has been counted
         self._last_cut = self.clock()
+        self.slow_start = False
         before = int(self.limit)
         self.limit = max(1.0, self.limit * factor)
         if int(self.limit) != before:
