@@ -47,6 +47,9 @@ async def test_the_first_chunk_is_small_and_its_page_comes_first(
     chunks = pipeline.plan(await pipeline.fetch_transcript(request), request)
     sizes = [len(c.candidates) + len(c.phrases) for c in chunks]
     assert sizes[0] <= 5 < max(sizes[1:]), sizes
+    # The small first chunk holds the video's best-ranked words, so the page holds them.
+    every = sorted((c for chunk in chunks for c in chunk.candidates), key=lambda c: -c.score)
+    assert {c.lemma for c in chunks[0].candidates} == {c.lemma for c in every[:5]}
     pages = [p.page for p in seen if p.page]
     assert pages, "a page before the deck"
     first = pages[0]
@@ -56,6 +59,7 @@ async def test_the_first_chunk_is_small_and_its_page_comes_first(
         first = later
     # The saved deck starts with the page the learner was reading.
     assert deck.words[: len(pages[-1])] == pages[-1]
+    assert {w.lemma for w in pages[0]} <= {c.lemma for c in chunks[0].candidates}
 
 
 async def test_the_deck_is_the_same_whatever_order_chunks_answer_in(
