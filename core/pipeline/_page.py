@@ -1,13 +1,13 @@
 """The first page of a deck still being built, shown as soon as the first chunk answers.
 
 The page fills from the chunks in their order: the words of chunk 0 (the small first
-chunk: the video's best-ranked words, core/chunking.py, so it answers in about two seconds),
-then, if the page has room left, the best of chunk 1 once it has answered, and so on. A
-word once on the page keeps its
-place, and the deck's words start with the page (`ranked(..., shown=...)`): a later chunk
-never reshuffles the page a learner is reading. Taking the chunks in order, not in the
-order they happen to answer, makes the page, and so the deck, the same on every build of
-a video (a resumed build, or one answered in another order, gives the same deck).
+chunk: the video's best-ranked words, core/chunking.py, so it answers in about two
+seconds), then, if the page has room left, the best of chunk 1 once it has answered, and
+so on. A word once on the page keeps its place, and the deck's words start with the page
+(`ranked(..., shown=...)`): a later chunk never reshuffles the page a learner is reading.
+Taking the chunks in order, not in the order they happen to answer, makes the page, and so
+the deck, the same on every build of a video (a resumed build, or one answered in another
+order, gives the same deck).
 """
 
 from __future__ import annotations
