@@ -87,9 +87,13 @@ def floors(calls: list[dict[str, Any]], config: dict[str, Any], local: float) ->
 
 
 async def _mark_local(p: Progress, marks: dict[str, float]) -> None:
-    """Local work ends when the LLM calls start (the first "extracting 0/n")."""
+    """Local work ends when the LLM calls start (the first "extracting 0/n"); the learner
+    sees the deck's first page with the first progress that carries one."""
     if p.stage == Stage.EXTRACTING and p.done == 0:
         marks["local"] = time.perf_counter() - marks["started"]
+    if p.page and "first_page" not in marks:
+        marks["first_page"] = time.perf_counter() - marks["started"]
+        marks["first_page_cards"] = len(p.page)
 
 
 async def run_ours(spec: Spec, sim: SimProcess, folder: Path) -> list[dict[str, Any]]:
@@ -112,6 +116,9 @@ async def run_ours(spec: Spec, sim: SimProcess, folder: Path) -> list[dict[str, 
                 "wall_s": wall,
                 "cpu_s": cpu_seconds() - cpu,
                 "local_s": marks.get("local", 0.0),
+                # Time to first page (model seconds); with no page before the deck, the deck.
+                "first_page_s": marks.get("first_page", wall / spec.speedup) * spec.speedup,
+                "first_page_cards": marks.get("first_page_cards", 0),
                 "chunks": deck.stats.chunks,
                 "llm_calls": deck.stats.llm_calls,
                 "prompt_tokens": deck.stats.prompt_tokens,

@@ -116,6 +116,9 @@ def make_llm(
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
         max_concurrency=settings.llm_max_concurrency,
+        adaptive_start=(
+            settings.llm_start_concurrency if settings.llm_adaptive_concurrency else None
+        ),
         timeout=settings.llm_timeout,
         deadline=settings.llm_deadline_seconds,
         deadline_per_token=settings.llm_deadline_per_token,
@@ -137,6 +140,7 @@ def make_pipeline(
         llm=llm,
         chunk_tokens=settings.chunk_tokens,
         chunk_max_items=settings.chunk_max_items,
+        chunk_first_items=settings.chunk_first_items,
         max_video_minutes=settings.max_video_minutes,
         max_build_tokens=settings.max_build_tokens,
         hedge_after=settings.llm_hedge_after_seconds,

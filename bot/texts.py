@@ -223,6 +223,21 @@ def _stage_line(tr: Translator, progress: Progress) -> str:
     return tr(_STAGE_LINES[progress.stage])
 
 
+def first_cards_line(tr: Translator, progress: Progress) -> str:
+    """That these are a deck's first cards and more are coming, with the words found so far."""
+    return tr.plural(
+        "✨ Your first cards: {n} word found so far, more are coming…",
+        "✨ Your first cards: {n} words found so far, more are coming…",
+        progress.found,
+    )
+
+
+def building_page_head(tr: Translator, progress: Progress) -> str:
+    """Above the first page of a deck still being built: that more cards are coming, how
+    many words are found so far, and the progress bar (the counts keep updating)."""
+    return f"{first_cards_line(tr, progress)}\n{_stage_line(tr, progress)}"
+
+
 def when(tr: Translator, moment: datetime) -> str:
     """A due date in words, relative to now ("in 3 days", "3일 후")."""
     return tr.relative(moment, datetime.now(UTC))

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     llm_model: str = DEFAULT_MODEL
     llm_api_key: SecretStr | None = None
     llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
+    # Size the calls in flight to what the server sustains (AIMD on 429/503 and on answers
+    # slowing down), starting at LLM_START_CONCURRENCY, up to LLM_MAX_CONCURRENCY.
+    llm_adaptive_concurrency: bool = False
+    llm_start_concurrency: int = Field(default=16, ge=1, le=1024)
     llm_timeout: float = Field(default=120.0, gt=0)
     # One call's deadline: this allowance (queue, prefill, first token) plus the time per
     # output token it may produce (max_tokens), never more than llm_timeout.
@@ -96,6 +100,9 @@ class Settings(BaseSettings):
 
     chunk_tokens: int = Field(default=2000, ge=100)
     chunk_max_items: int = Field(default=12, ge=1)
+    # The first chunk is the video's best-ranked words (this many), with their lines: it is
+    # small, so it answers first and the learner's first page comes in about two seconds.
+    chunk_first_items: int = Field(default=5, ge=1)
 
     # The SQLite file; by default in the user's data folder (`vocabot where` prints it).
     db_path: Path = Field(default_factory=default_db_path)

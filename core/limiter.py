@@ -3,6 +3,9 @@
 With a plain semaphore, one user's 20 videos queue 20 x chunks calls ahead of another
 user's single video. Here each owner (a job) has its own queue and a freed slot goes to
 the next owner in turn, so a small job is never starved by a large one.
+
+The capacity can change while slots are held (`resize`, the LLM client's adaptive limit):
+more capacity lets waiters in at once; less lets nobody in until enough slots are back.
 """
 
 from __future__ import annotations
@@ -57,6 +60,13 @@ class FairLimiter:
                 ahead += 1
         return ahead
 
+    def resize(self, capacity: int) -> None:
+        """A new capacity (at least 1); slots held above it are not taken back."""
+        capacity = max(1, capacity)
+        self._free += capacity - self.capacity
+        self.capacity = capacity
+        self._wake()
+
     def waiting_index(self, owner: Hashable, future: asyncio.Future[None]) -> int | None:
         queue = self._waiting.get(owner)
         if queue is None or future not in queue:
@@ -102,13 +112,17 @@ class FairLimiter:
             raise
 
     def _release(self) -> None:
-        while self._waiting:
+        self._free += 1
+        self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to waiters, one owner after another."""
+        while self._free > 0 and self._waiting:
             owner, queue = next(iter(self._waiting.items()))
             future = queue.popleft()
             del self._waiting[owner]
             if queue:
                 self._waiting[owner] = queue  # back of the line
             if not future.done():
+                self._free -= 1
                 future.set_result(None)
-                return
-        self._free += 1

@@ -221,3 +221,10 @@ class Progress:
     queue_position: int = 0  # videos ahead of this one while QUEUED
     detail: str = ""
     reused: int = 0  # parts answered before a restart, counted in `done` but not asked again
+    # While EXTRACTING: the deck's first page so far (best words of the chunks answered,
+    # PAGE_SIZE at most; a card once shown keeps its place), and the words found so far.
+    page: tuple[Word, ...] = ()
+    found: int = 0
+
+
+PAGE_SIZE = 5  # cards on a page of a deck (and on the page shown while it is built)

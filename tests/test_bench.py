@@ -49,3 +49,22 @@ def test_a_lecture_is_as_long_as_asked_and_the_same_every_time() -> None:
     five = {w.lower() for s in parse_srt(lecture_srt(5)) for w in s.text.split()}
     later = {w.lower() for s in twenty[len(twenty) // 2 :] for w in s.text.split()}
     assert len(later - five) > 200, "a long lecture keeps bringing new words"
+
+
+def test_the_first_page_table_says_whether_the_goal_was_met() -> None:
+    from bench import first_page
+
+    def result(first: float, wall: float) -> dict[str, object]:
+        runs = [{"first_page_s": first, "wall_s": wall, "first_page_cards": 3}] * 3
+        return {"runs": runs, **spread(runs)}
+
+    machine = {"commit": "abc", "cpus": 2}
+    report = {"when": "2026-12-07T00:00:00", "runs_per_case": 3, "machine": machine}
+    met = first_page.section({**report, "cases": {"first_page80": result(2.3, 22.0)}})
+    row = (
+        "| the 80-minute lecture | small (default) | **2.30 (2.30–2.30)** | 3 | 22.0 (22.0–22.0) |"
+    )
+    assert f"{row} 10% |" in met
+    assert met.endswith("2.30 s, 10%: met.")
+    slow = first_page.section({**report, "cases": {"first_page80": result(4.0, 22.0)}})
+    assert slow.endswith("4.00 s, 18%: missed.")

@@ -25,6 +25,7 @@ from core.queue import QUEUE, BuildKey, Builds, BuildWorker, QueueFront
 from core.store import JobStatus, User
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.progressive import FirstChunkOnly
 from tests.test_forget import FILE_NAME, LINKED, secret_file
 
 pytestmark = pytest.mark.postgres
@@ -278,3 +279,26 @@ def mentions(pg_url: str, needles: list[str]) -> dict[str, int]:
             if row and row[0]:
                 found[table] = row[0]
     return found
+
+
+async def test_the_first_page_crosses_from_the_worker_to_the_front(
+    pg_url: str, sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = settings(pg_url, sim)
+    async with a_front(config) as front, worker(config) as builder:
+        hold = FirstChunkOnly(builder.worker.runner.pipeline.llm, monkeypatch)
+        alice = await user(front, "alice")
+        seen = Recorder()
+        handle = await front.actions.submit(alice, "vocabDemo02", listener=seen)
+        async with seen.changed:
+            await asyncio.wait_for(
+                seen.changed.wait_for(lambda: any(u.progress.page for u in seen.updates)), 30
+            )
+        page = next(u.progress.page for u in seen.updates if u.progress.page)
+        assert not any(u.finished for u in seen.updates), "the page came before the deck"
+        hold.go.set()
+        done = await handle.wait()
+        assert done.deck is not None
+        first = await front.actions.page(alice, done.deck.id)
+        fronts = [c.card.front for c in first.cards]
+        assert fronts[: len(page)] == [w.lemma for w in page], "the deck starts with the page"

@@ -24,6 +24,8 @@ from core import (
     Listener,
     Stage,
     TranscriptFileMissing,
+    Translator,
+    Word,
 )
 
 log = logging.getLogger(__name__)
@@ -99,8 +101,19 @@ class BuildChat(ChatPart):
                 self.tell(self.tr(texts.WORKING))
             status.start()  # once the job is written, like every face's immediate reply
 
+        shown = 0  # cards of the first page printed so far
+
         async def listener(update: JobUpdate) -> None:
+            nonlocal shown
             status.update(texts.progress_text(self.tr, update.progress))
+            page = update.progress.page
+            if len(page) > shown and not update.finished:
+                # The first page as soon as it comes; cards that join it after (it only grows).
+                if not shown:
+                    self.tell(texts.first_cards_line(self.tr, update.progress))
+                for number, word in enumerate(page[shown:], shown + 1):
+                    self.tell(building_card_text(self.tr, number, word))
+                shown = len(page)
             if update.finished and not finished.done():
                 finished.set_result(update)
 
@@ -141,3 +154,9 @@ class BuildChat(ChatPart):
                 self._typed.append(line)
                 ended = line is None  # the end of input: nothing more to read
         return cancelled
+
+
+def building_card_text(tr: Translator, number: int, word: Word) -> str:
+    """A card of the first page of a deck still being built, as plain text."""
+    pos = f" ({texts.pos_name(tr, word.pos)})" if word.pos else ""
+    return f"{number}. {word.lemma}{pos} — {word.meaning}\n   “{word.sentence}”"

@@ -22,7 +22,15 @@ from bot.discord.buttons import PageButton, deck_view, send_export
 from bot.discord.common import PLATFORM, Inter, command_failed, learner_tr, refuse
 from bot.discord.habit import remind_view
 from bot.discord.quiz import turn_view
-from bot.discord.render import NO_PINGS, deck_embed, decks_embed, safe, stats_embed, turn_embed
+from bot.discord.render import (
+    NO_PINGS,
+    building_page_text,
+    deck_embed,
+    decks_embed,
+    safe,
+    stats_embed,
+    turn_embed,
+)
 from bot.throttle import ThrottledEditor
 from core import (
     DEFAULT_LANGUAGE,
@@ -177,6 +185,9 @@ class VocabCog(commands.Cog):
         editor = ThrottledEditor(edit, self.edit_interval, first_delay=self.first_edit_delay)
 
         async def listener(update: JobUpdate) -> None:
+            if update.progress.page and not update.finished:
+                await editor.update(building_page_text(tr, update.progress))
+                return
             if not update.finished:
                 await editor.update(texts.progress_text(tr, update.progress))
                 return

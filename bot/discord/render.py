@@ -18,6 +18,7 @@ from core import (
     Habit,
     Kind,
     PageCard,
+    Progress,
     Question,
     QuizTurn,
     SentenceTranslation,
@@ -32,6 +33,7 @@ TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = (
 )  # fmt: skip
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 NO_PINGS = discord.AllowedMentions.none()
+MESSAGE_LIMIT = 2000  # characters of a message's content
 
 
 def safe(text: str) -> str:
@@ -176,3 +178,16 @@ def turn_embed(tr: Translator, turn: QuizTurn) -> discord.Embed:
     else:
         embed.title = cut(tr(habit_texts.ALL_DONE), TITLE)
     return embed
+
+
+def building_page_text(tr: Translator, progress: Progress) -> str:
+    """The first page of a deck still being built, as message text: its cards so far under
+    a line that says more are coming (the counts updated as chunks answer)."""
+    lines = [safe(texts.building_page_head(tr, progress))]
+    for number, word in enumerate(progress.page, 1):
+        pos = f" · {texts.pos_name(tr, word.pos)}" if word.pos else ""
+        lines.append(
+            f"\n**{number}. {safe(word.lemma)}**{safe(pos)} — {safe(cut(word.meaning, 200))}"
+        )
+        lines.append(f"> {safe(cut(word.sentence, 200))}")
+    return cut("\n".join(lines), MESSAGE_LIMIT)

@@ -25,6 +25,17 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class PageCardOut(BaseModel):
+    """A card of the first page of a deck still being built (not stored yet: no id)."""
+
+    front: str
+    part_of_speech: str | None
+    meaning: str
+    sentence: str
+    start: float | None
+    link: str | None
+
+
 class JobOut(BaseModel):
     job_id: str
     video_id: str
@@ -36,6 +47,10 @@ class JobOut(BaseModel):
     deck_id: int | None = None
     error: ErrorOut | None = None
     status_url: str
+    # While building: the deck's first page so far (best first; a card keeps its place,
+    # later cards come after it) and how many words are found so far.
+    page: list[PageCardOut] = []
+    found: int = 0
 
 
 class CardOut(BaseModel):

@@ -14,6 +14,7 @@ from bot.http.models import (
     JobOut,
     LegacyPhrase,
     LegacyWord,
+    PageCardOut,
     VocabularyResponse,
 )
 from core import (
@@ -69,6 +70,19 @@ def job_out(
         deck_id=deck_id,
         error=error,
         status_url=status_url(record.id),
+        page=[] if live is None or live.finished else [page_card_out(w) for w in progress.page],
+        found=progress.found,
+    )
+
+
+def page_card_out(word: Word) -> PageCardOut:
+    return PageCardOut(
+        front=word.lemma,
+        part_of_speech=word.pos or None,
+        meaning=word.meaning,
+        sentence=word.sentence,
+        start=word.start,
+        link=word.link,
     )
 
 

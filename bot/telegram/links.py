@@ -21,7 +21,7 @@ from bot import texts
 from bot.telegram.context import PLATFORM, Context, TelegramState, edit, learner_tr, reply, services
 from bot.telegram.habit import ask_after_first_deck
 from bot.telegram.keyboards import page_keyboard, rating_keyboard
-from bot.telegram.render import answer_html, esc, page_html, split_html
+from bot.telegram.render import answer_html, building_page_html, esc, page_html, split_html
 from bot.telegram.study import mini_app_url, with_study_button
 from bot.throttle import ThrottledEditor
 from core import (
@@ -172,7 +172,7 @@ class Notifier:
         message_id = int(target.message_id)
         editor = self._editor(chat_id, message_id)
         if not update.finished:
-            await editor.update(esc(texts.progress_text(tr, update.progress)))
+            await editor.update(_progress_html(tr, update))
             return None
         self.services.editors.pop((chat_id, message_id), None)
 
@@ -226,7 +226,7 @@ class Notifier:
                 return page_html(tr, page), with_study_button(page_keyboard(tr, page), tr, study)
         if update.progress.stage == Stage.FAILED:
             return esc(texts.failure_text(tr, update)), None
-        return esc(texts.progress_text(tr, update.progress)), None
+        return _progress_html(tr, update), None
 
     async def _send_new(
         self, tr: Translator, chat_id: int, target: Notify, update: JobUpdate
@@ -256,3 +256,11 @@ class Notifier:
             log.info("chat %s blocked the bot: %s", chat_id, exc)
             return None
         return int(sent.message_id)
+
+
+def _progress_html(tr: Translator, update: JobUpdate) -> str:
+    """A job still building: the first page of its deck once a chunk answered, else its
+    progress line."""
+    if update.progress.page:
+        return building_page_html(tr, update.progress)
+    return esc(texts.progress_text(tr, update.progress))

@@ -19,6 +19,7 @@ from core import (
     DeckPage,
     Kind,
     PageCard,
+    Progress,
     Question,
     SentenceTranslation,
     Stats,
@@ -83,6 +84,19 @@ def page_html(tr: Translator, page: DeckPage) -> str:
     if info.missing:
         text += f"\n\n{esc(texts.partial_notice(tr, info.missing))}"
     return split_html(text)[0]  # a page is one message (its buttons edit it)
+
+
+def building_page_html(tr: Translator, progress: Progress) -> str:
+    """The first page of a deck still being built: its cards so far, numbered as in the
+    deck, under a line that says more are coming (its counts updated as chunks answer)."""
+    cards = []
+    for number, word in enumerate(progress.page, 1):
+        pos = f" <i>{esc(texts.pos_name(tr, word.pos))}</i>" if word.pos else ""
+        line = f"{number}. <b>{esc(word.lemma)}</b>{pos} — {esc(word.meaning)}"
+        quote = f"<i>“{esc(_sentence(word.sentence))}”</i>" + _moment(tr, word.link, word.start)
+        cards.append(f"{line}\n{quote}")
+    body = "\n\n".join(cards)
+    return split_html(f"{esc(texts.building_page_head(tr, progress))}\n\n{body}")[0]
 
 
 def help_html(tr: Translator) -> str:

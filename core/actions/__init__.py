@@ -26,7 +26,6 @@ from core.actions._values import (
     LEARNER_LANGUAGES,
     LOCAL_PLATFORM,
     MEDIA_TYPES,
-    PAGE_SIZE,
     Cancelled,
     DeckPage,
     ExportFile,
@@ -43,6 +42,7 @@ from core.actions._values import (
     StudyHome,
     WebSession,
 )
+from core.models import PAGE_SIZE
 
 __all__ = [
     "EXPORT_FORMATS",

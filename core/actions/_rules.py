@@ -7,9 +7,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from core import errors
-from core.actions._values import LEARNER_LANGUAGES, PAGE_SIZE, ExportFormat
+from core.actions._values import LEARNER_LANGUAGES, ExportFormat
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.learner import CEFR, MAX_DECK_SIZE, MIN_DECK_SIZE, parse_deck_size, parse_level
+from core.models import PAGE_SIZE
 from core.selection import LEVELS
 from core.store import CardKind, DeckInfo
 

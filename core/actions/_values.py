@@ -8,11 +8,11 @@ from typing import Literal
 
 from core import config
 from core.habit import Habit
+from core.models import PAGE_SIZE
 from core.prompts import LANGUAGE_NAMES
 from core.srs import Question, Rated, Stats
 from core.store import Card, CardKind, DeckInfo, User
 
-PAGE_SIZE = 5
 LOCAL_PLATFORM = "console"  # the learner at this machine's terminal (chat and CLI)
 ExportFormat = Literal["apkg", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("apkg", "csv")

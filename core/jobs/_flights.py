@@ -251,7 +251,8 @@ class Flights(Tracking):
     async def _deliver(self, job: Job, deck: Deck, *, cached_hit: bool = False) -> None:
         """Save the job's deck and finish it; a failure fails this job only."""
         try:
-            self._post(job, Progress(Stage.SAVING))
+            # The page shown while building stays until the deck replaces it.
+            self._post(job, Progress(Stage.SAVING, page=job.last.page, found=job.last.found))
             known = await self.store.known_words(job.user.id)
             info = await self.store.save_deck(job.user.id, without_known(deck, known))
             done = Progress(Stage.DONE, len(deck.words), len(deck.words))

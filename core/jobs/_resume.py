@@ -69,7 +69,8 @@ class Resuming(Flights):
             if user is None:
                 return None
             user = replace(user, learner_language=record.learner_language, level=record.level)
-            job = self._track(record, user, None, resumed=resumed)
+            known = await self.store.known_words(user.id)
+            job = self._track(record, user, None, resumed=resumed, known=known)
         finally:
             self._resuming.discard(record.id)
         self._post(job, Progress(Stage.QUEUED))

@@ -118,7 +118,8 @@ class JobRunner(Resuming, Limits):
                 return await self._duplicate(stored)
             if announce is not None:
                 record = await self._announce(record, announce)
-            job = self._track(record, user, listener)
+            known = await self.store.known_words(user.id)
+            job = self._track(record, user, listener, known=known)
         except BaseException:
             reservation.release(failed=True)
             await asyncio.shield(self._give_back(user.id, taken))

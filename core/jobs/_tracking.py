@@ -34,6 +34,9 @@ class Job:
     )
     last: Progress = field(default_factory=lambda: Progress(Stage.QUEUED))
     persisted_stage: Stage = Stage.QUEUED
+    # The learner's known words when the job started: left out of the page shown while the
+    # deck is built, as they are left out of the deck saved for them.
+    known: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -55,10 +58,21 @@ class Tracking:
     _accepting: bool
 
     def _track(
-        self, record: JobRecord, user: User, listener: Listener | None, *, resumed: bool = False
+        self,
+        record: JobRecord,
+        user: User,
+        listener: Listener | None,
+        *,
+        resumed: bool = False,
+        known: frozenset[str] = frozenset(),
     ) -> Job:
         job = Job(
-            record=record, user=user, notify=record.notify, resumed=resumed, started=self._clock()
+            record=record,
+            user=user,
+            notify=record.notify,
+            resumed=resumed,
+            started=self._clock(),
+            known=known,
         )
         self._jobs[job.id] = job
         job.mailboxes.append(Mailbox(self._persist, f"{job.id}-db", self._mailboxes))
@@ -129,6 +143,10 @@ class Tracking:
     def _post(self, job: Job, progress: Progress) -> None:
         if job.resumed and not progress.stage.finished:
             progress = replace(progress, detail="resumed")  # the notice stays with the bar
+        if progress.page and job.known:
+            progress = replace(
+                progress, page=tuple(w for w in progress.page if w.lemma not in job.known)
+            )
         job.last = progress
         update = self._update(job, progress)
         for box in job.mailboxes:

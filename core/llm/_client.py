@@ -24,6 +24,7 @@ from tenacity import (
 from core import errors
 from core.config import StructuredOutput
 from core.limiter import FairLimiter
+from core.llm._adaptive import AdaptiveLimit
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
 from core.llm._observe import CallObserver, CallRecord
 from core.llm._probe import SIMULATOR_FINGERPRINT, Servers
@@ -61,7 +62,10 @@ class LLMClient(Servers):
         server_max_failures: int = 3,
         server_cooldown: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        adaptive_start: int | None = None,
     ) -> None:
+        """`adaptive_start`: size the in-flight limit to the server (core/llm/_adaptive.py),
+        from this many calls, up to `max_concurrency`; None keeps `max_concurrency` fixed."""
         self._http = http
         # One server, or several replicas of one model ("url1,url2"): see _servers.
         self.pool = ServerPool(
@@ -82,6 +86,11 @@ class LLMClient(Servers):
         self.last_answer: float | None = None
         self.api_key = api_key
         self.limiter = FairLimiter(max_concurrency)
+        self.adaptive = (
+            None
+            if adaptive_start is None
+            else AdaptiveLimit(self.limiter, start=adaptive_start, ceiling=max_concurrency)
+        )
         self.timeout = timeout
         self.deadline = deadline
         self.deadline_per_token = deadline_per_token
@@ -267,6 +276,8 @@ class LLMClient(Servers):
                     self.pool.abandoned(server, number)
                     raise
         status = str(response.status_code)
+        if self.adaptive is not None and response.status_code in (429, 503):
+            self.adaptive.refused(sent, response.status_code)
         if response.status_code >= 400:
             self._observe(server, status, sent, owner)
             self._refused(response, body, server, number, tried)
@@ -289,6 +300,8 @@ class LLMClient(Servers):
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
         self.last_answer = time.monotonic()
+        if self.adaptive is not None:
+            self.adaptive.answered(sent, self.last_answer - sent, completion)
         self._observe(server, status, sent, owner, prompt, completion)
         return data  # type: ignore[no-any-return]
 

@@ -27,6 +27,7 @@ from core.pipeline._checkpoints import (
     saved_answer,
 )
 from core.pipeline._order import ranked
+from core.pipeline._page import FirstPage
 from core.pipeline._planning import (
     TOKENS_PER_MINUTE,
     DeckRequest,
@@ -72,6 +73,7 @@ class _Build:
     saved: Mapping[str, dict[str, Any]]
     checkpoint: Checkpoint | None
     generated: bool = False  # speech recognition wrote the captions
+    page: FirstPage = field(default_factory=lambda: FirstPage((), ""))
 
 
 class Pipeline:
@@ -82,6 +84,7 @@ class Pipeline:
         llm: LLMClient,
         chunk_tokens: int = 2000,
         chunk_max_items: int = 12,
+        chunk_first_items: int | None = None,
         max_video_minutes: int = 180,
         max_build_tokens: int = 0,
         hedge_after: float = 5.0,
@@ -92,6 +95,7 @@ class Pipeline:
         self.llm = llm
         self.chunk_tokens = chunk_tokens
         self.chunk_max_items = chunk_max_items
+        self.chunk_first_items = chunk_first_items
         self.max_video_minutes = max_video_minutes
         self.max_build_tokens = max_build_tokens or max_video_minutes * TOKENS_PER_MINUTE
         self.hedge_after = hedge_after
@@ -120,6 +124,7 @@ class Pipeline:
             max_items=self.chunk_max_items,
             max_build_tokens=self.max_build_tokens,
             limit_minutes=self.max_video_minutes,
+            first_items=self.chunk_first_items,
         )
 
     async def build(
@@ -156,11 +161,14 @@ class Pipeline:
             saved=await checkpoint.load() if checkpoint is not None else {},
             checkpoint=checkpoint,
             generated=generated_captions(transcript),
+            page=FirstPage(chunks, normalise_level(request.level)),
         )
         # Chunks answered before a restart first: the bar starts where it stopped.
         fresh: list[Chunk] = []
         for chunk in chunks:
-            if not self._reuse(chunk, build):
+            if self._reuse(chunk, build):
+                build.page.settle(chunk.index)
+            else:
                 fresh.append(chunk)
         reused = done = total - len(fresh)
         if reused:
@@ -168,7 +176,7 @@ class Pipeline:
         if admit is not None and fresh:
             language = transcript.language
             await admit(await asyncio.to_thread(planned_tokens, fresh, request, language))
-        await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
+        await emit(self._progress(build, done, total, reused))
         await self._ask(fresh, build, emit, total=total, reused=reused)
         return self._deck(chunks, build)
 
@@ -190,8 +198,9 @@ class Pipeline:
                 await self._extract(chunk, build)
             finally:
                 build.round.chunk_done()
+            build.page.settle(chunk.index)
             done += 1
-            await emit(Progress(Stage.EXTRACTING, done, total, reused=reused))
+            await emit(self._progress(build, done, total, reused))
 
         build.round.open_chunks = len(fresh)
         try:
@@ -204,6 +213,18 @@ class Pipeline:
             # were cancelled before we got here; report the first cause.
             raise group.exceptions[0] from group
 
+    @staticmethod
+    def _progress(build: _Build, done: int, total: int, reused: int) -> Progress:
+        """Progress of the round, with the first page so far (see core/pipeline/_page.py)."""
+        return Progress(
+            Stage.EXTRACTING,
+            done,
+            total,
+            reused=reused,
+            page=build.page.words,
+            found=len(build.outcome.words),
+        )
+
     def _deck(self, chunks: list[Chunk], build: _Build) -> Deck:
         """The deck from the round's outcome, or the reason there is none."""
         transcript, request, outcome = build.transcript, build.request, build.outcome
@@ -211,7 +232,13 @@ class Pipeline:
             # Nothing worked: tell the user why instead of handing over an empty deck.
             raise outcome.errors[0]
         level = normalise_level(request.level)
-        words, phrases = ranked(outcome.words, dedupe_phrases(outcome.phrases), chunks, level)
+        words, phrases = ranked(
+            outcome.words,
+            dedupe_phrases(outcome.phrases),
+            chunks,
+            level,
+            shown=build.page.lemmas,
+        )
         if not words and not phrases:
             raise errors.NothingToLearn(transcript.video_id or "")
         return Deck(
@@ -275,6 +302,7 @@ class Pipeline:
         )
         outcome.words.extend(words)
         outcome.phrases.extend(phrases)
+        build.page.answered(chunk.index, words, phrases)
 
     async def _extract(self, chunk: Chunk, build: _Build) -> None:
         messages, fingerprint = self._messages(chunk, build)

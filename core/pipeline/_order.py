@@ -3,6 +3,10 @@
 The learner gets the first DECK_SIZE cards (core.models.shown_counts), so each list is
 ranked by the scores selection gave (core/ranking.py): a word's, or a phrase's, found
 locally; a phrase only the model found ranks as one at the learner's level.
+
+While a deck is built its first page is shown as chunks answer (core/pipeline/_page.py); a
+word once shown keeps its place, so the deck's words start with the words shown, in that
+order, and the rest (ranked) come after them.
 """
 
 from __future__ import annotations
@@ -62,13 +66,18 @@ def ranked(
     phrases: Sequence[Phrase],
     chunks: Sequence[Chunk],
     learner_level: str,
+    *,
+    shown: Sequence[str] = (),
 ) -> tuple[tuple[Word, ...], tuple[Phrase, ...]]:
-    """Words and phrases, each best first; words that are pieces of a phrase left out."""
+    """Words and phrases, each best first; words that are pieces of a phrase left out.
+    The words (lemmas) already `shown` to the learner come first, in the order shown."""
     word_scores = {c.lemma: c.score for chunk in chunks for c in chunk.candidates}
     phrase_scores = {p.text: p.score for chunk in chunks for p in chunk.phrases}
-    kept = [w for w in words if not piece_of_phrase(w, phrases)]
+    place = {lemma: i for i, lemma in enumerate(shown)}
+    pinned = sorted((w for w in words if w.lemma in place), key=lambda w: place[w.lemma])
+    kept = [w for w in words if w.lemma not in place and not piece_of_phrase(w, phrases)]
     kept.sort(key=lambda w: (-word_scores.get(w.lemma, 0.0), w.start or 0.0, w.lemma))
-    kept = spread(kept, word_scores)
+    kept = pinned + spread(kept, word_scores)
 
     def score(phrase: Phrase) -> float:
         found = phrase_scores.get(phrase.text.lower())

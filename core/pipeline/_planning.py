@@ -63,6 +63,7 @@ def plan_chunks(
     max_items: int,
     max_build_tokens: int | None = None,
     limit_minutes: int = 0,
+    first_items: int | None = None,
 ) -> list[Chunk]:
     """Candidates and chunks (CPU-bound, run it off the event loop). With
     `max_build_tokens`, a transcript whose round of calls would cost more is refused
@@ -85,6 +86,7 @@ def plan_chunks(
         phrases=selection.phrases,
         max_tokens=max_tokens,
         max_items=max_items,
+        first_items=first_items,
     )
     if max_build_tokens is not None:
         planned = planned_tokens(chunks, request, transcript.language)

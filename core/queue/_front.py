@@ -125,7 +125,8 @@ class QueueFront(Tracking):
         if announce is not None:
             record = await self._announce(record, announce)
         self.metrics.jobs_submitted.inc()
-        job = self._track(record, user, listener)
+        known = await self.store.known_words(user.id)
+        job = self._track(record, user, listener, known=known)
         self._post(job, Progress(Stage.QUEUED))
         # A user's later videos queue behind other users' first ones.
         await self._builds.request(build_of(record), priority=-load.active)
@@ -150,7 +151,8 @@ class QueueFront(Tracking):
         if user is None:
             return None
         user = replace(user, learner_language=record.learner_language, level=record.level)
-        job = self._track(record, user, None, resumed=resumed)
+        known = await self.store.known_words(user.id)
+        job = self._track(record, user, None, resumed=resumed, known=known)
         self._post(job, record.progress)
         return job
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from core import errors
 from core.jobs import JobUpdate
-from core.models import DeckStats, Progress, Stage
+from core.models import DeckStats, Progress, Stage, Word
 
 EventKind = Literal["update", "joined", "cancel", "moved"]
+# PostgreSQL's NOTIFY takes payloads under 8,000 bytes: a page whose event would not fit
+# travels with its sentences cut short (the deck itself is in the store).
+MAX_PAYLOAD = 7000
+SHORT_SENTENCE = 80
 
 
 class Bus(Protocol):
@@ -51,7 +55,17 @@ class Event:
     def dumps(self) -> str:
         data = asdict(self)
         data["progress"]["stage"] = self.progress.stage.value
-        return json.dumps(data, separators=(",", ":"), default=str)
+        payload = json.dumps(data, separators=(",", ":"), default=str)
+        if len(payload.encode()) > MAX_PAYLOAD and self.progress.page:
+            page = tuple(
+                replace(w, sentence=w.sentence[: SHORT_SENTENCE - 1] + "…")
+                if len(w.sentence) > SHORT_SENTENCE
+                else w
+                for w in self.progress.page
+            )
+            if page != self.progress.page:
+                return replace(self, progress=replace(self.progress, page=page)).dumps()
+        return payload
 
     @classmethod
     def loads(cls, payload: str) -> Event:
@@ -60,7 +74,13 @@ class Event:
         stats = data.pop("stats")
         return cls(
             **data,
-            progress=Progress(**{**progress, "stage": Stage(progress["stage"])}),
+            progress=Progress(
+                **{
+                    **progress,
+                    "stage": Stage(progress["stage"]),
+                    "page": tuple(Word(**w) for w in progress.get("page", ())),
+                }
+            ),
             stats=DeckStats(**stats) if stats else None,
         )
 

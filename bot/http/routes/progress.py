@@ -1,5 +1,9 @@
 """A job's progress as it happens: Server-Sent Events, or the same JSON over a WebSocket.
 
+Once the first chunk of a build answers, the job's JSON holds the deck's first page so far
+(`page`, with `found` words so far); the event stream sends it as a `page` event (again
+whenever the page grows), before the `end` event with the saved deck's id.
+
 Both end when the job does (at once, with its last state, when it already has).
 """
 
@@ -71,11 +75,14 @@ async def job_events(
     idle = found.app.settings.sse_keepalive_seconds
 
     async def stream() -> AsyncIterator[str]:
+        page: list[Any] = []
         async for data in job_updates(acts, user, job, tr, idle=idle):
             if data is None:  # a comment: a proxy's idle timeout does not cut a waiting job
                 yield ": keep-alive\n\n"
                 continue
             event = "end" if data["status"] in ENDED else "progress"
+            if event == "progress" and data["page"] and data["page"] != page:
+                event, page = "page", data["page"]  # the first cards, or more of them
             yield f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
     return StreamingResponse(
