@@ -212,7 +212,9 @@ async def test_discord_shows_the_first_page_before_the_deck(
     hold.go.set()
     embed = await dc.wait_for_embed(screen)
     names = [str(f.name) for f in embed.fields]
-    assert [n.split(". ", 1)[1].split(" · ")[0] for n in names[: len(words)]] == words
+    fronts = [n.split(". ", 1)[1].split(" · ")[0] for n in names[: len(words)]]
+    fronts = [re.sub(r" /[^/]+/$", "", front) for front in fronts]  # the deck adds the IPA
+    assert fronts == words
 
 
 async def test_the_console_prints_the_first_page_and_says_more_are_coming(

@@ -83,8 +83,10 @@ async def test_a_link_during_a_typed_question_makes_a_deck(bot: TG) -> None:
 
     replies = await bot.reply_to(ALICE, "and this one: https://youtu.be/vocabDemo01!")
     assert replies[0].plain == texts.WORKING, "the link is a link, not an answer"
-    page = await bot.fake.wait_for(
-        lambda: next((m for m in bot.fake.sent(ALICE) if "vocabDemo01" in m.text), None)
+    page = await bot.fake.wait_for(  # the deck (its first cards come first, then the deck)
+        lambda: next(
+            (m for m in bot.fake.sent(ALICE) if "📚" in m.text and "vocabDemo01" in m.text), None
+        )
     )
     assert "Words 1–5 of" in page.text
     assert not any("Not quite" in m.plain for m in bot.fake.sent(ALICE))
