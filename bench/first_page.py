@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from typing import Any
 from rich.console import Console
 
 from bench.lecture import write_lecture
-from bench.report import README, RESULTS, med, replace_between, spread_text
+from bench.report import RESULTS, med, run_or_publish, spread_text
 from bench.simproc import sim_process
 from bench.suite import case, machine, run_case
 from core.config import Settings
@@ -119,17 +118,14 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, nargs="*", default=[m for m, _ in VIDEOS])
     parser.add_argument("--readme", action="store_true", help="rewrite docs/benchmarks.md")
     args = parser.parse_args()
-    if args.readme:
-        report = json.loads(OUT.read_text(encoding="utf-8"))
-        replace_between(README, START, END, section(report))
-        console.print(f"docs/benchmarks.md updated from {OUT.name} ({report['when']})")
-        return 0
-    report = asyncio.run(run(args.runs, tuple(args.minutes)))
-    RESULTS.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    console.print(section(report))
-    console.print(f"written to {OUT}")
-    return 0
+    return run_or_publish(
+        readme=args.readme,
+        out=OUT,
+        markers=(START, END),
+        section=section,
+        run=lambda: asyncio.run(run(args.runs, tuple(args.minutes))),
+        console=console,
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ section is regenerated (`python -m bench --readme`), never typed.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -445,3 +447,27 @@ def replace_between(readme: Path, start: str, end: str, section: str) -> None:
         raise SystemExit(f"{readme} has no {start} … {end} markers")
     body = f"{start}\n{section}\n{end}"
     readme.write_text(pattern.sub(lambda _: body, text), encoding="utf-8")
+
+
+def run_or_publish(
+    *,
+    readme: bool,
+    out: Path,
+    markers: tuple[str, str],
+    section: Callable[[dict[str, Any]], str],
+    run: Callable[[], dict[str, Any]],
+    console: Console,
+) -> int:
+    """How a bench script ends: with `readme`, rewrite its section of docs/benchmarks.md
+    from its last saved run; otherwise run it, save the run to `out` and print the section."""
+    if readme:
+        report = json.loads(out.read_text(encoding="utf-8"))
+        replace_between(README, *markers, section(report))
+        console.print(f"docs/benchmarks.md updated from {out.name} ({report['when']})")
+        return 0
+    report = run()
+    RESULTS.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    console.print(section(report))
+    console.print(f"written to {out}")
+    return 0
