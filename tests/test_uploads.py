@@ -5,9 +5,8 @@ simulator over HTTP; a real SQLite file. Files are the bundled samples, re-encod
 real tools write them (Korean Windows tools: cp949; Windows Notepad: UTF-16 with a BOM).
 """
 
-import asyncio
 import re
-import time
+import threading
 from typing import Any
 
 import pytest
@@ -135,32 +134,22 @@ async def test_a_big_upload_is_parsed_once_and_off_the_event_loop(
     """A 2 MB, 54,000-cue file froze the Telegram front ~3 s: parsed twice on the loop."""
     parses = 0
     parse_srt = captions.parse_srt
+    loop_thread = threading.get_ident()
+    on_the_loop: list[bool] = []
 
     def counted(text: str) -> Any:
         nonlocal parses
         parses += 1
+        on_the_loop.append(threading.get_ident() == loop_thread)
         return parse_srt(text)
 
     monkeypatch.setattr(captions, "parse_srt", counted)
-    gaps: list[float] = []
-
-    async def heartbeat() -> None:
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.005)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    beating = asyncio.create_task(heartbeat())
-    try:
-        refused = await send_file(tg, "cues.srt", _one_second_cues(2 * 1024 * 1024 - 1))
-        good = SLEEP_TALK.read_bytes().replace(b"Hi everyone,", b"Hi everyone, once,", 1)
-        tg.fake.push_document(USER, "talk.srt", good)
-        page = await tg.final_message(USER)
-    finally:
-        beating.cancel()
+    refused = await send_file(tg, "cues.srt", _one_second_cues(2 * 1024 * 1024 - 1))
+    good = SLEEP_TALK.read_bytes().replace(b"Hi everyone,", b"Hi everyone, once,", 1)
+    tg.fake.push_document(USER, "talk.srt", good)
+    page = await tg.final_message(USER)
     assert "❌" in refused.plain and "📚" in page.text
-    print(f"longest stall of the event loop: {max(gaps):.3f} s")
-    assert max(gaps) < 0.5, f"the event loop stood still {max(gaps):.2f} s"
+    # parsed in a worker thread: the event loop answers other learners meanwhile (the stall
+    # it caused is measured, not asserted: 0.74 s before, 0.03 s after, docs/limits.md)
+    assert on_the_loop == [False], "the file is parsed off the event loop"
     assert parses == 1, f"the good file was parsed {parses} times (the refused one: never)"
