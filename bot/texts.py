@@ -234,8 +234,9 @@ def first_cards_line(tr: Translator, progress: Progress) -> str:
 
 def building_page_head(tr: Translator, progress: Progress) -> str:
     """Above the first page of a deck still being built: that more cards are coming, how
-    many words are found so far, and the progress bar (the counts keep updating)."""
-    return f"{first_cards_line(tr, progress)}\n{_stage_line(tr, progress)}"
+    many words are found so far, and the progress (the counts keep updating; a restart
+    notice stays with it, as with any progress)."""
+    return f"{first_cards_line(tr, progress)}\n{progress_text(tr, progress)}"
 
 
 def when(tr: Translator, moment: datetime) -> str:

@@ -197,7 +197,7 @@ async def test_killed_mid_build_the_restart_reuses_the_answered_chunks(bot: Bot,
     # The restart notice stays with the progress until the deck replaces it.
     shown = edits_since(bot.fake, restart, ALICE)
     assert shown and "📚" in shown[-1]
-    assert any(f"{first - 1}/{first} parts were already done" in text for text in shown)
+    assert any(f"{first - 1}/{first} parts were already done" in text for text in shown), shown
     assert all("I was restarted" in text for text in shown[:-1])
 
 
