@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from devtools.answers import simulated_meaning
+from devtools.glosses import simulated_meaning
 from devtools.samples import COFFEE_HOWTO
 
 

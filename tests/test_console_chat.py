@@ -185,36 +185,39 @@ async def test_no_network_is_told_with_what_helps(sim: Sim, tmp_path: Path) -> N
     assert "try again in a few minutes" not in out
 
 
-@pytest.mark.slow  # the chat as a process
-async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path: Path) -> None:
+async def ctrl_c_after(
+    tmp_path: Path, shown: bytes, *, speedup: str, env: dict[str, str] | None = None
+) -> tuple[bytes, bytes, int]:
+    """`vocabot chat` as a process: paste the coffee video, press Ctrl-C once `shown` is on
+    the screen; what it printed after that, on stdout and stderr, and its exit code."""
     chat_process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "chat",
         "--speedup",
-        "200",
+        speedup,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=tmp_path,
+        env={**os.environ, **(env or {})},
     )
     stdin, stdout, stderr = chat_process.stdin, chat_process.stdout, chat_process.stderr
     assert stdin is not None and stdout is not None and stderr is not None
     stdin.write(b"vocabDemo02\n")
     await stdin.drain()
-    seen = b""
 
-    async def until_the_page_is_shown() -> None:
-        nonlocal seen
-        while f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}".encode() not in seen:
+    async def until_shown() -> None:
+        seen = b""
+        while shown not in seen:
             line = await stdout.readline()
             assert line, seen.decode()
             seen += line
 
     try:
         # Limits here only stop a hang from hanging the suite; nothing is timed.
-        await asyncio.wait_for(until_the_page_is_shown(), 120)
+        await asyncio.wait_for(until_shown(), 120)
         chat_process.send_signal(signal.SIGINT)  # what Ctrl-C sends; stdin stays open
         rest, errors_out, code = await asyncio.wait_for(
             asyncio.gather(stdout.read(), stderr.read(), chat_process.wait()), 120
@@ -224,6 +227,13 @@ async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path:
             chat_process.kill()
             await chat_process.wait()
         stdin.close()
+    return rest, errors_out, code
+
+
+@pytest.mark.slow  # the chat as a process
+async def test_ctrl_c_quits_at_once_and_log_lines_stay_out_of_the_chat(tmp_path: Path) -> None:
+    page = f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}".encode()
+    rest, errors_out, code = await ctrl_c_after(tmp_path, page, speedup="200")
     assert code == 130
     assert b"Bye!" in rest
     assert b"INFO" not in errors_out, errors_out.decode()
@@ -273,43 +283,10 @@ async def test_ctrl_c_during_a_build_ends_in_one_line_and_saves_no_half_deck(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "interrupted.sqlite3"
-    chat_process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "chat",
-        "--speedup",
-        "0.5",  # slow: the build is running when Ctrl-C comes
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=tmp_path,
-        env={**os.environ, "DB_PATH": str(db)},
+    # slow (×0.5): the build is running when Ctrl-C comes
+    rest, errors_out, code = await ctrl_c_after(
+        tmp_path, b"Working on your video", speedup="0.5", env={"DB_PATH": str(db)}
     )
-    stdin, stdout, stderr = chat_process.stdin, chat_process.stdout, chat_process.stderr
-    assert stdin is not None and stdout is not None and stderr is not None
-    stdin.write(b"vocabDemo02\n")
-    await stdin.drain()
-
-    async def until_it_works() -> None:
-        seen = b""
-        while b"Working on your video" not in seen:
-            line = await stdout.readline()
-            assert line, seen.decode()
-            seen += line
-
-    try:
-        # Limits here only stop a hang from hanging the suite; nothing is timed.
-        await asyncio.wait_for(until_it_works(), 120)
-        chat_process.send_signal(signal.SIGINT)
-        rest, errors_out, code = await asyncio.wait_for(
-            asyncio.gather(stdout.read(), stderr.read(), chat_process.wait()), 120
-        )
-    finally:
-        if chat_process.returncode is None:
-            chat_process.kill()
-            await chat_process.wait()
-        stdin.close()
     assert code == 130
     said = [line for line in rest.decode().splitlines() if line.strip(" >")]
     assert said == ["Bye! Your decks are saved."], said

@@ -8,7 +8,7 @@ import pytest
 from core import errors
 from core.llm import LLMClient, extract_json
 from core.prompts import OUTPUT_SCHEMA, SCHEMA_NAME, ChunkOut
-from devtools.answers import simulated_meaning
+from devtools.glosses import simulated_meaning
 from tests.conftest import Sim, Sleeps
 
 MESSAGES = [

@@ -10,7 +10,7 @@ import pytest
 from core.meanings import meaning_problem
 from core.pipeline import DeckRequest, Pipeline, bad_meanings
 from core.prompts import ChunkOut, PhraseOut, WordOut
-from devtools.answers import simulated_meaning
+from devtools.glosses import simulated_meaning
 from tests.conftest import Sim
 
 UNUSABLE = [

@@ -13,7 +13,7 @@ from core.models import Progress, Segment, Stage, Transcript
 from core.pipeline import DeckRequest, Pipeline
 from core.selection import select
 from core.transcripts import DirectorySource, load_transcript_file, load_transcript_text
-from devtools.answers import simulated_meaning
+from devtools.glosses import simulated_meaning
 from devtools.samples import SAMPLES_DIR, SLEEP_TALK
 from tests.conftest import Sim, Sleeps
 

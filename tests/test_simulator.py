@@ -6,7 +6,8 @@ import statistics
 
 import pytest
 
-from devtools.answers import MEANING_TOKENS, count_tokens, seed_words, simulated_meaning
+from devtools.answers import seed_words
+from devtools.glosses import MEANING_TOKENS, count_tokens, simulated_meaning
 from devtools.simllm import CallRecord, Engine, PrefixCache, SimConfig, _Seq
 
 SPEEDUP = 40.0

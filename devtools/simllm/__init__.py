@@ -22,7 +22,7 @@ The parts, one module each:
 
 from typing import TYPE_CHECKING, Any
 
-from devtools.answers import count_tokens
+from devtools.glosses import count_tokens
 from devtools.simllm.config import DEFAULT_MODEL, CallRecord, SimConfig
 from devtools.simllm.dialects import DIALECTS
 from devtools.simllm.faults import FAULTS

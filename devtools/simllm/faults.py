@@ -16,7 +16,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from devtools.answers import bad_types, count_tokens, invent, junk_meanings
+from devtools.answers import bad_types, invent, junk_meanings
+from devtools.glosses import count_tokens
 from devtools.simllm.config import CallRecord, SimConfig
 from devtools.simllm.replies import Reply, error
 

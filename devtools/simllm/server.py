@@ -20,7 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.llm import SIMULATOR_FINGERPRINT
-from devtools.answers import answer_for, count_tokens, warm_up
+from devtools.answers import answer_for, warm_up
+from devtools.glosses import count_tokens
 from devtools.simllm.config import CallRecord, SimConfig
 from devtools.simllm.dialects import refusal
 from devtools.simllm.faults import OVERFLOW, Attempt, Fault, pick_fault, strategy
