@@ -34,6 +34,7 @@ import json
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import httpx
@@ -70,9 +71,25 @@ class Labels:
         gap = LEVEL_INDEX[word_level] - LEVEL_INDEX[level]
         return 0 <= gap <= STRETCH
 
+    def label(self, word: str) -> str | None:
+        """The teacher's verdict on `word`: its own line, else the line of a word of the
+        same family (a card "wire" for "wired", "freeze" for "frozen")."""
+        for key in (word, *self._family.get(lemma_of(word), ())):
+            verdict = self.levels.get(key) or self.dropped.get(key)
+            if verdict:
+                return verdict
+        return None
+
+    @cached_property
+    def _family(self) -> dict[str, list[str]]:
+        family: dict[str, list[str]] = {}
+        for key in sorted({*self.levels, *self.dropped}):
+            family.setdefault(lemma_of(key), []).append(key)
+        return family
+
     def kept(self, word: str, level: str) -> bool:
-        word_level = self.levels.get(word)
-        return word_level is not None and self.fits(word_level, level)
+        word_level = self.label(word)
+        return word_level in LEVEL_INDEX and self.fits(word_level, level)
 
 
 def read_labels(path: Path) -> Labels:
@@ -190,15 +207,13 @@ def judge(
         keep_first=len(kept_first) / len(first) if first else 1.0,
         keep_all=len(kept_all) / len(words) if words else 1.0,
         recall=len(good & present) / len(good) if good else 1.0,
-        unlabelled=[w for w in words if w not in labels.levels and w not in labels.dropped],
+        unlabelled=[w for w in words if labels.label(w) is None],
         shared=crowded / cards if cards else 0.0,
         shared_first=crowded_first / sum(firsts.values()) if firsts else 0.0,
         max_per_sentence=max(sentences.values(), default=0),
         tokens_per_card=spent / cards if cards else 0.0,
         not_kept_first=[
-            f"{w} ({labels.levels.get(w) or labels.dropped.get(w) or '?'})"
-            for w in first
-            if not labels.kept(w, level)
+            f"{w} ({labels.label(w) or '?'})" for w in first if not labels.kept(w, level)
         ],
         missed=sorted(good - present),
         kept_before=len(good_before & present) / len(good_before) if good_before else 1.0,

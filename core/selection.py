@@ -195,6 +195,15 @@ def _adjective_use(stream: Sequence[Token], position: int) -> bool:
     return listed and (before in _LINKING or before.endswith(("'s", "'re", "'m")))
 
 
+def _own_adjective(stream: Sequence[Token], position: int, verb: str, lang: str) -> bool:
+    """The -ing/-ed form at `position` is an adjective of its own: used as one, and either
+    listed as one ("striking") or said about as often as its verb ("satisfying"); "the
+    sleeping brain" still teaches "sleep"."""
+    lower = stream[position].lower
+    own = "adj" in graded_words().get(lower, {}) or zipf(lower, lang) > zipf(verb, lang) - 0.3
+    return own and _adjective_use(stream, position)
+
+
 def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
     """`lemma`'s level before its part of speech is known, and its source: the easiest of
     its listed senses (a learner who knows "present" the noun has met the word)."""
@@ -238,7 +247,6 @@ def select(
     }
     selection = Selection()
     families: dict[str, list[_Said]] = {}
-    lemmas: dict[str, str] = {}
     for occurrence in said:
         if occurrence.position in covered:
             continue
@@ -255,14 +263,13 @@ def select(
             if len(lower) >= MIN_LENGTH:
                 selection.dropped.setdefault(lower, why)
             continue
-        family = stream[occurrence.position].lemma
-        if _adjective_use(stream, occurrence.position):
+        family = headword(lower, lang)
+        if family != lower and _own_adjective(stream, occurrence.position, family, lang):
             family = lower  # "a striking finding" teaches "striking", not "strike"
         families.setdefault(family, []).append(occurrence)
-        lemmas.setdefault(family, family if family == lower else headword(lower, lang))
     scored: list[tuple[Candidate, list[_Said]]] = []
     for family, occurrences in families.items():
-        lemma = lemmas[family]
+        lemma = family
         forms = {lemma, family, *(stream[o.position].lower for o in occurrences)}
         if forms & known_set:
             selection.dropped[lemma] = "known"

@@ -137,13 +137,34 @@ def headword(lower: str, lang: str = "en") -> str:
     if lang != "en":
         return lemma
     if lemma == lower:
-        return _comparative_base(lower) or lower
+        return _comparative_base(lower) or _verb_base(lower) or lower
     irregular = lower in _irregular_forms().get(lemma, ())
     if lower in graded_words() and not irregular and not _regular_form(lower, lemma):
         return lower
     if lower.endswith(("ed", "ing")) and zipf(lower, lang) > zipf(lemma, lang) + 0.6:
-        return lower
+        return _verb_base(lower) or lower
     return lemma
+
+
+def _verb_base(lower: str) -> str | None:
+    """The listed verb an unlisted -ing or -ed form comes from, when the lemmatiser missed
+    it ("sitting" -> sit, "fixing" -> fix, "printing" -> print), and the form is not a word
+    of its own (more frequent than its verb by far, like "tired")."""
+    if lower in graded_words():
+        return None
+    for ending in ("ing", "ed"):
+        if not lower.endswith(ending) or len(lower) < len(ending) + 3:
+            continue
+        stem = lower[: -len(ending)]
+        bases = [stem, stem + "e"]
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            bases.append(stem[:-1])  # sitting -> sit
+        if ending == "ed" and stem.endswith("i"):
+            bases.append(stem[:-1] + "y")  # tried -> try
+        for base in bases:
+            if "v" in graded_words().get(base, {}) and zipf(lower) <= zipf(base) + 0.6:
+                return base
+    return None
 
 
 def is_proper_noun(lower: str, lang: str = "en") -> bool:

@@ -103,6 +103,23 @@ def test_lemmas_never_turn_a_word_into_another() -> None:
     assert "striking" in words and "strike" not in words
 
 
+def test_an_inflected_form_is_never_a_card_of_its_own() -> None:
+    """Forms the lemmatiser leaves alone go to their verb or adjective: a teacher sees
+    "bigger" or "sitting" on a card as a mistake."""
+    assert headword("sitting") == "sit" and headword("fixing") == "fix"
+    assert headword("printing") == "print" and headword("tired") == "tired"
+    words = lemmas(
+        "Another thing that helped him was the strangest tool in the shop.",
+        "Now let's look at the bigger picture of the sleeping brain.",
+        "The coffee has been sitting on a shelf, so we keep fixing it with care.",
+        level="A1",
+    )
+    assert not words & {"helped", "bigger", "sleeping", "sitting", "fixing", "strangest"}
+    assert {"help", "big", "sleep", "sit", "fix", "strange"} <= words
+    # an -ing form that is an adjective of its own stays one
+    assert "satisfying" in lemmas("The click of this keyboard is really satisfying to hear.")
+
+
 def test_captions_written_by_speech_recognition_are_recognised() -> None:
     auto = segs(*(["so today we are going to look at how the system works in practice"] * 8))
     written = segs(*(["So today, we are going to look at how the system works."] * 8))
