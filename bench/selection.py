@@ -100,6 +100,8 @@ def read_labels(path: Path) -> Labels:
             continue
         word, verdict, *_ = [*line.split("\t"), "", ""]
         word, verdict = word.strip().lower(), verdict.strip()
+        if " " in word:
+            continue  # a phrase: the report judges word cards
         if verdict.startswith("drop"):
             dropped[word] = verdict.partition(":")[2] or "drop"
             levels.pop(word, None)

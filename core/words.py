@@ -96,6 +96,16 @@ def _irregular_forms() -> dict[str, frozenset[str]]:
     return out
 
 
+@cache
+def _irregular_base() -> dict[str, str]:
+    """An irregular past or past participle -> its verb, where only one verb has it."""
+    bases: dict[str, set[str]] = {}
+    for base, forms in _irregular_forms().items():
+        for form in forms:
+            bases.setdefault(form, set()).add(base)
+    return {form: next(iter(b)) for form, b in bases.items() if len(b) == 1 and form not in b}
+
+
 def _regular_form(word: str, lemma: str) -> bool:
     """`word` is `lemma` with a regular ending (-s, -es, -ies, -ed, -ied, -ing, doubled
     consonant, -er, -est)."""
@@ -136,6 +146,9 @@ def headword(lower: str, lang: str = "en") -> str:
     lemma = lemma_of(lower, lang)
     if lang != "en":
         return lemma
+    base = _irregular_base().get(lower)
+    if base is not None and lower not in graded_words():
+        return base  # "gone" is go, whatever the lemmatiser says ("gan"); "saw" is listed
     if lemma == lower:
         return _comparative_base(lower) or _verb_base(lower) or lower
     irregular = lower in _irregular_forms().get(lemma, ())

@@ -108,6 +108,7 @@ def test_an_inflected_form_is_never_a_card_of_its_own() -> None:
     "bigger" or "sitting" on a card as a mistake."""
     assert headword("sitting") == "sit" and headword("fixing") == "fix"
     assert headword("printing") == "print" and headword("tired") == "tired"
+    assert headword("gone") == "go", "not the lemmatiser's \"gan\""
     words = lemmas(
         "Another thing that helped him was the strangest tool in the shop.",
         "Now let's look at the bigger picture of the sleeping brain.",
