@@ -7,7 +7,7 @@ from core.models import shown_counts
 
 COFFEE_WORDS, COFFEE_PHRASES = 36, 4  # at B1, the default level
 COFFEE_CARDS = COFFEE_WORDS + COFFEE_PHRASES
-COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 17, 2
+COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 17, 1
 
 
 def shown(size: int, words: int = COFFEE_WORDS, phrases: int = COFFEE_PHRASES) -> tuple[int, int]:
