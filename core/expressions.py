@@ -86,9 +86,15 @@ def expression_level(text: str) -> str | None:
     return getattr(_by_lemmas().get(_lemmas(text)), "level", None)
 
 
+# "you're supposed to", "it's based on": a contracted "be" is the expression's "be".
+_CONTRACTED_BE = ("'re", "'s", "'m", "’re", "’s", "’m")
+
+
 def _fits(token: Token, lemma: str) -> bool:
     if lemma == "one's":
         return token.lower in _POSSESSIVES
+    if lemma == "be" and token.lower.endswith(_CONTRACTED_BE):
+        return True
     return token.lemma == lemma or token.lower == lemma
 
 
@@ -118,7 +124,10 @@ def find_expressions(tokens: Sequence[Token]) -> list[Match]:
     table = expressions()
     found: list[Match] = []
     for i, token in enumerate(tokens):
-        for expression in table.get(token.lemma, ()):
+        firsts = table.get(token.lemma, [])
+        if token.lower.endswith(_CONTRACTED_BE):
+            firsts = [*firsts, *table.get("be", ())]
+        for expression in firsts:
             match = _match_at(tokens, i, expression)
             if match is not None:
                 found.append(match)

@@ -93,6 +93,22 @@ def test_a_fixed_expression_is_the_card_and_its_pieces_are_not() -> None:
     assert "et cetera" in phrases and "carbon dioxide" in phrases
 
 
+def test_everyday_frames_are_phrases_too_with_a_contracted_be() -> None:
+    selection = select(
+        segs(
+            "You're supposed to sprinkle the sugar, and it's based on an old recipe.",
+            "She sent me a bunch of places, but the square is a tourist trap.",
+            "We spent a fortune on a loaf of bread, so give it a thumbs up.",
+        ),
+        level="B1",
+        learner_language="ko",
+    )
+    words = {c.lemma for c in selection.words}
+    assert not words & {"suppose", "base", "bunch", "trap", "fortune", "loaf", "thumb"}
+    phrases = {p.text for p in selection.phrases}
+    assert {"be supposed to", "a bunch of", "tourist trap", "spend a fortune"} <= phrases
+
+
 def test_lemmas_never_turn_a_word_into_another() -> None:
     assert headword("span") == "span", "not the past tense of spin"
     assert headword("closer") == "close" and headword("bigger") == "big"
@@ -108,7 +124,7 @@ def test_an_inflected_form_is_never_a_card_of_its_own() -> None:
     "bigger" or "sitting" on a card as a mistake."""
     assert headword("sitting") == "sit" and headword("fixing") == "fix"
     assert headword("printing") == "print" and headword("tired") == "tired"
-    assert headword("gone") == "go", "not the lemmatiser's \"gan\""
+    assert headword("gone") == "go", 'not the lemmatiser\'s "gan"'
     words = lemmas(
         "Another thing that helped him was the strangest tool in the shop.",
         "Now let's look at the bigger picture of the sleeping brain.",
