@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
 from storage.rows import Row
@@ -96,7 +96,7 @@ class PostgresDialect(Dialect):
         return f"jsonb_set({column}::jsonb, '{{{key}}}', to_jsonb({value}))::json"
 
 
-@cache
+@lru_cache(maxsize=512)  # a few hundred distinct statements; IN lists vary in length
 def _percent(text: str) -> str:
     return text.replace("%", "%%").replace("?", "%s")
 
