@@ -9,7 +9,7 @@ from core import errors
 from core.actions._learners import Learners
 from core.actions._parts import Part, Shared
 from core.actions._values import Cancelled
-from core.jobs import Announce, JobHandle, Listener
+from core.jobs import Announce, JobHandle, Listener, Runner
 from core.store import JobRecord, Notify, User
 from core.subtitles import DEFAULT_MAX_BYTES, read_upload
 
@@ -25,6 +25,12 @@ class Builds(Part):
         super().__init__(shared)
         self.upload_max_bytes = upload_max_bytes
         self.max_video_minutes = max_video_minutes  # a file with more cues is not a video
+
+    @property
+    def runner(self) -> Runner:
+        if self._runner is None:
+            raise RuntimeError("this process has no job runner (opened without an LLM)")
+        return self._runner
 
     async def submit(
         self,

@@ -31,9 +31,3 @@ class Part:
         self._metrics = shared.metrics
         self._spending = shared.spending
         self._runner = shared.runner
-
-    @property
-    def runner(self) -> Runner:
-        if self._runner is None:
-            raise RuntimeError("this process has no job runner (opened without an LLM)")
-        return self._runner
