@@ -1,7 +1,7 @@
 """`/admin …` typed as text (Telegram and the console chat): parsed once, answered once.
 
 Discord has the same commands as slash subcommands (bot/discord/ops.py); all of them call
-the same admin actions (core/actions/_operate.py), which refuse anyone not in
+the same admin actions (core/actions/_admin.py), which refuse anyone not in
 ADMIN_USER_IDS.
 """
 
