@@ -199,9 +199,11 @@ class App:
     """The store, the job runner and the actions (plus core, where decks are built here):
     what every face gets.
 
-    Faces act through `actions` (one door per user action); the store is typed as core's
-    Store Protocol and the runner as core's Runner, so nothing here depends on which
-    database is behind them, or whether decks are built in this process or by workers.
+    Faces act through `actions` (one door per user action) and never read `store` or
+    `quiz`: they are here for the composition root and the tests (tests/test_door.py). The
+    store is typed as core's Store Protocol and the runner as core's Runner, so nothing here
+    depends on which database is behind them, or whether decks are built in this process or
+    by workers.
     """
 
     settings: Settings
