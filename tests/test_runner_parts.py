@@ -57,32 +57,32 @@ async def test_a_learner_past_the_running_limit_is_refused_until_one_is_cancelle
     opened: Opener,
 ) -> None:
     async with opened(user_max_running_jobs=2, user_cooldown_seconds=0) as app:
-        alice = await app.actions.user("test", "alice")
-        await app.actions.submit(alice, "vocabDemo01")
-        await app.actions.submit(alice, "vocabDemo02")
+        alice = await app.actions.learners.user("test", "alice")
+        await app.actions.builds.submit(alice, "vocabDemo01")
+        await app.actions.builds.submit(alice, "vocabDemo02")
         with pytest.raises(errors.TooManyJobs) as refused:
-            await app.actions.submit(alice, "vidCoffee01")
+            await app.actions.builds.submit(alice, "vidCoffee01")
         assert 1.0 <= refused.value.retry_in <= 600.0, "a Retry-After within bounds"
-        bob = await app.actions.user("test", "bob")
-        await app.actions.submit(bob, "vidCoffee01")  # the limit is alice's, not everyone's
-        assert (await app.actions.cancel(alice)).videos == 2
-        await app.actions.submit(alice, "vidCoffee01")
-        await app.actions.cancel(alice)
-        await app.actions.cancel(bob)
+        bob = await app.actions.learners.user("test", "bob")
+        await app.actions.builds.submit(bob, "vidCoffee01")  # the limit is alice's, not everyone's
+        assert (await app.actions.builds.cancel(alice)).videos == 2
+        await app.actions.builds.submit(alice, "vidCoffee01")
+        await app.actions.builds.cancel(alice)
+        await app.actions.builds.cancel(bob)
 
 
 async def test_the_cool_down_between_submissions_holds(opened: Opener) -> None:
     async with opened(user_max_running_jobs=5, user_cooldown_seconds=60) as app:
-        alice = await app.actions.user("test", "alice")
-        await app.actions.submit(alice, "vocabDemo01")
+        alice = await app.actions.learners.user("test", "alice")
+        await app.actions.builds.submit(alice, "vocabDemo01")
         with pytest.raises(errors.SlowDown) as slow:
-            await app.actions.submit(alice, "vocabDemo02")
+            await app.actions.builds.submit(alice, "vocabDemo02")
         assert 55 <= slow.value.retry_in <= 60
         assert "try again in 60 s" in slow.value.user_message
-        bob = await app.actions.user("test", "bob")
-        await app.actions.submit(bob, "vocabDemo02")  # a cool-down each
-        await app.actions.cancel(alice)
-        await app.actions.cancel(bob)
+        bob = await app.actions.learners.user("test", "bob")
+        await app.actions.builds.submit(bob, "vocabDemo02")  # a cool-down each
+        await app.actions.builds.cancel(alice)
+        await app.actions.builds.cancel(bob)
 
 
 class Held:
@@ -106,10 +106,10 @@ class Held:
 
 async def test_shutdown_waits_for_a_finished_jobs_last_update(opened: Opener) -> None:
     async with opened(user_cooldown_seconds=0, shutdown_last_update_grace_seconds=60) as app:
-        alice = await app.actions.user("test", "alice")
+        alice = await app.actions.learners.user("test", "alice")
         held = Held()
-        await app.actions.submit(alice, "vocabDemo01", listener=held)
-        await app.actions.cancel(alice)
+        await app.actions.builds.submit(alice, "vocabDemo01", listener=held)
+        await app.actions.builds.cancel(alice)
         await held.entered.wait()
         shutting = asyncio.create_task(app.runner.shutdown(grace=0))
         for _ in range(20):  # let it run as far as it goes without the listener
@@ -122,16 +122,16 @@ async def test_shutdown_waits_for_a_finished_jobs_last_update(opened: Opener) ->
 
 async def test_a_last_update_past_its_grace_is_cut(opened: Opener) -> None:
     async with opened(user_cooldown_seconds=0, shutdown_last_update_grace_seconds=0.05) as app:
-        alice = await app.actions.user("test", "alice")
+        alice = await app.actions.learners.user("test", "alice")
         held = Held()
-        await app.actions.submit(alice, "vocabDemo01", listener=held)
-        await app.actions.cancel(alice)
+        await app.actions.builds.submit(alice, "vocabDemo01", listener=held)
+        await app.actions.builds.cancel(alice)
         await held.entered.wait()
         # far under the default grace (5 s): the setting's is the one that counts
         await asyncio.wait_for(app.runner.shutdown(grace=0), 2.0)
         assert held.ended == ["cut"], "shutdown did not wait past the setting's grace"
         with pytest.raises(errors.ShuttingDown):
-            await app.actions.submit(alice, "vocabDemo02")
+            await app.actions.builds.submit(alice, "vocabDemo02")
 
 
 # -- the parts alone ---------------------------------------------------------------------
