@@ -1,7 +1,7 @@
 """`/admin …` typed as text (Telegram and the console chat): parsed once, answered once.
 
 Discord has the same commands as slash subcommands (bot/discord/ops.py); all of them call
-the same admin actions (core/actions/_operate.py), which refuse anyone not in
+the same admin actions (core/actions/_admin.py), which refuse anyone not in
 ADMIN_USER_IDS.
 """
 
@@ -56,19 +56,19 @@ async def run_admin(
 ) -> None:
     """Answer an admin command with `say` (twice for a broadcast: its start and its report);
     NotAdmin for anyone else."""
-    if not actions.is_admin(user):
+    if not actions.admin.is_admin(user):
         log.warning("user %s tried /admin", user.id)
         raise NotAdmin(f"user {user.id}")
     if command.name == "status":
-        await say(ops_texts.status_text(tr, await actions.admin_status(user)))
+        await say(ops_texts.status_text(tr, await actions.admin.status(user)))
     elif command.name == "user":
-        await say(ops_texts.quota_text(tr, await actions.admin_user(user, command.target)))
+        await say(ops_texts.quota_text(tr, await actions.admin.user(user, command.target)))
     elif command.name == "quota":
-        quota = await actions.admin_set_quota(user, command.target, command.builds)
+        quota = await actions.admin.set_quota(user, command.target, command.builds)
         await say(ops_texts.quota_text(tr, quota))
     elif command.name in ("block", "unblock"):
         blocked = command.name == "block"
-        quota = await actions.admin_block(user, command.target, blocked=blocked)
+        quota = await actions.admin.block(user, command.target, blocked=blocked)
         await say(ops_texts.quota_text(tr, quota))
     elif command.name == "broadcast":
         await broadcast(actions, user, tr, command.text, command.days, say)
@@ -80,9 +80,9 @@ async def broadcast(
     actions: Actions, user: User, tr: Translator, text: str, days: int, say: Say
 ) -> None:
     """Tell the admin how many it reaches, send it, then report (every face alike)."""
-    audience = await actions.broadcast_audience(user, days)
+    audience = await actions.admin.audience(user, days)
     if not audience:
         await say(tr(ops_texts.BROADCAST_EMPTY))
         return
     await say(ops_texts.broadcast_start(tr, len(audience)))
-    await say(ops_texts.broadcast_text(tr, await actions.admin_broadcast(user, text, days)))
+    await say(ops_texts.broadcast_text(tr, await actions.admin.broadcast(user, text, days)))

@@ -23,7 +23,7 @@ from core.actions import LOCAL_PLATFORM, Actions, StudyConfig
 from core.admin import account, parse_admins
 from core.config import DB_FILE, Settings, default_db_path
 from core.health import Health
-from core.jobs import JobRunner, Runner
+from core.jobs import Drain, JobRunner, Runner, UserLimits
 from core.llm import LLMClient
 from core.metrics import Metrics
 from core.pipeline import Pipeline
@@ -199,9 +199,11 @@ class App:
     """The store, the job runner and the actions (plus core, where decks are built here):
     what every face gets.
 
-    Faces act through `actions` (one door per user action); the store is typed as core's
-    Store Protocol and the runner as core's Runner, so nothing here depends on which
-    database is behind them, or whether decks are built in this process or by workers.
+    Faces act through `actions` (one door per user action) and never read `store` or
+    `quiz`: they are here for the composition root and the tests (tests/test_door.py). The
+    store is typed as core's Store Protocol and the runner as core's Runner, so nothing here
+    depends on which database is behind them, or whether decks are built in this process or
+    by workers.
     """
 
     settings: Settings
@@ -294,6 +296,19 @@ async def open_store(settings: Settings) -> OpenStore:
     return await SQLiteStore.open(settings.db_path)
 
 
+def make_limits(settings: Settings) -> UserLimits:
+    """Each learner's running jobs and cool-down: the same rule for either runner."""
+    return UserLimits(
+        max_running_jobs=settings.user_max_running_jobs,
+        cooldown_seconds=settings.user_cooldown_seconds,
+    )
+
+
+def make_drain(settings: Settings) -> Drain:
+    """How either runner stops: the grace a finished job's last update gets."""
+    return Drain(last_update_grace=settings.shutdown_last_update_grace_seconds)
+
+
 def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
     """The in-process runner: this process builds decks (alone, or as a queue worker),
     counting each learner's builds and tokens against the quota and the budget."""
@@ -304,11 +319,11 @@ def make_runner(settings: Settings, core: Core, store: Store) -> JobRunner:
         store=store,
         model=settings.llm_model,
         max_parallel_videos=settings.max_parallel_videos,
-        user_max_running_jobs=settings.user_max_running_jobs,
-        user_cooldown_seconds=settings.user_cooldown_seconds,
         languages=tuple(settings.youtube_languages),
         metrics=core.metrics,
         spending=spending,
+        limits=make_limits(settings),
+        drain=make_drain(settings),
     )
 
 

@@ -1,7 +1,7 @@
 """What the bot says about the daily habit: the goal and streak line, the reminder, /remind.
 
 Like bot/texts.py, every sentence is a catalog message; faces add their own markup. The
-goal and streak come from one value (`Habit`, made by `Actions.habit`), so /stats, the end
+goal and streak come from one value (`Habit`, made by `actions.habits.today`), so /stats, the end
 of a quiz, the reminder and the study page say the same figures.
 """
 

@@ -17,8 +17,10 @@ from bot.app import (
     SIMULATOR,
     App,
     make_actions,
+    make_drain,
     make_health,
     make_http_client,
+    make_limits,
     make_llm,
     make_runner,
     make_spending,
@@ -80,10 +82,10 @@ async def open_front(settings: Settings) -> AsyncIterator[App]:
             builds=Builds(queue),
             bus=bus,
             turns=turns,
-            user_max_running_jobs=settings.user_max_running_jobs,
-            user_cooldown_seconds=settings.user_cooldown_seconds,
             metrics=metrics,
             spending=spending,
+            limits=make_limits(settings),
+            drain=make_drain(settings),
         )
         metrics.jobs_active.set_function(lambda: front.job_count)
         try:

@@ -7,7 +7,7 @@
     /settings size 20            how many of a deck's best cards come first
     /settings ui ko              the bot's own language
 
-Parsing only says which setting was meant; core's update_settings judges the value, so a
+Parsing only says which setting was meant; core's learners.update_settings judges the value, so a
 bad level or size gets core's one friendly sentence with the accepted forms.
 """
 

@@ -37,7 +37,6 @@ from core.admin import (
 )
 from core.api_keys import (
     hash_api_key,
-    new_api_key,
 )
 from core.captions import (
     SUFFIXES,
@@ -153,7 +152,6 @@ from core.store import (
     JobRecord,
     JobStatus,
     Notify,
-    Store,
     UsageCount,
     User,
     UserUsage,
@@ -233,7 +231,6 @@ __all__ = [
     "Stage",
     "Stats",
     "StorageUnavailable",
-    "Store",
     "TooManyJobs",
     "TooMuchText",
     "TranscriptFileError",
@@ -260,7 +257,6 @@ __all__ = [
     "interface_language",
     "ipa",
     "log_fields",
-    "new_api_key",
     "parse_level",
     "parse_video_id",
     "part_of_speech",

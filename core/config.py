@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=8192, ge=1024)
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # A finished job's last update (its deck page, its row) at shutdown, even when the
+    # builds' grace above is shorter (a worker's is 0): or its chat is told twice.
+    shutdown_last_update_grace_seconds: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
     # Keys the learner's id into the pseudonymous `user` of JSON log lines (HMAC); without

@@ -245,7 +245,7 @@ class Goal:
 
 @dataclass(frozen=True, slots=True)
 class Habit:
-    """What every face shows of the daily habit, computed once by `Actions.habit`."""
+    """What every face shows of the daily habit, computed once by `actions.habits.today`."""
 
     goal: Goal
     streak: Streak

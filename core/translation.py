@@ -2,7 +2,7 @@
 
 The learner asks for it on a card or a quiz answer; the sentence from the video is sent
 alone, with the language to write it in, and the reply is one short JSON value. Faces never
-call this directly: `Actions.translate_sentence` keeps each answer with the deck (so asking
+call this directly: `actions.translations.translate` keeps each answer with the deck (so asking
 again costs nothing) and counts the tokens in the learner's spending.
 """
 

@@ -56,11 +56,11 @@ async def main(folder: Path) -> None:
 
 
 async def sign_in_link(app: App) -> str:
-    user = await app.actions.local_user(client_language="en")
-    if not await app.actions.decks(user):
+    user = await app.actions.learners.local(client_language="en")
+    if not await app.actions.decks.all(user):
         with progress_bar(show=False) as listener:
             await (await submit(app, user, str(COFFEE_HOWTO), listener, refresh=False)).wait()
-    return (await app.actions.sign_in_link(user)).url
+    return (await app.actions.study.sign_in_link(user)).url
 
 
 async def photograph_one(browser: Browser, link: str, folder: Path, shot: str) -> None:

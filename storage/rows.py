@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib.abc import Traversable
 from typing import Any, Protocol
 
@@ -170,6 +170,11 @@ def moment(value: str | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def day_of(value: str | date) -> date:
+    """A stored day (SQLite's YYYY-MM-DD text, or PostgreSQL's date)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def parsed(value: Any) -> Any:

@@ -71,7 +71,7 @@ def job(
 
 
 def deck_page(info: DeckInfo, cards: list[Card], kind: CardKind, page: int) -> DeckPage:
-    """What core.actions.page hands a face: one page of one tab, nothing known."""
+    """What core.actions.decks.page hands a face: one page of one tab, nothing known."""
     page = clamp_page(page, cards)
     shown = cards[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     numbered = tuple(PageCard(page * PAGE_SIZE + i + 1, c, False) for i, c in enumerate(shown))

@@ -96,9 +96,9 @@ async def taught_words(actions: Actions, user: User, *extra: str) -> Taught:
         if path.suffix in (".srt", ".vtt"):
             transcripts.append(path.read_text(encoding="utf-8"))
             words.append(path.name.split(".")[0])  # the video id, an untitled deck's name
-    for deck in await actions.decks(user):
+    for deck in await actions.decks.all(user):
         words += _LATIN.findall(f"{deck.title or ''} {deck.video_id or ''}")
-        for card in await actions.cards(user, deck.id):
+        for card in await actions.decks.cards(user, deck.id):
             words += _LATIN.findall(card.front)
             transcripts.append(card.item.sentence)
     return Taught(words, transcripts)

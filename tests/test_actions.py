@@ -50,71 +50,77 @@ def actions(store: AnyStore, pipeline: Pipeline) -> Actions:
     return Actions(store=store, runner=runner, quiz=Quiz(store))
 
 
-async def test_pages_are_clamped_and_numbered(actions: Actions) -> None:
-    user = await actions.user("test", 1)
+async def test_pages_are_clamped_and_numbered(store: AnyStore, actions: Actions) -> None:
+    user = await actions.learners.user("test", 1)
     words = tuple(f"word{i:02d}" for i in range(12))
-    saved = await actions.store.save_deck(user.id, deck(words=words))
-    last = await actions.page(user, saved.id, "word", 99)
+    saved = await store.save_deck(user.id, deck(words=words))
+    last = await actions.decks.page(user, saved.id, "word", 99)
     assert (last.page, last.pages, last.total) == (2, 3, 12)
     assert [c.number for c in last.cards] == [11, 12] and last.first == 11 and last.last == 12
     assert last.has_previous and not last.has_next
-    first = await actions.page(user, saved.id, None, -3)
+    first = await actions.decks.page(user, saved.id, None, -3)
     assert first.kind == "word" and first.page == 0 and len(first.cards) == PAGE_SIZE
 
 
-async def test_another_users_deck_is_not_found(actions: Actions) -> None:
-    alice, bob = await actions.user("test", "alice"), await actions.user("test", "bob")
-    saved = await actions.store.save_deck(alice.id, deck())
+async def test_another_users_deck_is_not_found(store: AnyStore, actions: Actions) -> None:
+    alice, bob = (
+        await actions.learners.user("test", "alice"),
+        await actions.learners.user("test", "bob"),
+    )
+    saved = await store.save_deck(alice.id, deck())
     with pytest.raises(errors.DeckNotFound):
-        await actions.page(bob, saved.id)
+        await actions.decks.page(bob, saved.id)
     with pytest.raises(errors.DeckNotFound):
-        await actions.export(bob, "csv", saved.id)
-    cards = await actions.store.deck_cards(alice.id, saved.id)
+        await actions.decks.export(bob, "csv", saved.id)
+    cards = await store.deck_cards(alice.id, saved.id)
     with pytest.raises(errors.DeckNotFound):
-        await actions.mark_card_known(bob, saved.id, cards[0].id)
-    assert await actions.known_words(bob) == []
+        await actions.known.mark_card(bob, saved.id, cards[0].id)
+    assert await actions.known.words(bob) == []
 
 
-async def test_known_by_number_names_numbers_that_are_not_cards(actions: Actions) -> None:
-    user = await actions.user("test", 1)
-    saved = await actions.store.save_deck(user.id, deck())
-    result = await actions.mark_numbers_known(user, saved.id, "word", [1, 999, 1])
+async def test_known_by_number_names_numbers_that_are_not_cards(
+    store: AnyStore, actions: Actions
+) -> None:
+    user = await actions.learners.user("test", 1)
+    saved = await store.save_deck(user.id, deck())
+    result = await actions.known.mark_numbers(user, saved.id, "word", [1, 999, 1])
     assert result.words == ("hypothesis",) and result.bad_numbers == (999,)
-    page = await actions.page(user, saved.id, "word")
+    page = await actions.decks.page(user, saved.id, "word")
     assert [c.known for c in page.cards] == [True, False, False]
 
 
 async def test_export_of_a_learner_without_decks_is_no_decks(actions: Actions) -> None:
     with pytest.raises(errors.NoDecks):
-        await actions.export(await actions.user("test", 1), "csv")
+        await actions.decks.export(await actions.learners.user("test", 1), "csv")
 
 
 async def test_settings_are_checked(actions: Actions) -> None:
-    user = await actions.user("test", 1)
+    user = await actions.learners.user("test", 1)
     with pytest.raises(errors.BadSetting):
-        await actions.update_settings(user, learner_language="xx")
+        await actions.learners.update_settings(user, learner_language="xx")
     with pytest.raises(errors.BadSetting):
-        await actions.update_settings(user, level="Z9")
-    changed = await actions.update_settings(user, learner_language="JA", level="b2")
+        await actions.learners.update_settings(user, level="Z9")
+    changed = await actions.learners.update_settings(user, learner_language="JA", level="b2")
     assert (changed.learner_language, changed.level) == ("ja", "B2")
 
 
 async def test_one_request_is_checked_by_the_settings_rule_whatever_the_face(
+    store: AnyStore,
     actions: Actions,
 ) -> None:
     """A face's one-off learner language or level (the API's body, Discord's option, the
     CLI's --lang) goes through the same rule as a saved setting, and so does a submit."""
-    user = await actions.user("test", 1)
+    user = await actions.learners.user("test", 1)
     with pytest.raises(errors.BadSetting):
-        actions.with_settings(user, learner_language="xx")
+        actions.learners.with_settings(user, learner_language="xx")
     with pytest.raises(errors.BadSetting):
-        actions.with_settings(user, level="Z9")
-    asked = actions.with_settings(user, learner_language="JA", level="b2")
+        actions.learners.with_settings(user, level="Z9")
+    asked = actions.learners.with_settings(user, learner_language="JA", level="b2")
     assert (asked.learner_language, asked.level) == ("ja", "B2")
-    assert (await actions.user("test", 1)).learner_language == "ko", "this once, not saved"
+    assert (await actions.learners.user("test", 1)).learner_language == "ko", "this once, not saved"
     with pytest.raises(errors.BadSetting):
-        await actions.submit(replace(user, learner_language="xx"), "vocabDemo02")
-    assert await actions.store.user_jobs(user.id) == []
+        await actions.builds.submit(replace(user, learner_language="xx"), "vocabDemo02")
+    assert await store.user_jobs(user.id) == []
 
 
 @pytest.mark.parametrize(
@@ -126,13 +132,13 @@ def test_the_default_settings_are_checked_at_start(name: str, value: str) -> Non
     assert Settings(default_learner_language="JA", default_level="c1").default_level == "C1"
 
 
-async def test_quiz_turns_say_why_there_is_no_question(actions: Actions) -> None:
-    user: User = await actions.user("test", 1)
-    empty = await actions.quiz_next(user)
+async def test_quiz_turns_say_why_there_is_no_question(store: AnyStore, actions: Actions) -> None:
+    user: User = await actions.learners.user("test", 1)
+    empty = await actions.quiz.next(user)
     assert empty.question is None and empty.no_cards
-    await actions.store.save_deck(user.id, deck(words=("hypothesis", "consolidate", "replay")))
-    await actions.store.save_deck(user.id, deck(video="vidAAAAAAA2", words=("brew", "kettle")))
-    turn = await actions.quiz_next(user)
+    await store.save_deck(user.id, deck(words=("hypothesis", "consolidate", "replay")))
+    await store.save_deck(user.id, deck(video="vidAAAAAAA2", words=("brew", "kettle")))
+    turn = await actions.quiz.next(user)
     assert turn.question is not None
     with pytest.raises(errors.BadSetting):
-        await actions.quiz_rate(user, turn.question.id, 9)
+        await actions.quiz.rate(user, turn.question.id, 9)

@@ -225,7 +225,7 @@ async def test_broadcast_respects_a_rate_limit_against_the_bot_api(tg: TG) -> No
     await store.mark_seen(discord.id, now)  # no Discord here: skipped
     fake.blocked = {5003}
     rate = 5.0
-    tg.app.actions.pacer = Pacer(rate, clock=fake.clock, sleep=fake.clock.sleep)
+    tg.app.actions.admin.pacer = Pacer(rate, clock=fake.clock, sleep=fake.clock.sleep)
 
     report = await said(tg, ADMIN, "/admin broadcast 7 Hello learners!", "📣 Sent to")
     text = "Hello learners!"

@@ -81,36 +81,37 @@ def test_the_published_toeic_minimums_and_the_csat_mapping() -> None:
 
 
 async def test_deck_size_is_a_preference_that_other_settings_leave_alone(
+    store: AnyStore,
     actions: Actions,
 ) -> None:
-    user = await actions.user("telegram", 11)
-    assert user.deck_size is None and actions.deck_size(user) == 30
-    changed = await actions.update_settings(user, deck_size="20")
-    assert changed.deck_size == 20 and actions.deck_size(changed) == 20
-    leveled = await actions.update_settings(changed, level="toeic 800")
+    user = await actions.learners.user("telegram", 11)
+    assert user.deck_size is None and actions.learners.deck_size(user) == 30
+    changed = await actions.learners.update_settings(user, deck_size="20")
+    assert changed.deck_size == 20 and actions.learners.deck_size(changed) == 20
+    leveled = await actions.learners.update_settings(changed, level="toeic 800")
     assert (leveled.level, leveled.deck_size) == ("B2", 20)
-    assert await actions.store.get_user(user.id) == leveled
-    again = await actions.user("telegram", 11)
+    assert await store.get_user(user.id) == leveled
+    again = await actions.learners.user("telegram", 11)
     assert again.deck_size == 20, "kept across sessions"
-    other = await actions.user("telegram", 12)
+    other = await actions.learners.user("telegram", 12)
     assert other.deck_size is None, "one learner's preference only"
 
 
 @pytest.mark.parametrize("size", ["0", "4", "201", "ten", "-5", "٣٠"])
-async def test_a_bad_deck_size_says_the_range(actions: Actions, size: str) -> None:
-    user = await actions.user("telegram", 11)
+async def test_a_bad_deck_size_says_the_range(store: AnyStore, actions: Actions, size: str) -> None:
+    user = await actions.learners.user("telegram", 11)
     with pytest.raises(errors.BadDeckSize) as caught:
-        await actions.update_settings(user, deck_size=size)
-    tr = actions.translator(user)
+        await actions.learners.update_settings(user, deck_size=size)
+    tr = actions.learners.translator(user)
     said = tr(caught.value.message, **caught.value.params)
     assert "5" in said and "200" in said and "/settings size 20" in said
-    assert (await actions.store.get_user(user.id)) == user, "nothing changed"
+    assert (await store.get_user(user.id)) == user, "nothing changed"
 
 
 async def test_a_bad_level_names_the_accepted_forms_in_both_languages(actions: Actions) -> None:
-    user = await actions.user("telegram", 11)
+    user = await actions.learners.user("telegram", 11)
     with pytest.raises(errors.BadLevel) as caught:
-        await actions.update_settings(user, level="toeic 2000")
+        await actions.learners.update_settings(user, level="toeic 2000")
     from core.i18n import translator
 
     english = translator("en")(caught.value.message)
@@ -122,50 +123,59 @@ async def test_a_bad_level_names_the_accepted_forms_in_both_languages(actions: A
 # -- the shown part and "more" ---------------------------------------------------------------
 
 
-async def saved_deck(actions: Actions, user: User, video: str = "vidAAAAAAA1") -> int:
-    info = await actions.store.save_deck(user.id, deck(video=video, words=WORDS, phrases=PHRASES))
+async def saved_deck(
+    store: AnyStore, actions: Actions, user: User, video: str = "vidAAAAAAA1"
+) -> int:
+    info = await store.save_deck(user.id, deck(video=video, words=WORDS, phrases=PHRASES))
     return info.id
 
 
 async def test_a_deck_shows_its_best_cards_first_and_the_rest_one_press_away(
+    store: AnyStore,
     actions: Actions,
 ) -> None:
-    user = await actions.user("telegram", 11)
-    deck_id = await saved_deck(actions, user)
-    first = await actions.page(user, deck_id, "word", 0)
+    user = await actions.learners.user("telegram", 11)
+    deck_id = await saved_deck(store, actions, user)
+    first = await actions.decks.page(user, deck_id, "word", 0)
     assert (first.total, first.shown, first.more) == (64, 20, 44), "30 cards: 20 words, 10 phr."
     assert first.offers_more and first.more_page == 4 and first.pages == 4 + 9
-    last_shown = await actions.page(user, deck_id, "word", 3)
+    last_shown = await actions.decks.page(user, deck_id, "word", 3)
     assert [c.number for c in last_shown.cards] == [16, 17, 18, 19, 20]
     assert not last_shown.has_next and last_shown.offers_more, "More, not ▶, ends the part"
-    more = await actions.page(user, deck_id, "word", first.more_page)
+    more = await actions.decks.page(user, deck_id, "word", first.more_page)
     assert more.in_more and not more.offers_more and more.has_next
     assert [c.card.front for c in more.cards] == list(WORDS[20:25])
     assert [c.number for c in more.cards] == [21, 22, 23, 24, 25]
-    end = await actions.page(user, deck_id, "word", 99)
+    end = await actions.decks.page(user, deck_id, "word", 99)
     assert [c.card.front for c in end.cards] == list(WORDS[60:]) and not end.has_next
-    phrases = await actions.page(user, deck_id, "phrase", 0)
+    phrases = await actions.decks.page(user, deck_id, "phrase", 0)
     assert (phrases.shown, phrases.more) == (10, 4)
 
 
-async def test_the_learners_deck_size_decides_the_shown_part(actions: Actions) -> None:
-    user = await actions.update_settings(await actions.user("telegram", 11), deck_size=12)
-    deck_id = await saved_deck(actions, user)
-    words = await actions.page(user, deck_id, "word", 0)
+async def test_the_learners_deck_size_decides_the_shown_part(
+    store: AnyStore, actions: Actions
+) -> None:
+    user = await actions.learners.update_settings(
+        await actions.learners.user("telegram", 11), deck_size=12
+    )
+    deck_id = await saved_deck(store, actions, user)
+    words = await actions.decks.page(user, deck_id, "word", 0)
     assert (words.shown, words.more, words.more_page) == (8, 56, 2)
-    study = await actions.study_cards(user, deck_id, "word")
+    study = await actions.study.cards(user, deck_id, "word")
     assert [c.card.front for c in study.cards] == list(WORDS[:8]) and study.more == 56
-    everything = await actions.study_cards(user, deck_id, "word", more=True)
+    everything = await actions.study.cards(user, deck_id, "word", more=True)
     assert len(everything.cards) == 64 and everything.more == 0
-    found = await actions.study_cards(user, deck_id, "word", "termcl")
+    found = await actions.study.cards(user, deck_id, "word", "termcl")
     assert [c.card.front for c in found.cards] == ["termcl"], "a search looks through all"
 
 
-async def test_export_takes_all_cards_or_only_the_shown_part(actions: Actions) -> None:
-    user = await actions.user("telegram", 11)
-    deck_id = await saved_deck(actions, user)
-    everything = await actions.export(user, "csv", deck_id)
-    shown = await actions.export(user, "csv", deck_id, shown_only=True)
+async def test_export_takes_all_cards_or_only_the_shown_part(
+    store: AnyStore, actions: Actions
+) -> None:
+    user = await actions.learners.user("telegram", 11)
+    deck_id = await saved_deck(store, actions, user)
+    everything = await actions.decks.export(user, "csv", deck_id)
+    shown = await actions.decks.export(user, "csv", deck_id, shown_only=True)
     assert (everything.cards, shown.cards) == (78, 30)
     rows = list(csv.reader(io.StringIO(shown.data.decode("utf-8-sig"))))
     fronts = {r[1] for r in rows[1:]}
@@ -179,42 +189,47 @@ async def meet(actions: Actions, user: User, n: int, rating: Rating = Rating.Goo
     """Answer and rate the next `n` questions; the fronts asked, in order."""
     fronts = []
     for _ in range(n):
-        turn = await actions.quiz_next(user)
+        turn = await actions.quiz.next(user)
         assert turn.question is not None
         fronts.append(turn.question.front)
-        await actions.quiz_answer(user, turn.question.id, turn.question.answer)
-        await actions.quiz_rate(user, turn.question.id, int(rating))
+        await actions.quiz.answer(user, turn.question.id, turn.question.answer)
+        await actions.quiz.rate(user, turn.question.id, int(rating))
     return fronts
 
 
 async def test_new_cards_come_from_the_newest_deck_first_in_rank_order(
+    store: AnyStore,
     actions: Actions,
 ) -> None:
-    user = await actions.update_settings(await actions.user("telegram", 11), deck_size=6)
+    user = await actions.learners.update_settings(
+        await actions.learners.user("telegram", 11), deck_size=6
+    )
     old = deck(video="vidOLD00001", words=("alpha", "bravo", "charlie", "delta", "echo"))
-    await actions.store.save_deck(user.id, old)  # 5 words, 1 phrase: all shown
+    await store.save_deck(user.id, old)  # 5 words, 1 phrase: all shown
     new_words = ("kilo", "lima", "mike", "november", "oscar", "papa")
     new = deck(video="vidNEW00001", words=new_words, phrases=("wrap up", "set off"))
-    await actions.store.save_deck(user.id, new)  # shown: 2 phrases, 4 words
+    await store.save_deck(user.id, new)  # shown: 2 phrases, 4 words
     asked = await meet(actions, user, 14, Rating.Easy)
     assert asked[:6] == ["kilo", "wrap up", "lima", "set off", "mike", "november"]
     assert asked[6:12] == ["alpha", "figure out", "bravo", "charlie", "delta", "echo"]
     assert asked[12:] == ["oscar", "papa"], "the 'more' part after every shown part"
 
 
-async def test_new_cards_are_mixed_into_due_reviews(actions: Actions, clock: Clock) -> None:
-    user = await actions.user("telegram", 11)
-    await actions.store.save_deck(user.id, deck(words=WORDS[:12], phrases=()))
+async def test_new_cards_are_mixed_into_due_reviews(
+    store: AnyStore, actions: Actions, clock: Clock
+) -> None:
+    user = await actions.learners.user("telegram", 11)
+    await store.save_deck(user.id, deck(words=WORDS[:12], phrases=()))
     first = await meet(actions, user, 4, Rating.Again)
     assert first == list(WORDS[:4])
     clock.now += timedelta(hours=1)  # those four are due again
     pattern = []
     for _ in range(8):
-        turn = await actions.quiz_next(user)
+        turn = await actions.quiz.next(user)
         assert turn.question is not None
         pattern.append(turn.question.is_new)
-        await actions.quiz_answer(user, turn.question.id, turn.question.answer)
-        await actions.quiz_rate(user, turn.question.id, int(Rating.Easy))
+        await actions.quiz.answer(user, turn.question.id, turn.question.answer)
+        await actions.quiz.rate(user, turn.question.id, int(Rating.Easy))
     # The first turn was opened by the last rating, before the four fell due; then a new
     # card after every three reviews, and new cards only once no review is left.
     assert pattern == [True, False, False, False, True, False, True, True]

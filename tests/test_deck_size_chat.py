@@ -69,8 +69,8 @@ async def test_telegram_shows_the_first_cards_and_more_words_one_press_away(tg: 
     await tg.reply_to(ALICE, "/settings size 6")
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo01")
     page = await tg.final_message(ALICE)
-    alice = await tg.app.actions.user("telegram", ALICE)
-    info = (await tg.app.actions.decks(alice))[0]
+    alice = await tg.app.actions.learners.user("telegram", ALICE)
+    info = (await tg.app.actions.decks.all(alice))[0]
     words, _ = shown_counts(info.words, info.phrases, 6)
     more = info.words - words
     assert f"{words} of {info.words} words, {more} more" in page.plain
@@ -153,8 +153,8 @@ async def test_discord_more_words_and_settings(dc: Discord) -> None:
 
 
 async def test_api_deck_is_its_first_cards_with_the_rest_counted(api: Api) -> None:
-    alice = await api.app.actions.user("api", "alice")
-    await api.app.actions.update_settings(alice, deck_size=12)
+    alice = await api.app.actions.learners.user("api", "alice")
+    await api.app.actions.learners.update_settings(alice, deck_size=12)
     created = await api.client.post(
         "/v1/jobs", json={"url": "https://youtu.be/vocabDemo02"}, headers=api.alice
     )
@@ -181,8 +181,8 @@ async def test_api_deck_is_its_first_cards_with_the_rest_counted(api: Api) -> No
 
 async def test_study_page_lists_the_first_cards_and_links_the_rest(site: Site) -> None:
     alice = await site.learner("alice")
-    await site.app.actions.update_settings(alice, deck_size=12)
-    built = await (await site.app.actions.submit(alice, "vocabDemo02")).wait()
+    await site.app.actions.learners.update_settings(alice, deck_size=12)
+    built = await (await site.app.actions.builds.submit(alice, "vocabDemo02")).wait()
     assert built.deck is not None
     await site.sign_in(alice)
     first = (await site.client.get(f"/study/decks/{built.deck.id}")).text

@@ -95,9 +95,9 @@ TITLE = 'What "sleep" does / 5 facts: 잠'  # quotes, a slash, a colon, Hangul
 async def retitle(app: App, platform: str) -> None:
     """Give the learner's deck a title the old per-face file-name rules disagreed on."""
     if platform == "console":
-        user = await app.actions.local_user()  # the learner at this terminal
+        user = await app.actions.learners.local()  # the learner at this terminal
     else:
-        user = await app.actions.user(platform, USER)
+        user = await app.actions.learners.user(platform, USER)
     assert isinstance(app.runner, JobRunner)  # decks are built in this process
     deck = await app.store.cached_deck(app.runner.cache_key("vocabDemo02", "ko", "B1"))
     assert deck is not None
@@ -124,8 +124,8 @@ async def test_every_face_names_an_export_the_same_way(faces: Faces, tmp_path: P
     await retitle(faces.app, "console")
     out = await faces.console(["/open 1", "/export csv"])
 
-    user = await faces.app.actions.user("telegram", USER)
-    info = (await faces.app.actions.decks(user))[0]
+    user = await faces.app.actions.learners.user("telegram", USER)
+    info = (await faces.app.actions.decks.all(user))[0]
     expected = export_filename(info, "csv")
     assert info.title == TITLE and expected == "What sleep does 5 facts 잠.csv"
     assert document.document is not None and document.document[0] == expected
@@ -151,9 +151,9 @@ async def test_every_face_shows_the_same_streak_and_goal(faces: Faces) -> None:
     says the goal and streak line `Actions.habit` makes."""
     lines = []
     for platform in ("telegram", "discord"):
-        user = await faces.app.actions.user(platform, USER)
+        user = await faces.app.actions.learners.user(platform, USER)
         lines.append(await studied(faces.app, user))
-    local = await faces.app.actions.local_user()
+    local = await faces.app.actions.learners.local()
     lines.append(await studied(faces.app, local))
     assert len(set(lines)) == 1 and "🎯 Today: 1/" in lines[0]
     stats = await faces.tg.reply_to(USER, "/stats")
@@ -166,20 +166,22 @@ async def test_every_face_shows_the_same_streak_and_goal(faces: Faces) -> None:
 
 async def studied(app: App, user: User) -> str:
     await app.store.save_deck(user.id, deck())
-    turn = await app.actions.quiz_next(user)
+    turn = await app.actions.quiz.next(user)
     assert turn.question is not None
-    await app.actions.quiz.reveal(user.id, turn.question.id)
-    await app.actions.quiz_rate(user, turn.question.id, 3)
-    return habit_texts.streak_line(app.actions.translator(user), await app.actions.habit(user))
+    await app.actions.quiz.reveal(user, turn.question.id)
+    await app.actions.quiz.rate(user, turn.question.id, 3)
+    return habit_texts.streak_line(
+        app.actions.learners.translator(user), await app.actions.habits.today(user)
+    )
 
 
 async def test_the_console_offers_learn_more_after_the_days_cards(faces: Faces) -> None:
-    local = await faces.app.actions.local_user()
+    local = await faces.app.actions.learners.local()
     await faces.app.store.save_deck(local.id, deck(words=tuple(f"w{i:02d}" for i in range(11))))
-    turn = await faces.app.actions.quiz_next(local)
+    turn = await faces.app.actions.quiz.next(local)
     while turn.question is not None:  # the day's 10 new cards, rated as a flashcard would be
-        await faces.app.actions.quiz.reveal(local.id, turn.question.id)
-        turn = (await faces.app.actions.quiz_rate(local, turn.question.id, 3)).next or turn
+        await faces.app.actions.quiz.reveal(local, turn.question.id)
+        turn = (await faces.app.actions.quiz.rate(local, turn.question.id, 3)).next or turn
     out = await faces.console(["/quiz", "/quiz 10"])
     assert "2 more wait in your decks" in out and "Type “/quiz 10” to learn 2 more." in out
     assert "mean" in out.split("Type “/quiz 10”")[1], "then the quiz goes on"

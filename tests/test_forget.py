@@ -257,10 +257,10 @@ async def test_a_refused_subtitle_file_is_not_kept(sim: Sim, tmp_path: Path) -> 
     settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
     data = (SAMPLES_DIR / "vocabDemo02.en.vtt").read_bytes()
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        user = await app.actions.user("telegram", "5")
+        user = await app.actions.learners.user("telegram", "5")
         await app.store.set_quota(user.id, QuotaOverride(blocked=True))
         with pytest.raises(errors.BuildsBlocked):
-            await app.actions.submit_file(user, data, "talk.en.vtt")
+            await app.actions.builds.submit_file(user, data, "talk.en.vtt")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0] == 0, (
             "no job names it, so /forget could never find it: it must not stay"
@@ -297,8 +297,8 @@ async def test_after_forget_no_file_of_the_database_names_or_quotes_the_learner(
     db = tmp_path / "traces.sqlite3"
     settings = Settings(llm_base_url=sim.url, db_path=db, user_cooldown_seconds=0)
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        alice = await app.actions.user("telegram", "111")
-        handle = await app.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
+        alice = await app.actions.learners.user("telegram", "111")
+        handle = await app.actions.builds.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
         done = await handle.wait()
         assert done.deck is not None
         key = (await app.store.get_job(alice.id, handle.id) or pytest.fail("no job")).video_id
@@ -311,7 +311,7 @@ async def test_after_forget_no_file_of_the_database_names_or_quotes_the_learner(
             )
         before = traces(db, needles)
         assert all(before.values()), before
-        await app.actions.forget(alice)
+        await app.actions.learners.forget(alice)
         after = traces(db, needles)
         assert after == dict.fromkeys(after, 0), f"before {before}, after {after}"
         with sqlite3.connect(db) as conn:

@@ -57,20 +57,26 @@ async def no_wait(_: float) -> None:
     return None
 
 
-def actions_on(store: AnyStore, clock: Clock, outbox: Outbox) -> Actions:
+def actions_on(
+    store: AnyStore, clock: Clock, outbox: Outbox, *, daily_new_cards: int | None = None
+) -> Actions:
     quiz = Quiz(store, clock=clock, fuzzing=False)
+    if daily_new_cards is not None:
+        quiz.daily_new_cards = daily_new_cards
     actions = Actions(store=store, runner=None, quiz=quiz)
-    actions.pacer = Pacer(30, sleep=no_wait)
-    actions.reminders.pacer = actions.pacer
+    actions.admin.pacer = Pacer(30, sleep=no_wait)
+    actions.reminders.pacer = actions.admin.pacer
     actions.reminders.senders["test"] = outbox
     return actions
 
 
-async def learner(actions: Actions, name: str = "minji", *, decks: int = 1) -> User:
-    user = await actions.user("test", name)
+async def learner(
+    store: AnyStore, actions: Actions, name: str = "minji", *, decks: int = 1
+) -> User:
+    user = await actions.learners.user("test", name)
     for i in range(decks):
-        await actions.store.save_deck(user.id, deck(video=f"vidAAAAAAA{i}"))
-    await actions.set_reminder(user, "08:00 Asia/Seoul")
+        await store.save_deck(user.id, deck(video=f"vidAAAAAAA{i}"))
+    await actions.habits.set_reminder(user, "08:00 Asia/Seoul")
     return user
 
 
@@ -78,7 +84,7 @@ async def test_one_reminder_at_eight_in_seoul_across_a_restart(target: StoreTarg
     clock, outbox = Clock(KST_0800 - timedelta(minutes=1)), Outbox()
     store = await target.open()
     actions = actions_on(store, clock, outbox)
-    await learner(actions)
+    await learner(store, actions)
     assert await actions.reminders.tick() == 0  # 07:59 KST
     clock.now = KST_0800
     assert await actions.reminders.tick() == 1
@@ -100,7 +106,7 @@ async def test_two_schedulers_on_one_database_send_once(target: StoreTarget) -> 
     first, second = await target.open(), await target.open()
     one, two = actions_on(first, clock, outbox), actions_on(second, clock, outbox)
     for i in range(5):
-        await learner(one, f"learner{i}")
+        await learner(first, one, f"learner{i}")
     sent = await asyncio.gather(*(a.reminders.tick() for a in (one, two, one, two)))
     assert sum(sent) == 5 and len(outbox.sent) == 5
     await first.close()
@@ -110,9 +116,9 @@ async def test_two_schedulers_on_one_database_send_once(target: StoreTarget) -> 
 async def test_a_blocked_learner_gets_none_after_the_first_refusal(store: AnyStore) -> None:
     clock, outbox = Clock(KST_0800), Outbox(Delivery.BLOCKED)
     actions = actions_on(store, clock, outbox)
-    user = await learner(actions)
+    user = await learner(store, actions)
     assert await actions.reminders.tick() == 0 and len(outbox.sent) == 1
-    assert not (await actions.reminder(user)).on
+    assert not (await actions.habits.reminder(user)).on
     registry = actions.metrics.registry
     assert registry.get_sample_value("vocabot_reminders_total", {"result": "blocked"}) == 1
     outbox.answer = Delivery.SENT
@@ -123,14 +129,14 @@ async def test_a_blocked_learner_gets_none_after_the_first_refusal(store: AnySto
 async def test_no_decks_or_stopped_or_quiet_means_no_reminder(store: AnyStore) -> None:
     clock, outbox = Clock(KST_0800), Outbox()
     actions = actions_on(store, clock, outbox)
-    await learner(actions, "nodecks", decks=0)
-    stopped = await learner(actions, "stopped")
-    await actions.stop_reminders(stopped)
+    await learner(store, actions, "nodecks", decks=0)
+    stopped = await learner(store, actions, "stopped")
+    await actions.habits.stop_reminders(stopped)
     assert await actions.reminders.tick() == 0 and outbox.sent == []
     clock.now += timedelta(hours=3)  # past the send window: a late start sends nothing
-    started = await learner(actions, "late")
+    started = await learner(store, actions, "late")
     assert await actions.reminders.tick() == 0
-    await actions.set_reminder(started, "evening")
+    await actions.habits.set_reminder(started, "evening")
     clock.now = KST_0800 + timedelta(hours=11)  # 19:00 KST
     assert await actions.reminders.tick() == 1
 
@@ -138,7 +144,7 @@ async def test_no_decks_or_stopped_or_quiet_means_no_reminder(store: AnyStore) -
 async def test_forget_removes_the_schedule(store: AnyStore) -> None:
     clock, outbox = Clock(KST_0800), Outbox()
     actions = actions_on(store, clock, outbox)
-    user = await learner(actions)
+    user = await learner(store, actions)
     await store.forget_user(user.id)
     assert await store.sessions_named("reminder") == []
     assert await actions.reminders.tick() == 0
@@ -175,23 +181,22 @@ def test_the_streak_counts_met_days_and_a_week_earns_a_freeze() -> None:
 
 async def test_goal_and_streak_after_the_days_cards(store: AnyStore) -> None:
     clock = Clock(KST_0800)
-    actions = actions_on(store, clock, Outbox())
+    actions = actions_on(store, clock, Outbox(), daily_new_cards=3)
     words = tuple(f"word{i:02d}" for i in range(15))
-    user = await actions.user("test", "minji")
+    user = await actions.learners.user("test", "minji")
     await store.save_deck(user.id, deck(words=words, phrases=()))
-    actions.quiz.daily_new_cards = 3
-    first = await actions.habit(user)
+    first = await actions.habits.today(user)
     assert (first.goal.done, first.goal.target, first.streak.days) == (0, 3, 0)
-    turn = await actions.quiz_next(user)
+    turn = await actions.quiz.next(user)
     while turn.question is not None:
-        await actions.quiz.reveal(user.id, turn.question.id)
-        turn = (await actions.quiz_rate(user, turn.question.id, 3)).next or turn
+        await actions.quiz.reveal(user, turn.question.id)
+        turn = (await actions.quiz.rate(user, turn.question.id, 3)).next or turn
     assert turn.habit is not None and turn.habit.goal.met
     assert (turn.habit.goal.done, turn.habit.streak.days, turn.habit.more_new) == (3, 1, 10)
-    assert await actions.learn_more(user) == 10
-    habit = await actions.habit(user)
+    assert await actions.habits.learn_more(user) == 10
+    habit = await actions.habits.today(user)
     assert (habit.new, habit.goal.met, habit.streak.days) == (10, False, 1)
-    assert (await actions.quiz_next(user)).question is not None
+    assert (await actions.quiz.next(user)).question is not None
 
 
 async def test_claim_day_is_won_once_per_later_day(store: AnyStore) -> None:
@@ -215,7 +220,7 @@ async def test_the_scheduler_loop_survives_a_failing_minute_and_stops_when_told(
 ) -> None:
     clock, outbox = Clock(KST_0800), Outbox()
     actions = actions_on(store, clock, outbox)
-    await learner(actions)
+    await learner(store, actions)
     reminders = actions.reminders
     reminders.interval = 0.0
     real = reminders.tick

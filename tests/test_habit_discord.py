@@ -57,9 +57,9 @@ async def test_remind_command_choices_and_a_wrong_time(dc: Discord) -> None:
 
 async def test_the_reminder_is_a_dm_and_a_403_turns_reminders_off(dc: Discord) -> None:
     actions = dc.app.actions
-    alice = await actions.user("discord", ALICE)
+    alice = await actions.learners.user("discord", ALICE)
     await dc.app.store.save_deck(alice.id, deck())
-    await actions.set_reminder(alice, "08:00 Asia/Seoul")
+    await actions.habits.set_reminder(alice, "08:00 Asia/Seoul")
     dms = DMs()
     actions.reminders.senders["discord"] = ReminderSender(cast(discord.Client, dms))
     assert await actions.reminders.tick(KST_0800) == 1
@@ -70,18 +70,18 @@ async def test_the_reminder_is_a_dm_and_a_403_turns_reminders_off(dc: Discord) -
     await NextButton("qn").callback(dc.interaction(ALICE, start))
     assert start.sent["embed"].description  # the first question
     dms.closed = True
-    await actions.set_reminder(alice, "08:00")
+    await actions.habits.set_reminder(alice, "08:00")
     assert await actions.reminders.tick(KST_0800.replace(day=8)) == 0
-    assert not (await actions.reminder(alice)).on
+    assert not (await actions.habits.reminder(alice)).on
 
 
 async def test_stats_show_the_streak_and_goal(dc: Discord) -> None:
-    alice = await dc.app.actions.user("discord", ALICE)
+    alice = await dc.app.actions.learners.user("discord", ALICE)
     await dc.app.store.save_deck(alice.id, deck())
     screen = Screen()
     await dc.run(dc.cog.stats, dc.interaction(ALICE, screen))
     line = habit_texts.streak_line(
-        dc.app.actions.translator(alice), await dc.app.actions.habit(alice)
+        dc.app.actions.learners.translator(alice), await dc.app.actions.habits.today(alice)
     )
     assert line in screen.sent["embed"].description
 

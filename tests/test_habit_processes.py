@@ -47,9 +47,9 @@ async def test_one_reminder_per_learner_per_day_across_processes(pg_url: str) ->
     store = await PostgresStore.open(pg_url)
     actions = Actions(store=store, runner=None, quiz=Quiz(store))
     for i in range(LEARNERS):
-        user = await actions.user("test", f"learner{i}")
+        user = await actions.learners.user("test", f"learner{i}")
         await store.save_deck(user.id, deck())
-        await actions.set_reminder(user, "08:00 Asia/Seoul")
+        await actions.habits.set_reminder(user, "08:00 Asia/Seoul")
     await store.close()
     everyone = Counter(f"learner{i}" for i in range(LEARNERS))
     assert await tick_in_processes(pg_url, KST_0800) == everyone

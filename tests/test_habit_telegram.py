@@ -29,7 +29,7 @@ def buttons(message: Message) -> list[str]:
 
 async def alice_with_a_deck(tg: TG, words: int = 3) -> User:
     actions = tg.app.actions
-    user = await actions.user("telegram", ALICE)
+    user = await actions.learners.user("telegram", ALICE)
     names = tuple(f"word{i:02d}" for i in range(words))
     await tg.app.store.save_deck(user.id, deck(words=names, phrases=()))
     return user
@@ -50,7 +50,7 @@ async def test_remind_offers_choices_and_a_wrong_time_gets_one_sentence(tg: TG) 
 
 async def test_one_reminder_a_day_with_start_and_a_one_press_stop(tg: TG) -> None:
     user = await alice_with_a_deck(tg)
-    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    await tg.app.actions.habits.set_reminder(user, "08:00 Asia/Seoul")
     reminders = tg.app.actions.reminders
     assert await reminders.tick(KST_0800 - timedelta(minutes=1)) == 0
     assert await reminders.tick(KST_0800) == 1
@@ -70,10 +70,10 @@ async def test_one_reminder_a_day_with_start_and_a_one_press_stop(tg: TG) -> Non
 
 async def test_a_learner_who_blocked_the_bot_gets_none_after_the_first_403(tg: TG) -> None:
     user = await alice_with_a_deck(tg)
-    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    await tg.app.actions.habits.set_reminder(user, "08:00 Asia/Seoul")
     tg.fake.error_next("sendMessage", 403)
     assert await tg.app.actions.reminders.tick(KST_0800) == 0
-    assert not (await tg.app.actions.reminder(user)).on
+    assert not (await tg.app.actions.habits.reminder(user)).on
     calls = len(tg.fake.calls_of("sendMessage"))
     assert await tg.app.actions.reminders.tick(KST_0800 + timedelta(days=1)) == 0
     assert len(tg.fake.calls_of("sendMessage")) == calls
@@ -82,12 +82,12 @@ async def test_a_learner_who_blocked_the_bot_gets_none_after_the_first_403(tg: T
 async def test_goal_and_streak_agree_in_stats_the_quiz_end_and_the_reminder(tg: TG) -> None:
     user = await alice_with_a_deck(tg, words=14)
     actions = tg.app.actions
-    turn = await actions.quiz_next(user)
+    turn = await actions.quiz.next(user)
     while turn.question is not None:  # the day's 10 new cards
-        await actions.quiz.reveal(user.id, turn.question.id)
-        turn = (await actions.quiz_rate(user, turn.question.id, 3)).next or turn
-    habit = await actions.habit(user)
-    line = habit_texts.streak_line(tr := actions.translator(user), habit)
+        await actions.quiz.reveal(user, turn.question.id)
+        turn = (await actions.quiz.rate(user, turn.question.id, 3)).next or turn
+    habit = await actions.habits.today(user)
+    line = habit_texts.streak_line(tr := actions.learners.translator(user), habit)
     assert "1-day streak" in line and "10/10" in line
     end = await tg.reply_to(ALICE, "/quiz")
     assert line in end[-1].text and "4 more wait" in end[-1].text
@@ -124,12 +124,12 @@ async def test_the_study_page_shows_the_same_goal_and_offers_learn_more(
             alice = await site.learner("alice")
             await app.store.save_deck(alice.id, deck(words=tuple(f"w{i:02d}" for i in range(14))))
             await site.sign_in(alice)
-            turn = await app.actions.quiz_next(alice)
+            turn = await app.actions.quiz.next(alice)
             while turn.question is not None:
-                await app.actions.quiz.reveal(alice.id, turn.question.id)
-                turn = (await app.actions.quiz_rate(alice, turn.question.id, 3)).next or turn
+                await app.actions.quiz.reveal(alice, turn.question.id)
+                turn = (await app.actions.quiz.rate(alice, turn.question.id, 3)).next or turn
             line = habit_texts.streak_line(
-                app.actions.translator(alice), await app.actions.habit(alice)
+                app.actions.learners.translator(alice), await app.actions.habits.today(alice)
             )
             review = (await client.get("/study/review")).text
             assert html.escape(line) in review and 'id="learn-more"' in review
@@ -144,7 +144,7 @@ async def test_the_study_page_shows_the_same_goal_and_offers_learn_more(
 
 async def test_with_a_mini_app_the_reminder_also_opens_the_study_page(tg: TG) -> None:
     user = await alice_with_a_deck(tg)
-    await tg.app.actions.set_reminder(user, "08:00 Asia/Seoul")
+    await tg.app.actions.habits.set_reminder(user, "08:00 Asia/Seoul")
     settings = tg.app.settings.model_copy(update={"web_app_url": "https://study.example"})
     sender = ReminderSender(tg.adapter.application.bot, settings)
     tg.app.actions.reminders.senders["telegram"] = sender

@@ -447,7 +447,7 @@ async def test_a_deck_title_in_any_script_names_the_download(api: Api) -> None:
 
 
 async def test_the_download_is_named_as_the_action_layer_names_exports(api: Api) -> None:
-    user = await api.app.actions.user("api", "alice")
+    user = await api.app.actions.learners.user("api", "alice")
     titles = ['What "sleep" does: 5 facts?', "x" * 200, "日本語で話す / Café \u202etalk", None]
     for number, title in enumerate(titles):
         info = await api.app.store.save_deck(
@@ -455,7 +455,7 @@ async def test_the_download_is_named_as_the_action_layer_names_exports(api: Api)
         )
         for fmt in ("csv", "apkg"):
             response = await download(api, info.id, fmt)
-            expected = await api.app.actions.export(user, fmt, info.id)
+            expected = await api.app.actions.decks.export(user, fmt, info.id)
             assert download_name(response) == expected.filename, title
             assert response.headers["content-type"] == expected.media_type
 

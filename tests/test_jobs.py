@@ -544,18 +544,18 @@ async def test_shutdown_waits_for_a_finished_jobs_listeners(
     entered, release = asyncio.Event(), asyncio.Event()
     shown: list[str] = []
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        first = await app.actions.user("t", "first")
-        await (await app.actions.submit(first, "vocabDemo02")).wait()
-        user = await app.actions.user("t", "u")
+        first = await app.actions.learners.user("t", "first")
+        await (await app.actions.builds.submit(first, "vocabDemo02")).wait()
+        user = await app.actions.learners.user("t", "u")
 
         async def listener(update: JobUpdate) -> None:
             if update.finished and update.deck is not None:
                 entered.set()
                 await release.wait()  # a face still drawing the deck page
-                page = await app.actions.page(user, update.deck.id)
+                page = await app.actions.decks.page(user, update.deck.id)
                 shown.append(page.deck.title or "")
 
-        handle = await app.actions.submit(user, "vocabDemo02", listener=listener)
+        handle = await app.actions.builds.submit(user, "vocabDemo02", listener=listener)
         assert (await handle.wait()).cached  # a cache hit ends inside submit: no build left
         await entered.wait()
         shutting = asyncio.create_task(app.runner.shutdown(grace=30))

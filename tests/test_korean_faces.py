@@ -83,7 +83,7 @@ async def console_session(sim: Sim, db: Path, lines: list[str], **settings: Any)
         console_chat = ConsoleChat(app, console)
         console_chat.read_line = script(lines, console_chat)  # each line once the chat answered
         await console_chat.run()
-        me = await app.actions.local_user()
+        me = await app.actions.learners.local()
         taught = await taught_words(app.actions, me, "dig")
     out = screen.getvalue()
     assert isinstance(out, str)
@@ -200,7 +200,7 @@ async def test_discord_in_korean(dc: Discord) -> None:
     await dc.wait_for_answer(failed)
     seen.extend(_shown(failed))
 
-    alice = await dc.app.actions.user("discord", ALICE)
+    alice = await dc.app.actions.learners.user("discord", ALICE)
     taught = await taught_words(dc.app.actions, alice, "dig")
     for text in seen:
         assert leaks(text, taught) == [], f"English on Discord: {text!r}"

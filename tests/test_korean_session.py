@@ -105,7 +105,7 @@ async def test_a_korean_learner_gets_every_reply_in_korean(tg: TG) -> None:
     assert len(sent) >= 20
     progress = [c.params["text"] for c in tg.fake.calls_of("editMessageText")]
     assert any("자막을 가져오는 중" in t for t in progress), "progress in Korean too"
-    me = await tg.app.actions.user("telegram", USER)
+    me = await tg.app.actions.learners.user("telegram", USER)
     taught = await taught_words(tg.app.actions, me, "dig")
     documents = [c.params.get("caption", "") for c in tg.fake.calls_of("sendDocument")]
     for text in [*every_state(tg), *toasts, *documents]:
@@ -168,7 +168,7 @@ async def test_the_bot_language_is_picked_in_settings_and_kept(tg: TG) -> None:
     assert "Bot language" in settings.text and "Meanings in" in settings.text
     reply = (await tg.reply_to(USER, "/help"))[-1]
     assert "vocabot turns a YouTube video" in reply.text, "the pick wins over the client"
-    alice = await tg.app.actions.user("telegram", USER)
+    alice = await tg.app.actions.learners.user("telegram", USER)
     assert alice.interface_language == "en" and alice.learner_language == "ko"
 
 

@@ -40,8 +40,8 @@ async def site(sim: Sim, tmp_path: Path) -> AsyncIterator[Site]:
 
 async def test_every_study_page_in_korean(site: Site) -> None:
     before = said((await site.client.get("/study/")).text)  # not signed in yet
-    ji = await site.app.actions.user("console", "ji", client_language="ko")
-    built = await (await site.app.actions.submit(ji, "vocabDemo02")).wait()
+    ji = await site.app.actions.learners.user("console", "ji", client_language="ko")
+    built = await (await site.app.actions.builds.submit(ji, "vocabDemo02")).wait()
     assert built.deck is not None
     await site.sign_in(ji)
     deck = f"/study/decks/{built.deck.id}"

@@ -207,8 +207,8 @@ async def test_a_backup_taken_during_a_build_restores_with_its_decks(
     live = tmp_path / "live.sqlite3"
     settings = Settings(llm_base_url=sim.url, db_path=live, user_cooldown_seconds=0)
     async with open_app(settings, source=DirectorySource(SAMPLES_DIR)) as app:
-        user = await app.actions.user("telegram", "1")
-        made = await (await app.actions.submit(user, "vocabDemo02")).wait()
+        user = await app.actions.learners.user("telegram", "1")
+        made = await (await app.actions.builds.submit(user, "vocabDemo02")).wait()
         assert made.deck is not None
         cards = await app.store.deck_cards(user.id, made.deck.id)
         extracting = asyncio.Event()
@@ -218,10 +218,10 @@ async def test_a_backup_taken_during_a_build_restores_with_its_decks(
                 extracting.set()
 
         sim.config.fault_queue = ["hang"] * 50  # the next build's calls stay in flight
-        building = await app.actions.submit(user, "vocabDemo01", listener=listener)
+        building = await app.actions.builds.submit(user, "vocabDemo01", listener=listener)
         await extracting.wait()
         report = await asyncio.to_thread(backup_sqlite, live, tmp_path / "backup.sqlite3")
-        await app.actions.cancel(user)
+        await app.actions.builds.cancel(user)
         await building.wait()
     assert report.integrity == "ok" and report.bytes > 0
 

@@ -1,13 +1,12 @@
-"""What only the PostgreSQL store has: its schema beside SQLite's, migrations under a lock,
-clear start-up errors, a shared pool, and `vocabot serve-api` on it as a real process.
+"""What only the PostgreSQL store has: migrations under a lock, clear start-up errors, a
+shared pool, and `vocabot serve-api` on it as a real process.
 
 (The store contract itself runs on both stores in tests/test_storage.py and the others
-that take the `store` or `target` fixture.)
+that take the `store` or `target` fixture; tests/test_schemas.py compares the schemas.)
 """
 
 import asyncio
 import os
-import sqlite3
 import sys
 import uuid
 from pathlib import Path
@@ -22,7 +21,6 @@ from core import errors
 from devtools.processes import READY, free_port, vocabot
 from devtools.samples import SAMPLES_DIR
 from storage.postgres import PostgresStore, migrations, shown
-from storage.sqlite import SQLiteStore
 from tests.conftest import Sim
 from tests.factories import deck
 from tests.stores import NO_POSTGRES, TEST_DATABASE_URL, with_option, with_schema
@@ -32,39 +30,6 @@ LATEST = migrations()[-1][0]
 PASSWORD = "PgSecretPass42"
 
 pytestmark = pytest.mark.postgres
-
-
-def columns(url: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    with psycopg.connect(url) as pg:
-        for table, column in pg.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'"
-        ):
-            found.setdefault(table, set()).add(column)
-    return found
-
-
-def sqlite_columns(path: Path) -> dict[str, set[str]]:
-    with sqlite3.connect(path) as db:
-        tables = [
-            name
-            for (name,) in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return {t: {row[1] for row in db.execute(f"PRAGMA table_info({t})")} for t in tables}
-
-
-async def test_the_schema_has_every_table_and_column_sqlite_has(
-    pg_url: str, tmp_path: Path
-) -> None:
-    """A SQLite migration without its PostgreSQL twin fails here."""
-    await (await SQLiteStore.open(tmp_path / "twin.sqlite3")).close()
-    store = await PostgresStore.open(pg_url)
-    assert await store.schema_version() == LATEST
-    await store.close()
-    assert columns(pg_url) == sqlite_columns(tmp_path / "twin.sqlite3")
 
 
 async def test_processes_starting_at_once_apply_each_migration_once(pg_url: str) -> None:

@@ -150,7 +150,7 @@ async def test_a_word_the_learner_knows_is_not_on_the_page(
     page = next(u.progress.page for u in seen if u.progress.page)
     assert best not in [w.lemma for w in page]
     assert done.deck is not None
-    first = await api.app.actions.page(alice, done.deck.id)
+    first = await api.app.actions.decks.page(alice, done.deck.id)
     assert [c.card.front for c in first.cards][: len(page)] == [w.lemma for w in page]
 
 

@@ -102,7 +102,7 @@ def a_front(config: Settings) -> AbstractAsyncContextManager[App]:
 
 
 async def user(app: App, name: str) -> User:
-    return await app.actions.user("test", name)
+    return await app.actions.learners.user("test", name)
 
 
 async def test_a_front_queues_a_worker_builds_and_progress_comes_back(
@@ -113,7 +113,7 @@ async def test_a_front_queues_a_worker_builds_and_progress_comes_back(
         assert isinstance(front.runner, QueueFront), "DATABASE_URL: the front only enqueues"
         alice = await user(front, "alice")
         seen = Recorder()
-        handle = await front.actions.submit(alice, "vocabDemo02", listener=seen)
+        handle = await front.actions.builds.submit(alice, "vocabDemo02", listener=seen)
         done = await handle.wait()
         assert done.deck is not None and done.deck.words > 10, done
         assert Stage.EXTRACTING in seen.stages(), "progress crossed from the worker"
@@ -121,11 +121,11 @@ async def test_a_front_queues_a_worker_builds_and_progress_comes_back(
         assert builder.runs == 1
         record = await front.store.get_job(alice.id, handle.id)
         assert record is not None and record.status == JobStatus.DONE
-        assert [d.id for d in await front.actions.decks(alice)] == [done.deck.id]
+        assert [d.id for d in await front.actions.decks.all(alice)] == [done.deck.id]
 
         bob = await user(front, "bob")
         calls = sim.ok_calls()
-        cached = await (await front.actions.submit(bob, "vocabDemo02")).wait()
+        cached = await (await front.actions.builds.submit(bob, "vocabDemo02")).wait()
         assert cached.cached and cached.deck is not None and cached.deck.id != done.deck.id
         assert sim.ok_calls() == calls and builder.runs == 1, "the cache is shared"
 
@@ -138,7 +138,7 @@ async def test_many_users_on_two_fronts_make_one_build(pg_url: str, sim: Sim) ->
         workers = [await stack.enter_async_context(worker(config)) for _ in range(2)]
         users = [await user(fronts[i % 2], f"u{i}") for i in range(12)]
         handles = [
-            await fronts[i % 2].actions.submit(u, "vocabDemo01") for i, u in enumerate(users)
+            await fronts[i % 2].actions.builds.submit(u, "vocabDemo01") for i, u in enumerate(users)
         ]
         ended = await asyncio.gather(*(h.wait() for h in handles))
         assert all(e.deck is not None for e in ended), [e.error for e in ended]
@@ -151,14 +151,14 @@ async def test_limits_hold_across_fronts(pg_url: str, sim: Sim) -> None:
     config = settings(pg_url, sim, user_max_running_jobs=2, user_cooldown_seconds=0)
     async with a_front(config) as one, a_front(config) as two:
         alice = await user(one, "alice")
-        await one.actions.submit(alice, "vocabDemo01")
-        await two.actions.submit(alice, "vocabDemo02")
+        await one.actions.builds.submit(alice, "vocabDemo01")
+        await two.actions.builds.submit(alice, "vocabDemo02")
         with pytest.raises(errors.TooManyJobs):
-            await one.actions.submit(alice, "vidCoffee01")
+            await one.actions.builds.submit(alice, "vidCoffee01")
         with pytest.raises(errors.TooManyJobs):
-            await two.actions.submit(alice, "vidCoffee01")
+            await two.actions.builds.submit(alice, "vidCoffee01")
         assert len(await one.store.user_jobs(alice.id, active_only=True)) == 2
-        assert (await one.actions.cancel(alice)).videos == 2
+        assert (await one.actions.builds.cancel(alice)).videos == 2
 
 
 async def test_concurrent_submissions_on_two_fronts_cannot_slip_past_the_limit(
@@ -169,7 +169,7 @@ async def test_concurrent_submissions_on_two_fronts_cannot_slip_past_the_limit(
         alice = await user(one, "alice")
         tries = await asyncio.gather(
             *(
-                front.actions.submit(alice, f"vidCoffee0{i}")
+                front.actions.builds.submit(alice, f"vidCoffee0{i}")
                 for i, front in enumerate([one, two, one, two])
             ),
             return_exceptions=True,
@@ -178,8 +178,8 @@ async def test_concurrent_submissions_on_two_fronts_cannot_slip_past_the_limit(
         refused = [t for t in tries if isinstance(t, errors.TooManyJobs | errors.SlowDown)]
         assert (len(accepted), len(refused)) == (1, 3), tries
         with pytest.raises(errors.SlowDown):  # the cool-down counts across fronts too
-            await two.actions.cancel(alice)
-            await two.actions.submit(alice, "vidCoffee09")
+            await two.actions.builds.cancel(alice)
+            await two.actions.builds.submit(alice, "vidCoffee09")
 
 
 async def test_a_cancel_on_one_front_stops_the_build_in_the_worker(pg_url: str, sim: Sim) -> None:
@@ -194,17 +194,17 @@ async def test_a_cancel_on_one_front_stops_the_build_in_the_worker(pg_url: str, 
         inside = Recorder()
         runner.watchers.append(inside)  # what the worker's own runner sees
         alice = await user(one, "alice")
-        handle = await one.actions.submit(alice, "vocabDemo01")
+        handle = await one.actions.builds.submit(alice, "vocabDemo01")
         await inside.reach(Stage.EXTRACTING)
         building = [f.task for f in runner._flights.values() if f.task is not None]
-        assert (await two.actions.cancel(alice, handle.id)).videos == 1
+        assert (await two.actions.builds.cancel(alice, handle.id)).videos == 1
         ended = await handle.wait()
         assert ended.progress.stage == Stage.CANCELLED
         assert isinstance(ended.error, errors.JobCancelled)
         await inside.reach(Stage.CANCELLED)
         await asyncio.wait(building, timeout=30)
         assert building and all(t.cancelled() for t in building), "its LLM calls stopped"
-        assert await one.actions.decks(alice) == []
+        assert await one.actions.decks.all(alice) == []
 
 
 async def test_a_worker_stopping_hands_its_build_to_another(pg_url: str, sim: Sim) -> None:
@@ -214,7 +214,7 @@ async def test_a_worker_stopping_hands_its_build_to_another(pg_url: str, sim: Si
         alice = await user(front, "alice")
         seen = Recorder()
         async with worker(config) as first:
-            handle = await front.actions.submit(alice, "vocabDemo01", listener=seen)
+            handle = await front.actions.builds.submit(alice, "vocabDemo01", listener=seen)
             await seen.reach(Stage.EXTRACTING)
         # stopped with a grace of 0: its build went back to the queue, the job is running
         assert not handle.done.done()
@@ -224,7 +224,7 @@ async def test_a_worker_stopping_hands_its_build_to_another(pg_url: str, sim: Si
             done = await handle.wait()
         assert done.deck is not None and done.deck.words > 10
         assert first.runs + second.runs == 2
-        assert len(await front.actions.decks(alice)) == 1
+        assert len(await front.actions.decks.all(alice)) == 1
 
 
 async def test_the_queue_schema_is_made_once_by_processes_starting_together(
@@ -249,7 +249,9 @@ async def test_after_forget_no_table_names_or_quotes_the_learners_file(
     async with a_front(config) as front:
         alice = await user(front, "alice")
         async with worker(config):
-            handle = await front.actions.submit_file(alice, secret_file(), FILE_NAME, hint=LINKED)
+            handle = await front.actions.builds.submit_file(
+                alice, secret_file(), FILE_NAME, hint=LINKED
+            )
             assert (await handle.wait()).deck is not None
         record = await front.store.get_job(alice.id, handle.id)
         assert record is not None
@@ -259,7 +261,7 @@ async def test_after_forget_no_table_names_or_quotes_the_learners_file(
             await Builds(queue).request(BuildKey(record.video_id, "ko", "B1"))
         before = mentions(pg_url, needles)
         assert before.get("uploads") and before.get("procrastinate_jobs"), before
-        await front.actions.forget(alice)
+        await front.actions.learners.forget(alice)
         after = mentions(pg_url, needles)
         assert after == {}, f"before {before}, after {after}"
 
@@ -289,7 +291,7 @@ async def test_the_first_page_crosses_from_the_worker_to_the_front(
         hold = FirstChunkOnly(builder.worker.runner.pipeline.llm, monkeypatch)
         alice = await user(front, "alice")
         seen = Recorder()
-        handle = await front.actions.submit(alice, "vocabDemo02", listener=seen)
+        handle = await front.actions.builds.submit(alice, "vocabDemo02", listener=seen)
         async with seen.changed:
             await asyncio.wait_for(
                 seen.changed.wait_for(lambda: any(u.progress.page for u in seen.updates)), 30
@@ -299,6 +301,6 @@ async def test_the_first_page_crosses_from_the_worker_to_the_front(
         hold.go.set()
         done = await handle.wait()
         assert done.deck is not None
-        first = await front.actions.page(alice, done.deck.id)
+        first = await front.actions.decks.page(alice, done.deck.id)
         fronts = [c.card.front for c in first.cards]
         assert fronts[: len(page)] == [w.lemma for w in page], "the deck starts with the page"

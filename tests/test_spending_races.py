@@ -56,7 +56,7 @@ async def race(jobs: list[tuple[App, User, str]]) -> list[JobUpdate | errors.Voc
     async def one(app: App, user: User, video: str) -> JobUpdate | errors.VocabotError:
         await start.wait()
         try:
-            return await (await app.actions.submit(user, video)).wait()
+            return await (await app.actions.builds.submit(user, video)).wait()
         except errors.VocabotError as exc:
             return exc
 
@@ -83,7 +83,7 @@ async def test_twelve_builds_at_once_pass_a_daily_limit_of_3_only_3_times(
     ids = videos(tmp_path / "videos")
     config = settings(sim, tmp_path / "q.sqlite3", user_daily_builds=3)
     async with open_app(config, source=DirectorySource(tmp_path / "videos")) as app:
-        alice = await app.actions.user("telegram", "1")
+        alice = await app.actions.learners.user("telegram", "1")
         ends = await race([(app, alice, video) for video in ids])
         used = await app.store.user_usage(alice.id, datetime.now(UTC).date())
     assert len(built(ends)) == 3, f"{len(built(ends))} builds passed a limit of 3"
@@ -104,7 +104,7 @@ async def test_the_daily_limit_holds_across_two_processes_on_one_database(
             )
             for _ in range(2)
         ]
-        users = [await app.actions.user("telegram", "1") for app in apps]
+        users = [await app.actions.learners.user("telegram", "1") for app in apps]
         ends = await race([(apps[i % 2], users[i % 2], video) for i, video in enumerate(ids)])
     assert len(built(ends)) == 3, f"{len(built(ends))} builds passed a limit of 3"
     assert refused(ends, errors.QuotaExceeded) == RACERS - 3
@@ -126,7 +126,7 @@ async def test_with_5000_tokens_left_twelve_builds_overshoot_by_one_build_at_mos
             for _ in range(2)
         ]
         await apps[0].store.add_usage(FORGOTTEN, today, prompt_tokens=budget - left)
-        users = [await apps[i % 2].actions.user("telegram", str(i)) for i in range(RACERS)]
+        users = [await apps[i % 2].actions.learners.user("telegram", str(i)) for i in range(RACERS)]
         ends = await race([(apps[i % 2], users[i], video) for i, video in enumerate(ids)])
         spent = sum(d.usage.tokens for d in await apps[0].store.usage_by_day(today))
     decks = built(ends)
@@ -159,14 +159,14 @@ async def test_the_daily_limit_holds_across_two_queue_fronts_on_postgresql(
     async def submit(app: App, user: User, video: str) -> bool:
         await start.wait()
         try:
-            await app.actions.submit(user, video)
+            await app.actions.builds.submit(user, video)
         except errors.QuotaExceeded:
             return False
         return True
 
     async with AsyncExitStack() as stack:
         fronts = [await stack.enter_async_context(open_app(config)) for _ in range(2)]
-        users = [await front.actions.user("telegram", "1") for front in fronts]
+        users = [await front.actions.learners.user("telegram", "1") for front in fronts]
         racing = [
             asyncio.create_task(submit(fronts[i % 2], users[i % 2], video))
             for i, video in enumerate(ids)

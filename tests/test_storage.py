@@ -511,3 +511,12 @@ async def test_a_video_saved_at_another_level_is_rebuilt_not_mixed(store: AnySto
     # The same level again (a retried part) still adds to the deck.
     third = await store.save_deck(user.id, replace(deck(words=("replay",)), level="B2"))
     assert {"replay", "consolidate"} <= {c.key for c in await store.deck_cards(user.id, third.id)}
+
+
+async def test_adding_known_words_counts_only_the_new_ones(store: AnyStore) -> None:
+    """What /known tells the learner: how many words were not known before."""
+    user = await store.get_or_create_user("telegram", "k", learner_language="ko", level="B1")
+    assert await store.add_known_words(user.id, ["Hypothesis", "kettle ", ""]) == 2
+    assert await store.add_known_words(user.id, ["kettle", "barista", "hypothesis"]) == 1
+    assert await store.add_known_words(user.id, []) == 0
+    assert await store.known_words(user.id) == {"hypothesis", "kettle", "barista"}

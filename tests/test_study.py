@@ -43,12 +43,12 @@ class Site:
     client: httpx.AsyncClient
 
     async def learner(self, name: str, platform: str = "console") -> User:
-        return await self.app.actions.user(platform, name)
+        return await self.app.actions.learners.user(platform, name)
 
     async def sign_in(self, user: User, client: httpx.AsyncClient | None = None) -> httpx.Response:
         """Follow a /web link as a browser does: open it, press the button."""
         client = client or self.client
-        link = await self.app.actions.sign_in_link(user)
+        link = await self.app.actions.study.sign_in_link(user)
         url = urlsplit(link.url)
         form = await client.get(f"{url.path}?{url.query}")
         assert form.status_code == 200 and 'name="token"' in form.text
@@ -97,7 +97,7 @@ def init_data(user_id: int = 4242, *, age: float = 5, token: str = BOT_TOKEN, **
 async def test_a_sign_in_link_works_once_and_sets_a_safe_cookie(site: Site) -> None:
     alice = await site.learner("alice")
     await site.app.store.save_deck(alice.id, deck(title="Alice's talk"))
-    link = await site.app.actions.sign_in_link(alice)
+    link = await site.app.actions.study.sign_in_link(alice)
     assert link.url.startswith(f"{HOST}/study/signin?token=")
 
     preview = await site.client.get(urlsplit(link.url).path, params={"token": link.token})
@@ -121,11 +121,11 @@ async def test_a_sign_in_link_works_once_and_sets_a_safe_cookie(site: Site) -> N
 
 async def test_an_expired_or_made_up_link_is_refused(site: Site) -> None:
     alice = await site.learner("alice")
-    link = await site.app.actions.sign_in_link(alice)
-    site.app.actions.clock = Clock(timedelta(minutes=11))  # the link lasts 10 minutes
+    link = await site.app.actions.study.sign_in_link(alice)
+    site.app.actions.study.clock = Clock(timedelta(minutes=11))  # the link lasts 10 minutes
     expired = await site.client.post("/study/signin", data={"token": link.token})
     assert expired.status_code == 403 and "expired" in expired.text
-    site.app.actions.clock = Clock()
+    site.app.actions.study.clock = Clock()
     made_up = await site.client.post("/study/signin", data={"token": "x" * 43})
     assert made_up.status_code == 403
     assert (await site.client.get("/study/")).status_code == 401
@@ -335,7 +335,7 @@ async def test_every_page_carries_a_strict_content_security_policy(site: Site) -
 
 async def test_a_deck_lists_its_cards_with_tabs_search_and_the_clip_to_play(site: Site) -> None:
     alice = await site.learner("alice")
-    handle = await site.app.actions.submit(alice, "vocabDemo02")
+    handle = await site.app.actions.builds.submit(alice, "vocabDemo02")
     built = await handle.wait()
     assert built.deck is not None
     await site.sign_in(alice)
@@ -359,12 +359,12 @@ async def test_a_deck_lists_its_cards_with_tabs_search_and_the_clip_to_play(site
 
 async def test_flashcards_are_the_quiz_the_chat_gives(site: Site) -> None:
     alice = await site.learner("alice")
-    built = await (await site.app.actions.submit(alice, "vocabDemo02")).wait()
+    built = await (await site.app.actions.builds.submit(alice, "vocabDemo02")).wait()
     assert built.deck is not None
     await site.sign_in(alice)
     review = (await site.client.get("/study/review")).text
     assert "Due now: 0 · New today: 10" in review
-    question = await site.app.actions.quiz_current(alice)
+    question = await site.app.actions.quiz.current(alice)
     assert question is not None, "the page opened /quiz's question"
     assert f'id="front">{question.front}<' in review
     flipped = (await site.client.get("/study/review", params={"flip": 1})).text

@@ -211,8 +211,8 @@ async def unnamed(page: Page) -> list[str]:
 
 async def learner_page(study: Study, language: str, theme: str) -> Page:
     """A browser in `language` and `theme`; the local learner's interface language too."""
-    user = await study.app.actions.local_user()
-    await study.app.actions.update_settings(user, interface_language=language)
+    user = await study.app.actions.learners.local()
+    await study.app.actions.learners.update_settings(user, interface_language=language)
     return await study.page(
         locale=LOCALES[language], color_scheme="dark" if theme == "dark" else "light"
     )
@@ -439,5 +439,5 @@ async def test_the_review_keys_do_nothing_while_the_learner_types(study: Study) 
     await page.evaluate("window.__hold = false; document.activeElement.blur()")
     await page.keyboard.press("3")  # outside the fields the keys work: Good
     await expect(page.locator("#front")).not_to_have_text(front)
-    user = await study.app.actions.local_user()
+    user = await study.app.actions.learners.local()
     assert [e.rating for e in await study.app.store.review_log(user.id)] == [3]

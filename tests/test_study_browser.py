@@ -77,8 +77,8 @@ async def test_mark_known_download_an_anki_deck_and_switch_to_korean(study: Stud
     await card.get_by_role("button", name=f"I know “{word}”").click()
     card = page.locator("li.card", has=page.locator(".front", has_text=re.compile(f"^{word}$")))
     await expect(card.locator(".badge")).to_have_text("✓ Known")
-    user = await study.app.actions.local_user()
-    assert word in await study.app.actions.known_words(user)
+    user = await study.app.actions.learners.local()
+    assert word in await study.app.actions.known.words(user)
 
     async with page.expect_download() as waiting:
         await page.get_by_role("link", name="⬇ Anki (.apkg)").click()
@@ -106,7 +106,7 @@ async def test_a_phone_swipes_through_cards(study: Study) -> None:
     await expect(page.locator("#back")).to_be_visible()
     await swipe(page, 150)  # right: Good
     await expect(page.locator("#front")).not_to_have_text(front)
-    user = await study.app.actions.local_user()
+    user = await study.app.actions.learners.local()
     assert [e.rating for e in await study.app.store.review_log(user.id)] == [3]
 
 
@@ -129,9 +129,9 @@ async def swipe(page: Page, dx: int) -> None:
 
 
 async def test_strangers_are_refused(study: Study) -> None:
-    user = await study.app.actions.local_user()
+    user = await study.app.actions.learners.local()
     await study.app.store.save_deck(user.id, deck(title="Mine"))
-    bob = await study.app.actions.user("telegram", 4242)
+    bob = await study.app.actions.learners.user("telegram", 4242)
     bobs = await study.app.store.save_deck(bob.id, deck(video="bobVideo001", title="Bob's deck"))
 
     forged = await study.page()
@@ -144,12 +144,12 @@ async def test_strangers_are_refused(study: Study) -> None:
     await expect(forged.locator(".message")).to_contain_text("/web")
 
     link = await study.web_link()
-    study.app.actions.clock = Clock(timedelta(minutes=11))  # links last 10 minutes
+    study.app.actions.study.clock = Clock(timedelta(minutes=11))  # links last 10 minutes
     expired = await study.page()
     await expired.goto(link)
     await expired.get_by_role("button", name="Sign in").click()
     await expect(expired.locator(".message")).to_contain_text("expired")
-    study.app.actions.clock = Clock()
+    study.app.actions.study.clock = Clock()
 
     mine = await study.signed_in()
     answer = await mine.goto(f"{study.url}/study/decks/{bobs.id}")
@@ -159,7 +159,7 @@ async def test_strangers_are_refused(study: Study) -> None:
 
 
 async def test_the_mini_app_signs_in_and_takes_telegrams_colours(study: Study) -> None:
-    bob = await study.app.actions.user("telegram", 4242)
+    bob = await study.app.actions.learners.user("telegram", 4242)
     bobs = await study.app.store.save_deck(bob.id, deck(video="bobVideo001", title="Bob's deck"))
     theme = json.dumps({"bg_color": "#17212b", "text_color": "#f5f5f5", "button_color": "#5288c1"})
     fragment = f"tgWebAppData={quote(init_data(4242))}&tgWebAppThemeParams={quote(theme)}"

@@ -85,8 +85,8 @@ async def test_telegram_web_gives_a_link_and_deck_pages_and_quiz_open_the_mini_a
 
     tg.fake.push_text(ALICE, "https://youtu.be/vocabDemo02")
     page = await tg.final_message(ALICE)
-    user = await tg.app.actions.user("telegram", ALICE)
-    (info,) = await tg.app.actions.decks(user)
+    user = await tg.app.actions.learners.user("telegram", ALICE)
+    (info,) = await tg.app.actions.decks.all(user)
     assert web_apps(page) == [("📖 Study", f"{APP_URL}/study/tg?next=/study/decks/{info.id}")]
     (question,) = await tg.reply_to(ALICE, "/quiz")
     assert web_apps(question) == [("📖 Study", f"{APP_URL}/study/tg?next=/study/review")]

@@ -385,7 +385,7 @@ MEANING_REPEATS = 220  # the old cut at 4,096 fell inside an element
 async def test_a_page_longer_than_a_message_is_shown_not_refused(tg: TG) -> None:
     """An LLM's long meanings make a page pass 4,096 characters: it is cut between
     elements, so Telegram (the fake server checks HTML as Telegram does) takes the edit."""
-    alice = await tg.app.actions.user("telegram", ALICE)
+    alice = await tg.app.actions.learners.user("telegram", ALICE)
     words = tuple(
         replace(
             word(f"word{i}"), meaning="뜻 & " * MEANING_REPEATS, sentence="A sentence & more." * 9

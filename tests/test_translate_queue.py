@@ -18,11 +18,11 @@ async def test_two_fronts_translate_a_sentence_once(pg_url: str, sim: Sim) -> No
         two = await stack.enter_async_context(a_front(config))
         await stack.enter_async_context(worker(config))
         alice = await user(one, "alice")
-        done = await (await one.actions.submit(alice, "vocabDemo02")).wait()
+        done = await (await one.actions.builds.submit(alice, "vocabDemo02")).wait()
         assert done.deck is not None
-        card = (await one.actions.cards(alice, done.deck.id))[0]
-        first = await one.actions.translate_sentence(alice, card.id)
+        card = (await one.actions.decks.cards(alice, done.deck.id))[0]
+        first = await one.actions.translations.translate(alice, card.id)
         assert not first.cached and translated_calls(sim) == 1
-        again = await two.actions.translate_sentence(await user(two, "alice"), card.id)
+        again = await two.actions.translations.translate(await user(two, "alice"), card.id)
         assert again.cached and again.text == first.text
         assert translated_calls(sim) == 1, "the other front reads it from the deck"

@@ -78,10 +78,10 @@ def progress_bar(show: bool) -> Iterator[Listener]:
 
 async def learner(app: App, args: argparse.Namespace) -> User:
     """The local learner, with this command's --lang/--level (not saved) and --known (saved)."""
-    user = await app.actions.local_user(client_language=terminal_language())
+    user = await app.actions.learners.local(client_language=terminal_language())
     if args.known:
-        await app.actions.mark_known(user, args.known.split(","))
-    return app.actions.with_settings(user, learner_language=args.lang, level=args.level)
+        await app.actions.known.mark(user, args.known.split(","))
+    return app.actions.learners.with_settings(user, learner_language=args.lang, level=args.level)
 
 
 async def submit(app: App, user: User, target: str, listener: Listener, refresh: bool) -> JobHandle:
@@ -94,11 +94,11 @@ async def submit(app: App, user: User, target: str, listener: Listener, refresh:
             raise TranscriptFileMissing(target) from exc
         except OSError as exc:
             raise TranscriptFileError(f"{target}: {exc}") from exc
-        return await app.actions.submit_file(
+        return await app.actions.builds.submit_file(
             user, data, path.name, listener=listener, refresh=refresh
         )
     video_id = parse_video_id(target)
-    return await app.actions.submit(user, video_id, listener=listener, refresh=refresh)
+    return await app.actions.builds.submit(user, video_id, listener=listener, refresh=refresh)
 
 
 async def build(app: App, target: str, args: argparse.Namespace, *, show: bool) -> JobUpdate:
@@ -120,7 +120,7 @@ async def build(app: App, target: str, args: argparse.Namespace, *, show: bool) 
 async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_json: bool) -> None:
     assert update.deck is not None
     info = update.deck
-    cards = await app.store.deck_cards(user.id, info.id)
+    cards = await app.actions.decks.cards(user, info.id)
     if as_json:
         data: dict[str, Any] = {
             "deck_id": info.id,
@@ -137,9 +137,9 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
         # the first `shown_*` of each, the rest (`more`) are one press away in every face.
         words = [c.item for c in cards if c.kind == "word"]
         phrases = [c.item for c in cards if c.kind == "phrase"]
-        shown_words, shown_phrases = app.actions.shown(user, info)
+        shown_words, shown_phrases = app.actions.learners.shown(user, info)
         data |= {
-            "deck_size": app.actions.deck_size(user),
+            "deck_size": app.actions.learners.deck_size(user),
             "shown_words": shown_words,
             "shown_phrases": shown_phrases,
             "more": len(words) + len(phrases) - shown_words - shown_phrases,
@@ -148,8 +148,8 @@ async def report(app: App, user: User, update: JobUpdate, seconds: float, *, as_
         }
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    known = frozenset(await app.actions.known_words(user))
-    tr = app.actions.translator(user)
+    known = frozenset(await app.actions.known.words(user))
+    tr = app.actions.learners.translator(user)
     out.print(deck_view(tr, info, cards, known, out.width))
     s = update.stats
     how = (
@@ -171,7 +171,7 @@ def export_format(path: Path) -> ExportFormat:
 
 
 async def write_export(app: App, user: User, deck_id: int, path: Path) -> None:
-    exported = await app.actions.export(user, export_format(path), deck_id)
+    exported = await app.actions.decks.export(user, export_format(path), deck_id)
     await asyncio.to_thread(path.write_bytes, exported.data)
     err.print(f"{exported.cards} cards written to {path}")
 

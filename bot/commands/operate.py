@@ -23,7 +23,6 @@ from core import (
     Settings,
     User,
     default_db_path,
-    new_api_key,
 )
 from devtools.simllm import SimConfig
 
@@ -31,13 +30,13 @@ from devtools.simllm import SimConfig
 async def _learner(actions: Actions, spec: str | None) -> User:
     """`--user PLATFORM:ID`, or the local learner (the one `vocabot chat` talks to)."""
     if not spec:
-        return await actions.local_user()
+        return await actions.learners.local()
     platform, _, platform_id = spec.partition(":")
     if not platform or not platform_id:
         raise BadSetting(
             spec, user_message="--user is PLATFORM:ID, e.g. telegram:12345 or api:alice"
         )
-    return await actions.user(platform, platform_id)
+    return await actions.learners.user(platform, platform_id)
 
 
 def deck_lines(decks: list[DeckInfo]) -> list[str]:
@@ -55,7 +54,7 @@ def who(spec: str | None) -> str:
 
 async def _decks(settings: Settings, spec: str | None) -> list[str]:
     async with open_offline(settings) as actions:
-        decks = await actions.decks(await _learner(actions, spec))
+        decks = await actions.decks.all(await _learner(actions, spec))
     if not decks:
         return [f"No decks yet for {who(spec)} (in {where_data(settings)})."]
     return ["   id  built       deck", *deck_lines(decks)]
@@ -72,12 +71,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
         user = await _learner(actions, args.user)
         fmt: ExportFormat = "csv" if args.format == "csv" else "apkg"
         try:
-            exported = await actions.export(user, fmt, args.deck)
+            exported = await actions.decks.export(user, fmt, args.deck)
         except NoDecks as exc:
             message = f"No decks to export for {who(args.user)} (in {where_data(settings)})."
             raise NoDecks(str(exc), user_message=message) from exc
         except DeckNotFound as exc:
-            lines = deck_lines(await actions.decks(user))
+            lines = deck_lines(await actions.decks.all(user))
             message = "\n".join([f"No deck {args.deck} for {who(args.user)}; the decks:", *lines])
             raise DeckNotFound(str(exc), user_message=message) from exc
     path = Path(args.out or exported.filename)
@@ -111,10 +110,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _create_api_key(settings: Settings, name: str) -> str:
     async with open_offline(settings) as actions:
-        user = await actions.user("api", name)
-        key, digest = new_api_key()
-        await actions.store.add_api_key(user.id, digest, name)
-    return key
+        return await actions.learners.create_api_key(name)
 
 
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:

@@ -77,13 +77,13 @@ async def _serve_api(
 async def study_demo(app: App) -> None:
     """The bundled sample deck for the local learner (the one `vocabot chat` talks to), and a
     sign-in link to the study page that shows it."""
-    user = await app.actions.local_user(client_language=terminal_language())
+    user = await app.actions.learners.local(client_language=terminal_language())
     with progress_bar(show=True) as listener:  # as `vocabot demo` builds it: a file
         handle = await submit(app, user, str(SLEEP_TALK), listener, refresh=False)
         update = await handle.wait()
     if update.deck is None:
         raise update.error or RuntimeError(f"the sample deck was not built ({update.job_id})")
-    link = await app.actions.sign_in_link(user)
+    link = await app.actions.study.sign_in_link(user)
     out.print(
         f"[bold]Study page demo[/]: the sample deck “{update.deck.title}” is ready.\n"
         f"Open this link within {link.minutes} minutes (it works once):"

@@ -91,8 +91,7 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 async def _usage(settings: Settings, days: int, top: int) -> None:
     since = datetime.now(UTC).date() - timedelta(days=days - 1)
     async with open_offline(settings) as actions:
-        by_day = await actions.store.usage_by_day(since)
-        spenders = await actions.store.top_users(since, top)
+        by_day, spenders = await actions.admin.usage(since, top)
     table = Table(title=f"LLM usage per day (UTC), since {since}")
     for column in ("day", "new decks", "prompt tokens", "completion tokens", "learners"):
         table.add_column(column, justify="left" if column == "day" else "right")

@@ -74,7 +74,7 @@ class BuildChat(ChatPart):
 
     async def _build(self, video_id: str) -> None:
         await self._follow(
-            lambda listener, announce: self.actions.submit(
+            lambda listener, announce: self.actions.builds.submit(
                 self.me, video_id, listener=listener, announce=announce
             )
         )
@@ -86,7 +86,7 @@ class BuildChat(ChatPart):
         except (FileNotFoundError, IsADirectoryError) as exc:
             raise TranscriptFileMissing(str(path)) from exc
         await self._follow(
-            lambda listener, announce: self.actions.submit_file(
+            lambda listener, announce: self.actions.builds.submit_file(
                 self.me, data, path.name, listener=listener, announce=announce
             )
         )
@@ -124,7 +124,7 @@ class BuildChat(ChatPart):
             update = await finished
         except asyncio.CancelledError:  # Ctrl-C: stop the build, keep no half-built deck
             log.info("console: interrupted during a build, cancelling it")
-            await asyncio.shield(self.actions.cancel(self.me))
+            await asyncio.shield(self.actions.builds.cancel(self.me))
             raise
         finally:
             status.stop()

@@ -107,7 +107,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
         }
 
     async def run(self) -> None:
-        self.user = await self.actions.local_user(client_language=terminal_language())
+        self.user = await self.actions.learners.local(client_language=terminal_language())
         self.tell(self.tr(HELP))
         self.tell(self.tr(MORE_HELP))
         self.tell(self.tr(TRANSLATE_HELP))
@@ -146,7 +146,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
 
     async def handle(self, line: str) -> None:
         if self.user is None:  # after /forget: a new learner, nothing of the old one
-            self.user = await self.actions.local_user(client_language=terminal_language())
+            self.user = await self.actions.learners.local(client_language=terminal_language())
             self.view, self.rating_for, self.answered_card = None, None, None
         if self.rating_for is not None:
             if not line or line in RATING_KEYS:
@@ -174,7 +174,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
             self.tell(self.tr(texts.UNKNOWN_COMMAND))
         elif (video_id := find_video_id(line)) is not None:
             await self._build(video_id)
-        elif (question := await self.actions.quiz_current(self.me)) is not None:
+        elif (question := await self.actions.quiz.current(self.me)) is not None:
             await self._answer(question, line)
         else:
             self.tell(self.tr(texts.NOT_A_LINK))
@@ -194,7 +194,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
             self.tell(self.tr("No deck open: paste a link, or /decks."))
             return
         try:
-            page = await self.actions.page(
+            page = await self.actions.decks.page(
                 self.me, self.view.deck_id, self.view.kind, self.view.page
             )
         except DeckNotFound:
@@ -211,7 +211,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
         self.tell(self.tr(texts.WEB_HELP))
 
     async def _web(self, _: str) -> None:
-        link = await self.actions.sign_in_link(self.me)
+        link = await self.actions.study.sign_in_link(self.me)
         self.console.print(
             escape(texts.web_link_text(self.tr, link.minutes, link.url)), soft_wrap=True
         )
@@ -225,7 +225,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
     async def _next(self, _: str) -> None:
         """The next page of the deck's shown part; at its end, a pointer to /more."""
         if self.view is not None:
-            page = await self.actions.page(
+            page = await self.actions.decks.page(
                 self.me, self.view.deck_id, self.view.kind, self.view.page
             )
             if page.offers_more and not page.has_next:
@@ -236,7 +236,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
     async def _more(self, _: str) -> None:
         """The rest of the deck past its shown part ("More words"), then page by page."""
         if self.view is not None:
-            page = await self.actions.page(
+            page = await self.actions.decks.page(
                 self.me, self.view.deck_id, self.view.kind, self.view.page
             )
             self.view.page = page.more_page if page.offers_more else page.page + 1
@@ -258,7 +258,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
 
     async def _known(self, rest: str) -> None:
         if not rest:
-            known = await self.actions.known_words(self.me)
+            known = await self.actions.known.words(self.me)
             listing = ", ".join(known) or self.tr("none yet")
             self.say(
                 escape(
@@ -279,12 +279,12 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
                     )
                 )
                 return
-            by_number = await self.actions.mark_numbers_known(
+            by_number = await self.actions.known.mark_numbers(
                 self.me, self.view.deck_id, self.view.kind, numbers
             )
             picked += by_number.words
             if by_number.bad_numbers:
-                page = await self.actions.page(self.me, self.view.deck_id, self.view.kind)
+                page = await self.actions.decks.page(self.me, self.view.deck_id, self.view.kind)
                 missing = ", ".join(map(str, by_number.bad_numbers))
                 self.say(
                     escape(
@@ -296,7 +296,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
                     )
                 )
         if words:
-            picked += (await self.actions.mark_known(self.me, words)).words
+            picked += (await self.actions.known.mark(self.me, words)).words
         if not picked:
             return
         self.say(
@@ -311,7 +311,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
             await self._show()
 
     async def _decks(self, _: str) -> None:
-        decks = await self.actions.decks(self.me)
+        decks = await self.actions.decks.all(self.me)
         if not decks:
             self.tell(self.tr(texts.NO_DECKS))
             return
@@ -323,7 +323,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
         self.say(f"[dim]{escape(hint)}[/]")
 
     async def _open(self, rest: str) -> None:
-        decks = await self.actions.decks(self.me)
+        decks = await self.actions.decks.all(self.me)
         if not rest.isdigit() or not 0 < int(rest) <= len(decks):
             self.tell(self.tr("Usage: /open N (see /decks)"))
             return
@@ -342,7 +342,7 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
             self.tell(self.tr("Usage: /export csv|apkg [file]"))
             return
         chosen: ExportFormat = "csv" if fmt == "csv" else "apkg"
-        exported = await self.actions.export(
+        exported = await self.actions.decks.export(
             self.me, chosen, self.view.deck_id, shown_only=shown_only
         )
         path = Path(target or exported.filename)
@@ -358,6 +358,6 @@ class ConsoleChat(BuildChat, QuizChat, OpsChat, SettingsChat, TranslateChat):
         )
 
     async def _cancel(self, _: str) -> None:
-        cancelled = await self.actions.cancel(self.me)
+        cancelled = await self.actions.builds.cancel(self.me)
         self.rating_for = None
         self.say(escape(texts.cancel_text(self.tr, cancelled.videos, cancelled.quiz_ended)))

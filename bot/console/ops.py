@@ -31,7 +31,7 @@ class OpsChat(ChatPart):
             self.tell(self.tr(ops_texts.FORGET_KEPT))
             return
         tr = self.tr
-        await self.actions.forget(self.me)
+        await self.actions.learners.forget(self.me)
         self.user = None  # gone: a new learner is made when they type again
         self.tell(tr(ops_texts.FORGET_DONE))
 

@@ -18,8 +18,8 @@ class QuizChat(ChatPart):
     async def _quiz(self, rest: str) -> None:
         """/quiz, or "/quiz 10" when today's cards are done: learn 10 more."""
         if rest.strip() == str(MORE_NEW):
-            await self.actions.learn_more(self.me)
-        self._turn(await self.actions.quiz_next(self.me))
+            await self.actions.habits.learn_more(self.me)
+        self._turn(await self.actions.quiz.next(self.me))
 
     def _turn(self, turn: QuizTurn) -> None:
         if turn.question is not None:
@@ -55,7 +55,7 @@ class QuizChat(ChatPart):
                 escape(self.tr("Answer with a number from 1 to {n}.", n=len(question.options)))
             )
             return
-        answer = await self.actions.quiz_answer(self.me, question.id, line)
+        answer = await self.actions.quiz.answer(self.me, question.id, line)
         item = answer.card.item
         verdict = (
             f"[green]{escape(self.tr('✅ Right!'))}[/]"
@@ -79,7 +79,7 @@ class QuizChat(ChatPart):
         answer, self.rating_for = self.rating_for, None
         assert answer is not None
         try:
-            rated = await self.actions.quiz_rate(
+            rated = await self.actions.quiz.rate(
                 self.me, answer.question.id, int(line) if line else None
             )
         except QuestionExpired as exc:
@@ -91,5 +91,5 @@ class QuizChat(ChatPart):
             self._turn(rated.next)
 
     async def _stats(self, _: str) -> None:
-        self.say(escape(texts.stats_text(self.tr, await self.actions.stats(self.me))))
-        self.say(escape(habit_texts.streak_line(self.tr, await self.actions.habit(self.me))))
+        self.say(escape(texts.stats_text(self.tr, await self.actions.quiz.stats(self.me))))
+        self.say(escape(habit_texts.streak_line(self.tr, await self.actions.habits.today(self.me))))

@@ -31,7 +31,7 @@ class SettingsChat(ChatPart):
             return
         if not change.empty:
             try:
-                self.user = await self.actions.update_settings(
+                self.user = await self.actions.learners.update_settings(
                     self.me,
                     learner_language=change.learner_language,
                     level=change.level,
@@ -44,6 +44,10 @@ class SettingsChat(ChatPart):
                 return
         me = self.me
         pairs, _ = texts.settings_lines(
-            self.tr, me.learner_language, me.level, me.ui_language, self.actions.deck_size(me)
+            self.tr,
+            me.learner_language,
+            me.level,
+            me.ui_language,
+            self.actions.learners.deck_size(me),
         )
         self.say(" · ".join(f"{escape(label)}: [bold]{escape(value)}[/]" for label, value in pairs))

@@ -44,7 +44,7 @@ class TranslateChat(ChatPart):
         if card_id is None:
             self.tell(self.tr(WHICH_CARD))
             return
-        done = await self.actions.translate_sentence(self.me, card_id)
+        done = await self.actions.translations.translate(self.me, card_id)
         for line in translation_lines(self.tr, done):
             self.say(line)
 
@@ -55,8 +55,8 @@ class TranslateChat(ChatPart):
         if not rest.isdigit() or tab is None:
             return None
         deck_id, kind = tab
-        info = await self.actions.deck(self.me, deck_id)
-        cards = await self.actions.store.deck_cards(self.me.id, info.id, kind or "word")
+        info = await self.actions.decks.get(self.me, deck_id)
+        cards = await self.actions.decks.cards(self.me, info.id, kind or "word")
         number = int(rest)
         if not 0 < number <= len(cards):
             log.info("console: /translate %s past the tab's %s cards", number, len(cards))

@@ -65,7 +65,7 @@ class DeckPageItem(discord.ui.DynamicItem[Button], template=rf"v:[pkm]:{DECK_PAG
         actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         try:
             await self.act(actions, user)
-            page = await actions.page(user, self.deck_id, self.kind, self.page)
+            page = await actions.decks.page(user, self.deck_id, self.kind, self.page)
         except DeckNotFound:
             log.info("discord user %s pressed deck %s: not theirs", user.id, self.deck_id)
             await refuse(interaction, tr(texts.NOT_YOURS))
@@ -101,7 +101,7 @@ class KnowButton(DeckPageItem, template=rf"v:k:{DECK_PAGE}"):
         return "✓"
 
     async def act(self, actions: Actions, user: User) -> None:
-        await actions.mark_page_known(user, self.deck_id, self.kind, self.page)
+        await actions.known.mark_page(user, self.deck_id, self.kind, self.page)
 
 
 class ExportButton(
@@ -127,12 +127,12 @@ async def send_export(interaction: Inter, fmt: str, deck_id: int | None = None) 
     actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
     try:
         if deck_id is not None:
-            await actions.deck(user, deck_id)  # before deferring: a refusal stays polite
+            await actions.decks.get(user, deck_id)  # before deferring: a refusal stays polite
     except DeckNotFound:
         await refuse(interaction, tr(texts.NOT_YOURS))
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
-    exported = await actions.export(
+    exported = await actions.decks.export(
         user, "csv" if fmt == "csv" else "apkg", deck_id, latest=deck_id is None
     )
     file = discord.File(io.BytesIO(exported.data), filename=exported.filename)

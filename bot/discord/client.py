@@ -75,7 +75,7 @@ class VocabotDiscord(commands.Bot):
             return
         self.resumed_jobs.discard(update.job_id)
         channel = self.get_channel(int(target.chat_id))
-        user = await self.vocabot.store.get_user(update.user_id)
+        user = await self.vocabot.actions.learners.by_id(update.user_id)
         if not isinstance(channel, discord.abc.Messageable) or user is None:
             return
         owner, tr = int(user.platform_user_id), translator(user.ui_language)
@@ -84,7 +84,7 @@ class VocabotDiscord(commands.Bot):
             text = f"<@{owner}> {safe(texts.failure_text(tr, update))}"
             await channel.send(text, allowed_mentions=mention)
             return
-        page = await self.vocabot.actions.page(user, update.deck.id)
+        page = await self.vocabot.actions.decks.page(user, update.deck.id)
         await channel.send(
             f"<@{owner}> " + tr("your deck is ready (I was restarted while making it)."),
             embed=deck_embed(tr, page),
@@ -114,7 +114,7 @@ class DiscordAdapter:
         self.token = token
         self.client = make_client(app)
         app.runner.notifiers[PLATFORM] = self.client.notify
-        app.actions.senders[PLATFORM] = Sender(self.client)
+        app.actions.admin.senders[PLATFORM] = Sender(self.client)
         app.actions.reminders.senders[PLATFORM] = ReminderSender(self.client)
         app.health.platforms[PLATFORM] = self.connected
         self._task: asyncio.Task[Any] | None = None

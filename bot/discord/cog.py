@@ -105,7 +105,9 @@ class VocabCog(commands.Cog):
     ) -> None:
         user, tr = await learner_tr(interaction)
         if learner_language is not None:
-            user = self.app.actions.with_settings(user, learner_language=learner_language.value)
+            user = self.app.actions.learners.with_settings(
+                user, learner_language=learner_language.value
+            )
         if file is not None:
             await self._vocab_file(interaction, user, tr, file, url or "")
             return
@@ -120,7 +122,7 @@ class VocabCog(commands.Cog):
         self, interaction: Inter, user: User, tr: Translator, file: discord.Attachment, hint: str
     ) -> None:
         """A subtitle file: refused by its size before it is downloaded, by its content after."""
-        limit = self.actions.upload_max_bytes
+        limit = self.actions.builds.upload_max_bytes
         if file.size > limit:
             too_big = TranscriptFileTooBig(file.size, limit)
             await refuse(interaction, f"❌ {error_message(too_big, tr)}")
@@ -170,11 +172,11 @@ class VocabCog(commands.Cog):
         """A subtitle file's job, or a video's."""
         if upload is not None:
             data, filename, hint = upload
-            return await self.actions.submit_file(
+            return await self.actions.builds.submit_file(
                 user, data, filename, hint=hint, notify=notify, listener=listener, announce=announce
             )
         assert video_id is not None
-        return await self.actions.submit(
+        return await self.actions.builds.submit(
             user, video_id, notify=notify, listener=listener, announce=announce
         )
 
@@ -199,9 +201,9 @@ class VocabCog(commands.Cog):
         self, interaction: Inter, user: User, tr: Translator, update: JobUpdate
     ) -> None:
         if update.progress.stage == Stage.DONE and update.deck is not None:
-            page = await self.actions.page(user, update.deck.id)
+            page = await self.actions.decks.page(user, update.deck.id)
             view = deck_view(tr, page, owner=interaction.user.id)
-            if await self.actions.asked_reminder(user):  # after the first deck, once (a
+            if await self.actions.habits.asked_reminder(user):  # after the first deck, once (a
                 # follow-up shows below the command's message, which becomes the deck)
                 ask = tr(habit_texts.REMIND_ASK)
                 await interaction.followup.send(ask, view=remind_view(tr), ephemeral=True)
@@ -217,7 +219,7 @@ class VocabCog(commands.Cog):
     @app_commands.command(name="decks", description=_text(N_("Your decks")))
     async def decks(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        decks = await self.actions.decks(user)
+        decks = await self.actions.decks.all(user)
         if not decks:
             await refuse(interaction, tr(texts.NO_DECKS))
             return
@@ -232,7 +234,7 @@ class VocabCog(commands.Cog):
     @app_commands.describe(word=_text(N_("the word (or words)")))
     async def known(self, interaction: Inter, word: str) -> None:
         user, tr = await learner_tr(interaction)
-        result = await self.actions.mark_known(user, word.split())
+        result = await self.actions.known.mark(user, word.split())
         await refuse(interaction, safe(texts.known_text(tr, result.words, result.added)))
 
     @app_commands.command(name="settings", description=_text(N_("Languages and level")))
@@ -257,7 +259,7 @@ class VocabCog(commands.Cog):
     ) -> None:
         user, tr = await learner_tr(interaction)
         try:
-            user = await self.actions.update_settings(
+            user = await self.actions.learners.update_settings(
                 user,
                 learner_language=learner_language.value if learner_language else None,
                 level=level_as or (level.value if level else None),
@@ -268,9 +270,13 @@ class VocabCog(commands.Cog):
             log.info("discord user %s: /settings refused: %s", user.id, exc.detail)
             await refuse(interaction, safe(error_message(exc, tr)))
             return
-        tr = self.actions.translator(user)
+        tr = self.actions.learners.translator(user)
         pairs, note = texts.settings_lines(
-            tr, user.learner_language, user.level, user.ui_language, self.actions.deck_size(user)
+            tr,
+            user.learner_language,
+            user.level,
+            user.ui_language,
+            self.actions.learners.deck_size(user),
         )
         lines = [f"{label}: **{safe(value)}**" for label, value in pairs]
         await refuse(interaction, "\n".join(lines) + f"\n\n{note}")
@@ -280,7 +286,7 @@ class VocabCog(commands.Cog):
     @app_commands.choices(format=FORMAT_CHOICES)
     async def export(self, interaction: Inter, format: app_commands.Choice[str]) -> None:
         user, tr = await learner_tr(interaction)
-        if not await self.actions.decks(user):
+        if not await self.actions.decks.all(user):
             await refuse(interaction, tr(texts.NO_DECKS))
             return
         await send_export(interaction, format.value)
@@ -288,7 +294,7 @@ class VocabCog(commands.Cog):
     @app_commands.command(name="quiz", description=_text(N_("Review your words")))
     async def quiz(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        turn = await self.actions.quiz_next(user)
+        turn = await self.actions.quiz.next(user)
         view = turn_view(tr, turn)
         embed = turn_embed(tr, turn)
         if view is None:
@@ -299,7 +305,7 @@ class VocabCog(commands.Cog):
     @app_commands.command(name="stats", description=_text(N_("Your progress")))
     async def stats(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        stats, habit = await self.actions.stats(user), await self.actions.habit(user)
+        stats, habit = await self.actions.quiz.stats(user), await self.actions.habits.today(user)
         embed = stats_embed(tr, stats, habit)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -308,7 +314,7 @@ class VocabCog(commands.Cog):
     )
     async def cancel(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        cancelled = await self.actions.cancel(user)
+        cancelled = await self.actions.builds.cancel(user)
         await refuse(interaction, texts.cancel_text(tr, cancelled.videos, cancelled.quiz_ended))
 
     async def cog_app_command_error(

@@ -40,7 +40,7 @@ def client_language(interaction: Inter) -> str | None:
 
 
 async def learner(interaction: Inter) -> User:
-    return await app_of(interaction).actions.user(
+    return await app_of(interaction).actions.learners.user(
         PLATFORM, interaction.user.id, client_language=client_language(interaction)
     )
 

@@ -40,7 +40,7 @@ class RemindButton(
 
     async def callback(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        setting = await app_of(interaction).actions.set_reminder(user, self.value)
+        setting = await app_of(interaction).actions.habits.set_reminder(user, self.value)
         await refuse(interaction, habit_texts.remind_status(tr, setting))
 
 
@@ -62,7 +62,7 @@ class HabitCog(commands.Cog):
         actions = self.app.actions
         if when:
             try:
-                setting = await actions.set_reminder(user, when)
+                setting = await actions.habits.set_reminder(user, when)
             except BadReminder as exc:
                 log.info("discord user %s: /remind refused: %s", user.id, exc.detail)
                 await interaction.response.send_message(
@@ -71,7 +71,7 @@ class HabitCog(commands.Cog):
                 return
             await refuse(interaction, habit_texts.remind_status(tr, setting))
             return
-        setting = await actions.reminder(user)
+        setting = await actions.habits.reminder(user)
         text = f"{habit_texts.remind_status(tr, setting)}\n\n{tr(habit_texts.REMIND_USAGE)}"
         await interaction.response.send_message(safe(text), view=remind_view(tr), ephemeral=True)
 

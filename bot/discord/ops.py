@@ -55,7 +55,7 @@ class ForgetButton(
             await refuse(interaction, tr(ops_texts.FORGET_NOT_YOURS))
             return
         if self.answer == "y":
-            await app_of(interaction).actions.forget(user)
+            await app_of(interaction).actions.learners.forget(user)
             done = tr(ops_texts.FORGET_DONE)
         else:
             done = tr(ops_texts.FORGET_KEPT)

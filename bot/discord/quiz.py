@@ -95,7 +95,7 @@ class RateButton(
     async def callback(self, interaction: Inter) -> None:
         actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         try:
-            result = await actions.quiz_rate(user, self.question_id, self.rating)
+            result = await actions.quiz.rate(user, self.question_id, self.rating)
         except QuestionExpired as exc:
             await refuse(interaction, error_message(exc, tr))
             return
@@ -129,8 +129,8 @@ class NextButton(discord.ui.DynamicItem[Button], template=r"v:(?P<a>qn|lm)"):
     async def callback(self, interaction: Inter) -> None:
         actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         if self.action == "lm":
-            await actions.learn_more(user)
-        turn = await actions.quiz_next(user)
+            await actions.habits.learn_more(user)
+        turn = await actions.quiz.next(user)
         view = turn_view(tr, turn)
         embed = turn_embed(tr, turn)
         if view is None:
@@ -170,7 +170,7 @@ def rating_view(tr: Translator, answer: Answer) -> discord.ui.View:
 async def answer_question(interaction: Inter, question_id: str, given: str) -> None:
     actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
     try:
-        answer = await actions.quiz_answer(user, question_id, given)
+        answer = await actions.quiz.answer(user, question_id, given)
     except QuestionExpired as exc:
         await refuse(interaction, error_message(exc, tr))
         return

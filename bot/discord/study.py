@@ -21,7 +21,7 @@ class StudyCog(commands.Cog):
     )
     async def web(self, interaction: Inter) -> None:
         user, tr = await learner_tr(interaction)
-        link = await self.actions.sign_in_link(user)
+        link = await self.actions.study.sign_in_link(user)
         # <url>: Discord shows no preview of it (a preview would fetch the page, never spend
         # the link, but it is the learner's alone); ephemeral: no one else sees it.
         text = texts.web_link_text(tr, link.minutes, f"<{link.url}>")

@@ -37,14 +37,14 @@ class TranslateButton(discord.ui.DynamicItem[Button], template=rf"v:t:(?P<card>{
     async def callback(self, interaction: Inter) -> None:
         actions, (user, tr) = app_of(interaction).actions, await learner_tr(interaction)
         try:
-            card = await actions.card(user, self.card_id)
+            card = await actions.decks.card(user, self.card_id)
         except DeckNotFound:
             log.info("discord user %s pressed card %s: not theirs", user.id, self.card_id)
             await refuse(interaction, tr(texts.NOT_YOURS))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            done = await actions.translate_sentence(user, card.id)
+            done = await actions.translations.translate(user, card.id)
             text = translation_text(tr, done)
         except VocabotError as exc:
             log.info("user %s: sentence of card %s not translated: %s", user.id, card.id, exc)

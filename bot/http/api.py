@@ -56,7 +56,7 @@ def create_api(app: App) -> FastAPI:
     )
     settings = app.settings
     authenticator = Authenticator(
-        app.store,
+        app.actions,
         per_minute=settings.api_rate_per_minute,
         failures_per_minute=settings.api_auth_failures_per_minute,
     )

@@ -20,7 +20,7 @@ from bot.http.limits import RateLimiter
 from core import (
     DEFAULT_LANGUAGE,
     N_,
-    Store,
+    Actions,
     Translator,
     User,
     VocabotError,
@@ -114,8 +114,8 @@ class Caller:
 class Authenticator:
     """API keys to users, with a per-key rate limit and a per-address limit on failures."""
 
-    def __init__(self, store: Store, *, per_minute: int, failures_per_minute: int) -> None:
-        self.store = store
+    def __init__(self, actions: Actions, *, per_minute: int, failures_per_minute: int) -> None:
+        self.actions = actions
         self.per_key = RateLimiter(per_minute)
         self.failures = RateLimiter(failures_per_minute)
 
@@ -142,7 +142,7 @@ class Authenticator:
         user: User | None = None
         digest = hash_api_key(key) if len(key) <= MAX_KEY_LENGTH else ""
         if digest:
-            user = await self.store.user_for_api_key(digest)
+            user = await self.actions.learners.api_key_user(digest)
         if user is None:
             self._failed(address, "an API key that is not valid")
             raise ApiError(403, "forbidden", N_("That API key is not valid."))

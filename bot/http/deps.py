@@ -75,7 +75,7 @@ async def caller(
     found = getattr(request.state, CALLER_STATE, None)
     if not isinstance(found, Caller):  # a route outside the Guard's prefixes: refuse, never guess
         raise ApiError(401, "unauthorized", AUTH_HINT, {"WWW-Authenticate": "Bearer"})
-    await services(request).app.actions.seen(found.user)  # daily active users
+    await services(request).app.actions.learners.seen(found.user)  # daily active users
     return found
 
 
@@ -140,7 +140,7 @@ JobId = Annotated[str, FastApiPath(min_length=1, max_length=64)]
 
 async def job_of(acts: Actions, user: User, job_id: str) -> JobRecord:
     """The user's job, or a 404 (someone else's job is not found either)."""
-    record = await acts.job(user, job_id)
+    record = await acts.builds.job(user, job_id)
     if record is None:
         raise ApiError(404, "not_found", N_("No such job."))
     return record

@@ -144,7 +144,7 @@ def legacy_out(video_id: str, cards: list[Card], status: str, message: str) -> V
 
 
 def attachment(filename: str, *, fallback: str) -> str:
-    """Content-Disposition for a download named `filename` (Actions.export's name), any script.
+    """Content-Disposition for a download named `filename` (the export's name), any script.
 
     RFC 6266: `filename*=UTF-8''…` for clients that read it, an ASCII `filename=` for the rest
     (header values are Latin-1, so the name itself cannot go there); `fallback` stands in for

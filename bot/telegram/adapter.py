@@ -118,7 +118,7 @@ class TelegramAdapter:
         self.application.add_handlers(handlers())
         self.application.add_error_handler(commands.on_error)
         app.runner.notifiers[PLATFORM] = links.Notifier(self.services, self.application.bot)
-        app.actions.senders[PLATFORM] = ops.Sender(self.application.bot)
+        app.actions.admin.senders[PLATFORM] = ops.Sender(self.application.bot)
         app.actions.reminders.senders[PLATFORM] = habit.ReminderSender(
             self.application.bot, app.settings
         )

@@ -80,7 +80,7 @@ async def cmd_settings(update: Update, context: Context) -> None:
         return
     if not change.empty:
         try:
-            user = await actions.update_settings(
+            user = await actions.learners.update_settings(
                 user,
                 learner_language=change.learner_language,
                 level=change.level,
@@ -92,12 +92,12 @@ async def cmd_settings(update: Update, context: Context) -> None:
             await reply(update, esc(error_message(exc, tr)))
             return
         tr = translator(user.ui_language)
-    await reply(update, *settings_view(tr, user, actions.deck_size(user)))
+    await reply(update, *settings_view(tr, user, actions.learners.deck_size(user)))
 
 
 async def cmd_decks(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
-    decks = await services(context).actions.decks(user)
+    decks = await services(context).actions.decks.all(user)
     if not decks:
         await reply(update, esc(tr(texts.NO_DECKS)))
         return
@@ -109,7 +109,7 @@ async def cmd_known(update: Update, context: Context) -> None:
     actions = services(context).actions
     words = [w for w in (context.args or []) if w.strip()]
     if not words:
-        known = await actions.known_words(user)
+        known = await actions.known.words(user)
         usage = tr(
             "Usage: /known word [word …]\nWords you know ({count}): {words}",
             count=len(known),
@@ -117,13 +117,13 @@ async def cmd_known(update: Update, context: Context) -> None:
         )
         await reply(update, esc(usage))
         return
-    result = await actions.mark_known(user, words)
+    result = await actions.known.mark(user, words)
     await reply(update, esc(texts.known_text(tr, result.words, result.added)))
 
 
 async def cmd_export(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
-    decks = await services(context).actions.decks(user)
+    decks = await services(context).actions.decks.all(user)
     if not decks:
         await reply(update, esc(tr(texts.NO_DECKS)))
         return
@@ -135,7 +135,7 @@ async def cmd_export(update: Update, context: Context) -> None:
 
 async def cmd_cancel(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
-    cancelled = await services(context).actions.cancel(user)
+    cancelled = await services(context).actions.builds.cancel(user)
     await reply(update, esc(texts.cancel_text(tr, cancelled.videos, cancelled.quiz_ended)))
 
 
@@ -166,7 +166,7 @@ def turn_view(tr: Translator, turn: QuizTurn) -> tuple[str, InlineKeyboardMarkup
 async def cmd_quiz(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
     found = services(context)
-    text, markup = turn_view(tr, await found.actions.quiz_next(user))
+    text, markup = turn_view(tr, await found.actions.quiz.next(user))
     await reply(
         update, text, with_study_button(markup, tr, mini_app_url(found.app.settings, "review"))
     )
@@ -175,7 +175,7 @@ async def cmd_quiz(update: Update, context: Context) -> None:
 async def cmd_stats(update: Update, context: Context) -> None:
     user, tr = await learner_tr(update, context)
     actions = services(context).actions
-    stats, habit = await actions.stats(user), await actions.habit(user)
+    stats, habit = await actions.quiz.stats(user), await actions.habits.today(user)
     await reply(update, f"{stats_html(tr, stats)}\n{esc(habit_texts.streak_line(tr, habit))}")
 
 

@@ -51,7 +51,7 @@ async def learner(update: Update, context: Context) -> User:
     """The learner who sent the update (their client's language noted, for the bot's)."""
     tg_user = update.effective_user
     assert tg_user is not None
-    return await services(context).actions.user(
+    return await services(context).actions.learners.user(
         PLATFORM, tg_user.id, client_language=tg_user.language_code
     )
 

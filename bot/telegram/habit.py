@@ -53,21 +53,21 @@ async def cmd_remind(update: Update, context: Context) -> None:
     typed = " ".join(context.args or [])
     if typed:
         try:
-            setting = await actions.set_reminder(user, typed)
+            setting = await actions.habits.set_reminder(user, typed)
         except BadReminder as exc:
             log.info("user %s: /remind refused: %s", user.id, exc.detail)
             await reply(update, esc(error_message(exc, tr)), remind_keyboard(tr))
             return
         await reply(update, esc(habit_texts.remind_status(tr, setting)))
         return
-    setting = await actions.reminder(user)
+    setting = await actions.habits.reminder(user)
     text = f"{habit_texts.remind_status(tr, setting)}\n\n{tr(habit_texts.REMIND_USAGE)}"
     await reply(update, esc(text), remind_keyboard(tr))
 
 
 async def ask_after_first_deck(actions: Actions, bot: Bot, chat_id: int, user: User) -> None:
     """After the learner's first deck, once: remind me daily? at what time?"""
-    if not await actions.asked_reminder(user):
+    if not await actions.habits.asked_reminder(user):
         return
     tr = translator(user.ui_language)
     try:

@@ -68,9 +68,9 @@ async def on_text(update: Update, context: Context) -> None:
         return
     user, tr = await learner_tr(update, context)
     actions = services(context).actions
-    question = await actions.quiz_current(user)
+    question = await actions.quiz.current(user)
     if question is not None and question.kind == Kind.CLOZE:
-        answer = await actions.quiz_answer(user, question.id, text)
+        answer = await actions.quiz.answer(user, question.id, text)
         await reply(update, answer_html(tr, answer), rating_keyboard(tr, answer))
         return
     log.info("not a video link from user %s", user.id)
@@ -88,7 +88,7 @@ async def cmd_vocab(update: Update, context: Context) -> None:
 
 async def start_job(update: Update, context: Context, video_id: str) -> None:
     async def submit(user: User, job: JobStart) -> JobHandle:
-        return await services(context).actions.submit(user, video_id, **job)
+        return await services(context).actions.builds.submit(user, video_id, **job)
 
     await _start(update, context, submit)
 
@@ -100,7 +100,7 @@ async def on_document(update: Update, context: Context) -> None:
     document = message.document if message else None
     if message is None or document is None or not addressed_to_me(update, context):
         return
-    limit = services(context).actions.upload_max_bytes
+    limit = services(context).actions.builds.upload_max_bytes
     if document.file_size and document.file_size > limit:
         _, tr = await learner_tr(update, context)
         too_big = TranscriptFileTooBig(document.file_size, limit)
@@ -113,7 +113,9 @@ async def on_document(update: Update, context: Context) -> None:
         file = await document.get_file()
         data = bytes(await file.download_as_bytearray())
         hint = message.caption or ""
-        return await services(context).actions.submit_file(user, data, name, hint=hint, **job)
+        return await services(context).actions.builds.submit_file(
+            user, data, name, hint=hint, **job
+        )
 
     await _start(update, context, submit)
 
@@ -206,12 +208,12 @@ class Notifier:
         """After a learner's first deck: remind me daily? (asked once)."""
         if update.progress.stage != Stage.DONE or update.deck is None:
             return
-        user = await self.services.app.store.get_user(update.user_id)
+        user = await self.services.actions.learners.by_id(update.user_id)
         if user is not None and str(chat_id) == user.platform_user_id:  # their own chat only
             await ask_after_first_deck(self.services.actions, self.bot, chat_id, user)
 
     async def _tr(self, user_id: int) -> Translator:
-        user = await self.services.app.store.get_user(user_id)
+        user = await self.services.actions.learners.by_id(user_id)
         return translator(user.ui_language if user else DEFAULT_LANGUAGE)
 
     async def _final_view(
@@ -219,9 +221,9 @@ class Notifier:
     ) -> tuple[str, InlineKeyboardMarkup | None]:
         """How a job ended: page 1 of its deck, or what went wrong, or its progress."""
         if update.progress.stage == Stage.DONE and update.deck is not None:
-            user = await self.services.app.store.get_user(update.user_id)
+            user = await self.services.actions.learners.by_id(update.user_id)
             if user is not None:
-                page = await self.services.actions.page(user, update.deck.id)
+                page = await self.services.actions.decks.page(user, update.deck.id)
                 study = mini_app_url(self.services.app.settings, f"decks/{page.deck.id}")
                 return page_html(tr, page), with_study_button(page_keyboard(tr, page), tr, study)
         if update.progress.stage == Stage.FAILED:

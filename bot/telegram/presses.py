@@ -59,7 +59,7 @@ class Pressed:
 
     async def show(self, deck_id: int, kind: CardKind | None, page: int, note: str = "") -> None:
         """Redraw the pressed message as a deck page, then answer the press."""
-        shown = await self.actions.page(self.user, deck_id, kind, page)
+        shown = await self.actions.decks.page(self.user, deck_id, kind, page)
         markup = with_study_button(
             page_keyboard(self.tr, shown), self.tr, self.study(f"decks/{deck_id}")
         )
@@ -102,24 +102,24 @@ async def show_page(p: Pressed, press: Press) -> None:
 
 
 async def know_card(p: Pressed, press: Press) -> None:
-    result = await p.actions.mark_card_known(p.user, press.deck_id, press.card_id)
-    card = await p.actions.store.get_card(p.user.id, press.card_id)
+    result = await p.actions.known.mark_card(p.user, press.deck_id, press.card_id)
+    card = await p.actions.decks.card(p.user, press.card_id)  # it is theirs: just marked
     word = result.words[0] if result.words else ""
     note = p.tr("✓ “{word}” is known: it leaves your quizzes and future decks.", word=word)
-    await p.show(press.deck_id, card.kind if card else None, press.page, note)
+    await p.show(press.deck_id, card.kind, press.page, note)
 
 
 async def know_page(p: Pressed, press: Press) -> None:
-    result = await p.actions.mark_page_known(p.user, press.deck_id, press.kind, press.page)
+    result = await p.actions.known.mark_page(p.user, press.deck_id, press.kind, press.page)
     note = p.tr.plural("✓ {n} marked as known.", "✓ {n} marked as known.", len(result.words))
     await p.show(press.deck_id, press.kind, press.page, note)
 
 
 async def export(p: Pressed, press: Press) -> None:
-    await p.actions.deck(p.user, press.deck_id)  # someone else's deck: refused before any work
+    await p.actions.decks.get(p.user, press.deck_id)  # someone else's deck: refused before any work
     await p.query.answer(p.tr(texts.PREPARING_FILE))
     fmt: ExportFormat = "csv" if press.value == "csv" else "apkg"
-    exported = await p.actions.export(p.user, fmt, press.deck_id)
+    exported = await p.actions.decks.export(p.user, fmt, press.deck_id)
     chat = p.query.message.chat if p.query.message else None
     if chat is not None:
         await p.query.get_bot().send_document(
@@ -132,27 +132,27 @@ async def export(p: Pressed, press: Press) -> None:
 
 async def change_setting(p: Pressed, press: Press) -> None:
     if press.action == "sl":
-        user = await p.actions.update_settings(p.user, learner_language=press.value)
+        user = await p.actions.learners.update_settings(p.user, learner_language=press.value)
     elif press.action == "sv":
-        user = await p.actions.update_settings(p.user, level=press.value)
+        user = await p.actions.learners.update_settings(p.user, level=press.value)
     elif press.action == "sd":
-        user = await p.actions.update_settings(p.user, deck_size=press.value)
+        user = await p.actions.learners.update_settings(p.user, deck_size=press.value)
     else:
-        user = await p.actions.update_settings(p.user, interface_language=press.value)
+        user = await p.actions.learners.update_settings(p.user, interface_language=press.value)
     tr = translator(user.ui_language)  # a new bot language answers at once
-    await edit_pressed(p.query, *settings_view(tr, user, p.actions.deck_size(user)))
+    await edit_pressed(p.query, *settings_view(tr, user, p.actions.learners.deck_size(user)))
     await p.query.answer(tr(texts.SAVED))
 
 
 async def answer(p: Pressed, press: Press) -> None:
     given = str(press.page) if press.action == "qa" else ""  # "show the answer": nothing
-    result = await p.actions.quiz_answer(p.user, press.value, given)
+    result = await p.actions.quiz.answer(p.user, press.value, given)
     await edit_pressed(p.query, answer_html(p.tr, result), rating_keyboard(p.tr, result))
     await p.query.answer(p.tr(texts.ALREADY_ANSWERED) if result.duplicate else "")
 
 
 async def rate(p: Pressed, press: Press) -> None:
-    result = await p.actions.quiz_rate(p.user, press.value, press.page)
+    result = await p.actions.quiz.rate(p.user, press.value, press.page)
     if result.next is None:
         await p.query.answer(p.tr(texts.ALREADY_RATED))
         return
@@ -164,11 +164,11 @@ async def rate(p: Pressed, press: Press) -> None:
 async def translate(p: Pressed, press: Press) -> None:
     """ "Translate the sentence": a card of the presser's (someone else's is refused before
     any call), answered in a new message under the card; asked again, from the deck kept."""
-    card = await p.actions.card(p.user, press.card_id)
+    card = await p.actions.decks.card(p.user, press.card_id)
     await p.query.answer(p.tr(texts.TRANSLATING))
     chat = p.query.message.chat if p.query.message else None
     try:
-        done = await p.actions.translate_sentence(p.user, card.id)
+        done = await p.actions.translations.translate(p.user, card.id)
         text = translation_html(p.tr, done)
     except VocabotError as exc:
         log.info("user %s: sentence of card %s not translated: %s", p.user.id, card.id, exc)
@@ -184,7 +184,7 @@ async def forget(p: Pressed, press: Press) -> None:
         await p.query.answer(p.tr(ops_texts.FORGET_NOT_YOURS), show_alert=True)
         return
     if press.value == "y":
-        await p.actions.forget(p.user)
+        await p.actions.learners.forget(p.user)
         done = p.tr(ops_texts.FORGET_DONE)
     else:
         done = p.tr(ops_texts.FORGET_KEPT)
@@ -194,7 +194,7 @@ async def forget(p: Pressed, press: Press) -> None:
 
 async def remind(p: Pressed, press: Press) -> None:
     """A /remind choice, or the reminder's one-press "stop reminders"."""
-    setting = await p.actions.set_reminder(p.user, press.value)
+    setting = await p.actions.habits.set_reminder(p.user, press.value)
     await edit_pressed(p.query, esc(habit_texts.remind_status(p.tr, setting)))
     await p.query.answer(p.tr(texts.SAVED))
 
@@ -202,8 +202,8 @@ async def remind(p: Pressed, press: Press) -> None:
 async def quiz_start(p: Pressed, press: Press) -> None:
     """The reminder's Start, and "learn 10 more": the next quiz turn, in the same message."""
     if press.action == "lm":
-        await p.actions.learn_more(p.user)
-    text, markup = turn_view(p.tr, await p.actions.quiz_next(p.user))
+        await p.actions.habits.learn_more(p.user)
+    text, markup = turn_view(p.tr, await p.actions.quiz.next(p.user))
     await edit_pressed(p.query, text, with_study_button(markup, p.tr, p.study("review")))
     await p.query.answer()
 

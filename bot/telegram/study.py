@@ -39,6 +39,6 @@ async def cmd_web(update: Update, context: Context) -> None:
     """A personal sign-in link to the study page (single-use, short-lived)."""
     user, tr = await learner_tr(update, context)
     app = services(context).app
-    link = await app.actions.sign_in_link(user)
+    link = await app.actions.study.sign_in_link(user)
     markup = with_study_button(None, tr, mini_app_url(app.settings, ""))
     await reply(update, esc(texts.web_link_text(tr, link.minutes, link.url)), markup)

@@ -5,8 +5,10 @@ of these actions, and render what comes back. Nothing here knows a platform: res
 core's own values (a `DeckPage`, an `ExportFile`, a `QuizTurn`, ...), never text or markup,
 so two faces cannot drift apart in what they decide, only in how they draw it.
 
-Its parts: `_values` (what the faces render, and shared constants), `_rules` (pure rules)
-and `_actions` (the Actions themselves).
+Its modules: `_values` (what the faces render, and shared constants), `_rules` (pure
+rules), `_actions` (the `Actions` facade) and one module per part of it: `_learners`,
+`_builds`, `_decks` (decks and known words), `_habits` (the habit and the quiz), `_study`,
+`_translate` and `_admin`, each a `Part` (`_parts`) sharing the store, which no face reaches.
 """
 
 from core.actions._actions import Actions

@@ -1,7 +1,8 @@
 """The study page's actions: signing a browser in, a deck's cards with search, flashcards.
 
-A mixin of Actions, so every face reaches them through the same door: /web in a chat asks
-for a sign-in link here, and the page in the browser (or the Telegram Mini App) spends it.
+A part of Actions (`actions.study`), so every face reaches them through the same door: /web
+in a chat asks for a sign-in link here, and the page in the browser (or the Telegram Mini
+App) spends it.
 Tokens are random and stored only as hashes; a sign-in link works once, for minutes.
 """
 
@@ -11,13 +12,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from core import errors
+from core.actions._habits import Habits, QuizActions
+from core.actions._learners import Learners
+from core.actions._parts import Part, Shared
 from core.actions._rules import first_kind
 from core.actions._values import (
     Flashcard,
-    QuizTurn,
     RateResult,
     SignInLink,
     StudyCard,
@@ -26,11 +28,10 @@ from core.actions._values import (
     StudyHome,
     WebSession,
 )
-from core.habit import Habit
 from core.models import Word
 from core.selection import lemma_of, tokens
-from core.srs import Quiz, word_span
-from core.store import Card, CardKind, DeckInfo, Store, User
+from core.srs import word_span
+from core.store import Card, CardKind, User
 
 STUDY_PATH = "/study"
 SIGN_IN_PATH = f"{STUDY_PATH}/signin"
@@ -76,43 +77,36 @@ class Clock:
         return datetime.now(UTC) + self.offset
 
 
-class StudyActions:
-    """The study page's doors (mixed into Actions)."""
+class Study(Part):
+    """The study page in a browser (and the Telegram Mini App): /web in a chat asks for a
+    sign-in link here, and the page spends it."""
 
-    store: Store
-    quiz: Quiz
-    study: StudyConfig
-    clock: Clock
-
-    if TYPE_CHECKING:
-
-        async def user(
-            self, platform: str, platform_user_id: str | int, *, client_language: str | None = None
-        ) -> User: ...
-
-        async def quiz_next(self, user: User) -> QuizTurn: ...
-
-        async def habit(self, user: User) -> Habit: ...
-
-        def shown(self, user: User, info: DeckInfo) -> tuple[int, int]: ...
-
-        async def quiz_rate(
-            self, user: User, question_id: str, rating: int | None
-        ) -> RateResult: ...
+    def __init__(
+        self,
+        shared: Shared,
+        learners: Learners,
+        habits: Habits,
+        quiz: QuizActions,
+        config: StudyConfig | None = None,
+    ) -> None:
+        super().__init__(shared)
+        self._learners, self._habits, self._quiz_actions = learners, habits, quiz
+        self.config = config or StudyConfig()
+        self.clock = Clock()
 
     # signing in
 
     async def sign_in_link(self, user: User) -> SignInLink:
         """A personal link that signs a browser in as `user`: once, within minutes."""
         token = secrets.token_urlsafe(32)
-        expires = self.clock.now() + timedelta(minutes=self.study.link_minutes)
-        await self.store.add_web_token(user.id, token_hash(token), "link", expires)
-        url = f"{self.study.base_url}{SIGN_IN_PATH}?token={token}"
-        return SignInLink(url, token, expires, round(self.study.link_minutes))
+        expires = self.clock.now() + timedelta(minutes=self.config.link_minutes)
+        await self._store.add_web_token(user.id, token_hash(token), "link", expires)
+        url = f"{self.config.base_url}{SIGN_IN_PATH}?token={token}"
+        return SignInLink(url, token, expires, round(self.config.link_minutes))
 
     async def redeem_sign_in(self, token: str) -> WebSession:
         """Spend a sign-in link for a session; SignInRefused when used, expired or made up."""
-        user = await self.store.use_sign_in_link(token_hash(token), self.clock.now())
+        user = await self._store.use_sign_in_link(token_hash(token), self.clock.now())
         if user is None:
             raise errors.SignInRefused("sign-in link used, expired or unknown")
         return await self._session_for(user)
@@ -121,30 +115,34 @@ class StudyActions:
         self, telegram_user_id: int, language_code: str | None
     ) -> WebSession:
         """A session for the Telegram user whose Mini App data the face has validated."""
-        user = await self.user("telegram", telegram_user_id, client_language=language_code)
+        user = await self._learners.user(
+            "telegram", telegram_user_id, client_language=language_code
+        )
         return await self._session_for(user)
 
     async def _session_for(self, user: User) -> WebSession:
         token = secrets.token_urlsafe(32)
-        expires = self.clock.now() + timedelta(days=self.study.session_days)
-        await self.store.add_web_token(user.id, token_hash(token), "session", expires)
+        expires = self.clock.now() + timedelta(days=self.config.session_days)
+        await self._store.add_web_token(user.id, token_hash(token), "session", expires)
         return WebSession(token, user, expires)
 
     async def session_user(self, token: str) -> User | None:
         """Whose browser session this is (None: signed out, expired, or not a session)."""
-        return await self.store.user_for_session(token_hash(token), self.clock.now())
+        return await self._store.user_for_session(token_hash(token), self.clock.now())
 
     async def sign_out(self, token: str) -> None:
-        await self.store.delete_web_token(token_hash(token))
+        await self._store.delete_web_token(token_hash(token))
 
     # decks and their cards
 
-    async def study_home(self, user: User) -> StudyHome:
+    async def home(self, user: User) -> StudyHome:
         """The learner's decks and what is left to review (no question is opened for it)."""
-        due, new = await self.quiz.queue(user.id)
-        return StudyHome(await self.store.list_decks(user.id), due, new, await self.habit(user))
+        due, new = await self._quiz.queue(user.id)
+        return StudyHome(
+            await self._store.list_decks(user.id), due, new, await self._habits.today(user)
+        )
 
-    async def study_cards(
+    async def cards(
         self,
         user: User,
         deck_id: int,
@@ -156,14 +154,14 @@ class StudyActions:
         """One tab of a deck (words or phrases), narrowed by a search, known ones marked:
         its shown part (the learner's first DECK_SIZE cards), or all of it with `more`;
         a search looks through all of it."""
-        info = await self.store.get_deck(user.id, deck_id)
+        info = await self._store.get_deck(user.id, deck_id)
         if info is None:
             raise errors.DeckNotFound(f"deck {deck_id} of user {user.id}")
         kind = kind or first_kind(info)
-        cards = await self.store.deck_cards(user.id, info.id, kind)
-        known = await self.store.known_words(user.id)
+        cards = await self._store.deck_cards(user.id, info.id, kind)
+        known = await self._store.known_words(user.id)
         query = " ".join(query.split())[:100]
-        words, phrases = self.shown(user, info)
+        words, phrases = self._learners.shown(user, info)
         limit = len(cards) if more or query else (words if kind == "word" else phrases)
         listed = tuple(
             StudyCard(card, card.key in known, highlight(card))
@@ -174,17 +172,17 @@ class StudyActions:
 
     # flashcards: the same quiz, the same due cards, the same open question as /quiz
 
-    async def quiz_card(self, user: User) -> Flashcard:
+    async def flashcard(self, user: User) -> Flashcard:
         """/quiz's next turn as a flashcard (its card, to turn over), and what is left."""
-        turn = await self.quiz_next(user)
+        turn = await self._quiz_actions.next(user)
         card = None
         if turn.question is not None:
-            found = await self.store.get_card(user.id, turn.question.card_id)
+            found = await self._store.get_card(user.id, turn.question.card_id)
             card = StudyCard(found, False, highlight(found)) if found else None
-        due, new = await self.quiz.queue(user.id)
-        return Flashcard(turn, card, due, new, turn.habit or await self.habit(user))
+        due, new = await self._quiz.queue(user.id)
+        return Flashcard(turn, card, due, new, turn.habit or await self._habits.today(user))
 
-    async def quiz_grade(self, user: User, question_id: str, rating: int) -> RateResult:
+    async def grade(self, user: User, question_id: str, rating: int) -> RateResult:
         """A flashcard turned over and rated by the learner (no answer to check)."""
-        await self.quiz.reveal(user.id, question_id)
-        return await self.quiz_rate(user, question_id, rating)
+        await self._quiz_actions.reveal(user, question_id)
+        return await self._quiz_actions.rate(user, question_id, rating)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core import errors
-from core.spending import Spending
-from core.store import Card, Store, User
+from core.actions._decks import Decks
+from core.actions._parts import Part, Shared
+from core.store import Card, User
 from core.translation import SentenceTranslator
 
 log = logging.getLogger(__name__)
@@ -51,49 +52,47 @@ def _from_entry(card: Card, language: str, entry: Any) -> SentenceTranslation | 
     return SentenceTranslation(card.id, card.item.sentence, text, language, simulated, True)
 
 
-class TranslateActions:
-    """The sentence translation's doors (mixed into Actions)."""
+class Translations(Part):
+    """The sentence translation's doors (`actions.translations`)."""
 
-    store: Store
-    spending: Spending
-    sentences: SentenceTranslator | None
+    def __init__(
+        self, shared: Shared, decks: Decks, sentences: SentenceTranslator | None = None
+    ) -> None:
+        super().__init__(shared)
+        self._decks = decks
+        self._sentences = sentences  # None where this process calls no LLM (a queue front)
+        self._translating: dict[tuple[int, int, str], asyncio.Lock] = {}
 
-    if TYPE_CHECKING:
-
-        async def card(self, user: User, card_id: int) -> Card: ...
-
-    _translating: dict[tuple[int, int, str], asyncio.Lock]
-
-    async def translation(self, user: User, card: Card) -> SentenceTranslation | None:
+    async def kept(self, user: User, card: Card) -> SentenceTranslation | None:
         """The kept translation of this card's sentence, if it was asked for (no call)."""
-        kept = await self.store.get_session(user.id, f"{PREFIX}{card.deck_id}") or {}
+        kept = await self._store.get_session(user.id, f"{PREFIX}{card.deck_id}") or {}
         language = user.learner_language
         return _from_entry(card, language, kept.get(_entry_key(card.id, language)))
 
-    async def translations(self, user: User, cards: list[Card]) -> dict[int, SentenceTranslation]:
+    async def kept_all(self, user: User, cards: list[Card]) -> dict[int, SentenceTranslation]:
         """The kept translations of these cards' sentences, by card id (no call)."""
         found: dict[int, SentenceTranslation] = {}
         by_deck: dict[int, dict[str, Any]] = {}
         for card in cards:
             if card.deck_id not in by_deck:
                 name = f"{PREFIX}{card.deck_id}"
-                by_deck[card.deck_id] = await self.store.get_session(user.id, name) or {}
+                by_deck[card.deck_id] = await self._store.get_session(user.id, name) or {}
             key = _entry_key(card.id, user.learner_language)
             if kept := _from_entry(card, user.learner_language, by_deck[card.deck_id].get(key)):
                 found[card.id] = kept
         return found
 
-    async def translate_sentence(self, user: User, card_id: int) -> SentenceTranslation:
+    async def translate(self, user: User, card_id: int) -> SentenceTranslation:
         """This card's sentence in the learner's language: kept, or one LLM call now.
 
         DeckNotFound for a card that is not theirs; TranslationUnavailable where this
         process calls no LLM; BuildsBlocked or TranslationBudget when they may not spend."""
-        card = await self.card(user, card_id)
+        card = await self._decks.card(user, card_id)
         language = user.learner_language
         lock = self._translating.setdefault((user.id, card.id, language), asyncio.Lock())
         try:
             async with lock:  # two presses at once: one call, the second reads its answer
-                if kept := await self.translation(user, card):
+                if kept := await self.kept(user, card):
                     return kept
                 return await self._translate(user, card, language)
         finally:
@@ -101,18 +100,18 @@ class TranslateActions:
                 self._translating.pop((user.id, card.id, language), None)
 
     async def _translate(self, user: User, card: Card, language: str) -> SentenceTranslation:
-        if self.sentences is None:
+        if self._sentences is None:
             raise errors.TranslationUnavailable("no LLM client in this process")
-        await self.spending.check_tokens(user)
-        done = await self.sentences.translate(card.item.sentence, language, owner=user.id)
-        await self.spending.record_tokens(user, done.prompt_tokens, done.completion_tokens)
+        await self._spending.check_tokens(user)
+        done = await self._sentences.translate(card.item.sentence, language, owner=user.id)
+        await self._spending.record_tokens(user, done.prompt_tokens, done.completion_tokens)
         name = f"{PREFIX}{card.deck_id}"
-        kept = await self.store.get_session(user.id, name) or {}
+        kept = await self._store.get_session(user.id, name) or {}
         kept[_entry_key(card.id, language)] = {
             "s": card.item.sentence,
             "t": done.text,
             "sim": done.simulated,
         }
-        await self.store.put_session(user.id, name, kept)
+        await self._store.put_session(user.id, name, kept)
         log.info("user %s: translated the sentence of card %s", user.id, card.id)
         return SentenceTranslation(card.id, card.item.sentence, done.text, language, done.simulated)

@@ -17,26 +17,39 @@
 - Listeners get updates through a coalescing mailbox each: a slow or failing listener
   never blocks the pipeline or other listeners.
 
-The runner is assembled from one layer per concern: `_tracking` (the jobs in this process
-and their updates), `_flights` (cache, single-flight builds, video slots), `_limits`,
-`_resume` (cancelling, resuming, retelling, shutting down) and `_runner` (submitting).
-`_interface` is the Runner protocol it shares with the queue's front (core.queue).
+The runner is composed of parts, each with its own state and a narrow interface:
+`Tracker` (`_tracking`: the jobs this process follows, their mailboxes and updates),
+`Flights` (`_flights`: the cache, single-flight builds keyed by deck key, video slots),
+`UserLimits` (`_limits`: running jobs and cool-down per user) and `Drain` (`_drain`: no
+new jobs at shutdown, the builds' grace, the last updates' grace). `JobRunner` (`_runner`)
+submits, cancels, resumes and shuts down with them. The queue's front (core.queue) is
+built from the same Tracker, UserLimits and Drain; `_interface` is the Runner protocol
+both offer.
 """
 
-from core.jobs._flights import without_known
+from core.jobs._drain import LAST_UPDATE_GRACE_DEFAULT, Drain
+from core.jobs._flights import Flights, without_known
 from core.jobs._interface import Runner
-from core.jobs._limits import RETRY_IN_DEFAULT
+from core.jobs._limits import RETRY_IN_DEFAULT, UserLimits
 from core.jobs._runner import JobRunner
+from core.jobs._tracking import Job, Tracker, new_record
 from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
 
 __all__ = [
+    "LAST_UPDATE_GRACE_DEFAULT",
     "RETRY_IN_DEFAULT",
     "Announce",
+    "Drain",
+    "Flights",
+    "Job",
     "JobHandle",
     "JobRunner",
     "JobUpdate",
     "Listener",
     "Notifier",
     "Runner",
+    "Tracker",
+    "UserLimits",
+    "new_record",
     "without_known",
 ]

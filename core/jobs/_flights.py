@@ -1,20 +1,21 @@
-"""The cache, single-flight builds and the fair queue of video slots."""
+"""Flights: the cache, single-flight builds (one per deck key, shared by every job that
+waits for it) and the fair queue of video slots; a part of the in-process runner."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core import errors, log_context
-from core.jobs._tracking import Job, Tracking
+from core.jobs._tracking import Job, Tracker
 from core.limiter import FairLimiter
 from core.metrics import Metrics
 from core.models import Deck, Progress, Stage
-from core.pipeline import DeckRequest
+from core.pipeline import DeckRequest, Pipeline
 from core.prompts import PROMPT_VERSION
 from core.spending import Spending
 from core.store import CacheKey, JobStatus, Store
@@ -61,18 +62,67 @@ def without_known(deck: Deck, known: frozenset[str]) -> Deck:
     )
 
 
-class Flights(Tracking):
-    """The runner's layer that builds decks: one flight per cache key, waiting for a slot."""
+class Flights(Mapping[CacheKey, Flight]):
+    """The builds in flight in this process, one per deck key, each shared by every job
+    waiting for that deck, each waiting for a fair video slot; read as a mapping of deck
+    keys to flights."""
 
-    model: str
-    slots: FairLimiter
-    languages: tuple[str, ...]
-    pipeline_runs: int
-    metrics: Metrics
-    spending: Spending | None
-    _flights: dict[CacheKey, Flight]
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        store: Store,
+        tracker: Tracker,
+        model: str,
+        languages: tuple[str, ...] = ("en",),
+        max_parallel_videos: int = 8,
+        metrics: Metrics,
+        spending: Spending | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.tracker = tracker
+        self.model = model
+        self.languages = languages
+        self.slots = FairLimiter(max_parallel_videos)
+        self.metrics = metrics
+        self.spending = spending
+        self.pipeline_runs = 0
+        self._flights: dict[CacheKey, Flight] = {}
 
-    async def builds(self) -> tuple[int, int]:
+    def __getitem__(self, key: CacheKey) -> Flight:
+        return self._flights[key]
+
+    def __iter__(self) -> Iterator[CacheKey]:
+        return iter(self._flights)
+
+    def __len__(self) -> int:
+        return len(self._flights)
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The builds running or waiting for a slot."""
+        return [f.task for f in self._flights.values() if f.task is not None]
+
+    def leave(self, job: Job) -> None:
+        """Take `job` out of its flight; the last job leaving stops the build's LLM calls."""
+        for flight in list(self._flights.values()):
+            if job in flight.jobs:
+                flight.jobs.remove(job)
+                if not flight.jobs and flight.task is not None:
+                    flight.task.cancel()  # nobody wants it any more
+
+    async def abandon(self, key: CacheKey) -> list[Job]:
+        """Stop building `key` here; returns the jobs that waited for it, not ended."""
+        flight = self._flights.pop(key, None)
+        if flight is None:
+            return []
+        jobs, flight.jobs = flight.jobs, []
+        if flight.task is not None:
+            flight.task.cancel()
+            await asyncio.gather(flight.task, return_exceptions=True)
+        return jobs
+
+    def builds(self) -> tuple[int, int]:
         """Builds running and waiting in this process."""
         return self.slots.in_use, self.slots.waiting
 
@@ -87,7 +137,7 @@ class Flights(Tracking):
             backend=self.pipeline.llm.backend,
         )
 
-    async def _cached(self, key: CacheKey) -> Deck | None:
+    async def cached(self, key: CacheKey) -> Deck | None:
         """The cached deck for `key`; never a simulated one for a run on a real server."""
         deck = await self.store.cached_deck(key)
         if deck is not None and deck.simulated and not self.pipeline.llm.simulated:
@@ -97,7 +147,7 @@ class Flights(Tracking):
         return deck
 
     def _attach(self, job: Job, key: CacheKey) -> None:
-        if not self._accepting:
+        if not self.tracker.drain.accepting:
             log.info("job %s stays queued: shutting down; it resumes at the next start", job.id)
             return
         flight = self._flights.get(key)
@@ -118,24 +168,24 @@ class Flights(Tracking):
             if flight.waiting is not None and not flight.waiting.done():
                 self._announce_positions()  # the newcomer sees its place in line too
             else:
-                self._post(job, flight.last)
+                self.tracker.post(job, flight.last)
 
-    async def _start(
+    async def start(
         self, job: Job, key: CacheKey, cached: Deck | None, *, taken: bool = False
     ) -> None:
         """Deliver the cached deck, or join or start the build. `taken`: a build was taken
         from the learner's daily quota for this job; it is given back unless one starts."""
         if cached is not None:
             log.info("cache hit %s for user %s: no LLM calls", key.video_id, job.user.id)
-            await self._give_back(job.user.id, taken)
+            await self.give_back(job.user.id, taken)
             await self._deliver(job, cached, cached_hit=True)
             return
         starts = key not in self._flights
         self._attach(job, key)
         if not starts:
-            await self._give_back(job.user.id, taken)  # joined: costs nothing
+            await self.give_back(job.user.id, taken)  # joined: costs nothing
 
-    async def _give_back(self, user_id: int, taken: bool) -> None:
+    async def give_back(self, user_id: int, taken: bool) -> None:
         if taken and self.spending is not None:
             await self.spending.give_back(user_id)
 
@@ -190,7 +240,7 @@ class Flights(Tracking):
                 flight.last = p
                 log_context.update(stage=p.stage.value)
                 for job in list(flight.jobs):
-                    self._post(job, p)
+                    self.tracker.post(job, p)
 
             def tail() -> None:
                 # Only stragglers are left (being asked again): let the next video in.
@@ -252,7 +302,7 @@ class Flights(Tracking):
         """Save the job's deck and finish it; a failure fails this job only."""
         try:
             # The page shown while building stays until the deck replaces it.
-            self._post(job, Progress(Stage.SAVING, page=job.last.page, found=job.last.found))
+            self.tracker.post(job, Progress(Stage.SAVING, page=job.last.page, found=job.last.found))
             known = await self.store.known_words(job.user.id)
             info = await self.store.save_deck(job.user.id, without_known(deck, known))
             done = Progress(Stage.DONE, len(deck.words), len(deck.words))
@@ -269,16 +319,17 @@ class Flights(Tracking):
             await self._fail(job, errors.InternalError(f"{type(exc).__name__}: {exc}"))
             return
         outcome = "cached" if cached_hit else "partial" if deck.is_partial else "built"
-        self._ended_as(job, outcome)
-        self._finish(
-            job, replace(self._update(job, done), deck=info, cached=cached_hit, stats=deck.stats)
+        self.tracker.ended_as(job, outcome)
+        self.tracker.finish(
+            job,
+            replace(self.tracker.update(job, done), deck=info, cached=cached_hit, stats=deck.stats),
         )
 
     async def _fail(self, job: Job, exc: errors.VocabotError) -> None:
         if job.finished:
             return  # delivered (or cancelled) already: a finished job stays as it ended
         log.info("job %s failed: %s (%s)", job.id, exc.code, exc.detail)
-        self._ended_as(job, "failed")
+        self.tracker.ended_as(job, "failed")
         failed = Progress(Stage.FAILED, detail=exc.code)
         try:
             await self.store.update_job(
@@ -290,7 +341,7 @@ class Flights(Tracking):
             )
         except Exception:  # the user is told all the same; the row resumes at the next start
             log.exception("could not record the failure of job %s", job.id)
-        self._finish(job, replace(self._update(job, failed), error=exc))
+        self.tracker.finish(job, replace(self.tracker.update(job, failed), error=exc))
 
     def _announce_positions(self) -> None:
         for flight in self._flights.values():
@@ -301,4 +352,4 @@ class Flights(Tracking):
                 continue
             ahead = self.slots.position(flight.owner, index)
             for job in flight.jobs:
-                self._post(job, Progress(Stage.QUEUED, queue_position=ahead))
+                self.tracker.post(job, Progress(Stage.QUEUED, queue_position=ahead))

@@ -14,7 +14,7 @@ class Mailbox:
     """Delivers updates to one listener in order, keeping only the latest pending progress."""
 
     def __init__(self, listener: Listener, name: str, running: set[Mailbox]) -> None:
-        """`running` is the runner's set of mailboxes still delivering (finished jobs'
+        """`running` is the Drain's set of mailboxes still delivering (finished jobs'
         included), so shutdown can let them drain before the store closes under them."""
         self._listener = listener
         self._pending: JobUpdate | None = None

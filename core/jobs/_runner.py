@@ -1,4 +1,6 @@
-"""The runner's public class: submitting a job, and a request that came before."""
+"""JobRunner: the in-process runner, built from its parts: a Tracker (the jobs followed
+here), Flights (the cache and the builds), UserLimits and a Drain (the last two shared in
+kind with the queue's front, and handed in by the composition root)."""
 
 from __future__ import annotations
 
@@ -6,20 +8,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from core import errors, log_context
-from core.jobs._flights import Flight
-from core.jobs._limits import Limits, Reservation
-from core.jobs._mailbox import Mailbox
-from core.jobs._resume import Resuming
-from core.jobs._tracking import Job, new_record
-from core.jobs._updates import Announce, JobHandle, JobUpdate, Listener, Notifier
+from core.jobs._drain import Drain
+from core.jobs._flights import Flights
+from core.jobs._limits import Reservation, UserLimits
+from core.jobs._tracking import Job, Tracker, new_record
+from core.jobs._updates import Announce, JobHandle, Listener
 from core.limiter import FairLimiter
 from core.metrics import Metrics
-from core.models import Deck
+from core.models import Deck, Progress, Stage
 from core.pipeline import Pipeline
 from core.spending import Spending
-from core.store import CacheKey, JobRecord, Notify, Store, User
+from core.store import CacheKey, JobRecord, JobStatus, Notify, Store, User
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 LIMITS = (errors.QuotaExceeded, errors.BudgetExhausted, errors.BuildsBlocked)
 
 
-class JobRunner(Resuming, Limits):
+class JobRunner:
     """Builds decks for users' jobs; one instance per process, shared by every face."""
 
     def __init__(
@@ -43,30 +45,70 @@ class JobRunner(Resuming, Limits):
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
         spending: Spending | None = None,
+        limits: UserLimits | None = None,
+        drain: Drain | None = None,
     ) -> None:
+        """`limits` and `drain`: the parts the composition root builds from the settings;
+        without them, limits of `user_max_running_jobs` and `user_cooldown_seconds` on
+        `clock`, and a drain with the default last-update grace."""
         self.pipeline = pipeline
         self.store = store
-        self.model = model
-        self.slots = FairLimiter(max_parallel_videos)
-        self.user_max_running_jobs = user_max_running_jobs
-        self.user_cooldown_seconds = user_cooldown_seconds
-        self.languages = languages
-        self._clock = clock
-        self._flights: dict[CacheKey, Flight] = {}
-        self._jobs: dict[str, Job] = {}
-        self._mailboxes: set[Mailbox] = set()
-        self._reserved: dict[int, int] = {}
-        self._resuming: set[str] = set()
-        self._last_submit: dict[int, float] = {}
-        self.notifiers: dict[str, Notifier] = {}
-        self.watchers: list[Listener] = []
-        self.pipeline_runs = 0
-        self._accepting = True
         self.metrics = metrics or Metrics()
         self.spending = spending  # None: no quota, no budget
+        self.limits = limits or UserLimits(
+            max_running_jobs=user_max_running_jobs,
+            cooldown_seconds=user_cooldown_seconds,
+            clock=clock,
+        )
+        self.drain = drain or Drain()
+        self.tracker = Tracker(store=store, metrics=self.metrics, drain=self.drain, clock=clock)
+        self.notifiers = self.tracker.notifiers
+        self.watchers = self.tracker.watchers
+        self._flights = Flights(
+            pipeline=pipeline,
+            store=store,
+            tracker=self.tracker,
+            model=model,
+            languages=languages,
+            max_parallel_videos=max_parallel_videos,
+            metrics=self.metrics,
+            spending=spending,
+        )
+        self._resuming: set[str] = set()
         self.metrics.queue_length.set_function(lambda: self.slots.waiting)
         self.metrics.builds_running.set_function(lambda: self.slots.in_use)
-        self.metrics.jobs_active.set_function(lambda: len(self._jobs))
+        self.metrics.jobs_active.set_function(lambda: len(self.tracker))
+
+    @property
+    def slots(self) -> FairLimiter:
+        """The fair queue of video slots."""
+        return self._flights.slots
+
+    @property
+    def pipeline_runs(self) -> int:
+        return self._flights.pipeline_runs
+
+    @property
+    def accepting(self) -> bool:
+        return self.drain.accepting
+
+    @property
+    def job_count(self) -> int:
+        """Jobs queued or running in this process."""
+        return len(self.tracker)
+
+    def cache_key(self, video_id: str, learner_language: str, level: str) -> CacheKey:
+        return self._flights.cache_key(video_id, learner_language, level)
+
+    async def builds(self) -> tuple[int, int]:
+        """Builds running and waiting in this process."""
+        return self._flights.builds()
+
+    def progress(self, user_id: int, job_id: str) -> Progress | None:
+        return self.tracker.progress(user_id, job_id)
+
+    def subscribe(self, user_id: int, job_id: str, listener: Listener) -> bool:
+        return self.tracker.subscribe(user_id, job_id, listener)
 
     # -- submitting --------------------------------------------------------------------
 
@@ -89,8 +131,7 @@ class JobRunner(Resuming, Limits):
         platform's chat and message), a request delivered again gets its earlier job back
         (`duplicate=True`, nothing announced).
         """
-        if not self._accepting:
-            raise errors.ShuttingDown()
+        self.drain.admit()
         key = self.cache_key(video_id, user.learner_language, user.level)
         cached: Deck | None = None
         # Only the job's row (and a look at the learner's quota) comes before the reply;
@@ -104,8 +145,8 @@ class JobRunner(Resuming, Limits):
             if source_key is not None:
                 earlier = await self.store.job_for_source(user.id, source_key)
                 if earlier is not None:
-                    return await self._duplicate(earlier)
-            cached = None if refresh else await self._cached(key)
+                    return await self.tracker.earlier(earlier, self._adopt)
+            cached = None if refresh else await self._flights.cached(key)
             if cached is None:
                 raise
             reservation = self._reserve(user, check=False)
@@ -114,22 +155,31 @@ class JobRunner(Resuming, Limits):
             stored = await self.store.create_job(record)
             if stored.id != record.id:  # this request came before: that is its job
                 reservation.release(failed=True)
-                await self._give_back(user.id, taken)
-                return await self._duplicate(stored)
+                await self._flights.give_back(user.id, taken)
+                return await self.tracker.earlier(stored, self._adopt)
             if announce is not None:
-                record = await self._announce(record, announce)
+                record = await self.tracker.announce(record, announce)
             known = await self.store.known_words(user.id)
-            job = self._track(record, user, listener, known=known)
+            job = self.tracker.track(record, user, listener, known=known)
         except BaseException:
             reservation.release(failed=True)
-            await asyncio.shield(self._give_back(user.id, taken))
+            await asyncio.shield(self._flights.give_back(user.id, taken))
             raise
         reservation.release()  # the tracked job counts itself from now on
         self.metrics.jobs_submitted.inc()
         with log_context.bound(job_id=job.id, video_id=video_id, user_id=user.id):
-            cached = None if refresh else cached or await self._cached(key)
-            await self._start(job, key, cached, taken=taken)
+            cached = None if refresh else cached or await self._flights.cached(key)
+            await self._flights.start(job, key, cached, taken=taken)
         return JobHandle(job.id, job.done)
+
+    def _reserve(self, user: User, *, check: bool) -> Reservation:
+        """Check the user's limits and take a place, in one step (nothing awaited)."""
+        return self.limits.reserve(
+            user.id,
+            self.tracker.running(user.id),
+            check=check,
+            retry_in=lambda: self.tracker.retry_in(user.id),
+        )
 
     async def _take_spending(self, user: User, key: CacheKey, reservation: Reservation) -> bool:
         """Take a build from the learner's quota (checked in the same step), or refuse it;
@@ -144,13 +194,78 @@ class JobRunner(Resuming, Limits):
             raise
         return True
 
-    async def _duplicate(self, record: JobRecord) -> JobHandle:
-        log.info("request %s came again: it is job %s", record.source_key, record.id)
-        job = self._jobs.get(record.id)
-        if job is None and not record.status.finished:
-            job = await self._adopt(record)  # arrived before resume() got to it
-        if job is not None:
-            return JobHandle(job.id, job.done, duplicate=True)
-        done: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
-        done.set_result(await self._ended(record))
-        return JobHandle(record.id, done, duplicate=True)
+    # -- the other ends of a job's life --------------------------------------------------
+
+    async def cancel(self, user_id: int, job_id: str | None = None) -> int:
+        """Cancel one job of this user (or all of them); returns how many were cancelled."""
+        jobs = [
+            j
+            for j in list(self.tracker.jobs.values())
+            if j.user.id == user_id and (job_id is None or j.id == job_id)
+        ]
+        for job in jobs:
+            self._flights.leave(job)
+            cancelled = Progress(Stage.CANCELLED)
+            await self.store.update_job(job.id, status=JobStatus.CANCELLED, progress=cancelled)
+            self.tracker.ended_as(job, "cancelled")
+            update = replace(self.tracker.update(job, cancelled), error=errors.JobCancelled())
+            self.tracker.finish(job, update)
+        return len(jobs)
+
+    async def resume(self) -> int:
+        """Pick up jobs a crash or restart left queued or running, and tell the chats of
+        jobs that ended without telling them; returns how many jobs were picked up."""
+        untold = await self.store.untold_jobs()  # before resuming: those may end meanwhile
+        resumed = 0
+        for record in await self.store.unfinished_jobs():
+            if await self._adopt(record) is not None:
+                resumed += 1
+        if resumed:
+            log.info("resumed %d unfinished job(s)", resumed)
+        for record in untold:
+            await self.tracker.retell(record)
+        return resumed
+
+    async def adopt(self, record: JobRecord) -> Job | None:
+        """Build a job another process wrote (a queue worker takes it from a front): from
+        the cache, or joining or starting its key's build. None if it is taken already."""
+        return await self._adopt(record, resumed=False)
+
+    async def _adopt(self, record: JobRecord, *, resumed: bool = True) -> Job | None:
+        if record.id in self.tracker.jobs or record.id in self._resuming:
+            return None
+        self._resuming.add(record.id)  # at once: a redelivered request may race us here
+        try:
+            job = await self.tracker.follow(record, resumed=resumed)
+        finally:
+            self._resuming.discard(record.id)
+        if job is None:
+            return None
+        self.tracker.post(job, Progress(Stage.QUEUED))
+        key = self.cache_key(record.video_id, record.learner_language, record.level)
+        # A job resumed here was counted when it was submitted; a front that queued one
+        # took a build from the learner's quota for it, given back unless one starts here.
+        await self._flights.start(job, key, await self._flights.cached(key), taken=not resumed)
+        return job
+
+    async def abandon(self, key: CacheKey) -> None:
+        """Stop building `key` here without ending its jobs: they stay queued or running
+        in the database, for another process to build (a queue worker stopping)."""
+        jobs = await self._flights.abandon(key)
+        boxes = [box.task for job in jobs for box in job.mailboxes]
+        for job in jobs:
+            self.tracker.jobs.pop(job.id, None)
+        for box in boxes:
+            box.cancel()
+        await asyncio.gather(*boxes, return_exceptions=True)
+
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop taking jobs, let running builds finish within `grace`, then stop them.
+
+        Jobs stopped here stay queued/running in the database and resume at the next start.
+        """
+        self.drain.close()
+        await self.drain.stop_builds(self._flights.tasks(), grace)
+        # A finished job's mailboxes deliver its last update first (a deck page, a row
+        # written), so the store is not closed under them.
+        await self.drain.finish(self.tracker.mailboxes(), grace)

@@ -13,9 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from core import errors
-from core.jobs import RETRY_IN_DEFAULT, Announce, JobHandle, JobUpdate, Listener, Notifier
-from core.jobs._mailbox import Mailbox
-from core.jobs._tracking import Job, Tracking, new_record
+from core.jobs import (
+    Announce,
+    Drain,
+    Job,
+    JobHandle,
+    JobUpdate,
+    Listener,
+    Tracker,
+    UserLimits,
+    new_record,
+)
 from core.metrics import Metrics
 from core.models import Progress, Stage
 from core.queue._builds import BuildKey, Builds
@@ -27,15 +35,17 @@ from core.store import JobRecord, JobStatus, Notify, Store, User
 log = logging.getLogger(__name__)
 
 RECONCILE_SECONDS = 5.0  # how often followed jobs are read back (an event may be lost)
-LAST_UPDATE_GRACE = 5.0  # seconds a finished job's last update may take at shutdown
 
 
 def build_of(record: JobRecord) -> BuildKey:
     return BuildKey(record.video_id, record.learner_language, record.level)
 
 
-class QueueFront(Tracking):
-    """core.jobs.Runner for a front: submit, follow, cancel; workers do the building."""
+class QueueFront:
+    """core.jobs.Runner for a front: submit, follow, cancel; workers do the building.
+    Built from the same parts as the in-process runner: a Tracker (without writing rows:
+    the worker building a job does), UserLimits (fed with the load the database counts)
+    and a Drain."""
 
     def __init__(
         self,
@@ -50,27 +60,32 @@ class QueueFront(Tracking):
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
         spending: Spending | None = None,
+        limits: UserLimits | None = None,
+        drain: Drain | None = None,
     ) -> None:
         """`spending`: the learners' daily quota and the bot's token budget: a build is
         taken from the quota here (in one step with the check, in the database) before a
         job is written; the worker gives it back if its deck was cached or its build was
         running already, reserves the build's tokens before calling the LLM and counts
-        them."""
+        them. `limits` and `drain` as for core.jobs.JobRunner."""
         self.store = store
         self._builds = builds
         self.bus = bus
         self.turns = turns
-        self.user_max_running_jobs = user_max_running_jobs
-        self.user_cooldown_seconds = user_cooldown_seconds
+        self.limits = limits or UserLimits(
+            max_running_jobs=user_max_running_jobs,
+            cooldown_seconds=user_cooldown_seconds,
+            clock=clock,
+        )
+        self.drain = drain or Drain()
         self.reconcile_seconds = reconcile_seconds
-        self._clock = clock
-        self._jobs: dict[str, Job] = {}
-        self._mailboxes: set[Mailbox] = set()
         self.metrics = metrics or Metrics()
         self.spending = spending
-        self.notifiers: dict[str, Notifier] = {}
-        self.watchers: list[Listener] = []
-        self._accepting = True
+        self.tracker = Tracker(
+            store=store, metrics=self.metrics, drain=self.drain, clock=clock, persist=False
+        )
+        self.notifiers = self.tracker.notifiers
+        self.watchers = self.tracker.watchers
         self._stack = AsyncExitStack()
         self._chores: set[asyncio.Task[None]] = set()
         self._placing: asyncio.Task[None] | None = None
@@ -95,23 +110,17 @@ class QueueFront(Tracking):
         refresh: bool = False,  # a rebuild on demand is the CLI's (in-process); ignored here
     ) -> JobHandle:
         """Write the job (limits checked across processes) and ask for its build."""
-        if not self._accepting:
-            raise errors.ShuttingDown()
+        self.drain.admit()
         if source_key is not None:
             earlier = await self.store.job_for_source(user.id, source_key)
             if earlier is not None:
-                return await self._duplicate(earlier)
+                return await self.tracker.earlier(earlier, self._follow)
         if self.spending is not None:
             # Before the turn: that holds a connection of the pool this needs one of too.
             await self.spending.take(user)
         try:
             async with self.turns.user_turn(user.id) as load:
-                if load.active >= self.user_max_running_jobs:
-                    raise errors.TooManyJobs(f"{load.active} running", retry_in=RETRY_IN_DEFAULT)
-                if load.since_last is not None:
-                    wait = self.user_cooldown_seconds - load.since_last
-                    if wait > 0:
-                        raise errors.SlowDown(wait)
+                self.limits.check(load.active, load.since_last)
                 record = new_record(user, video_id, notify, source_key)
                 stored = await self.store.create_job(record)
         except BaseException:
@@ -121,43 +130,44 @@ class QueueFront(Tracking):
         if stored.id != record.id:  # this request came before: that is its job
             if self.spending is not None:
                 await self.spending.give_back(user.id)
-            return await self._duplicate(stored)
+            return await self.tracker.earlier(stored, self._follow)
         if announce is not None:
-            record = await self._announce(record, announce)
+            record = await self.tracker.announce(record, announce)
         self.metrics.jobs_submitted.inc()
         known = await self.store.known_words(user.id)
-        job = self._track(record, user, listener, known=known)
-        self._post(job, Progress(Stage.QUEUED))
+        job = self.tracker.track(record, user, listener, known=known)
+        self.tracker.post(job, Progress(Stage.QUEUED))
         # A user's later videos queue behind other users' first ones.
         await self._builds.request(build_of(record), priority=-load.active)
         await self.bus.publish(Event("joined", job.id, user.id).dumps())
         self._place_soon()
         return JobHandle(job.id, job.done)
 
-    async def _duplicate(self, record: JobRecord) -> JobHandle:
-        log.info("request %s came again: it is job %s", record.source_key, record.id)
-        job = self._jobs.get(record.id) or await self._follow(record)
-        if job is not None:
-            return JobHandle(job.id, job.done, duplicate=True)
-        done: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
-        done.set_result(await self._ended(record))
-        return JobHandle(record.id, done, duplicate=True)
-
     async def _follow(self, record: JobRecord, *, resumed: bool = False) -> Job | None:
         """Follow a job written earlier (None if it has ended, or its user is gone)."""
-        if record.status.finished or record.id in self._jobs:
-            return self._jobs.get(record.id)
-        user = await self.store.get_user(record.user_id)
-        if user is None:
-            return None
-        user = replace(user, learner_language=record.learner_language, level=record.level)
-        known = await self.store.known_words(user.id)
-        job = self._track(record, user, None, resumed=resumed, known=known)
-        self._post(job, record.progress)
+        if record.status.finished or record.id in self.tracker.jobs:
+            return self.tracker.jobs.get(record.id)
+        job = await self.tracker.follow(record, resumed=resumed)
+        if job is not None:
+            self.tracker.post(job, record.progress)
         return job
 
-    async def _persist(self, update: JobUpdate) -> None:
-        """Nothing: the worker building a job writes its row."""
+    # -- what every runner tells -------------------------------------------------------
+
+    @property
+    def accepting(self) -> bool:
+        return self.drain.accepting
+
+    @property
+    def job_count(self) -> int:
+        """Jobs followed in this process."""
+        return len(self.tracker)
+
+    def progress(self, user_id: int, job_id: str) -> Progress | None:
+        return self.tracker.progress(user_id, job_id)
+
+    def subscribe(self, user_id: int, job_id: str, listener: Listener) -> bool:
+        return self.tracker.subscribe(user_id, job_id, listener)
 
     # -- events from workers (and other fronts) -----------------------------------------
 
@@ -168,13 +178,13 @@ class QueueFront(Tracking):
             return
         if event.kind == "joined":
             return  # for workers
-        job = self._jobs.get(event.job_id)
+        job = self.tracker.jobs.get(event.job_id)
         if job is None or job.user.id != event.user_id or job.finished:
             return  # not followed here
         if event.kind == "cancel":
-            self._finish(job, self._cancelled(job))
+            self.tracker.finish(job, self._cancelled(job))
         elif not event.progress.stage.finished:
-            self._post(job, event.progress)
+            self.tracker.post(job, event.progress)
         else:  # the deck (or the error) is read back: off the listening connection
             self._spawn(self._end(job, event), name=f"end-{job.id}")
 
@@ -194,21 +204,23 @@ class QueueFront(Tracking):
         if event.error is not None:
             update = replace(update, error=rebuilt_error(event.error))
         if not job.finished:
-            self._finish(job, update)
+            self.tracker.finish(job, update)
 
     def _cancelled(self, job: Job) -> JobUpdate:
-        return replace(self._update(job, Progress(Stage.CANCELLED)), error=errors.JobCancelled())
+        return replace(
+            self.tracker.update(job, Progress(Stage.CANCELLED)), error=errors.JobCancelled()
+        )
 
     async def _reconcile(self) -> None:
         """Read back the rows of followed jobs now and then: a job whose end was missed
         (the events connection dropped at that moment) still ends here."""
         while True:
             await asyncio.sleep(self.reconcile_seconds)
-            for job in list(self._jobs.values()):
+            for job in list(self.tracker.jobs.values()):
                 try:
                     record = await self.store.get_job(job.user.id, job.id)
                     if record is not None and record.status.finished and not job.finished:
-                        self._finish(job, await self._ended(record))
+                        self.tracker.finish(job, await self.tracker.ended(record))
                 except Exception:
                     log.exception("reading back job %s failed", job.id)
 
@@ -224,7 +236,7 @@ class QueueFront(Tracking):
     async def _place(self) -> None:
         while True:
             self._replace = False
-            waiting = [j for j in self._jobs.values() if j.last.stage == Stage.QUEUED]
+            waiting = [j for j in self.tracker.jobs.values() if j.last.stage == Stage.QUEUED]
             if waiting:
                 try:
                     line = await self._builds.line()
@@ -234,7 +246,9 @@ class QueueFront(Tracking):
                 for job in waiting:
                     lock = build_of(job.record).lock
                     if lock in line:
-                        self._post(job, Progress(Stage.QUEUED, queue_position=line.index(lock)))
+                        self.tracker.post(
+                            job, Progress(Stage.QUEUED, queue_position=line.index(lock))
+                        )
             if not self._replace:
                 return
 
@@ -250,9 +264,9 @@ class QueueFront(Tracking):
         for record in records:
             cancelled = Progress(Stage.CANCELLED)
             await self.store.update_job(record.id, status=JobStatus.CANCELLED, progress=cancelled)
-            job = self._jobs.get(record.id)
+            job = self.tracker.jobs.get(record.id)
             if job is not None and not job.finished:
-                self._finish(job, self._cancelled(job))
+                self.tracker.finish(job, self._cancelled(job))
             await self.bus.publish(Event("cancel", record.id, user_id).dumps())
             if not any(build_of(r) == build_of(record) for r in await self._unfinished()):
                 await self._builds.drop(build_of(record))  # nobody waits for it any more
@@ -276,28 +290,21 @@ class QueueFront(Tracking):
             if platform in self.notifiers and await self._follow(record, resumed=True):
                 followed += 1
         for record in untold:
-            await self._retell(record)
+            await self.tracker.retell(record)
         self._place_soon()
         return followed
 
     async def shutdown(self, grace: float = 10.0) -> None:
         """Stop taking jobs and hearing events; jobs go on in the workers, and are
-        followed again (or told) at the next start."""
-        self._accepting = False
+        followed again (or told) at the next start. `grace` is for builds: none runs here,
+        and jobs that ended get the drain's last-update grace for their last update (a deck
+        page) before the store closes."""
+        self.drain.close()
         for chore in list(self._chores):
             chore.cancel()
         await asyncio.gather(*self._chores, return_exceptions=True)
         await self._stack.aclose()
-        live = [b.task for j in self._jobs.values() for b in j.mailboxes]
-        for box in live:
-            box.cancel()
-        # Jobs that ended get their last update out (a deck page) before the store closes.
-        boxes = [*live, *(b.task for b in self._mailboxes)]
-        if boxes:
-            _, pending = await asyncio.wait(boxes, timeout=LAST_UPDATE_GRACE)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*boxes, return_exceptions=True)
+        await self.drain.finish(self.tracker.mailboxes())
 
     def _spawn(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)

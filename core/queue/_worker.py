@@ -24,8 +24,7 @@ import procrastinate
 from procrastinate import exceptions, jobs, retry
 from procrastinate.worker import Worker
 
-from core.jobs import JobRunner, JobUpdate
-from core.jobs._tracking import Job
+from core.jobs import Job, JobRunner, JobUpdate
 from core.queue._builds import BUILD_TASK, QUEUE, BuildKey
 from core.queue._front import build_of
 from core.queue._wire import Bus, Event

@@ -9,11 +9,11 @@ it must agree. Its own numbered migrations live in storage/postgres/migrations.
 no row factory set on them), so other parts on the same database, such as a job queue,
 can share it; `PostgresStore.on_pool(pool)` builds a store on a pool opened elsewhere.
 
-Its parts: `_connection` (the pool, migrations, statement helpers), one module per group
-of tables (`_users`, `_cache`, `_decks`, `_reviews`, `_jobs`), and `_store`.
+Its queries are storage.tables', written once for both stores over the dialect seam
+(storage/dialect.py); `_connection` holds what is PostgreSQL's own: the pool, outages,
+migrations under an advisory lock, and the job queue's rows a forgotten learner leaves.
 """
 
-from storage.postgres._connection import migrations, shown
-from storage.postgres._store import PostgresStore, open_store
+from storage.postgres._connection import PostgresStore, migrations, open_store, shown
 
 __all__ = ["PostgresStore", "migrations", "open_store", "shown"]

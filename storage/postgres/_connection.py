@@ -1,9 +1,9 @@
-"""The pool: psycopg 3 async connections, migrations under a lock, transactions, errors."""
+"""The PostgreSQL store: a psycopg 3 async pool, migrations under a lock, transactions, errors."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, Self
@@ -15,7 +15,9 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core import errors
-from storage.rows import read_migrations
+from storage.dialect import PostgresDialect, Tx
+from storage.rows import Row, read_migrations
+from storage.tables import Tables
 
 log = logging.getLogger(__name__)
 
@@ -77,23 +79,45 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, safe="/", quote_via=quote)))
 
 
-def nul_free(value: Any) -> Any:
-    """PostgreSQL text cannot hold U+0000, SQLite's can: a NUL a learner typed (or a file
-    carried) is stored as U+FFFD, everywhere the same way, so lookups still match."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
-    if isinstance(value, list | tuple):
-        return type(value)(nul_free(v) for v in value)
-    return value
+class _Tx:
+    """Statements on one pooled connection's cursor (storage.dialect.Tx)."""
+
+    def __init__(self, cursor: AsyncCursor[DictRow]) -> None:
+        self._cursor = cursor
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        await self.run(sql, params)
+        return list(await self._cursor.fetchall())
+
+    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        await self._cursor.execute(DIALECT.sql(sql), DIALECT.params(params))
+        return self._cursor.rowcount
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """(psycopg pipelines them; rowcount is their sum.)"""
+        if not rows:
+            return 0
+        await self._cursor.executemany(DIALECT.sql(sql), [DIALECT.params(r) for r in rows])
+        return self._cursor.rowcount
+
+    async def lock(self, *key: int) -> None:
+        await self._cursor.execute(
+            f"SELECT pg_advisory_xact_lock({', '.join(['%s'] * len(key))})", key
+        )
 
 
-class Connection:
-    """The base every table group builds on: the pool, migrations and statement helpers.
+DIALECT = PostgresDialect()
+
+
+class PostgresStore(Tables):
+    """core.store.Store on PostgreSQL: the queries of storage.tables on a pool.
 
     No lock: PostgreSQL serialises conflicting writes itself. Statements outside `_tx`
     run in autocommit (one round trip each); a group of writes that must land together,
     or a read that must see its own insert, goes in `_tx`.
     """
+
+    dialect = DIALECT
 
     def __init__(self, pool: Pool, url: str = "", *, owns_pool: bool = True) -> None:
         self.pool = pool  # share it (e.g. with a job queue on the same database)
@@ -140,7 +164,7 @@ class Connection:
             return await _version(conn)
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[AsyncCursor[DictRow]]:
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[_Tx]:
         """One transaction on a pooled connection: committed at the end, rolled back on
         an error or a cancellation (psycopg cancels a running statement on the server)."""
         async with (
@@ -148,28 +172,31 @@ class Connection:
             self.pool.connection() as conn,
             conn.transaction(),
         ):
-            yield conn.cursor(row_factory=dict_row)
+            yield _Tx(conn.cursor(row_factory=dict_row))
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[DictRow]:
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with outage_is_told(self.url), self.pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(sql, nul_free(tuple(params)))
-            return await cursor.fetchall()
+            return await _Tx(conn.cursor(row_factory=dict_row)).all(sql, params)
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> DictRow | None:
-        rows = await self._all(sql, params)
-        return rows[0] if rows else None
-
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def _write(
+        self, sql: str, params: Iterable[Any] = (), *, background: bool = False
+    ) -> int:
         """One statement that stands alone (autocommit); how many rows it changed."""
         async with outage_is_told(self.url), self.pool.connection() as conn:
-            return await run(conn.cursor(row_factory=dict_row), sql, params)
+            return await _Tx(conn.cursor(row_factory=dict_row)).run(sql, params)
 
-
-async def run(cursor: AsyncCursor[DictRow], sql: str, params: Iterable[Any] = ()) -> int:
-    """Execute one statement on `cursor`; how many rows it changed (or found)."""
-    await cursor.execute(sql, nul_free(tuple(params)))
-    return cursor.rowcount
+    async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:
+        """The job queue's builds of these files: their arguments and locks hold the file's
+        hash. Only this learner's jobs wanted them, so a waiting one has nothing to build; a
+        running one is its worker's until it ends (and deletes it). Nothing to do without
+        the queue's tables."""
+        found = await tx.all("SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS queue")
+        if found and found[0]["queue"]:
+            await tx.run(
+                "DELETE FROM procrastinate_jobs WHERE args ->> 'video_id' = ANY(?) "
+                "AND status <> 'doing'",
+                (list(keys),),
+            )
 
 
 async def prepare(url: str, *, migrate_to: int | None = None) -> None:
@@ -229,3 +256,12 @@ async def _migrate(conn: AsyncConnection[Any], target: int | None, *, url: str) 
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
             )
+
+
+@asynccontextmanager
+async def open_store(url: str, *, max_size: int = 10) -> AsyncIterator[PostgresStore]:
+    store = await PostgresStore.open(url, max_size=max_size)
+    try:
+        yield store
+    finally:
+        await store.close()

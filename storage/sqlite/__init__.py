@@ -6,14 +6,13 @@ with another's statements on the shared connection. The lock has a fast lane: re
 the writes a user waits for go before queued bookkeeping (progress of running jobs,
 chunk answers), so a chat's immediate reply never waits behind a burst of those.
 
-Its parts: `_connection` (the connection, the lock, migrations and transactions), one
-module per group of tables (`_users`, `_cache`, `_decks`, `_reviews`, `_jobs`,
-`_operations`), and `_store`, where SQLiteStore is assembled from them.
+Its queries are storage.tables', written once for both stores over the dialect seam
+(storage/dialect.py); `_connection` holds what is SQLite's own: the connection, the lock,
+migrations and transactions.
 """
 
 from storage.rows import CHUNK_RESULTS_KEPT, video_key
-from storage.sqlite._connection import _Turns, migrations
-from storage.sqlite._store import SQLiteStore, open_store
+from storage.sqlite._connection import SQLiteStore, _Turns, migrations, open_store
 
 __all__ = [
     "CHUNK_RESULTS_KEPT",

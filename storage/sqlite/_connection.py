@@ -1,4 +1,4 @@
-"""The connection: one aiosqlite connection, WAL, foreign keys, migrations, transactions."""
+"""The SQLite store: one aiosqlite connection, WAL, foreign keys, migrations, its lock."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import asyncio
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self
@@ -16,7 +15,9 @@ from typing import Any, Self
 import aiosqlite
 
 from core import errors
-from storage.rows import read_migrations
+from storage.dialect import Dialect
+from storage.rows import Row, read_migrations
+from storage.tables import Tables
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +25,6 @@ log = logging.getLogger(__name__)
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every storage/migrations/NNNN_name.sql, in order."""
     return read_migrations(resources.files("storage") / "migrations")
-
-
-def now_stamp() -> str:
-    """Now, as times are stored: UTC, ISO 8601 with microseconds and a Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def stamp(value: datetime) -> str:
-    """`value` as times are stored."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class _Turns:
@@ -74,9 +65,35 @@ class _Turns:
         self._busy = False
 
 
-class Connection:
-    """The base every table group builds on: the shared connection, its lock, migrations
-    and the statement helpers."""
+class _Tx:
+    """Statements in a transaction on the shared connection (storage.dialect.Tx).
+
+    Each runs and is read to the end in one call on aiosqlite's thread: a caller cancelled
+    midway can never leave a half-read cursor that blocks the next COMMIT.
+    """
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return list(await self._db.execute_fetchall(sql, tuple(params)))
+
+    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return (await self._db.execute(sql, tuple(params))).rowcount
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        return (await self._db.executemany(sql, rows)).rowcount if rows else 0
+
+    async def lock(self, *key: int) -> None:
+        """Nothing to take: BEGIN IMMEDIATE holds the database's one writer lock, across
+        processes, to the end of the transaction."""
+
+
+class SQLiteStore(Tables):
+    """core.store.Store on SQLite: the queries of storage.tables on one shared connection,
+    each statement and transaction in its turn (see _Turns)."""
+
+    dialect = Dialect()
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -151,7 +168,7 @@ class Connection:
             )
 
     @asynccontextmanager
-    async def _tx(self, *, background: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[_Tx]:
         """One write transaction at a time on the shared connection (`background` ones
         after every waiting foreground one).
 
@@ -162,25 +179,18 @@ class Connection:
         async with self._lock.hold(background=background):
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
+                yield _Tx(self._db)
             except BaseException:
                 await asyncio.shield(self._db.rollback())
                 raise
             else:
                 await asyncio.shield(self._db.commit())
 
-    # Statements run and are read to the end in one call on aiosqlite's thread: a caller
-    # cancelled midway can never leave a half-read cursor that blocks the next COMMIT.
-
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._lock.hold():
-            return list(await self._db.execute_fetchall(sql, tuple(params)))
+            return await _Tx(self._db).all(sql, params)
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._all(sql, params)
-        return rows[0] if rows else None
-
-    async def _checkpoint(self) -> None:
+    async def _forgotten(self) -> None:
         """Copy the WAL into the database and empty it, so deleted rows' old versions are
         not kept there (a reader in another process may hold it: then it waits for later)."""
         async with self._lock.hold():
@@ -190,4 +200,13 @@ class Connection:
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")
-        return str(row[0]) if row else "no answer"
+        return str(row["integrity_check"]) if row else "no answer"
+
+
+@asynccontextmanager
+async def open_store(path: Path | str) -> AsyncIterator[SQLiteStore]:
+    store = await SQLiteStore.open(path)
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/cards", dependencies=[Depends(within_allowance)])
 @router.post("/{card_id}/translation", response_model=TranslationOut)
 async def translate_sentence(card_id: DeckId, user: Me, acts: Acts) -> TranslationOut:
     """The card's sentence in the learner's language (their learner language setting)."""
-    done = await acts.translate_sentence(user, card_id)
+    done = await acts.translations.translate(user, card_id)
     return TranslationOut(
         card_id=done.card_id,
         sentence=done.sentence,

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/decks", dependencies=[Depends(within_allowance)])
 
 @router.get("", response_model=list[DeckOut])
 async def list_decks(user: Me, acts: Acts) -> list[DeckOut]:
-    return [deck_out(d, shown=acts.shown(user, d)) for d in await acts.decks(user)]
+    return [deck_out(d, shown=acts.learners.shown(user, d)) for d in await acts.decks.all(user)]
 
 
 @router.get("/{deck_id}", response_model=DeckOut)
@@ -31,9 +31,9 @@ async def get_deck(
 ) -> DeckOut:
     """A deck with its first DECK_SIZE cards (the learner's own size), best first; `more`
     counts the rest, and `?all=true` (`more_url`) returns every card."""
-    info = await acts.deck(user, deck_id)
-    cards = await acts.cards(user, info.id, shown_only=not every)
-    return deck_out(info, cards, acts.shown(user, info))
+    info = await acts.decks.get(user, deck_id)
+    cards = await acts.decks.cards(user, info.id, shown_only=not every)
+    return deck_out(info, cards, acts.learners.shown(user, info))
 
 
 @router.get(
@@ -52,7 +52,7 @@ async def export_deck(
     ] = "all",
 ) -> Response:
     """The deck as a file: every card by default, or `part=shown` for its first DECK_SIZE."""
-    exported = await acts.export(user, format, deck_id, shown_only=part == "shown")
+    exported = await acts.decks.export(user, format, deck_id, shown_only=part == "shown")
     disposition = attachment(exported.filename, fallback=f"deck-{deck_id}")
     return Response(
         exported.data,

@@ -17,7 +17,9 @@ router = APIRouter(prefix="/v1/jobs", dependencies=[Depends(within_allowance)])
 
 def with_settings(acts: Acts, user: User, body: JobIn) -> User:
     """The user as this request asks, through the settings rule (a BadSetting is a 422)."""
-    return acts.with_settings(user, learner_language=body.learner_language, level=body.level)
+    return acts.learners.with_settings(
+        user, learner_language=body.learner_language, level=body.level
+    )
 
 
 @router.post(
@@ -27,14 +29,14 @@ def with_settings(acts: Acts, user: User, body: JobIn) -> User:
     responses={200: {"model": JobCreated, "description": "a cache hit: the deck at once"}},
 )
 async def create_job(body: JobIn, user: Me, acts: Acts) -> Any:
-    handle = await acts.submit(with_settings(acts, user, body), parse_video_id(body.url))
+    handle = await acts.builds.submit(with_settings(acts, user, body), parse_video_id(body.url))
     created = JobCreated(job_id=handle.id, status="queued", status_url=status_url(handle.id))
     if handle.done.done():
         update = handle.done.result()
         if update.deck is not None:
             created.status = "done"
-            cards = await acts.cards(user, update.deck.id)
-            created.deck = deck_out(update.deck, cards, acts.shown(user, update.deck))
+            cards = await acts.decks.cards(user, update.deck.id)
+            created.deck = deck_out(update.deck, cards, acts.learners.shown(user, update.deck))
             return JSONResponse(created.model_dump(mode="json"), status_code=200)
     return created
 
@@ -46,5 +48,5 @@ async def get_job(job: Job, tr: ClientTr) -> JobOut:
 
 @router.delete("/{job_id}", response_model=JobOut)
 async def cancel_job(job: Job, user: Me, acts: Acts, tr: ClientTr) -> JobOut:
-    await acts.cancel(user, job.id)
+    await acts.builds.cancel(user, job.id)
     return job_out(await job_of(acts, user, job.id), tr=tr)

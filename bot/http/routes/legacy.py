@@ -38,7 +38,7 @@ async def video_vocabulary(
     video_id: str, user: Me, acts: Acts, tr: ClientTr, wait: Wait = 60.0
 ) -> Any:
     video_id = parse_video_id(video_id)
-    handle = await acts.submit(user, video_id)
+    handle = await acts.builds.submit(user, video_id)
     try:
         update = await asyncio.wait_for(handle.wait(), wait)
     except TimeoutError:
@@ -54,4 +54,4 @@ async def video_vocabulary(
     message = "partial: some parts failed" if update.deck.missing else "ok"
     if update.deck.simulated:
         message += "; simulated meanings (placeholders from the bundled simulator)"
-    return legacy_out(video_id, await acts.cards(user, update.deck.id), "success", message)
+    return legacy_out(video_id, await acts.decks.cards(user, update.deck.id), "success", message)

@@ -15,5 +15,5 @@ router = APIRouter(prefix="/v1/me", dependencies=[Depends(within_allowance)])
 async def forget_me(user: Me, acts: Acts, tr: ClientTr) -> Forgotten:
     """Delete the key's learner: decks, cards, reviews, known words, settings, jobs, uploads
     no one else sent, and every API key (this one too: later requests with it are 403)."""
-    deleted = await acts.forget(user)
+    deleted = await acts.learners.forget(user)
     return Forgotten(deleted=deleted, message=tr(FORGET_DONE))

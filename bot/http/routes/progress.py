@@ -49,7 +49,7 @@ async def job_updates(
     async def listener(update: JobUpdate) -> None:
         queue.put_nowait(update)
 
-    if not acts.follow(user, record.id, listener):
+    if not acts.builds.follow(user, record.id, listener):
         yield job_json(record, tr=tr)
         return
     while True:

@@ -35,8 +35,8 @@ def back_to(path: str, fallback: str = f"{STUDY_PATH}/") -> RedirectResponse:
 
 @router.get("/")
 async def home(request: Request, who: Learner, acts: Acts) -> Response:
-    home = await acts.study_home(who.user)
-    tr = acts.translator(who.user)
+    home = await acts.study.home(who.user)
+    tr = acts.learners.translator(who.user)
     return page(request, "decks.html", tr, who, decks=home.decks, review=home)
 
 
@@ -51,9 +51,9 @@ async def deck(
     more: bool = False,
 ) -> Response:
     """A tab of a deck: its first DECK_SIZE cards, or (`more`) all of them."""
-    shown = await acts.study_cards(who.user, deck_id, kind, q, more=more)
-    tr = acts.translator(who.user)
-    translations = await acts.translations(who.user, [c.card for c in shown.cards])
+    shown = await acts.study.cards(who.user, deck_id, kind, q, more=more)
+    tr = acts.learners.translator(who.user)
+    translations = await acts.translations.kept_all(who.user, [c.card for c in shown.cards])
     return page(request, "deck.html", tr, who, shown=shown, translations=translations)
 
 
@@ -65,13 +65,13 @@ async def known(
     card: Annotated[int, Form(ge=1, le=2**63 - 1)],
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    await acts.mark_card_known(who.user, deck_id, card)
+    await acts.known.mark_card(who.user, deck_id, card)
     return back_to(f"{back}#card-{card}" if back else f"{STUDY_PATH}/decks/{deck_id}")
 
 
 @router.get("/decks/{deck_id}/export")
 async def export(deck_id: DeckId, who: Learner, acts: Acts, format: ExportFormat) -> Response:
-    exported = await acts.export(who.user, format, deck_id)
+    exported = await acts.decks.export(who.user, format, deck_id)
     disposition = attachment(exported.filename, fallback=f"deck-{deck_id}")
     return Response(
         exported.data,
@@ -82,10 +82,10 @@ async def export(deck_id: DeckId, who: Learner, acts: Acts, format: ExportFormat
 
 @router.get("/review")
 async def review(request: Request, who: Learner, acts: Acts, flip: bool = False) -> Response:
-    card = await acts.quiz_card(who.user)
-    tr = acts.translator(who.user)
+    card = await acts.study.flashcard(who.user)
+    tr = acts.learners.translator(who.user)
     shown = [card.card.card] if card.card else []
-    translations = await acts.translations(who.user, shown)
+    translations = await acts.translations.kept_all(who.user, shown)
     return page(
         request, "review.html", tr, who, review=card, flipped=flip, translations=translations
     )
@@ -94,7 +94,7 @@ async def review(request: Request, who: Learner, acts: Acts, flip: bool = False)
 @router.post("/review/more")
 async def learn_more(who: Changer, acts: Acts) -> Response:
     """ "Learn 10 more": today's new cards grow, and the review goes on."""
-    await acts.learn_more(who.user)
+    await acts.habits.learn_more(who.user)
     return back_to(f"{STUDY_PATH}/review")
 
 
@@ -106,7 +106,7 @@ async def rate(
     rating: Annotated[int, Form(ge=1, le=4)],
 ) -> Response:
     try:
-        await acts.quiz_grade(who.user, question_id, rating)
+        await acts.study.grade(who.user, question_id, rating)
     except QuestionExpired:  # a second tap after the next card opened, or /cancel in a chat
         log.info("study: user %s rated question %s, which is over", who.user.id, question_id)
     return back_to(f"{STUDY_PATH}/review")
@@ -120,7 +120,7 @@ async def translate(
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """ "Translate the sentence": one call the first time, then the page shows it kept."""
-    done = await acts.translate_sentence(who.user, card_id)
+    done = await acts.translations.translate(who.user, card_id)
     if back.startswith(f"{STUDY_PATH}/review"):
         return back_to(back)
     return back_to(f"{back}#card-{done.card_id}" if back else f"{STUDY_PATH}/")
@@ -133,5 +133,5 @@ async def language(
     language: Annotated[str, Form(max_length=8)],
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    await acts.update_settings(who.user, interface_language=language)
+    await acts.learners.update_settings(who.user, interface_language=language)
     return back_to(back)

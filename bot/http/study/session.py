@@ -75,7 +75,7 @@ async def visitor(request: Request, found: Annotated[Services, Depends(services)
     """The signed-in learner, or StudyRefused 401 (a page that says how to sign in)."""
     token = request.cookies.get(COOKIE)
     if token:
-        user = await found.app.actions.session_user(token)
+        user = await found.app.actions.study.session_user(token)
         if user is not None:
             return _seen(request, Visitor(user, token))
     key = key_from_headers(request.headers)

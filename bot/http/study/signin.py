@@ -51,7 +51,7 @@ async def sign_in(
 ) -> Response:
     if not same_origin(request):
         raise StudyRefused(403, BAD_FORM)
-    session = await acts.redeem_sign_in(token)
+    session = await acts.study.redeem_sign_in(token)
     log.info("study: user %s signed in with a link", session.user.id)
     response = RedirectResponse(f"{STUDY_PATH}/", status_code=303)
     set_session(response, request, session, framed=False)
@@ -89,7 +89,7 @@ async def mini_app_sign_in(
     except InitDataRefused as exc:
         log.info("study: refused Mini App sign-in: %s", exc)
         raise StudyRefused(403, MINI_APP_REFUSED) from exc
-    session = await acts.mini_app_session(tg_user.id, tg_user.language_code)
+    session = await acts.study.mini_app_session(tg_user.id, tg_user.language_code)
     log.info("study: user %s signed in from the Telegram Mini App", session.user.id)
     response = JSONResponse({"next": back_to(next).headers["location"]})
     set_session(response, request, session, framed=True)
@@ -99,7 +99,7 @@ async def mini_app_sign_in(
 @router.post("/signout")
 async def sign_out(request: Request, who: Changer, acts: Acts) -> Response:
     if who.session is not None:
-        await acts.sign_out(who.session)
-    response = page(request, "signedout.html", acts.translator(who.user))
+        await acts.study.sign_out(who.session)
+    response = page(request, "signedout.html", acts.learners.translator(who.user))
     response.delete_cookie(COOKIE, path=STUDY_PATH, secure=secure(request), httponly=True)
     return response

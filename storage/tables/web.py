@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.store import User, WebTokenKind
+from storage.dialect import Connection
 from storage.rows import user_of
-from storage.sqlite._connection import Connection, now_stamp, stamp
 
 
 class WebTokens(Connection):
@@ -15,38 +15,36 @@ class WebTokens(Connection):
     async def add_web_token(
         self, user_id: int, token_hash: str, kind: WebTokenKind, expires_at: datetime
     ) -> None:
-        async with self._tx() as db:
-            await db.execute("DELETE FROM web_tokens WHERE expires_at < ?", (now_stamp(),))
-            await db.execute(
+        async with self._tx() as tx:
+            await tx.run("DELETE FROM web_tokens WHERE expires_at < ?", (self.dialect.now(),))
+            await tx.run(
                 "INSERT INTO web_tokens (token_hash, user_id, kind, expires_at) "
                 "VALUES (?, ?, ?, ?)",
-                (token_hash, user_id, kind, stamp(expires_at)),
+                (token_hash, user_id, kind, self.dialect.time(expires_at)),
             )
 
     async def use_sign_in_link(self, token_hash: str, now: datetime) -> User | None:
-        async with self._tx() as db:
-            rows = list(
-                await db.execute_fetchall(
-                    "UPDATE web_tokens SET used_at = ? WHERE token_hash = ? AND kind = 'link' "
-                    "AND used_at IS NULL AND expires_at > ? RETURNING user_id",
-                    (stamp(now), token_hash, stamp(now)),
-                )
+        # Of two presses at once only one finds used_at still NULL: the second UPDATE
+        # waits for the first's row lock (PostgreSQL) or the writer lock (SQLite).
+        at = self.dialect.time(now)
+        async with self._tx() as tx:
+            used = await tx.all(
+                "UPDATE web_tokens SET used_at = ? WHERE token_hash = ? AND kind = 'link' "
+                "AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+                (at, token_hash, at),
             )
-            if not rows:
+            if not used:
                 return None
-            found = list(
-                await db.execute_fetchall("SELECT * FROM users WHERE id = ?", (rows[0][0],))
-            )
+            found = await tx.all("SELECT * FROM users WHERE id = ?", (used[0]["user_id"],))
         return user_of(found[0]) if found else None
 
     async def user_for_session(self, token_hash: str, now: datetime) -> User | None:
         row = await self._one(
             "SELECT u.* FROM web_tokens t JOIN users u ON u.id = t.user_id "
             "WHERE t.token_hash = ? AND t.kind = 'session' AND t.expires_at > ?",
-            (token_hash, stamp(now)),
+            (token_hash, self.dialect.time(now)),
         )
         return user_of(row) if row else None
 
     async def delete_web_token(self, token_hash: str) -> None:
-        async with self._tx() as db:
-            await db.execute("DELETE FROM web_tokens WHERE token_hash = ?", (token_hash,))
+        await self._write("DELETE FROM web_tokens WHERE token_hash = ?", (token_hash,))

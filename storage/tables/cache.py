@@ -9,8 +9,10 @@ from typing import Any
 from core.models import Deck
 from core.store import CacheKey
 from core.subtitles import Upload, is_upload_key
-from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, upload_of
-from storage.sqlite._connection import Connection, stamp
+from storage.dialect import Connection
+from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, parsed, upload_of
+
+_CACHE_KEY = "video_id, languages, learner_language, level, prompt_version, model, backend"
 
 
 class Cache(Connection):
@@ -23,30 +25,31 @@ class Cache(Connection):
             "AND backend = ?",
             cache_params(key),
         )
-        return Deck.from_dict(json.loads(row["deck"])) if row else None
+        return Deck.from_dict(parsed(row["deck"])) if row else None
 
     async def cache_deck(self, key: CacheKey, deck: Deck) -> None:
         if deck.is_partial:
             return  # a partial deck is not the answer for the next learner
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO deck_cache (video_id, languages, learner_language, level, "
-                "prompt_version, model, backend, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET deck = excluded.deck, created_at = excluded.created_at",
+        async with self._tx() as tx:
+            await tx.run(
+                f"INSERT INTO deck_cache ({_CACHE_KEY}, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT ({_CACHE_KEY}) DO UPDATE SET deck = excluded.deck, "
+                "created_at = excluded.created_at",
                 (*cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
             # The whole deck is kept now: its chunk answers are no longer needed, and
             # answers of builds nobody came back for go after a week.
-            await db.execute("DELETE FROM chunk_results WHERE cache_key = ?", (key_text(key),))
-            await db.execute(
+            await tx.run("DELETE FROM chunk_results WHERE cache_key = ?", (key_text(key),))
+            await tx.run(
                 "DELETE FROM chunk_results WHERE created_at < ?",
-                (stamp(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
+                (self.dialect.time(datetime.now(UTC) - CHUNK_RESULTS_KEPT),),
             )
             if deck.video_id and not is_upload_key(key.video_id):
                 # a public video's row; a learner's file linked to it never names it
-                await db.execute(
+                await tx.run(
                     "INSERT INTO videos (id, title, transcript_language) VALUES (?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET title = COALESCE(excluded.title, title), "
+                    "ON CONFLICT (id) DO UPDATE SET "
+                    "title = COALESCE(excluded.title, videos.title), "
                     "transcript_language = excluded.transcript_language",
                     (deck.video_id, deck.title, deck.transcript_language),
                 )
@@ -55,27 +58,26 @@ class Cache(Connection):
         rows = await self._all(
             "SELECT fingerprint, result FROM chunk_results WHERE cache_key = ?", (key_text(key),)
         )
-        return {str(r["fingerprint"]): json.loads(r["result"]) for r in rows}
+        return {str(r["fingerprint"]): parsed(r["result"]) for r in rows}
 
     async def save_chunk_result(
         self, key: CacheKey, fingerprint: str, result: dict[str, Any]
     ) -> None:
-        async with self._tx(background=True) as db:
-            await db.execute(
-                "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET result = excluded.result",
-                (key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
-            )
+        await self._write(
+            "INSERT INTO chunk_results (cache_key, fingerprint, result) VALUES (?, ?, ?) "
+            "ON CONFLICT (cache_key, fingerprint) DO UPDATE SET result = excluded.result",
+            (key_text(key), fingerprint, json.dumps(result, ensure_ascii=False)),
+            background=True,
+        )
 
     # -- uploaded subtitle files -------------------------------------------------------
 
     async def save_upload(self, upload: Upload) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO uploads (key, filename, text, video_id, language) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (upload.key, upload.filename, upload.text, upload.video_id, upload.language),
-            )
+        await self._write(
+            "INSERT INTO uploads (key, filename, text, video_id, language) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (upload.key, upload.filename, upload.text, upload.video_id, upload.language),
+        )
 
     async def get_upload(self, key: str) -> Upload | None:
         row = await self._one("SELECT * FROM uploads WHERE key = ?", (key,))

@@ -7,8 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 from core.store import ReviewLogEntry, ReviewState
-from storage.rows import log_entry_of, review_state_of
-from storage.sqlite._connection import Connection, now_stamp, stamp
+from storage.dialect import Connection
+from storage.rows import log_entry_of, parsed, review_state_of
+
+_PUT_SESSION = (
+    "INSERT INTO sessions (user_id, name, data, updated_at) {source} "
+    "ON CONFLICT (user_id, name) DO UPDATE SET "
+    "data = excluded.data, updated_at = excluded.updated_at"
+)
 
 
 class Reviews(Connection):
@@ -22,20 +28,22 @@ class Reviews(Connection):
         self, user_id: int, state: ReviewState, entry: ReviewLogEntry | None
     ) -> bool:
         """False (and nothing written) when the card is not this user's."""
-        async with self._tx() as db:
-            owned = await db.execute_fetchall(
-                "SELECT 1 FROM cards WHERE id = ? AND user_id = ?", (state.card_id, user_id)
+        d = self.dialect
+        async with self._tx() as tx:
+            owned = await tx.all(
+                f"SELECT 1 AS owned FROM cards WHERE id = ? AND user_id = ?{d.for_share}",
+                (state.card_id, user_id),
             )
-            if not list(owned):
+            if not owned:
                 return False
-            await db.execute(
+            await tx.run(
                 "INSERT INTO reviews (card_id, user_id, state, due, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_id) DO UPDATE SET "
                 "state = excluded.state, due = excluded.due, updated_at = excluded.updated_at",
-                (state.card_id, user_id, json.dumps(state.state), stamp(state.due), now_stamp()),
+                (state.card_id, user_id, json.dumps(state.state), d.time(state.due), d.now()),
             )
             if entry is not None:
-                await db.execute(
+                await tx.run(
                     "INSERT INTO review_log (user_id, card_id, rating, question, correct, "
                     "reviewed_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -43,17 +51,19 @@ class Reviews(Connection):
                         entry.card_id,
                         entry.rating,
                         entry.question,
-                        None if entry.correct is None else int(entry.correct),
-                        stamp(entry.reviewed_at),
+                        entry.correct,
+                        d.time(entry.reviewed_at),
                     ),
                 )
         return True
 
     async def review_log(self, user_id: int, since: datetime | None = None) -> list[ReviewLogEntry]:
-        rows = await self._all(
-            "SELECT * FROM review_log WHERE user_id = ? AND reviewed_at >= ? ORDER BY id",
-            (user_id, stamp(since) if since else ""),
-        )
+        sql = "SELECT * FROM review_log WHERE user_id = ?"
+        params: list[Any] = [user_id]
+        if since is not None:
+            sql += " AND reviewed_at >= ?"
+            params.append(self.dialect.time(since))
+        rows = await self._all(sql + " ORDER BY id", params)
         return [log_entry_of(r) for r in rows]
 
     # -- sessions --------------------------------------------------------------------
@@ -64,36 +74,29 @@ class Reviews(Connection):
         )
         if row is None:
             return None
-        data: dict[str, Any] = json.loads(row["data"])
+        data: dict[str, Any] = parsed(row["data"])
         return data
 
     async def put_session(self, user_id: int, name: str, data: dict[str, Any] | None) -> None:
-        async with self._tx() as db:
-            if data is None:
-                await db.execute(
-                    "DELETE FROM sessions WHERE user_id = ? AND name = ?", (user_id, name)
-                )
-            else:
-                await db.execute(
-                    "INSERT INTO sessions (user_id, name, data, updated_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "data = excluded.data, updated_at = excluded.updated_at",
-                    (user_id, name, json.dumps(data), now_stamp()),
-                )
+        if data is None:
+            await self._write(
+                "DELETE FROM sessions WHERE user_id = ? AND name = ?", (user_id, name)
+            )
+            return
+        await self._write(
+            _PUT_SESSION.format(source="VALUES (?, ?, ?, ?)"),
+            (user_id, name, json.dumps(data), self.dialect.now()),
+        )
 
     async def claim_day(self, user_id: int, name: str, day: date) -> bool:
-        data = json.dumps({"day": day.isoformat()})
-        async with self._tx() as db:
-            cursor = await db.execute(
-                "INSERT INTO sessions (user_id, name, data, updated_at) "
-                "SELECT id, ?, ?, ? FROM users WHERE id = ? "
-                "ON CONFLICT (user_id, name) DO UPDATE SET "
-                "data = excluded.data, updated_at = excluded.updated_at "
-                "WHERE sessions.data < excluded.data",
-                (name, data, now_stamp(), user_id),
-            )
-            return cursor.rowcount == 1
+        # JSON keeps its text as written: {"day": "YYYY-MM-DD"} compares as text by date.
+        claimed = await self._write(
+            _PUT_SESSION.format(source="SELECT id, ?, ?, ? FROM users WHERE id = ?")
+            + " WHERE CAST(sessions.data AS TEXT) < CAST(excluded.data AS TEXT)",
+            (name, json.dumps({"day": day.isoformat()}), self.dialect.now(), user_id),
+        )
+        return claimed == 1
 
     async def sessions_named(self, name: str) -> list[tuple[int, dict[str, Any]]]:
         rows = await self._all("SELECT user_id, data FROM sessions WHERE name = ?", (name,))
-        return [(int(r["user_id"]), json.loads(r["data"])) for r in rows]
+        return [(int(r["user_id"]), parsed(r["data"])) for r in rows]

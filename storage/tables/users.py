@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.store import User
+from storage.dialect import Connection
 from storage.rows import user_of
-from storage.sqlite._connection import Connection
+
+FIND_USER = "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?"
 
 
 class Users(Connection):
@@ -16,25 +18,20 @@ class Users(Connection):
         self, platform: str, platform_user_id: str, *, learner_language: str, level: str
     ) -> User:
         # Every chat message looks its user up: a plain read, no write, once they exist.
-        row = await self._one(
-            "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
-            (platform, str(platform_user_id)),
-        )
+        who = (platform, str(platform_user_id))
+        row = await self._one(FIND_USER, who)
         if row is not None:
             return user_of(row)
-        async with self._tx() as db:
-            await db.execute(
+        # Two first messages at once: the second INSERT waits for the first to commit,
+        # does nothing, and the SELECT (a new snapshot in READ COMMITTED) finds the row.
+        async with self._tx() as tx:
+            await tx.run(
                 "INSERT INTO users (platform, platform_user_id, learner_language, level) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
-                (platform, str(platform_user_id), learner_language, level),
+                (*who, learner_language, level),
             )
-            rows = list(
-                await db.execute_fetchall(
-                    "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
-                    (platform, str(platform_user_id)),
-                )
-            )
-        return user_of(rows[0])
+            created = await tx.all(FIND_USER, who)
+        return user_of(created[0])
 
     async def get_user(self, user_id: int) -> User | None:
         row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
@@ -50,14 +47,16 @@ class Users(Connection):
         client_language: str | None = None,
         deck_size: int | None = None,
     ) -> User:
-        async with self._tx() as db:
-            await db.execute(
+        size = "CAST(? AS INTEGER)"
+        async with self._tx() as tx:
+            rows = await tx.all(
                 "UPDATE users SET learner_language = COALESCE(?, learner_language), "
                 "level = COALESCE(?, level), "
                 "interface_language = COALESCE(?, interface_language), "
                 "client_language = COALESCE(?, client_language), "
-                "preferences = CASE WHEN ? IS NULL THEN preferences "
-                "ELSE json_set(preferences, '$.deck_size', ?) END WHERE id = ?",
+                f"preferences = CASE WHEN {size} IS NULL THEN preferences "
+                f"ELSE {self.dialect.json_set('preferences', 'deck_size', size)} END "
+                "WHERE id = ? RETURNING *",
                 (
                     learner_language,
                     level,
@@ -68,19 +67,17 @@ class Users(Connection):
                     user_id,
                 ),
             )
-        user = await self.get_user(user_id)
-        if user is None:
+        if not rows:
             raise KeyError(user_id)
-        return user
+        return user_of(rows[0])
 
     # -- API keys --------------------------------------------------------------------
 
     async def add_api_key(self, user_id: int, key_hash: str, name: str = "") -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO api_keys (key_hash, user_id, name) VALUES (?, ?, ?)",
-                (key_hash, user_id, name),
-            )
+        await self._write(
+            "INSERT INTO api_keys (key_hash, user_id, name) VALUES (?, ?, ?)",
+            (key_hash, user_id, name),
+        )
 
     async def user_for_api_key(self, key_hash: str) -> User | None:
         row = await self._one(
@@ -93,13 +90,11 @@ class Users(Connection):
 
     async def add_known_words(self, user_id: int, words: Iterable[str]) -> int:
         clean = sorted({w.strip().lower() for w in words if w.strip()})
-        async with self._tx() as db:
-            before = db.total_changes
-            await db.executemany(
+        async with self._tx() as tx:
+            return await tx.many(
                 "INSERT INTO known_words (user_id, word) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(user_id, w) for w in clean],
             )
-            return db.total_changes - before
 
     async def known_words(self, user_id: int) -> frozenset[str]:
         rows = await self._all("SELECT word FROM known_words WHERE user_id = ?", (user_id,))

@@ -1,0 +1,151 @@
+"""The seam between the one set of queries (storage/tables) and the two engines.
+
+Every query is written once, in the SQL SQLite and PostgreSQL share, with `?`
+placeholders; what differs is asked of the store's `dialect` (Django's `connection.ops`
+is the model) or done by its connection class (storage/sqlite, storage/postgres):
+
+- placeholders: `?` as written for SQLite, `%s` for psycopg (`Dialect.sql`);
+- values: times and days as SQLite's ISO text or PostgreSQL's timestamptz and date,
+  text without U+0000 for PostgreSQL (`time`, `now`, `day`, `params`); booleans are
+  Python bools for both (SQLite stores 1 and 0; `TRUE` and `NOT told` read the same);
+- functions: the larger of two values, a JSON field read or set (`greatest`, `json_*`);
+- locking: `FOR UPDATE`/`FOR SHARE` and advisory locks on PostgreSQL, nothing on SQLite,
+  whose write transactions (BEGIN IMMEDIATE) already hold its one writer lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any, ClassVar, Protocol
+
+from storage.rows import Row
+
+
+def stamp(value: datetime) -> str:
+    """`value` as SQLite stores times: UTC, ISO 8601 with microseconds and a Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def nul_free(value: Any) -> Any:
+    """PostgreSQL text cannot hold U+0000, SQLite's can: a NUL a learner typed (or a file
+    carried) is stored as U+FFFD, everywhere the same way, so lookups still match."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return type(value)(nul_free(v) for v in value)
+    return value
+
+
+class Dialect:
+    """SQLite's: queries and values as written, times as text."""
+
+    greatest = "MAX"  # the larger of two values (SQLite's MAX takes two)
+    for_update = ""  # a row lock: BEGIN IMMEDIATE already holds the only writer lock
+    for_share = ""
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def params(self, values: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(values)
+
+    def time(self, value: datetime) -> Any:
+        return stamp(value)
+
+    def now(self) -> Any:
+        return self.time(datetime.now(UTC))
+
+    def day(self, value: date) -> Any:
+        return value.isoformat()
+
+    def json_field(self, column: str, key: str) -> str:
+        """The text of `column`'s JSON field `key`."""
+        return f"json_extract({column}, '$.{key}')"
+
+    def json_set(self, column: str, key: str, value: str) -> str:
+        """`column`'s JSON object with `key` set to the SQL value `value`."""
+        return f"json_set({column}, '$.{key}', {value})"
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL's: %s placeholders, timestamptz and date values, row locks."""
+
+    greatest = "GREATEST"
+    for_update = " FOR UPDATE"
+    for_share = " FOR SHARE"
+
+    def sql(self, text: str) -> str:
+        return _percent(text)
+
+    def params(self, values: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(nul_free(v) for v in values)
+
+    def time(self, value: datetime) -> Any:
+        return value
+
+    def day(self, value: date) -> Any:
+        return value
+
+    def json_field(self, column: str, key: str) -> str:
+        return f"({column}::json ->> '{key}')"
+
+    def json_set(self, column: str, key: str, value: str) -> str:
+        return f"jsonb_set({column}::jsonb, '{{{key}}}', to_jsonb({value}))::json"
+
+
+@lru_cache(maxsize=512)  # a few hundred distinct statements; IN lists vary in length
+def _percent(text: str) -> str:
+    return text.replace("%", "%%").replace("?", "%s")
+
+
+class Tx(Protocol):
+    """Statements inside one transaction (see Connection._tx)."""
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
+
+    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement; how many rows it changed."""
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """One statement per row of parameters; how many rows they changed in all."""
+
+    async def lock(self, *key: int) -> None:
+        """Hold an advisory lock on `key` to the end of the transaction (PostgreSQL; on
+        SQLite the transaction holds the writer lock already)."""
+
+
+class Connection:
+    """What every table group builds on; storage/sqlite and storage/postgres implement it.
+
+    `_all` and `_write` run one statement on their own; a group of writes that must land
+    together, or a read that must see its own write, goes in `_tx`. `background` writes
+    are bookkeeping (progress, chunk answers): SQLite lets a user's own writes go first.
+    """
+
+    dialect: ClassVar[Dialect]
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    def _tx(self, *, background: bool = False) -> AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
+
+    async def _write(
+        self, sql: str, params: Iterable[Any] = (), *, background: bool = False
+    ) -> int:
+        """One statement that stands alone; how many rows it changed."""
+        async with self._tx(background=background) as tx:
+            return await tx.run(sql, params)
+
+    async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:
+        """Anything beyond the store's tables that holds these files (the job queue's)."""
+
+    async def _forgotten(self) -> None:
+        """After a learner is forgotten: leave no old copies of their rows behind."""
