@@ -165,7 +165,8 @@ async def test_a_page_on_an_80_column_terminal_is_compact(sim: Sim, tmp_path: Pa
     page = page_lines(out, f"vocabDemo02 · Words 1–5 of {COFFEE_WORDS}")
     assert len(page) <= 20, "\n".join(page)
     assert all(len(line) <= 80 for line in out.splitlines())
-    assert "So today I want to show you how to brew a really good cup of coffee" in out
+    # the first card's sentence, wrapped at the terminal's width
+    assert "If it's too coarse, the water rushes through and you end up with something" in out
     assert "never show me a word" in out, "help lines fit too"
 
 

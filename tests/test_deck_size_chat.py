@@ -23,7 +23,13 @@ from tests.discord_harness import ALICE as DC_ALICE
 from tests.discord_harness import BOB as DC_BOB
 from tests.discord_harness import Discord, Screen, button
 from tests.http_harness import Api, finish
-from tests.sample_decks import COFFEE_B2_WORDS, COFFEE_CARDS, COFFEE_WORDS, shown
+from tests.sample_decks import (
+    COFFEE_B2_PHRASES,
+    COFFEE_B2_WORDS,
+    COFFEE_CARDS,
+    COFFEE_WORDS,
+    shown,
+)
 from tests.telegram_harness import ALICE, BOB, TG
 from tests.test_console_chat import chat
 from tests.test_study import Site
@@ -136,8 +142,9 @@ async def test_discord_more_words_and_settings(dc: Discord) -> None:
     page = await dc.vocab(DC_ALICE, "vocabDemo02")
     await dc.wait_for_embed(page)
     first = page.original  # at B2 this video has fewer words
-    b2_more = COFFEE_B2_WORDS - 10
-    assert f"10 of {COFFEE_B2_WORDS} words, {b2_more} more" in first["embed"].description
+    b2_words, _ = shown(12, COFFEE_B2_WORDS, COFFEE_B2_PHRASES)
+    b2_more = COFFEE_B2_WORDS - b2_words
+    assert f"{b2_words} of {COFFEE_B2_WORDS} words, {b2_more} more" in first["embed"].description
     more = button(first["view"], f"More words ({b2_more})")
     assert isinstance(more, MoreButton)
     stranger, untouched = Screen(), dict[str, Any]()
@@ -145,7 +152,9 @@ async def test_discord_more_words_and_settings(dc: Discord) -> None:
     assert stranger.ephemeral == [texts.NOT_YOURS] and untouched == {}
     message: dict[str, Any] = {}
     await more.callback(dc.interaction(DC_ALICE, Screen(), message))
-    assert f"Words 11–15 of {COFFEE_B2_WORDS}" in message["embed"].description
+    assert (
+        f"Words {b2_words + 1}–{b2_words + 5} of {COFFEE_B2_WORDS}" in message["embed"].description
+    )
     labels = [getattr(item, "label", "") for item in message["view"].children]
     assert not any("More words" in str(label) for label in labels)
     ids = [getattr(item, "custom_id", "") for item in message["view"].children]
