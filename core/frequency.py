@@ -2,12 +2,13 @@
 
 wordfreq keeps its English list as a dict of 321,180 str keys (+33 MB once loaded, and its
 tokenizer's `regex` patterns +17 MB at import). core/wordlists/en/zipf.txt holds the same
-data for the 311,057 words made only of letters and apostrophes (the only tokens a
-transcript word can give): "word<TAB>n" lines sorted bytewise, n the word's frequency in
-wordfreq's own unit (10 ** (-n / 100)), 3.5 MB read once and bisected (core/sorted_lines).
+data for the 311,364 words a transcript token can give (Latin, Greek, Cyrillic or Hangul
+letters and apostrophes: no digits, no other scripts): "word<TAB>n" lines sorted bytewise,
+n the word's frequency in wordfreq's own unit (10 ** (-n / 100)), 3.8 MB read once and
+bisected (core/sorted_lines.py).
 
 `zipf_frequency` answers exactly what `wordfreq.zipf_frequency(word, lang)` does: for
-English words of Latin letters, apostrophes and hyphens, the same normalisation, the same
+English words of those letters, apostrophes and hyphens, the same normalisation, the same
 tokens and the same arithmetic on the same numbers; anything else (digits, another script,
 another language) is asked of wordfreq itself, loaded then. `python -m devtools.wordtables`
 writes the file from the installed wordfreq; tests/test_word_tables.py holds them equal.
@@ -24,10 +25,14 @@ from core import sorted_lines
 
 ZIPF_FILE = "en/zipf.txt"
 
-# Lowercase Latin letters whose word-break class is a plain letter: a token of these,
-# apostrophes and hyphens is split by wordfreq's tokenizer exactly as `en_tokens` does.
-_LETTER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+# Letters whose word-break class is a plain letter (Latin, Greek, Cyrillic, Hangul syllables):
+# a token of these, apostrophes and hyphens is split by wordfreq's tokenizer exactly as
+# `en_tokens` does. Han, kana, Thai and the like are not (wordfreq keeps their runs whole).
+_LETTER = (
+    "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff\uac00-\ud7a3"
+)
 _SIMPLE = re.compile(f"[{_LETTER}]+(?:['\u2019-][{_LETTER}]+)*")
+_SEPARATORS = str.maketrans("", "", "'\u2019-")  # what is left must be letters only
 # wordfreq's French-elision rule: one or two letters, a straight apostrophe and a vowel or
 # "h" start a token of their own ("l'arc" -> "l", "arc"; "y'all" -> "y", "all").
 _ELISION = re.compile(f"([{_LETTER}][{_LETTER}]?)'(?=[aehiouyáéíóúàèìòùâêîôûåïöœ])")
@@ -39,16 +44,11 @@ def _data() -> bytes:
     return sorted_lines.read(ZIPF_FILE)
 
 
-def warm() -> None:
-    """Read the table now (a few milliseconds), not at the first word."""
-    _data()
-
-
 def en_tokens(text: str) -> list[str] | None:
     """wordfreq's English tokens of `text` (`wordfreq.tokens.lossy_tokenize`), or None
     when `text` is outside what this covers (then wordfreq's own tokenizer must answer)."""
     text = unicodedata.normalize("NFC", text).casefold()
-    if not _SIMPLE.fullmatch(text):
+    if not _SIMPLE.fullmatch(text) or not text.translate(_SEPARATORS).isalpha():
         return None
     out: list[str] = []
     for part in text.split("-"):

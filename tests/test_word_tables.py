@@ -52,7 +52,7 @@ def vocabulary() -> list[str]:
 
 def tricky() -> list[str]:
     """Apostrophes, elisions, hyphens, curly quotes, accents, case, other scripts."""
-    letters = ["a", "e", "h", "y", "t", "é", "ñ", "ß", "œ", "ł", "ÿ", "ā", "İ", "σ", "ж"]
+    letters = [*"aehyt", *"éñßłāİ", *"Σςж", *"한漢ア"]
     pieces = ["", "'", "’", "-"]
     made = {
         f"{a}{b}{sep}{c}{d}"
@@ -81,6 +81,13 @@ def tricky() -> list[str]:
         "re-élan",
         "3d",
         "covid-19",
+        "안녕하세요",
+        "москва",
+        "ὀδυσσεύς",
+        "ΐ",
+        "한국어-english",
+        "東京",
+        "ひらがな",
     ]
 
 
