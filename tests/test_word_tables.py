@@ -12,6 +12,8 @@ libraries' whole English vocabulary (all of it under `-m slow`).
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,26 @@ def test_words_outside_the_file_and_other_languages_still_get_an_answer() -> Non
     assert frequency.zipf_frequency("casa", "es") == wordfreq.zipf_frequency("casa", "es") > 4
     assert words.zipf("the") == 7.73 and words.zipf("glymphatic") == 0.0
     assert words.lemma_of("industries") == "industry"
+
+
+def test_choosing_words_loads_neither_library_table() -> None:
+    """What a bot process does with words (warm-up, then selection over the bundled samples)
+    imports no wordfreq and builds no simplemma in-memory dictionary: about 55 MB it held."""
+    script = (
+        "import sys\n"
+        "from core.selection import select, warm_up\n"
+        "from core.subtitles import load_transcript_file\n"
+        "from devtools.samples import SAMPLES_DIR\n"
+        "from simplemma.strategies.dictionaries.dictionary_factory import "
+        "DEFAULT_DICTIONARY_FACTORY as full\n"
+        "warm_up('en')\n"
+        "for path in sorted(SAMPLES_DIR.glob('*.*t')):\n"
+        "    segments = list(load_transcript_file(path).segments)\n"
+        "    assert select(segments, level='B1', learner_language='ko').words\n"
+        "print('wordfreq' in sys.modules, full._get_dictionary.cache_info().currsize)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False", "0"]
