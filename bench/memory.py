@@ -5,15 +5,22 @@ environment), pointed at the simulator's process (LLM_BASE_URL) and, for `run`, 
 fake Telegram Bot API served from this process. Its resident memory is read from
 /proc/<pid>/status: VmRSS once it is up and idle (baseline), sampled every 20 ms while
 the jobs run, and VmHWM (the kernel's own peak) when they are done.
+
+`python -m bench.memory [--jobs N]` runs only these two cases (the full bench runs them
+too) and prints their figures as JSON.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -23,7 +30,7 @@ from typing import Any
 import httpx
 
 from bench.load import make_videos
-from bench.simproc import NO_FAULTS, SimProcess, wait_until_up
+from bench.simproc import NO_FAULTS, SimProcess, sim_process, wait_until_up
 from core.api_keys import new_api_key
 from devtools.fake_telegram import TOKEN, FakeTelegram
 from devtools.processes import free_port
@@ -192,3 +199,27 @@ async def api_memory(sim: SimProcess, folder: Path, *, jobs: int, speedup: float
 
         memory = await sampled(pid, fifty_jobs)
     return memory | {"jobs": jobs, "speedup": speedup}
+
+
+async def both(jobs: int, speedup: float) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="vocabot-memory-"))
+    try:
+        async with sim_process() as sim:
+            return {
+                "run": await telegram_bot_memory(sim, folder, jobs=jobs, speedup=speedup),
+                "serve_api": await api_memory(sim, folder, jobs=jobs, speedup=speedup),
+            }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
+    parser.add_argument("--jobs", type=int, default=50, help="jobs in flight (full bench: 50)")
+    parser.add_argument("--speedup", type=float, default=10.0, help="simulator speed-up")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(both(args.jobs, args.speedup)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -214,8 +214,16 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def skip_httpx_cli() -> None:
+    """httpx's package imports its own command-line client (click, and rich's syntax with
+    pygments' lexers: about 2 MB a bot process never uses) whenever those are installed;
+    marked missing, `import httpx` takes its fallback. Before anything imports httpx."""
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    skip_httpx_cli()
     handler = resolve(args.func)  # the subcommand's module, and core with it, load here
     return run(handler, args)
 

@@ -9,8 +9,8 @@ job queue), which builds the store, the LLM client, the pipeline and the runner,
 place in bot/ that reaches into submodules; a face that needs something core does not name
 here asks for it to be named (or for an action that does the job).
 
-These are plain imports: `import core` loads the actions, the pipeline and wordfreq
-(about half a second). What must start faster does not import core: `vocabot --help`
+These are plain imports: `import core` loads the actions, the pipeline and the word
+tools (about half a second). What must start faster does not import core: `vocabot --help`
 (bot/cli.py loads a subcommand's modules only when it runs) is measured in
 tests/test_cli_start.py.
 """

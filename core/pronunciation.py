@@ -16,9 +16,9 @@ the dictionary lacks has no pronunciation (None), and faces then show nothing.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
+from core import sorted_lines
 from core.models import Word
 
 if TYPE_CHECKING:
@@ -120,26 +120,12 @@ IPA_FILE = "ipa.txt"  # core/wordlists/en/: "word<TAB>/ipa/" lines, sorted by wo
 def _data() -> bytes:
     """The pronunciations, as written by `python -m devtools.pronunciations` from the CMU
     dictionary: 2.6 MB read once, searched in place (no table of 126,000 entries)."""
-    return (resources.files("core") / "wordlists" / "en" / IPA_FILE).read_bytes()
+    return sorted_lines.read(f"en/{IPA_FILE}")
 
 
 def _lookup(word: str) -> str | None:
-    """Binary search of the sorted lines for `word` (comment lines sort first)."""
-    data, key = _data(), word.encode()
-    low, high = 0, len(data)
-    while low < high:
-        middle = (low + high) // 2
-        start = data.rfind(b"\n", 0, middle) + 1
-        end = data.find(b"\n", start)
-        end = len(data) if end == -1 else end
-        found, _, value = data[start:end].partition(b"\t")
-        if found == key:
-            return value.decode()
-        if found < key:
-            low = end + 1
-        else:
-            high = start
-    return None
+    found = sorted_lines.find(_data(), word.encode())
+    return None if found is None else found.decode()
 
 
 def warm() -> None:

@@ -6,6 +6,11 @@ lemmatiser's answer is taken when the word is a regular or a listed irregular fo
 ("industries" -> industry, "found" -> find), and otherwise a word the graded lists hold
 keeps its own form ("span" is not "spin"). Comparatives and superlatives go to their base
 ("closer" -> close, "biggest" -> big).
+
+The word data is read compactly, once per process: frequencies from core/wordlists/en/
+zipf.txt (core/frequency.py, the same figures as wordfreq's list at a tenth of its memory)
+and lemmas from simplemma's own front-coded dictionary stream (`low_memory=True`: the same
+dictionary and rules, +2 MB instead of a 20 MB dict).
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import re
 from functools import cache, lru_cache
 
 import simplemma
-from wordfreq import zipf_frequency
 
+from core import frequency
 from core.grading import data_lines, data_words, graded_words, grammar_words
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -63,7 +68,7 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _raw_lemma(word: str, lang: str) -> str:
     try:
-        return str(simplemma.lemmatize(word, lang=lang))
+        return str(simplemma.lemmatize(word, lang=lang, low_memory=True))
     except ValueError:  # a language simplemma does not know
         return word
 
@@ -76,7 +81,7 @@ def lemma_of(word: str, lang: str = "en") -> str:
 @lru_cache(maxsize=65536)
 def zipf(word: str, lang: str = "en") -> float:
     try:
-        return float(zipf_frequency(word, lang))
+        return frequency.zipf_frequency(word, lang)
     except (LookupError, ValueError):
         return 0.0
 
@@ -194,7 +199,7 @@ def is_dictionary_word(lower: str, lang: str = "en") -> bool:
     if lower in graded_words():
         return True
     try:
-        return bool(simplemma.is_known(lower, lang=lang))
+        return bool(simplemma.is_known(lower, lang=lang, low_memory=True))
     except ValueError:
         return True
 

@@ -48,7 +48,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 def warm_up() -> None:
-    simplemma.lemmatize("warming", lang="en")
+    # low_memory: simplemma's compact dictionary, the same lemmas (tests/test_word_tables.py),
+    # the one core.words reads, so a bot running the simulator inside holds it once
+    simplemma.lemmatize("warming", lang="en", low_memory=True)
 
 
 def _pos(word: str) -> str:
@@ -75,7 +77,7 @@ def _phrases(segments: list[tuple[int, str]], limit: int) -> list[tuple[str, int
         for verb, particle in _PHRASAL.findall(text.lower()):
             if verb in _NOT_VERBS or verb.endswith("ly"):
                 continue
-            phrase = f"{simplemma.lemmatize(verb, lang='en')} {particle}"
+            phrase = f"{simplemma.lemmatize(verb, lang='en', low_memory=True)} {particle}"
             found.setdefault(phrase, index)
     return list(found.items())[:limit]
 
@@ -91,7 +93,7 @@ def _set_aside(lemma: str, lang: str, generated: bool) -> str | None:
     language, a name, or (auto-generated captions only) a likely mishearing."""
     if is_loanword(lemma, lang):
         return "loan"
-    if simplemma.lemmatize(lemma, lang="en")[:1].isupper():
+    if simplemma.lemmatize(lemma, lang="en", low_memory=True)[:1].isupper():
         return "name"
     if generated and zipf(lemma) < _MISHEARD_ZIPF and not is_listed(lemma):
         return "err"
