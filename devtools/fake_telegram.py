@@ -155,11 +155,8 @@ class FakeTelegram:
 
     def sent(self, chat_id: int | None = None) -> list[Message]:
         """Messages the bot sent (and their current state), oldest first."""
-        return [
-            m
-            for m in self.messages.values()
-            if m.from_bot and (chat_id is None or m.chat_id == chat_id)
-        ]
+        mine = [m for m in self.messages.values() if m.from_bot]
+        return [m for m in mine if chat_id is None or m.chat_id == chat_id]
 
     def take_updates(self) -> list[dict[str, Any]]:
         """The updates waiting for the bot, off the queue: what Telegram POSTs to a webhook."""
