@@ -170,6 +170,45 @@ def adverb_base(lemma: str) -> str | None:
     return None
 
 
+# An unlisted word plainly built from listed ones is rarer than it is hard: "chewy",
+# "soreness", "reuse", "handwritten" are C1-C2 by frequency, B1-B2 to a teacher.
+_PREFIXES = ("re", "un", "pre", "over", "under", "out", "mis", "dis")
+_SUFFIXES = ("ness", "less", "ful", "able", "ment", "y", "er")
+DERIVED_CAP = "B2"
+
+
+def derived_from(lemma: str) -> str | None:
+    """The listed word an unlisted `lemma` is built from by a common prefix or suffix
+    (reuse, chewy, soreness), or the first of two listed words it joins (sunscreen)."""
+    words = graded_words()
+    if lemma in words or len(lemma) < 5:
+        return None
+    for prefix in _PREFIXES:
+        if lemma.startswith(prefix) and lemma[len(prefix) :] in words:
+            return lemma[len(prefix) :]
+    for suffix in _SUFFIXES:
+        stem = lemma.removesuffix(suffix)
+        if stem == lemma:
+            continue
+        doubled = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""
+        for base in (stem, stem + "e", doubled, stem[:-1] + "y" if stem.endswith("i") else ""):
+            if len(base) >= 3 and base in words:
+                return base
+    for cut in range(3, len(lemma) - 2):
+        if lemma[:cut] in words and lemma[cut:] in words:
+            return lemma[:cut]
+    return None
+
+
+def frequency_grade(lemma: str, zipf: float) -> str:
+    """The level frequency gives an unlisted word, at most DERIVED_CAP when it is plainly
+    built from listed words."""
+    level = frequency_level(zipf)
+    if level_index(level) > level_index(DERIVED_CAP) and derived_from(lemma) is not None:
+        return DERIVED_CAP
+    return level
+
+
 def grade(lemma: str, zipf: float, pos: str | None = None) -> Grade:
     """`lemma`'s level: the graded list's, else an adverb's adjective's, else frequency's."""
     listed = listed_grade(lemma, pos)
@@ -178,4 +217,4 @@ def grade(lemma: str, zipf: float, pos: str | None = None) -> Grade:
     base = adverb_base(lemma)
     if base is not None:
         return Grade(graded_words()[base]["adj"], "list")
-    return Grade(frequency_level(zipf), "frequency")
+    return Grade(frequency_grade(lemma, zipf), "frequency")

@@ -25,7 +25,7 @@ from core.expressions import Match, Token, find_expressions
 from core.grading import (
     LEVELS,
     adverb_base,
-    frequency_level,
+    frequency_grade,
     graded_words,
     level_index,
     listed_grade,
@@ -213,7 +213,7 @@ def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
     base = adverb_base(lemma)
     if base is not None:
         return graded_words()[base]["adj"], "list"
-    return frequency_level(frequency), "frequency"
+    return frequency_grade(lemma, frequency), "frequency"
 
 
 def select(

@@ -38,6 +38,14 @@ def test_a_graded_list_decides_the_level_where_it_lists_the_word() -> None:
     assert grade("saw", 4.0, "v").level == "B2" and grade("saw", 4.0, "n").level == "A1"
 
 
+def test_a_rare_word_built_from_listed_ones_is_graded_by_what_it_is_built_from() -> None:
+    # frequency says C1-C2; a learner who knows "chew", "sore" and "use" is near them
+    for word in ("chewy", "soreness", "reuse", "handwritten"):
+        assert grade(word, 2.9).level == "B2", word
+    # a rare word built from nothing listed keeps frequency's level: jargon waits
+    assert grade("antimony", 2.5).level == "C2" and grade("lactate", 2.7).level == "C2"
+
+
 def test_everyday_and_easy_concrete_words_are_no_cards_above_their_level() -> None:
     easy = lemmas(
         "The kitchen was expensive, somebody said, and the afternoon was long.",
