@@ -95,7 +95,7 @@ class Labels:
 def read_labels(path: Path) -> Labels:
     levels: dict[str, str] = {}
     dropped: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         word, verdict, *_ = [*line.split("\t"), "", ""]
