@@ -8,7 +8,7 @@ from typing import Any
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
 from storage.dialect import Connection, Tx, marks
-from storage.rows import Row, day_of, user_of
+from storage.rows import read, user_of
 
 FORGOTTEN = 0  # the usage rows' user id for learners who used /forget
 # What a learner leaves in each table, child tables first: (table, the column holding the
@@ -63,12 +63,6 @@ _SPENT = (
 # PostgreSQL's advisory lock (USAGE_LOCK, day): one check-and-take of a day's spending at
 # a time, across every process on the database (held to the end of the transaction).
 USAGE_LOCK = 0x757365
-
-
-def _usage(row: Row) -> UsageCount:
-    return UsageCount(
-        int(row["builds"] or 0), int(row["prompt_tokens"] or 0), int(row["completion_tokens"] or 0)
-    )
 
 
 class Operations(Connection):
@@ -160,7 +154,7 @@ class Operations(Connection):
         row = await self._one(
             "SELECT * FROM usage WHERE user_id = ? AND day = ?", (user_id, self.dialect.day(day))
         )
-        return _usage(row) if row else UsageCount()
+        return read(UsageCount, row) if row else UsageCount()
 
     async def usage_by_day(self, since: date) -> list[DayUsage]:
         rows = await self._all(
@@ -170,7 +164,7 @@ class Operations(Connection):
             "FROM usage WHERE day >= ? GROUP BY day ORDER BY day DESC",
             (self.dialect.day(since),),
         )
-        return [DayUsage(day_of(r["day"]), _usage(r), int(r["users"] or 0)) for r in rows]
+        return [read(DayUsage, r, usage=read(UsageCount, r)) for r in rows]
 
     async def top_users(self, since: date, limit: int) -> list[UserUsage]:
         rows = await self._all(
@@ -181,15 +175,16 @@ class Operations(Connection):
             "ORDER BY s.prompt_tokens + s.completion_tokens DESC, s.builds DESC LIMIT ?",
             (self.dialect.day(since), limit),
         )
-        return [UserUsage(user_of(r) if r["id"] is not None else None, _usage(r)) for r in rows]
+        return [
+            UserUsage(user_of(r) if r["id"] is not None else None, read(UsageCount, r))
+            for r in rows
+        ]
 
     # -- quotas ------------------------------------------------------------------------
 
     async def get_quota(self, user_id: int) -> QuotaOverride:
         row = await self._one("SELECT * FROM user_quotas WHERE user_id = ?", (user_id,))
-        if row is None:
-            return QuotaOverride()
-        return QuotaOverride(row["daily_builds"], bool(row["blocked"]))
+        return read(QuotaOverride, row) if row else QuotaOverride()
 
     async def set_quota(self, user_id: int, quota: QuotaOverride) -> None:
         await self._write(
