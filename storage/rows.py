@@ -19,8 +19,7 @@ from typing import get_type_hints as type_hints
 from pydantic import TypeAdapter
 from pydantic_core import to_json
 
-from core.models import Phrase, Progress, Stage, Word
-from core.store import Card, DeckInfo, JobRecord, User
+from core.store import User
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -101,27 +100,8 @@ def read(cls: type[T], row: Row, columns: Mapping[str, str] | None = None, **giv
 
 
 def user_of(row: Row) -> User:
+    """A users row; `deck_size` is its JSON preferences' (anything but an integer: none)."""
     preferences = parsed(row["preferences"] or "{}")
     size = preferences.get("deck_size") if isinstance(preferences, dict) else None
     deck_size = size if isinstance(size, int) and not isinstance(size, bool) else None
     return read(User, row, {"last_seen": "last_seen_at"}, deck_size=deck_size)
-
-
-def deck_info_of(row: Row) -> DeckInfo:
-    """A deck row with its card counts (`n_words`, `n_phrases`)."""
-    return read(DeckInfo, row, {"words": "n_words", "phrases": "n_phrases"})
-
-
-WORD = TypeAdapter(Word)
-PHRASE = TypeAdapter(Phrase)
-
-
-def card_of(row: Row) -> Card:
-    """A card row with its deck's `simulated`."""
-    item = (WORD if row["kind"] == "word" else PHRASE).validate_python(parsed(row["payload"]))
-    return read(Card, row, item=item)
-
-
-def job_of(row: Row) -> JobRecord:
-    progress = Progress(Stage(row["stage"]), int(row["done"]), int(row["total"]))
-    return read(JobRecord, row, progress=progress)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from core.models import Deck, Phrase, Word
 from core.store import Card, CardKind, DeckInfo
 from storage.dialect import Connection
-from storage.rows import card_of, deck_info_of, json_text
+from storage.rows import Row, json_text, parsed, read
 
 _DECK_SELECT = (
     "SELECT d.*, "
@@ -16,10 +18,21 @@ _DECK_SELECT = (
     "(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.kind = 'phrase') AS n_phrases "
     "FROM decks d WHERE d.user_id = ?{where} ORDER BY d.updated_at DESC, d.id DESC"
 )
+_COUNTS = {"words": "n_words", "phrases": "n_phrases"}  # DeckInfo's fields, in _DECK_SELECT
 _CARD_SELECT = (
     "SELECT c.*, d.simulated FROM cards c JOIN decks d ON d.id = c.deck_id "
     "WHERE c.user_id = ?{where} ORDER BY c.deck_id, c.kind DESC, c.position"
 )
+
+
+WORD = TypeAdapter(Word)
+PHRASE = TypeAdapter(Phrase)
+
+
+def card_of(row: Row) -> Card:
+    """A card row with its deck's `simulated`."""
+    item = (WORD if row["kind"] == "word" else PHRASE).validate_python(parsed(row["payload"]))
+    return read(Card, row, item=item)
 
 
 def video_key(deck: Deck) -> str:
@@ -97,11 +110,11 @@ class Decks(Connection):
 
     async def list_decks(self, user_id: int) -> list[DeckInfo]:
         rows = await self._all(_DECK_SELECT.format(where=""), (user_id,))
-        return [deck_info_of(r) for r in rows]
+        return [read(DeckInfo, r, _COUNTS) for r in rows]
 
     async def get_deck(self, user_id: int, deck_id: int) -> DeckInfo | None:
         row = await self._one(_DECK_SELECT.format(where=" AND d.id = ?"), (user_id, deck_id))
-        return deck_info_of(row) if row else None
+        return read(DeckInfo, row, _COUNTS) if row else None
 
     async def deck_cards(
         self, user_id: int, deck_id: int, kind: CardKind | None = None

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import Progress
+from core.models import Progress, Stage
 from core.store import JobRecord, JobStatus, Notify
 from storage.dialect import Connection
-from storage.rows import job_of, json_text
+from storage.rows import Row, json_text, read
 
 _UNFINISHED = "status IN ('queued', 'running')"
 _BY_SOURCE = "user_id = ? AND source_key = ?"
+
+
+def job_of(row: Row) -> JobRecord:
+    progress = Progress(Stage(row["stage"]), int(row["done"]), int(row["total"]))
+    return read(JobRecord, row, progress=progress)
 
 
 class Jobs(Connection):
