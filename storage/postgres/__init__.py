@@ -268,12 +268,3 @@ async def _migrate(conn: AsyncConnection[Any], target: int | None, *, url: str) 
                     "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                     (version, name),
                 )
-
-
-@asynccontextmanager
-async def open_store(url: str, *, max_size: int = 10) -> AsyncIterator[PostgresStore]:
-    store = await PostgresStore.open(url, max_size=max_size)
-    try:
-        yield store
-    finally:
-        await store.close()
