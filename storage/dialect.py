@@ -19,9 +19,13 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from importlib import resources
 from typing import Any, ClassVar, Protocol
 
+from core import errors
 from storage.rows import Row
+
+Migration = tuple[int, str, str]  # (version, file name, SQL)
 
 
 def stamp(value: datetime) -> str:
@@ -37,6 +41,38 @@ def nul_free(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(nul_free(v) for v in value)
     return value
+
+
+def marks(count: int) -> str:
+    """`count` placeholders, for a list of values (`IN (…)`) or a row of columns."""
+    return ", ".join("?" * count)
+
+
+def read_migrations(package: str) -> list[Migration]:
+    """Every NNNN_name.sql in `package`'s migrations folder, in order, numbered 1..n."""
+    found = []
+    for entry in (resources.files(package) / "migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {versions}")
+    return found
+
+
+def pending(
+    available: Sequence[Migration], current: int, target: int | None, where: object
+) -> list[Migration]:
+    """The migrations a database at version `current` lacks, up to `target` (all: None);
+    StorageUnavailable when it is newer than this code."""
+    latest = available[-1][0] if available else 0
+    if current > latest:
+        raise errors.StorageUnavailable(
+            f"database {where} is version {current}, newer than this code ({latest})"
+        )
+    return [m for m in available if current < m[0] and (target is None or m[0] <= target)]
 
 
 class Dialect:
@@ -127,15 +163,20 @@ class Connection:
 
     dialect: ClassVar[Dialect]
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+    def _statement(self) -> AbstractAsyncContextManager[Tx]:
+        """The connection for a statement that stands alone (reads; writes on PostgreSQL)."""
         raise NotImplementedError
+
+    def _tx(self, *, background: bool = False) -> AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        async with self._statement() as statement:
+            return await statement.all(sql, params)
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
-
-    def _tx(self, *, background: bool = False) -> AbstractAsyncContextManager[Tx]:
-        raise NotImplementedError
 
     async def _write(
         self, sql: str, params: Iterable[Any] = (), *, background: bool = False

@@ -13,16 +13,9 @@ from typing import Any
 import psycopg
 from procrastinate.schema import SchemaManager
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 from core.queue import UserLoad
-from storage.postgres._connection import (
-    CONNECT_TIMEOUT,
-    MIGRATION_LOCK,
-    Pool,
-    outage_is_told,
-    pool_options,
-)
+from storage.postgres import MIGRATION_LOCK, Pool, open_pool, outage_is_told
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +48,7 @@ class QueueTables:
 
     @classmethod
     async def open(cls, url: str, *, max_size: int) -> QueueTables:
-        pool: Pool = AsyncConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_size,
-            **pool_options(),
-            check=AsyncConnectionPool.check_connection,
-            open=False,
-            name="vocabot-turns",
-        )
-        await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-        return cls(pool)
+        return cls(await open_pool(url, min_size=1, max_size=max_size, name="vocabot-turns"))
 
     async def close(self) -> None:
         await self.pool.close()

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.models import Deck
 from core.store import CacheKey
 from core.subtitles import Upload, is_upload_key
-from storage.dialect import Connection
-from storage.rows import CHUNK_RESULTS_KEPT, cache_params, key_text, parsed, upload_of
+from storage.dialect import Connection, marks
+from storage.rows import parsed, read
 
-_CACHE_KEY = "video_id, languages, learner_language, level, prompt_version, model, backend"
+CHUNK_RESULTS_KEPT = timedelta(days=7)  # answers of builds nobody came back for go after this
+# The deck cache's key columns: CacheKey's fields, in table order.
+_KEY_COLUMNS = [field.name for field in dataclasses.fields(CacheKey)]
+_CACHE_KEY = ", ".join(_KEY_COLUMNS)
+_BY_KEY = " AND ".join(f"{column} = ?" for column in _KEY_COLUMNS)
+
+
+def key_text(key: CacheKey) -> str:
+    """Every field of the key (a field added later is included by itself)."""
+    return json.dumps(dataclasses.asdict(key), sort_keys=True, separators=(",", ":"))
 
 
 class Cache(Connection):
@@ -20,10 +30,7 @@ class Cache(Connection):
 
     async def cached_deck(self, key: CacheKey) -> Deck | None:
         row = await self._one(
-            "SELECT deck FROM deck_cache WHERE video_id = ? AND languages = ? AND "
-            "learner_language = ? AND level = ? AND prompt_version = ? AND model = ? "
-            "AND backend = ?",
-            cache_params(key),
+            f"SELECT deck FROM deck_cache WHERE {_BY_KEY}", dataclasses.astuple(key)
         )
         return Deck.from_dict(parsed(row["deck"])) if row else None
 
@@ -32,10 +39,11 @@ class Cache(Connection):
             return  # a partial deck is not the answer for the next learner
         async with self._tx() as tx:
             await tx.run(
-                f"INSERT INTO deck_cache ({_CACHE_KEY}, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"INSERT INTO deck_cache ({_CACHE_KEY}, deck) "
+                f"VALUES ({marks(len(_KEY_COLUMNS) + 1)}) "
                 f"ON CONFLICT ({_CACHE_KEY}) DO UPDATE SET deck = excluded.deck, "
                 "created_at = excluded.created_at",
-                (*cache_params(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
+                (*dataclasses.astuple(key), json.dumps(deck.to_dict(), ensure_ascii=False)),
             )
             # The whole deck is kept now: its chunk answers are no longer needed, and
             # answers of builds nobody came back for go after a week.
@@ -81,4 +89,4 @@ class Cache(Connection):
 
     async def get_upload(self, key: str) -> Upload | None:
         row = await self._one("SELECT * FROM uploads WHERE key = ?", (key,))
-        return upload_of(row) if row else None
+        return read(Upload, row) if row else None

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from core.models import Progress
+from typing import Any
+
+from core.models import Progress, Stage
 from core.store import JobRecord, JobStatus, Notify
 from storage.dialect import Connection
-from storage.rows import job_changes, job_of, notify_json
+from storage.rows import Row, json_text, read
 
 _UNFINISHED = "status IN ('queued', 'running')"
-_BY_SOURCE = "SELECT * FROM jobs WHERE user_id = ? AND source_key = ?"
+_BY_SOURCE = "user_id = ? AND source_key = ?"
+
+
+def job_of(row: Row) -> JobRecord:
+    progress = Progress(Stage(row["stage"]), int(row["done"]), int(row["total"]))
+    return read(JobRecord, row, progress=progress)
 
 
 class Jobs(Connection):
@@ -34,17 +41,18 @@ class Jobs(Connection):
                     job.progress.total,
                     job.learner_language,
                     job.level,
-                    notify_json(job.notify),
+                    json_text(job.notify) if job.notify else None,
                     job.source_key,
                     job.told,
                     now,
                     now,
                 ),
             )
-            if job.source_key is None:
-                rows = await tx.all("SELECT * FROM jobs WHERE id = ?", (job.id,))
-            else:
-                rows = await tx.all(_BY_SOURCE, (job.user_id, job.source_key))
+            # (a job without a source_key matches by its id alone: NULL equals nothing)
+            rows = await tx.all(
+                f"SELECT * FROM jobs WHERE id = ? OR ({_BY_SOURCE})",
+                (job.id, job.user_id, job.source_key),
+            )
         return job_of(rows[0])
 
     async def update_job(
@@ -58,17 +66,22 @@ class Jobs(Connection):
         deck_id: int | None = None,
         notify: Notify | None = None,
     ) -> None:
-        changes = {
-            "updated_at": self.dialect.now(),
-            **job_changes(
-                status=status,
-                progress=progress,
-                error_code=error_code,
-                error_message=error_message,
-                deck_id=deck_id,
-                notify=notify,
-            ),
-        }
+        # The columns it writes (None leaves one as it is).
+        changes: dict[str, Any] = {"updated_at": self.dialect.now()}
+        if status is not None:
+            changes["status"] = status.value
+        if progress is not None:
+            changes |= {
+                "stage": progress.stage.value,
+                "done": progress.done,
+                "total": progress.total,
+            }
+        if error_code is not None:
+            changes |= {"error_code": error_code, "error_message": error_message}
+        if deck_id is not None:
+            changes["deck_id"] = deck_id
+        if notify is not None:
+            changes["notify"] = json_text(notify)
         sets = ", ".join(f"{column} = ?" for column in changes)
         # A finished job never changes again: a late progress write, or a failure noticed
         # after the deck was delivered, leaves it as it ended (one statement: atomic).
@@ -80,28 +93,27 @@ class Jobs(Connection):
         )
 
     async def get_job(self, user_id: int, job_id: str) -> JobRecord | None:
-        row = await self._one("SELECT * FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
-        return job_of(row) if row else None
+        jobs = await self._jobs("id = ? AND user_id = ?", job_id, user_id)
+        return jobs[0] if jobs else None
 
     async def job_for_source(self, user_id: int, source_key: str) -> JobRecord | None:
-        row = await self._one(_BY_SOURCE, (user_id, source_key))
-        return job_of(row) if row else None
+        jobs = await self._jobs(_BY_SOURCE, user_id, source_key)
+        return jobs[0] if jobs else None
 
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
-        sql = "SELECT * FROM jobs WHERE user_id = ?"
-        if active_only:
-            sql += f" AND {_UNFINISHED}"
-        rows = await self._all(sql + " ORDER BY created_at DESC", (user_id,))
-        return [job_of(r) for r in rows]
+        where = f"user_id = ? AND {_UNFINISHED}" if active_only else "user_id = ?"
+        return await self._jobs(where, user_id, newest_first=True)
 
     async def unfinished_jobs(self) -> list[JobRecord]:
-        rows = await self._all(f"SELECT * FROM jobs WHERE {_UNFINISHED} ORDER BY created_at")
-        return [job_of(r) for r in rows]
+        return await self._jobs(_UNFINISHED)
 
     async def untold_jobs(self) -> list[JobRecord]:
-        rows = await self._all(
-            f"SELECT * FROM jobs WHERE NOT told AND NOT ({_UNFINISHED}) ORDER BY created_at"
-        )
+        return await self._jobs(f"NOT told AND NOT ({_UNFINISHED})")
+
+    async def _jobs(self, where: str, *params: Any, newest_first: bool = False) -> list[JobRecord]:
+        """The jobs `where` picks, oldest first (or newest)."""
+        order = "created_at DESC" if newest_first else "created_at"
+        rows = await self._all(f"SELECT * FROM jobs WHERE {where} ORDER BY {order}", params)
         return [job_of(r) for r in rows]
 
     async def mark_told(self, job_id: str) -> None:

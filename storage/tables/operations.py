@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from core.store import DayUsage, QuotaOverride, UsageCount, User, UserUsage
-from storage.dialect import Connection, Tx
-from storage.rows import FORGOTTEN, OWN_ROWS, UNNAME_VIDEOS, Row, day_of, user_of
-from storage.tables.users import FIND_USER
+from storage.dialect import Connection, Tx, marks
+from storage.rows import read, user_of
+
+FORGOTTEN = 0  # the usage rows' user id for learners who used /forget
+# What a learner leaves in each table, child tables first: (table, the column holding the
+# learner's id). Every table of the schema is here or holds nothing about a learner (the
+# forget tests check that a new table was judged).
+_OWNED_BY_USER_ID = (
+    "review_log",
+    "reviews",
+    "cards",
+    "decks",
+    "known_words",
+    "sessions",
+    "jobs",
+    "api_keys",
+    "web_tokens",
+    "user_quotas",
+    "usage",
+)
+OWN_ROWS = (*((table, "user_id") for table in _OWNED_BY_USER_ID), ("users", "id"))
+# Forgetting files: a public video's row that one of them linked to may be titled by the
+# file's name (written before file decks stopped naming videos): its title goes (nothing
+# reads it back; the video's next build writes its own). {of_keys}: which files.
+UNNAME_VIDEOS = (
+    "UPDATE videos SET title = NULL WHERE id IN "
+    "(SELECT video_id FROM uploads WHERE video_id IS NOT NULL AND {of_keys})"
+)
 
 # Subtitle files only this learner's jobs name (another learner may have sent the same file:
 # then it stays, with what was built from it).
@@ -39,21 +65,11 @@ _SPENT = (
 USAGE_LOCK = 0x757365
 
 
-def _usage(row: Row) -> UsageCount:
-    return UsageCount(
-        int(row["builds"] or 0), int(row["prompt_tokens"] or 0), int(row["completion_tokens"] or 0)
-    )
-
-
 class Operations(Connection):
     """What an operator needs beyond the learners' own reads and writes."""
 
     async def ping(self) -> None:
         await self._one("SELECT 1 AS up")
-
-    async def find_user(self, platform: str, platform_user_id: str) -> User | None:
-        row = await self._one(FIND_USER, (platform, str(platform_user_id)))
-        return user_of(row) if row else None
 
     # -- activity --------------------------------------------------------------------
 
@@ -82,6 +98,11 @@ class Operations(Connection):
         greatest = self.dialect.greatest
         return _ADD_USAGE.format(source=source.format(greatest=greatest), greatest=greatest)
 
+    def _added(self, user_id: int, day: date, *counts: int) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters that add `counts` (builds, prompt, completion and
+        reserved tokens) to a learner's day."""
+        return self._add_usage(_ADD_VALUES), (self.dialect.day(day), user_id, *counts, counts[3])
+
     async def add_usage(
         self,
         user_id: int,
@@ -93,16 +114,7 @@ class Operations(Connection):
         reserved_tokens: int = 0,
     ) -> None:
         await self._write(
-            self._add_usage(_ADD_VALUES),
-            (
-                self.dialect.day(day),
-                user_id,
-                builds,
-                prompt_tokens,
-                completion_tokens,
-                reserved_tokens,
-                reserved_tokens,
-            ),
+            *self._added(user_id, day, builds, prompt_tokens, completion_tokens, reserved_tokens),
             background=builds == 0,
         )
 
@@ -121,9 +133,7 @@ class Operations(Connection):
                 return "quota"
             if budget and tokens >= budget:
                 return "budget"
-            await tx.run(
-                self._add_usage(_ADD_VALUES), (self.dialect.day(day), user_id, 1, 0, 0, 0, 0)
-            )
+            await tx.run(*self._added(user_id, day, 1, 0, 0, 0))
         return None
 
     async def give_back_build(self, user_id: int, day: date) -> None:
@@ -137,17 +147,14 @@ class Operations(Connection):
         async with self._tx() as tx:
             if (await self._spent(tx, user_id, day))[1] >= budget:
                 return False
-            await tx.run(
-                self._add_usage(_ADD_VALUES),
-                (self.dialect.day(day), user_id, 0, 0, 0, tokens, tokens),
-            )
+            await tx.run(*self._added(user_id, day, 0, 0, 0, tokens))
         return True
 
     async def user_usage(self, user_id: int, day: date) -> UsageCount:
         row = await self._one(
             "SELECT * FROM usage WHERE user_id = ? AND day = ?", (user_id, self.dialect.day(day))
         )
-        return _usage(row) if row else UsageCount()
+        return read(UsageCount, row) if row else UsageCount()
 
     async def usage_by_day(self, since: date) -> list[DayUsage]:
         rows = await self._all(
@@ -157,7 +164,7 @@ class Operations(Connection):
             "FROM usage WHERE day >= ? GROUP BY day ORDER BY day DESC",
             (self.dialect.day(since),),
         )
-        return [DayUsage(day_of(r["day"]), _usage(r), int(r["users"] or 0)) for r in rows]
+        return [read(DayUsage, r, usage=read(UsageCount, r)) for r in rows]
 
     async def top_users(self, since: date, limit: int) -> list[UserUsage]:
         rows = await self._all(
@@ -168,15 +175,16 @@ class Operations(Connection):
             "ORDER BY s.prompt_tokens + s.completion_tokens DESC, s.builds DESC LIMIT ?",
             (self.dialect.day(since), limit),
         )
-        return [UserUsage(user_of(r) if r["id"] is not None else None, _usage(r)) for r in rows]
+        return [
+            UserUsage(user_of(r) if r["id"] is not None else None, read(UsageCount, r))
+            for r in rows
+        ]
 
     # -- quotas ------------------------------------------------------------------------
 
     async def get_quota(self, user_id: int) -> QuotaOverride:
         row = await self._one("SELECT * FROM user_quotas WHERE user_id = ?", (user_id,))
-        if row is None:
-            return QuotaOverride()
-        return QuotaOverride(row["daily_builds"], bool(row["blocked"]))
+        return read(QuotaOverride, row) if row else QuotaOverride()
 
     async def set_quota(self, user_id: int, quota: QuotaOverride) -> None:
         await self._write(
@@ -217,16 +225,16 @@ class Operations(Connection):
     async def _forget_uploads(self, tx: Tx, keys: Sequence[str]) -> dict[str, int]:
         """The files, and the decks and chunk answers cached from them (their text is the
         learner's), by the files' keys ("file:<hash>")."""
-        marks = ", ".join("?" for _ in keys)
+        of = marks(len(keys))
         cached_from = self.dialect.json_field("cache_key", "video_id")
         statements = (
-            ("uploads", f"DELETE FROM uploads WHERE key IN ({marks})"),
-            ("deck_cache", f"DELETE FROM deck_cache WHERE video_id IN ({marks})"),
-            ("chunk_results", f"DELETE FROM chunk_results WHERE {cached_from} IN ({marks})"),
+            ("uploads", f"DELETE FROM uploads WHERE key IN ({of})"),
+            ("deck_cache", f"DELETE FROM deck_cache WHERE video_id IN ({of})"),
+            ("chunk_results", f"DELETE FROM chunk_results WHERE {cached_from} IN ({of})"),
         )
         deleted = dict.fromkeys((table for table, _ in statements), 0)
         if keys:
-            await tx.run(UNNAME_VIDEOS.format(of_keys=f"key IN ({marks})"), keys)
+            await tx.run(UNNAME_VIDEOS.format(of_keys=f"key IN ({of})"), keys)
             for table, sql in statements:
                 deleted[table] = await tx.run(sql, keys)
             await self._forget_files(tx, keys)

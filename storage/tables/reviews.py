@@ -8,7 +8,7 @@ from typing import Any
 
 from core.store import ReviewLogEntry, ReviewState
 from storage.dialect import Connection
-from storage.rows import log_entry_of, parsed, review_state_of
+from storage.rows import parsed, read
 
 _PUT_SESSION = (
     "INSERT INTO sessions (user_id, name, data, updated_at) {source} "
@@ -22,7 +22,7 @@ class Reviews(Connection):
 
     async def review_states(self, user_id: int) -> dict[int, ReviewState]:
         rows = await self._all("SELECT * FROM reviews WHERE user_id = ?", (user_id,))
-        return {int(r["card_id"]): review_state_of(r) for r in rows}
+        return {int(r["card_id"]): read(ReviewState, r) for r in rows}
 
     async def save_review(
         self, user_id: int, state: ReviewState, entry: ReviewLogEntry | None
@@ -58,13 +58,12 @@ class Reviews(Connection):
         return True
 
     async def review_log(self, user_id: int, since: datetime | None = None) -> list[ReviewLogEntry]:
-        sql = "SELECT * FROM review_log WHERE user_id = ?"
-        params: list[Any] = [user_id]
-        if since is not None:
-            sql += " AND reviewed_at >= ?"
-            params.append(self.dialect.time(since))
-        rows = await self._all(sql + " ORDER BY id", params)
-        return [log_entry_of(r) for r in rows]
+        rows = await self._all(
+            "SELECT * FROM review_log WHERE user_id = ? "
+            "AND reviewed_at >= COALESCE(?, reviewed_at) ORDER BY id",  # no `since`: all
+            (user_id, None if since is None else self.dialect.time(since)),
+        )
+        return [read(ReviewLogEntry, r) for r in rows]
 
     # -- sessions --------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from core.store import User
 from storage.dialect import Connection
 from storage.rows import user_of
 
-FIND_USER = "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?"
+_FIND_USER = "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?"
 
 
 class Users(Connection):
@@ -19,9 +19,9 @@ class Users(Connection):
     ) -> User:
         # Every chat message looks its user up: a plain read, no write, once they exist.
         who = (platform, str(platform_user_id))
-        row = await self._one(FIND_USER, who)
-        if row is not None:
-            return user_of(row)
+        found = await self.find_user(*who)
+        if found is not None:
+            return found
         # Two first messages at once: the second INSERT waits for the first to commit,
         # does nothing, and the SELECT (a new snapshot in READ COMMITTED) finds the row.
         async with self._tx() as tx:
@@ -30,8 +30,12 @@ class Users(Connection):
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
                 (*who, learner_language, level),
             )
-            created = await tx.all(FIND_USER, who)
+            created = await tx.all(_FIND_USER, who)
         return user_of(created[0])
+
+    async def find_user(self, platform: str, platform_user_id: str) -> User | None:
+        row = await self._one(_FIND_USER, (platform, str(platform_user_id)))
+        return user_of(row) if row else None
 
     async def get_user(self, user_id: int) -> User | None:
         row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
