@@ -5,7 +5,7 @@ numbers of its own."""
 
 from core.models import shown_counts
 
-COFFEE_WORDS, COFFEE_PHRASES = 36, 4  # at B1, the default level
+COFFEE_WORDS, COFFEE_PHRASES = 37, 4  # at B1, the default level
 COFFEE_CARDS = COFFEE_WORDS + COFFEE_PHRASES
 COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 17, 1
 
@@ -13,3 +13,9 @@ COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 17, 1
 def shown(size: int, words: int = COFFEE_WORDS, phrases: int = COFFEE_PHRASES) -> tuple[int, int]:
     """(words, phrases) of the coffee deck a learner gets first with DECK_SIZE `size`."""
     return shown_counts(words, phrases, size)
+
+
+def pages(size: int = 30, words: int = COFFEE_WORDS, phrases: int = COFFEE_PHRASES) -> int:
+    """Pages of the coffee deck's word list: its first cards' pages, then the rest's."""
+    first, _ = shown(size, words, phrases)
+    return max(1, -(-first // 5)) + -(-(words - first) // 5)

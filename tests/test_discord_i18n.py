@@ -8,7 +8,7 @@ from bot.discord.client import VocabotDiscord
 from bot.discord.cog import VocabCog
 from bot.discord.translator import CatalogTranslator
 from tests.discord_harness import ALICE, Discord, Screen
-from tests.sample_decks import COFFEE_WORDS
+from tests.sample_decks import COFFEE_WORDS, pages
 
 HANGUL = "가-힣"
 
@@ -43,7 +43,7 @@ async def test_a_korean_client_gets_korean_replies(dc: Discord) -> None:
     screen = await dc.vocab(ALICE, "https://youtu.be/vocabDemo02", discord.Locale.korean)
     embed = await dc.wait_for_embed(screen)
     assert embed.description and f"단어 {COFFEE_WORDS}개 중 1–5" in embed.description
-    assert embed.footer.text and f"1/{-(-COFFEE_WORDS // 5)} 페이지" in embed.footer.text
+    assert embed.footer.text and f"1/{pages()} 페이지" in embed.footer.text
     view = screen.original["view"]
     labels = [str(getattr(getattr(i, "item", i), "label", "")) for i in view.children]
     assert any("표현" in label for label in labels) and any(
