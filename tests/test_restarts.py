@@ -22,13 +22,13 @@ from bot import habit_texts, texts
 from devtools.fake_telegram import TOKEN, FakeTelegram, Message
 from devtools.samples import SAMPLES_DIR
 from tests.conftest import Sim
+from tests.sample_decks import CHUNKS
 
 pytestmark = pytest.mark.slow  # the bot as a process, killed and restarted
 
 ROOT = Path(__file__).resolve().parent.parent
 ALICE, BOB, CAROL = 301, 302, 303
 LINKS = {ALICE: "vocabDemo01", BOB: "vocabDemo02", CAROL: "vocabDemo02"}
-CHUNKS = {"vocabDemo01": 11, "vocabDemo02": 4}  # at B1 for a Korean learner
 
 
 @dataclass
