@@ -177,6 +177,21 @@ _SUFFIXES = ("ness", "less", "ful", "able", "ment", "y", "er")
 DERIVED_CAP = "B2"
 
 
+def suffix_bases(word: str, suffix: str) -> list[str]:
+    """The words `word` may be made of with `suffix` taken off: the stem, the stem and an
+    "e" (closer -> close), one of a doubled consonant (bigger -> big), "y" for "i"
+    (easier -> easy). Empty when `word` does not end with `suffix` or is too short."""
+    stem = word.removesuffix(suffix)
+    if stem == word or len(stem) < 3:
+        return []
+    bases = [stem, stem + "e"]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        bases.append(stem[:-1])
+    if stem.endswith("i"):
+        bases.append(stem[:-1] + "y")
+    return bases
+
+
 def derived_from(lemma: str) -> str | None:
     """The listed word an unlisted `lemma` is built from by a common prefix or suffix
     (reuse, chewy, soreness), or the first of two listed words it joins (sunscreen)."""
@@ -187,11 +202,7 @@ def derived_from(lemma: str) -> str | None:
         if lemma.startswith(prefix) and lemma[len(prefix) :] in words:
             return lemma[len(prefix) :]
     for suffix in _SUFFIXES:
-        stem = lemma.removesuffix(suffix)
-        if stem == lemma:
-            continue
-        doubled = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""
-        for base in (stem, stem + "e", doubled, stem[:-1] + "y" if stem.endswith("i") else ""):
+        for base in suffix_bases(lemma, suffix):
             if len(base) >= 3 and base in words:
                 return base
     for cut in range(3, len(lemma) - 2):

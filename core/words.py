@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 import simplemma
 
 from core import frequency
-from core.grading import data_lines, data_words, graded_words, grammar_words
+from core.grading import data_lines, data_words, graded_words, grammar_words, suffix_bases
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
@@ -124,15 +124,7 @@ def _comparative_base(word: str) -> str | None:
     if word in graded_words():
         return None
     for suffix in ("er", "est"):
-        if not word.endswith(suffix) or len(word) < len(suffix) + 3:
-            continue
-        stem = word[: -len(suffix)]
-        bases = [stem, stem + "e"]
-        if len(stem) > 2 and stem[-1] == stem[-2]:
-            bases.append(stem[:-1])  # bigger -> big
-        if stem.endswith("i"):
-            bases.append(stem[:-1] + "y")  # easier -> easy
-        for base in bases:
+        for base in suffix_bases(word, suffix):
             senses = graded_words().get(base, {})
             if "adj" in senses or "adv" in senses:
                 return base
@@ -171,15 +163,7 @@ def _verb_base(lower: str) -> str | None:
     if lower in graded_words():
         return None
     for ending in ("ing", "ed"):
-        if not lower.endswith(ending) or len(lower) < len(ending) + 3:
-            continue
-        stem = lower[: -len(ending)]
-        bases = [stem, stem + "e"]
-        if len(stem) > 2 and stem[-1] == stem[-2]:
-            bases.append(stem[:-1])  # sitting -> sit
-        if ending == "ed" and stem.endswith("i"):
-            bases.append(stem[:-1] + "y")  # tried -> try
-        for base in bases:
+        for base in suffix_bases(lower, ending):  # sitting -> sit, tried -> try
             if "v" in graded_words().get(base, {}) and zipf(lower) <= zipf(base) + 0.6:
                 return base
     return None
