@@ -28,11 +28,9 @@ from typing import Any
 
 import httpx
 
-from bench.seed import SEED_TIMEOUT_S, VARIANTS, seed_build
+from bench.seed import SEED_TIMEOUT_S, VARIANTS, seed_build, seed_client
 from bench.simproc import NO_FAULTS, SimProcess, ok_calls, settings_for
 from bot.app import open_core
-from core.config import StructuredOutput
-from core.llm import LLMClient
 from core.models import Progress, Stage
 from core.pipeline import DeckRequest
 from core.transcripts import DirectorySource, load_transcript_file
@@ -156,17 +154,8 @@ async def run_seed(spec: Spec, sim: SimProcess) -> list[dict[str, Any]]:
     timeout = SEED_TIMEOUT_S / spec.speedup if spec.simulated else SEED_TIMEOUT_S
     limits = httpx.Limits(max_connections=max(variant.limit, 1), max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-        llm = LLMClient(
-            http,
-            base_url=spec.url,
-            model=spec.model,
-            api_key=spec.api_key,
-            max_concurrency=variant.limit,
-            timeout=timeout,
-            deadline=timeout,
-            deadline_per_token=0.0,
-            max_attempts=1,
-            structured_output=StructuredOutput.PROMPT,  # the seed asked for JSON in the prompt
+        llm = seed_client(
+            http, spec.url, spec.model, limit=variant.limit, timeout=timeout, api_key=spec.api_key
         )
         for _ in range(spec.runs):
             await sim.reset(speedup=spec.speedup, meaning_scale=spec.meaning_scale, **NO_FAULTS)

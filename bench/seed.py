@@ -23,10 +23,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import httpx
 from pydantic import BaseModel, Field
 
 from core import errors
 from core.chunking import estimate_tokens, make_chunks
+from core.config import StructuredOutput
 from core.llm import Completion, LLMClient
 from core.models import Transcript
 from core.selection import lemma_of
@@ -127,6 +129,31 @@ def chunk_tokens(transcript: Transcript, chunks: int | None) -> int:
         return SEED_CHUNK_TOKENS
     total = sum(estimate_tokens(s.text) for s in transcript.segments)
     return max(1, -(-total // chunks))
+
+
+def seed_client(
+    http: httpx.AsyncClient,
+    url: str,
+    model: str,
+    *,
+    limit: int,
+    timeout: float = SEED_TIMEOUT_S,
+    api_key: str | None = None,
+) -> LLMClient:
+    """The seed's client: `timeout` seconds a call (real seconds: divide SEED_TIMEOUT_S by
+    the simulator's speed-up), never retried, JSON asked for in the prompt only."""
+    return LLMClient(
+        http,
+        base_url=url,
+        model=model,
+        api_key=api_key,
+        max_concurrency=limit,
+        timeout=timeout,
+        deadline=timeout,
+        deadline_per_token=0.0,
+        max_attempts=1,
+        structured_output=StructuredOutput.PROMPT,
+    )
 
 
 async def seed_build(
