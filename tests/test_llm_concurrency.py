@@ -6,17 +6,23 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from bot.app import make_http_client, make_llm
 from core.config import Settings
 from core.limiter import FairLimiter
 from core.llm import LLMClient, SplitPoolTransport
+from core.llm._observe import HeadStart
 from core.models import Progress, Stage
 from core.pipeline import DeckRequest, Pipeline
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
 from devtools.simllm import SimConfig, SimServer
 from tests.conftest import Sim
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="allow")
 
 
 async def test_by_default_the_limit_is_sized_to_the_server_from_16_up_to_128() -> None:
@@ -65,27 +71,32 @@ async def test_a_priority_waiter_goes_before_every_owners_queue() -> None:
 
 
 async def test_a_second_videos_first_page_does_not_wait_behind_the_first_videos_calls(
-    sim: Sim, http: httpx.AsyncClient
+    sim: Sim,
 ) -> None:
-    llm = LLMClient(http, base_url=sim.url, model=sim.config.model, max_concurrency=1)
-    pipeline = Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, chunk_first_items=5)
-    first_out = asyncio.Event()
+    sent = asyncio.Event()
+
+    async def on_request(request: httpx.Request) -> None:
+        sent.set()  # A's first call holds the one slot; the rest of A's calls queue
+
     answered_a: list[int] = []
     a_done_at_b_page: list[int] = []
 
     async def progress_a(p: Progress) -> None:
         if p.stage == Stage.EXTRACTING:
-            first_out.set()
             answered_a.append(p.done)
 
     async def progress_b(p: Progress) -> None:
         if p.page and not a_done_at_b_page:
             a_done_at_b_page.append(max(answered_a))
 
-    a = asyncio.create_task(pipeline.build(DeckRequest("vocabDemo01"), progress_a, owner="a"))
-    await first_out.wait()  # A's calls are queued one at a time behind its first
-    b = await pipeline.build(DeckRequest("vocabDemo02"), progress_b, owner="b")
-    deck_a = await a
+    async with httpx.AsyncClient(event_hooks={"request": [on_request]}) as http:
+        llm = LLMClient(http, base_url=sim.url, model=sim.config.model, max_concurrency=1)
+        pipeline = Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, chunk_first_items=5)
+        request = DeckRequest("vocabDemo01")
+        a = asyncio.create_task(pipeline.build(request, progress_a, owner="a"))
+        await sent.wait()
+        b = await pipeline.build(DeckRequest("vocabDemo02"), progress_b, owner="b")
+        deck_a = await a
     assert b.words and deck_a.stats.chunks > 3
     assert a_done_at_b_page == [1], "B's first page came right after A's first call"
 
@@ -141,3 +152,41 @@ async def test_the_client_counts_its_own_time_not_the_servers() -> None:
     assert llm.stats.requests == 1 and served > 0.1
     assert 0 < llm.stats.client_seconds < served / 2, "the server's time is not the client's"
     assert llm.busy.active == 0, "every stretch of the call was closed"
+
+
+async def test_other_requests_wait_while_a_first_page_request_is_written_out() -> None:
+    head = HeadStart()
+    await head.wait()  # nobody sending: no wait at all
+    end = head.begin()
+    waiting = asyncio.create_task(head.wait())
+    await asyncio.sleep(0)
+    assert not waiting.done(), "held back while the first-page request is being sent"
+    end()
+    await waiting
+    head.begin()  # a transport that never says it wrote the request is not waited on long
+    await head.wait()
+
+
+async def test_a_first_page_request_reaches_the_server_ahead_of_a_queued_crowd(sim: Sim) -> None:
+    async with make_http_client(Settings()) as http:
+        llm = LLMClient(http, base_url=sim.url, model=sim.config.model, max_concurrency=8)
+
+        async def ask(text: str, owner: str, *, priority: bool = False) -> None:
+            await llm.complete_json(
+                [{"role": "user", "content": text}],
+                schema_name="reply",
+                schema={"type": "object"},
+                model_type=Reply,
+                priority=priority,
+                owner=owner,
+            )
+
+        crowd = [asyncio.create_task(ask(f"other {i}", f"video {i}")) for i in range(40)]
+        await asyncio.sleep(0)  # 40 other videos: 8 calls in flight, 32 queued
+        await ask("first page " * 40, "a new video", priority=True)
+        await asyncio.gather(*crowd)
+    arrived = sorted(sim.server.calls, key=lambda c: c.id)
+    longest = max(c.prompt_tokens for c in arrived)
+    place = next(i for i, c in enumerate(arrived) if c.prompt_tokens == longest)
+    assert place <= 8, f"right after the 8 in flight, not behind the queue (#{place})"
+    assert llm.head_start.sending == 0

@@ -26,7 +26,7 @@ from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._adaptive import AdaptiveLimit
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
-from core.llm._observe import CallObserver, CallRecord, ClientClock, Stopwatch
+from core.llm._observe import CallObserver, CallRecord, ClientClock, HeadStart, Stopwatch
 from core.llm._probe import SIMULATOR_FINGERPRINT, Servers
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
@@ -104,6 +104,7 @@ class LLMClient(Servers):
         self._sleep = sleep
         self.stats = LLMStats()
         self.busy = ClientClock(self.stats)  # the client's own time, in stats.client_seconds
+        self.head_start = HeadStart()  # first-page requests are written out first
 
     # -- public ---------------------------------------------------------------------
 
@@ -272,6 +273,10 @@ class LLMClient(Servers):
     ) -> dict[str, Any]:
         deadline = self.deadline_for(int(body.get("max_tokens") or 1024))
         async with self.limiter.slot(owner, priority=tally.priority):
+            if tally.priority:
+                watch.on_sent = self.head_start.begin()
+            else:
+                await self.head_start.wait()
             watch.resume()
             server = self.pool.pick(avoid=tried)
             tally.requests += 1

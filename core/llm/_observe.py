@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -39,6 +41,7 @@ def server_label(base_url: str) -> str:
     return f"{parts.scheme}://{host}{port}" if host else "unknown"
 
 
+HEAD_START_MAX = 0.25  # seconds other requests wait at most for a first-page request
 _ANSWERED = ("receive_response_headers.complete", "receive_response_headers.failed")
 
 
@@ -70,10 +73,18 @@ class Stopwatch:
     timed is the client's own work: building and sending the request, the connection
     pool's bookkeeping, reading and parsing the answer."""
 
-    def __init__(self, clock: ClientClock, *, running: bool = True) -> None:
+    def __init__(
+        self,
+        clock: ClientClock,
+        *,
+        running: bool = True,
+        on_sent: Callable[[], None] | None = None,
+    ) -> None:
+        """`on_sent` is called once, when the request is written out (or has failed)."""
         self.clock = clock
         self.running = False
         self.done = False
+        self.on_sent = on_sent
         if running:
             self.resume()
 
@@ -90,10 +101,49 @@ class Stopwatch:
     def stop(self) -> None:
         self.pause()
         self.done = True
+        self.sent()
+
+    def sent(self) -> None:
+        if self.on_sent is not None:
+            on_sent, self.on_sent = self.on_sent, None
+            on_sent()
 
     async def trace(self, name: str, info: dict[str, Any]) -> None:
         """httpcore's `trace` extension: called as each step of the request starts and ends."""
-        if name.endswith("receive_response_headers.started"):
+        if name.endswith(("send_request_body.complete", "send_request_body.failed")):
+            self.sent()
+        elif name.endswith("receive_response_headers.started"):
             self.pause()
         elif name.endswith(_ANSWERED):
             self.resume()
+
+
+class HeadStart:
+    """A deck's first-page requests go out before any other: while one is being written
+    to its connection (milliseconds), other requests wait to be sent, so it reaches the
+    server first and is prefilled first (vLLM prefills in arrival order); with a hundred
+    calls leaving at once it could otherwise queue behind seconds of other prompts."""
+
+    def __init__(self) -> None:
+        self.sending = 0
+        self._clear = asyncio.Event()
+        self._clear.set()
+
+    def begin(self) -> Callable[[], None]:
+        """One priority request starts; call what is returned when it is written out."""
+        self.sending += 1
+        self._clear.clear()
+        return self._end
+
+    def _end(self) -> None:
+        self.sending -= 1
+        if self.sending == 0:
+            self._clear.set()
+
+    async def wait(self) -> None:
+        """Until no priority request is being sent, at most HEAD_START_MAX seconds (a
+        transport that does not report writing the request is not waited on for long)."""
+        if self.sending:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(HEAD_START_MAX):
+                    await self._clear.wait()
