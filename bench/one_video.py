@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bench.seed import SEED_TIMEOUT_S, VARIANTS, seed_build, seed_client
+from bench.seed import SEED_TIMEOUT_S, UNTIMED_S, VARIANTS, seed_build, seed_client
 from bench.simproc import NO_FAULTS, SimProcess, ok_calls, settings_for
 from bot.app import open_core
 from core.models import Progress, Stage
@@ -151,7 +151,8 @@ async def run_seed(spec: Spec, sim: SimProcess) -> list[dict[str, Any]]:
     results = []
     # The seed's client: 60 s a call (model seconds, so played back faster with the
     # simulator), no retry; its failures are counted, not hidden (bench/seed.py).
-    timeout = SEED_TIMEOUT_S / spec.speedup if spec.simulated else SEED_TIMEOUT_S
+    timeout = SEED_TIMEOUT_S if variant.timed else UNTIMED_S
+    timeout = timeout / spec.speedup if spec.simulated else timeout
     limits = httpx.Limits(max_connections=max(variant.limit, 1), max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
         llm = seed_client(

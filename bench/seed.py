@@ -13,7 +13,8 @@ Three variants are measured (`VARIANTS`):
   calls in parallel), no enrich round, so no meanings on its cards;
 - the code as built: 2,000-token chunks, with its own client (httpx's default pool of 100
   connections, no other limit);
-- the code as built under vocabot's default start limit of 16 calls in flight.
+- the code as built under vocabot's default start limit of 16 calls in flight;
+and, for counts only, round 1 as built with no timeout: the cards the seed means to make.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from core.selection import lemma_of
 SEED_CHUNK_TOKENS = 2000  # as built
 WRITEUP_CHUNKS = 10  # the write-up's granularity: ~10 chunks, ~20 calls at once
 SEED_TIMEOUT_S = 60.0  # the seed's httpx timeout per call, model seconds; no retry
+UNTIMED_S = 900.0  # "no timeout": longer than any call takes
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -87,6 +89,7 @@ class SeedVariant:
     limit: int  # concurrent calls the client allows
     temperature: float
     chunks: int | None = None  # cut the transcript into this many chunks (else 2,000 tokens)
+    timed: bool = True  # its 60 s per call (False: the cards it means to make, counts only)
 
 
 HTTPX_DEFAULT_POOL = 100  # httpx.Limits(max_connections=100): the seed's only limit
@@ -103,8 +106,17 @@ VARIANTS = {
         ),
         SeedVariant("as_built", "as built: + 1 enrich call per item, pool of 100", True, 100, 0.7),
         SeedVariant("as_built_16", "as built, under a client limit of 16", True, 16, 0.7),
+        SeedVariant(
+            "as_built_untimed",
+            "as built, round 1 with no timeout (the cards it means to make)",
+            False,
+            100,
+            0.7,
+            timed=False,
+        ),
     )
 }
+MEASURED = ("writeup", "as_built", "as_built_16")  # the baselines timed everywhere
 
 
 @dataclass
