@@ -145,6 +145,8 @@ def label(case: dict[str, Any]) -> str:
     text: str = case["label"]
     if case["name"] == HEADLINE["default"]:
         return f"ours, level B1 (the default), default settings ({M} min)"
+    if case["name"] == HEADLINE["writeup"]:
+        return f"seed, write-up design at its own granularity (~20 calls, no meanings), {M} min"
     return text
 
 
