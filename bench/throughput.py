@@ -148,7 +148,7 @@ async def throughput(
     server: str, sim: SimProcess, workers: int, videos: int, speedup: float
 ) -> dict[str, Any]:
     await sim.reset(speedup=speedup, **NO_FAULTS)
-    async with deployment(server, f"w{workers}", sim, workers) as d:
+    async with deployment(server, f"w{workers}x{speedup:g}", sim, workers) as d:
         keys = [await d.key(f"user{i}") for i in range(videos)]
         front_cpu, workers_cpu = d.cpu()
         start = time.perf_counter()
