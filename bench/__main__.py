@@ -19,6 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
+from bench import headline
 from bench import report as render
 from bench.suite import run, run_real
 from core.config import Settings
@@ -56,7 +57,7 @@ def main() -> int:
         chart = render.chart(report)
         if chart is None:
             console.print("[yellow]matplotlib is not installed: pip install -e '.[bench]'[/]")
-        render.update_readme(report)
+        headline.update_readme(report)
         console.print(f"docs/benchmarks.md updated from latest.json ({report['when']})")
         return 0
     runs = args.runs or (1 if args.quick else 3)

@@ -28,13 +28,19 @@ from bench.lecture import write_lecture
 from bench.load import many_users, telegram_paths
 from bench.memory import api_memory, telegram_bot_memory
 from bench.one_video import Spec
-from bench.seed import VARIANTS
+from bench.seed import MEASURED, VARIANTS
 from bench.simproc import SimProcess, real_server, sim_process
 from devtools.samples import SLEEP_TALK
 
 console = Console()
-SEED_SPEEDUP = 5.0  # the seed's calls are many and long; played 5x faster, in model seconds
+# Every design, ours and the seed's, is played at the same speed: the simulator's
+# calibrated speed (x1) in a full run; a quick run plays them all at x10.
+PLAYBACK, QUICK_PLAYBACK = 1.0, 10.0
 LECTURE_MINUTES = (5, 20, 80, 180)
+HEADLINE_MINUTES = 80
+EQUAL_WORK_LEVEL = "A1"  # the level whose deck comes nearest the seed's distinct cards
+SWEEP = (16, 32, 64, 128, 256)  # fixed in-flight limits: the best of them is the "best"
+FIXED: dict[str, Any] = {"llm_adaptive_concurrency": False}
 PARTIAL = Path(__file__).parent / "results" / "latest-partial.json"  # kept if a run dies
 
 
@@ -63,100 +69,112 @@ def case(
     }
 
 
+def sweep_cases(lecture: Path, minutes: int, speed: float) -> list[dict[str, Any]]:
+    """Our default build against fixed limits: wall / best achievable at any limit."""
+    return [
+        case(
+            f"lecture{minutes}_fixed{limit}",
+            f"ours, {minutes} min, B1, fixed {limit} in flight",
+            "ours",
+            lecture,
+            minutes=minutes,
+            limit=limit,
+            speedup=speed,
+            extra=FIXED,
+        )
+        for limit in SWEEP
+    ]
+
+
+def seed_cases(
+    prefix: str, label: str, transcript: Path, minutes: float, speed: float, **spec: Any
+) -> list[dict[str, Any]]:
+    return [
+        case(
+            f"{prefix}_{v.name}",
+            f"seed, {v.label}{label}",
+            v.name,
+            transcript,
+            minutes=minutes,
+            speedup=speed,
+            **spec,
+        )
+        for v in (VARIANTS[name] for name in MEASURED)
+    ]
+
+
+def untimed_case(lecture: Path, speed: float) -> dict[str, Any]:
+    """The seed's round 1 on the headline lecture with no timeout: the cards it means to make."""
+    return case(
+        f"lecture{HEADLINE_MINUTES}_seed_untimed",
+        f"seed as built, {HEADLINE_MINUTES} min, round 1 with no timeout (counts only)",
+        "as_built_untimed",
+        lecture,
+        minutes=HEADLINE_MINUTES,
+        speedup=speed,
+        runs=1,
+    )
+
+
 def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
     """Which single-video cases to run (see docs/benchmarks.md)."""
-    demo = SLEEP_TALK
-    minutes = 392 / 60
-    seed_speed = 20.0 if quick else SEED_SPEEDUP
+    demo, demo_minutes = SLEEP_TALK, 392 / 60
+    speed = QUICK_PLAYBACK if quick else PLAYBACK
+    level = EQUAL_WORK_LEVEL
     cases = [
-        case("ours_b1", "ours, level B1", "ours", demo, minutes=minutes, level="B1"),
-        case("ours_a1", "ours, level A1 (equal work)", "ours", demo, minutes=minutes, level="A1"),
-        *(
-            case(
-                f"seed_{v.name}",
-                f"seed, {v.label}",
-                v.name,
-                demo,
-                minutes=minutes,
-                speedup=seed_speed,
-            )
-            for v in VARIANTS.values()
-            if not quick or v.name != "as_built_16"
+        case("ours_b1", "ours, level B1", "ours", demo, minutes=demo_minutes, speedup=speed),
+        case(
+            "ours_a1",
+            f"ours, level {level} (equal work)",
+            "ours",
+            demo,
+            minutes=demo_minutes,
+            level=level,
+            speedup=speed,
         ),
+        *seed_cases("seed", "", demo, demo_minutes, speed),
     ]
     if quick:
         lecture = write_lecture(folder, 5)
         return [
             *cases,
-            case("lecture5_ours", "ours, 5 min", "ours", lecture, minutes=5),
+            case("lecture5_ours", "ours, 5 min", "ours", lecture, minutes=5, speedup=speed),
             case(
                 "lecture5_seed",
                 "seed as built, 5 min",
                 "as_built",
                 lecture,
                 minutes=5,
-                speedup=seed_speed,
+                speedup=speed,
             ),
         ]
     cases += [
         case(
-            "ours_a1_limit64",
-            "ours, level A1, LLM_MAX_CONCURRENCY=64",
-            "ours",
-            demo,
-            minutes=minutes,
-            level="A1",
-            limit=64,
-        ),
-        case(
             "ours_a1_2x",
-            "ours, level A1, meanings 2x",
+            f"ours, level {level}, meanings 2x",
             "ours",
             demo,
-            minutes=minutes,
-            level="A1",
+            minutes=demo_minutes,
+            level=level,
             meaning_scale=2.0,
+            speedup=speed,
         ),
         case(
             "seed_as_built_2x",
             "seed as built, meanings 2x",
             "as_built",
             demo,
-            minutes=minutes,
-            speedup=seed_speed,
+            minutes=demo_minutes,
             meaning_scale=2.0,
-        ),
-        case(
-            "seed_writeup_2x",
-            "seed write-up design, meanings 2x",
-            "writeup",
-            demo,
-            minutes=minutes,
-            speedup=seed_speed,
-            meaning_scale=2.0,
+            speedup=speed,
         ),
     ]
-    cases.append(
-        case(
-            "seed_as_built_x1",
-            "seed as built, played at x1 (a check of the x5 speed-up)",
-            "as_built",
-            demo,
-            minutes=minutes,
-            runs=1,
-        )
-    )
     for m in LECTURE_MINUTES:
         lecture = write_lecture(folder, m)
-        ours_speed = 2.0 if m >= 180 else 1.0
+        once = {} if m == HEADLINE_MINUTES else {"runs": 1}  # the seed's long runs: once
         cases += [
             case(
-                f"lecture{m}_ours",
-                f"ours, {m} min, B1",
-                "ours",
-                lecture,
-                minutes=m,
-                speedup=ours_speed,
+                f"lecture{m}_ours", f"ours, {m} min, B1", "ours", lecture, minutes=m, speedup=speed
             ),
             case(
                 f"lecture{m}_seed",
@@ -164,7 +182,8 @@ def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
                 "as_built",
                 lecture,
                 minutes=m,
-                speedup=10.0,
+                speedup=speed,
+                **once,
             ),
             case(
                 f"lecture{m}_writeup",
@@ -172,19 +191,42 @@ def plan(quick: bool, folder: Path) -> list[dict[str, Any]]:
                 "writeup",
                 lecture,
                 minutes=m,
-                speedup=10.0,
+                speedup=speed,
+                **once,
             ),
         ]
-    cases.append(
+    lecture = folder / f"benchLecture{HEADLINE_MINUTES}.en.srt"
+    cases += [
         case(
-            "lecture80_ours_limit128",
-            "ours, 80 min, B1, LLM_MAX_CONCURRENCY=128",
+            f"lecture{HEADLINE_MINUTES}_ours_{level.lower()}",
+            f"ours, {HEADLINE_MINUTES} min, level {level} (equal work)",
             "ours",
-            folder / "benchLecture80.en.srt",
-            minutes=80,
+            lecture,
+            minutes=HEADLINE_MINUTES,
+            level=level,
+            speedup=speed,
+        ),
+        case(
+            f"lecture{HEADLINE_MINUTES}_seed_as_built_16",
+            f"seed as built under a client limit of 16, {HEADLINE_MINUTES} min",
+            "as_built_16",
+            lecture,
+            minutes=HEADLINE_MINUTES,
+            speedup=speed,
+        ),
+        untimed_case(lecture, speed),
+        *sweep_cases(lecture, HEADLINE_MINUTES, speed),
+        case(
+            f"lecture{HEADLINE_MINUTES}_fixed128_one_pool",
+            f"ours, {HEADLINE_MINUTES} min, B1, fixed 128, one connection pool (as before)",
+            "ours",
+            lecture,
+            minutes=HEADLINE_MINUTES,
             limit=128,
-        )
-    )
+            speedup=speed,
+            extra={**FIXED, "llm_pool_connections": 1024},
+        ),
+    ]
     return cases
 
 
@@ -295,11 +337,18 @@ async def run_real(url: str, model: str, api_key: str | None, runs: int) -> dict
     minutes = 392 / 60
     async with real_server(url, model, api_key) as server:
         for spec in (
-            case("ours_a1", "ours, level A1", "ours", SLEEP_TALK, minutes=minutes, level="A1"),
+            case(
+                "ours_a1",
+                f"ours, level {EQUAL_WORK_LEVEL}",
+                "ours",
+                SLEEP_TALK,
+                minutes=minutes,
+                level=EQUAL_WORK_LEVEL,
+            ),
             case("ours_b1", "ours, level B1", "ours", SLEEP_TALK, minutes=minutes),
             *(
                 case(f"seed_{v.name}", f"seed, {v.label}", v.name, SLEEP_TALK, minutes=minutes)
-                for v in VARIANTS.values()
+                for v in (VARIANTS[name] for name in MEASURED)
             ),
         ):
             console.print(f"{spec['label']} on {url} …")

@@ -1,10 +1,13 @@
 """`python -m bench.throughput [--quick]`: the job queue past one process.
 
 Real processes on a throwaway PostgreSQL (devtools.postgres), against the simulated vLLM
-in its own process at a speed-up where local CPU, not the model, is the limit:
+in its own process:
 
-- throughput: videos per minute with 1, 2 and 4 `vocabot worker` processes behind one
-  `vocabot serve-api` front (different 10-minute talks, one user each, all posted at once);
+- throughput: videos per minute behind one `vocabot serve-api` front (different 10-minute
+  talks, one user each, all posted at once): THE figure at the simulator's calibrated
+  speed (x1: one simulated A100), with 1 and 2 `vocabot worker` processes; and, labelled
+  as the CPU ceiling, at x100 (the model's time shrunk until the processes' own CPU is the
+  limit; no GPU gives that) with 1, 2 and 4 workers;
 - front latency with the queue in between: `vocabot run` (Telegram, the fake Bot API in
   this process) from a link to its first reply, and the API's POST /v1/jobs;
 - a SIGKILL: one of two workers killed mid-build; the seconds until another worker took
@@ -47,7 +50,8 @@ from devtools.processes import READY, Running, free_port, vocabot
 from storage.postgres import PostgresStore
 
 console = Console()
-SPEEDUP = 100.0  # the model's time shrinks until the processes' own CPU is what limits
+SPEEDUP = 100.0  # the CPU ceiling: the model's time shrinks until local CPU is the limit
+CALIBRATED = 1.0  # the simulator's calibrated speed: THE throughput figure
 TALKS, TALK_MINUTES = 24, 10  # the throughput videos: 10-minute talks, ~300 cards each
 WORKER_READY = "Starting worker on queues"
 
@@ -140,9 +144,11 @@ async def deployment(
         yield Deployment(url, environment, folder, api, store, running, front)
 
 
-async def throughput(server: str, sim: SimProcess, workers: int, videos: int) -> dict[str, Any]:
-    await sim.reset(speedup=SPEEDUP, **NO_FAULTS)
-    async with deployment(server, f"w{workers}", sim, workers) as d:
+async def throughput(
+    server: str, sim: SimProcess, workers: int, videos: int, speedup: float
+) -> dict[str, Any]:
+    await sim.reset(speedup=speedup, **NO_FAULTS)
+    async with deployment(server, f"w{workers}x{speedup:g}", sim, workers) as d:
         keys = [await d.key(f"user{i}") for i in range(videos)]
         front_cpu, workers_cpu = d.cpu()
         start = time.perf_counter()
@@ -154,6 +160,7 @@ async def throughput(server: str, sim: SimProcess, workers: int, videos: int) ->
             "front_cpu_s": round(front_used - front_cpu, 2),
             "workers_cpu_s": round(workers_used - workers_cpu, 2),
             "workers": workers,
+            "speedup": speedup,
             "videos": videos,
             "done": ended.count("done"),
             "wall_s": round(wall, 2),
@@ -248,7 +255,10 @@ async def run(quick: bool) -> dict[str, Any]:
     try:
         async with sim_process() as sim:
             videos = 8 if quick else 24
-            cases = [await throughput(server, sim, n, videos) for n in (1, 2, 4)]
+            cases = [
+                *[await throughput(server, sim, n, videos, CALIBRATED) for n in (1, 2)],
+                *[await throughput(server, sim, n, videos, SPEEDUP) for n in (1, 2, 4)],
+            ]
             latency = await telegram_latency(server, sim, 5 if quick else 20)
             killed = await recovery(server, sim, 4 if quick else 10, quick)
     finally:
@@ -267,20 +277,34 @@ START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
 
 def readme_section(report: dict[str, Any]) -> str:
     """docs/benchmarks.md's queue table: what one run of `python -m bench.throughput` measured."""
+    cases = report["throughput"]
+    calibrated = [c for c in cases if c.get("speedup", report["speedup"]) == CALIBRATED]
     lines = [
-        f"Measured by `python -m bench.throughput` on {report.get('cpus', '?')} CPUs, simulator "
-        f"at x{report['speedup']:.0f} (the processes' own CPU is the limit), one `serve-api` "
-        "front and PostgreSQL on the same machine, every video a different user's "
-        f"{TALK_MINUTES}-minute talk, all posted at once. Workers cannot add more than the "
-        "machine's CPUs:",
+        f"Measured by `python -m bench.throughput` on {report.get('cpus', '?')} CPUs, one "
+        "`serve-api` front and PostgreSQL on the same machine, every video a different user's "
+        f"{TALK_MINUTES}-minute talk, all posted at once, against one simulated server.",
         "",
-        "| workers | videos | done | wall | videos/min | pipeline runs per worker "
-        "| CPU s: front / workers | POST /v1/jobs median |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
-    for c in report["throughput"]:
+    if calibrated:
+        best = max(calibrated, key=lambda c: c["videos_per_minute"])
+        lines += [
+            f"**Throughput at the simulator's calibrated speed (×1, one simulated A100): "
+            f"{best['videos_per_minute']} videos/min** ({best['workers']} worker(s); the GPU, "
+            "not the workers, is the limit). The ×100 rows are the **CPU ceiling**: the "
+            "model's time shrunk a hundredfold until the processes' own CPU is what limits, "
+            "a bound on the bot's side, not a throughput any one GPU gives.",
+            "",
+        ]
+    lines += [
+        "| simulator | workers | videos | done | wall | videos/min | pipeline runs per worker "
+        "| CPU s: front / workers | POST /v1/jobs median |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+    ]
+    for c in cases:
+        speed = c.get("speedup", report["speedup"])
+        what = "×1 (calibrated)" if speed == CALIBRATED else f"×{speed:.0f} (CPU ceiling)"
         lines.append(
-            f"| {c['workers']} | {c['videos']} | {c['done']} | {c['wall_s']} s "
+            f"| {what} | {c['workers']} | {c['videos']} | {c['done']} | {c['wall_s']} s "
             f"| {c['videos_per_minute']} | {c['runs_per_worker']} "
             f"| {c.get('front_cpu_s', '?')} / {c.get('workers_cpu_s', '?')} "
             f"| {c['post_ms_median']} ms |"
@@ -304,10 +328,11 @@ def update_readme(report: dict[str, Any], readme: Path = README) -> None:
 
 
 def show(report: dict[str, Any]) -> None:
-    console.print(f"[bold]Job queue[/] (simulator at x{report['speedup']:.0f})")
+    console.print("[bold]Job queue[/]")
     for case in report["throughput"]:
         console.print(
-            f"  {case['workers']} worker(s): {case['videos_per_minute']} videos/min "
+            f"  x{case.get('speedup', report['speedup']):g}, {case['workers']} worker(s): "
+            f"{case['videos_per_minute']} videos/min "
             f"({case['done']}/{case['videos']} in {case['wall_s']} s; pipeline runs per "
             f"worker {case['runs_per_worker']}; CPU s front {case['front_cpu_s']}, workers "
             f"{case['workers_cpu_s']}; POST /v1/jobs median {case['post_ms_median']} ms)"

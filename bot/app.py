@@ -24,7 +24,7 @@ from core.admin import account, parse_admins
 from core.config import DB_FILE, Settings, default_db_path
 from core.health import Health
 from core.jobs import Drain, JobRunner, Runner, UserLimits
-from core.llm import LLMClient
+from core.llm import LLMClient, SplitPoolTransport
 from core.metrics import Metrics
 from core.pipeline import Pipeline
 from core.selection import warm_up
@@ -88,11 +88,13 @@ class Core:
 
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
-    # Enough pooled connections for every concurrent LLM call, with keep-alive.
-    limit = settings.llm_max_concurrency + 4
+    # Enough pooled connections for every concurrent LLM call, with keep-alive, in small
+    # pools (SplitPoolTransport: httpcore's bookkeeping grows with the square of a pool).
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.llm_timeout, connect=10.0),
-        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+        transport=SplitPoolTransport(
+            settings.llm_max_concurrency + 4, pool_size=settings.llm_pool_connections
+        ),
     )
 
 

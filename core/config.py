@@ -77,11 +77,16 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str = DEFAULT_MODEL
     llm_api_key: SecretStr | None = None
-    llm_max_concurrency: int = Field(default=16, ge=1, le=1024)
+    # The most LLM calls in flight (with the adaptive limit, its ceiling).
+    llm_max_concurrency: int = Field(default=128, ge=1, le=1024)
     # Size the calls in flight to what the server sustains (AIMD on 429/503 and on answers
-    # slowing down), starting at LLM_START_CONCURRENCY, up to LLM_MAX_CONCURRENCY.
-    llm_adaptive_concurrency: bool = False
+    # slowing down), starting at LLM_START_CONCURRENCY, up to LLM_MAX_CONCURRENCY. Off:
+    # LLM_MAX_CONCURRENCY calls at once, fixed.
+    llm_adaptive_concurrency: bool = True
     llm_start_concurrency: int = Field(default=16, ge=1, le=1024)
+    # The LLM connections are split into pools of at most this many (httpcore's bookkeeping
+    # grows with the square of a pool's connections); 1024: one pool, as httpx has it.
+    llm_pool_connections: int = Field(default=16, ge=1, le=1024)
     llm_timeout: float = Field(default=120.0, gt=0)
     # One call's deadline: this allowance (queue, prefill, first token) plus the time per
     # output token it may produce (max_tokens), never more than llm_timeout.

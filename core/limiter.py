@@ -4,6 +4,9 @@ With a plain semaphore, one user's 20 videos queue 20 x chunks calls ahead of an
 user's single video. Here each owner (a job) has its own queue and a freed slot goes to
 the next owner in turn, so a small job is never starved by a large one.
 
+A `priority` waiter (a deck's first page: one small call per video) is served before
+every owner's queue, so a big batch of another video's calls does not hold it back.
+
 The capacity can change while slots are held (`resize`, the LLM client's adaptive limit):
 more capacity lets waiters in at once; less lets nobody in until enough slots are back.
 """
@@ -36,6 +39,7 @@ class FairLimiter:
         self.capacity = capacity
         self._free = capacity
         self._waiting: OrderedDict[Hashable, deque[asyncio.Future[None]]] = OrderedDict()
+        self._first: deque[asyncio.Future[None]] = deque()  # priority waiters, in order
 
     @property
     def in_use(self) -> int:
@@ -43,7 +47,7 @@ class FairLimiter:
 
     @property
     def waiting(self) -> int:
-        return sum(len(q) for q in self._waiting.values())
+        return len(self._first) + sum(len(q) for q in self._waiting.values())
 
     def position(self, owner: Hashable, index: int) -> int:
         """How many waiters are served before the `index`-th waiter of `owner` (round-robin)."""
@@ -79,9 +83,11 @@ class FairLimiter:
         owner: Hashable = None,
         *,
         on_wait: Callable[[asyncio.Future[None]], None] | None = None,
+        priority: bool = False,
     ) -> AsyncIterator[Lease]:
-        """Hold a slot for the block; the lease may give it back earlier."""
-        await self._acquire(owner, on_wait)
+        """Hold a slot for the block; the lease may give it back earlier. A `priority`
+        waiter gets the next free slot before any owner's queue."""
+        await self._acquire(owner, on_wait, priority)
         lease = Lease(self._release)
         try:
             yield lease
@@ -89,13 +95,19 @@ class FairLimiter:
             lease.release()
 
     async def _acquire(
-        self, owner: Hashable, on_wait: Callable[[asyncio.Future[None]], None] | None
+        self,
+        owner: Hashable,
+        on_wait: Callable[[asyncio.Future[None]], None] | None,
+        priority: bool,
     ) -> None:
-        if self._free > 0 and not self._waiting:
+        if self._free > 0 and not self._first and (priority or not self._waiting):
             self._free -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(owner, deque()).append(future)
+        if priority:
+            self._first.append(future)
+        else:
+            self._waiting.setdefault(owner, deque()).append(future)
         if on_wait is not None:
             on_wait(future)
         try:
@@ -103,6 +115,8 @@ class FairLimiter:
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self._release()  # the slot was handed over just as we were cancelled
+            elif future in self._first:
+                self._first.remove(future)
             else:
                 queue = self._waiting.get(owner)
                 if queue is not None and future in queue:
@@ -116,7 +130,12 @@ class FairLimiter:
         self._wake()
 
     def _wake(self) -> None:
-        """Hand free slots to waiters, one owner after another."""
+        """Hand free slots to waiters: priority ones first, then one owner after another."""
+        while self._free > 0 and self._first:
+            future = self._first.popleft()
+            if not future.done():
+                self._free -= 1
+                future.set_result(None)
         while self._free > 0 and self._waiting:
             owner, queue = next(iter(self._waiting.items()))
             future = queue.popleft()

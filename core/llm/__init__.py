@@ -17,8 +17,9 @@ least-loaded healthy one, and a server that keeps failing is taken out for a coo
 
 Its parts: `_client` (LLMClient), `_servers` (the servers and their health), `_retries`
 (what is retried, Retry-After), `_dialects` (the structured-output forms), `_replies`
-(reading JSON out of a reply), `_values` (what a call returns) and `_observe` (what metrics
-and spending are told about every request).
+(reading JSON out of a reply), `_values` (what a call returns), `_observe` (what metrics
+and spending are told about every request, and the client's own time) and `_transport`
+(the connection pool, split into small pools).
 """
 
 from core.llm._client import LLMClient
@@ -28,6 +29,7 @@ from core.llm._probe import SIMULATOR_FINGERPRINT
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
 from core.llm._servers import Server, ServerPool
+from core.llm._transport import SplitPoolTransport
 from core.llm._values import Completion, LLMStats, TextReply
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "LLMStats",
     "Server",
     "ServerPool",
+    "SplitPoolTransport",
     "TextReply",
     "extract_json",
     "parse_retry_after",

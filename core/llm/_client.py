@@ -26,7 +26,7 @@ from core.config import StructuredOutput
 from core.limiter import FairLimiter
 from core.llm._adaptive import AdaptiveLimit
 from core.llm._dialects import FORM_WORDS, FORMS, FormRejected, response_format
-from core.llm._observe import CallObserver, CallRecord
+from core.llm._observe import CallObserver, CallRecord, ClientClock, HeadStart, Stopwatch
 from core.llm._probe import SIMULATOR_FINGERPRINT, Servers
 from core.llm._replies import ContentRejected, content_of, describe, extract_json
 from core.llm._retries import MAX_RETRY_AFTER, RETRYABLE_STATUS, Retryable, parse_retry_after
@@ -103,6 +103,8 @@ class LLMClient(Servers):
         )
         self._sleep = sleep
         self.stats = LLMStats()
+        self.busy = ClientClock(self.stats)  # the client's own time, in stats.client_seconds
+        self.head_start = HeadStart()  # first-page requests are written out first
 
     # -- public ---------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class LLMClient(Servers):
         owner: Hashable = None,
         check: Callable[[T], str | None] | None = None,
         on_send: Callable[[], None] | None = None,
+        priority: bool = False,
     ) -> Completion[T]:
         """One validated JSON answer; at most one repair call when the output is invalid.
 
@@ -139,17 +142,20 @@ class LLMClient(Servers):
         nothing is): such an answer is repaired once too, and the repaired answer is returned
         whatever `check` says of it; the caller decides what to keep. `on_send` is called
         whenever a request of this call goes out (past the concurrency limit): the caller
-        can tell a call that waits for its turn from one that hangs.
+        can tell a call that waits for its turn from one that hangs. A `priority` call (a
+        deck's first page) takes the next free slot ahead of every other waiter.
         """
-        tally = Tally(on_send)
+        tally = Tally(on_send, priority)
         content, finish = await self._chat(
             messages, schema_name, schema, temperature, max_tokens, owner, tally
         )
+        checking = Stopwatch(self.busy)
         try:
             value = model_type.model_validate(extract_json(content))
             if check is not None and (content_problem := check(value)):
                 raise ContentRejected(content_problem)
         except (json.JSONDecodeError, ValidationError, ContentRejected) as first_error:
+            checking.stop()
             self.stats.repairs += 1
             problem = describe(first_error, finish)
             log.info("repairing invalid output (%s): %s", schema_name, problem)
@@ -165,10 +171,13 @@ class LLMClient(Servers):
             content, finish = await self._chat(
                 repair, schema_name, schema, 0.0, int(max_tokens * 1.5), owner, tally
             )
+            checking = Stopwatch(self.busy)
             try:
                 value = model_type.model_validate(extract_json(content))
             except (json.JSONDecodeError, ValidationError) as exc:
                 raise errors.LLMBadOutput(describe(exc, finish)) from exc
+        finally:
+            checking.stop()
         return Completion(value, tally.requests, tally.prompt_tokens, tally.completion_tokens)
 
     async def complete_text(
@@ -248,8 +257,27 @@ class LLMClient(Servers):
     async def _post_once(
         self, body: dict[str, Any], owner: Hashable, tally: Tally, tried: list[Server]
     ) -> dict[str, Any]:
+        watch = Stopwatch(self.busy, running=False)  # started once the slot is ours
+        try:
+            return await self._post_timed(body, owner, tally, tried, watch)
+        finally:
+            watch.stop()
+
+    async def _post_timed(
+        self,
+        body: dict[str, Any],
+        owner: Hashable,
+        tally: Tally,
+        tried: list[Server],
+        watch: Stopwatch,
+    ) -> dict[str, Any]:
         deadline = self.deadline_for(int(body.get("max_tokens") or 1024))
-        async with self.limiter.slot(owner):
+        async with self.limiter.slot(owner, priority=tally.priority):
+            if tally.priority:
+                watch.on_sent = self.head_start.begin()
+            else:
+                await self.head_start.wait()
+            watch.resume()
             server = self.pool.pick(avoid=tried)
             tally.requests += 1
             self.stats.requests += 1
@@ -263,6 +291,7 @@ class LLMClient(Servers):
                         json=body,
                         headers=self.headers(),
                         timeout=httpx.Timeout(deadline, connect=min(deadline, 10.0)),
+                        extensions={"trace": watch.trace},
                     )
                 except httpx.TimeoutException as exc:
                     self._observe(server, "timeout", sent, owner)

@@ -24,6 +24,9 @@ class LLMStats:
     completion_tokens: int = 0
     retries: int = 0
     repairs: int = 0
+    # Time the client itself was busy (core/llm/_observe.ClientClock): sending, the
+    # connection pool, reading, parsing and checking answers (pydantic, the caller's `check`).
+    client_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class Completion(Generic[T]):
 @dataclass
 class Tally:
     on_send: Callable[[], None] | None = None
+    priority: bool = False  # ahead of every other waiter for a slot (a deck's first page)
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -323,6 +323,8 @@ class Pipeline:
                 owner=build.owner,
                 check=partial(meanings_check, build.request.learner_language),
                 on_send=on_send,
+                # The first page waits on chunk 0 alone: it goes ahead of every queue.
+                priority=chunk.index == 0,
             )
 
         try:
