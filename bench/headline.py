@@ -337,7 +337,7 @@ def missed(report: dict[str, Any], f: dict[str, float], first_ok: bool, best: fl
             f"the whole deck now takes {wall:.1f} s, so {GOALS['first_page_share']:.0%} of it is "
             f"{GOALS['first_page_share'] * wall:.2f} s. The first page is the local planning "
             f"({local:.2f} s) plus the first chunk's own call, sent first and ahead of every "
-            "queue: its prefill and the decode of its 5 words' meanings, examples and phrases "
+            "queue: its prefill and the decode of its first words' meanings and phrases "
             "(CHUNK_FIRST_ITEMS). A smaller first chunk would bring it nearer, with fewer "
             "cards on the first page."
         )

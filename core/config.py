@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=2000, ge=100)
     chunk_max_items: int = Field(default=12, ge=1)
     # The first chunk is the video's best-ranked words (this many), with their lines: it is
-    # small, so it answers first and the learner's first page comes in about two seconds.
-    chunk_first_items: int = Field(default=5, ge=1)
+    # small, so it answers first and the learner's first page comes in under two seconds.
+    chunk_first_items: int = Field(default=4, ge=1)
 
     # The SQLite file; by default in the user's data folder (`vocabot where` prints it).
     db_path: Path = Field(default_factory=default_db_path)
