@@ -257,11 +257,8 @@ class LLMClient(Servers):
     async def _post_once(
         self, body: dict[str, Any], owner: Hashable, tally: Tally, tried: list[Server]
     ) -> dict[str, Any]:
-        watch = Stopwatch(self.busy, running=False)  # started once the slot is ours
-        try:
+        with Stopwatch(self.busy, running=False) as watch:  # started once the slot is ours
             return await self._post_timed(body, owner, tally, tried, watch)
-        finally:
-            watch.stop()
 
     async def _post_timed(
         self,
@@ -320,10 +317,8 @@ class LLMClient(Servers):
         if isinstance(data, dict) and data.get("system_fingerprint") == SIMULATOR_FINGERPRINT:
             self._mark_simulated()
         usage = data.get("usage") or {}
-        prompt, completion = (
-            int(usage.get("prompt_tokens", 0)),
-            int(usage.get("completion_tokens", 0)),
-        )
+        prompt = int(usage.get("prompt_tokens", 0))
+        completion = int(usage.get("completion_tokens", 0))
         tally.prompt_tokens += prompt
         tally.completion_tokens += completion
         self.stats.prompt_tokens += prompt

@@ -103,6 +103,12 @@ class Stopwatch:
         self.done = True
         self.sent()
 
+    def __enter__(self) -> Stopwatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def sent(self) -> None:
         if self.on_sent is not None:
             on_sent, self.on_sent = self.on_sent, None
