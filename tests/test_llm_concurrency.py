@@ -4,13 +4,15 @@ queue, the connection pool split into small pools, and the client's own time."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from bot.app import make_http_client, make_llm
 from core.config import Settings
-from core.limiter import FairLimiter
+from core.limiter import FairLimiter, Lease
 from core.llm import LLMClient, SplitPoolTransport
 from core.llm._observe import HeadStart
 from core.models import Progress, Stage
@@ -73,10 +75,12 @@ async def test_a_priority_waiter_goes_before_every_owners_queue() -> None:
 async def test_a_second_videos_first_page_does_not_wait_behind_the_first_videos_calls(
     sim: Sim,
 ) -> None:
-    sent = asyncio.Event()
+    sent, b_waits = asyncio.Event(), asyncio.Event()
 
     async def on_request(request: httpx.Request) -> None:
-        sent.set()  # A's first call holds the one slot; the rest of A's calls queue
+        if not sent.is_set():  # A's first call holds the one slot; the rest of A's calls queue
+            sent.set()
+            await b_waits.wait()  # until B's first page waits for the slot too
 
     answered_a: list[int] = []
     a_done_at_b_page: list[int] = []
@@ -91,6 +95,23 @@ async def test_a_second_videos_first_page_does_not_wait_behind_the_first_videos_
 
     async with httpx.AsyncClient(event_hooks={"request": [on_request]}) as http:
         llm = LLMClient(http, base_url=sim.url, model=sim.config.model, max_concurrency=1)
+        slot = llm.limiter.slot
+
+        def watched_slot(
+            owner: Hashable = None,
+            *,
+            on_wait: Callable[[asyncio.Future[None]], None] | None = None,
+            priority: bool = False,
+        ) -> AbstractAsyncContextManager[Lease]:
+            def waiting(future: asyncio.Future[None]) -> None:
+                if owner == "b" and priority:
+                    b_waits.set()
+                if on_wait is not None:
+                    on_wait(future)
+
+            return slot(owner, on_wait=waiting, priority=priority)
+
+        llm.limiter.slot = watched_slot  # type: ignore[method-assign,assignment]
         pipeline = Pipeline(source=DirectorySource(SAMPLES_DIR), llm=llm, chunk_first_items=5)
         request = DeckRequest("vocabDemo01")
         a = asyncio.create_task(pipeline.build(request, progress_a, owner="a"))
