@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +22,7 @@ from rich.console import Console
 
 from bench.lecture import write_lecture
 from bench.report import RESULTS, med, run_or_publish, spread_text
-from bench.simproc import sim_process
-from bench.suite import case, machine, run_case, sweep_cases
+from bench.suite import case, run_plan, sweep_cases
 
 console = Console()
 START, END = "<!-- concurrency:start -->", "<!-- concurrency:end -->"
@@ -35,26 +31,14 @@ MINUTES = 80
 GOAL = 1.2  # wall / best at default settings (issue 28)
 
 
+def plan(folder: Path) -> list[dict[str, Any]]:
+    lecture = write_lecture(folder, MINUTES)
+    default = case("default", "default: adaptive, 16 up to 128", "ours", lecture, minutes=MINUTES)
+    return [default, *sweep_cases(lecture, MINUTES, 1.0)]
+
+
 async def run(runs: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="vocabot-bench-"))
-    report: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "runs_per_case": runs,
-        "machine": machine(),
-        "cases": {},
-    }
-    try:
-        lecture = write_lecture(folder, MINUTES)
-        async with sim_process() as sim:
-            default = case(
-                "default", "default: adaptive, 16 up to 128", "ours", lecture, minutes=MINUTES
-            )
-            for spec in (default, *sweep_cases(lecture, MINUTES, 1.0)):
-                console.print(f"{spec['label']} …")
-                report["cases"][spec["name"]] = await run_case(sim, spec, runs)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return report
+    return await run_plan(plan, runs)
 
 
 def section(report: dict[str, Any]) -> str:

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +26,7 @@ from rich.console import Console
 
 from bench.lecture import write_lecture
 from bench.report import RESULTS, med, run_or_publish, spread_text
-from bench.simproc import sim_process
-from bench.suite import case, machine, run_case
+from bench.suite import case, run_plan
 from core.config import Settings
 
 console = Console()
@@ -60,21 +56,7 @@ def plan(folder: Path, minutes: tuple[int, ...]) -> list[dict[str, Any]]:
 
 
 async def run(runs: int, minutes: tuple[int, ...]) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="vocabot-bench-"))
-    report: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "runs_per_case": runs,
-        "machine": machine(),
-        "cases": {},
-    }
-    try:
-        async with sim_process() as sim:
-            for spec in plan(folder, minutes):
-                console.print(f"{spec['label']} …")
-                report["cases"][spec["name"]] = await run_case(sim, spec, runs)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return report
+    return await run_plan(lambda folder: plan(folder, minutes), runs)
 
 
 def section(report: dict[str, Any]) -> str:

@@ -251,6 +251,26 @@ async def run_case(sim: SimProcess, spec: dict[str, Any], runs: int) -> dict[str
     return {**spec, **asdict(worker), **result, **spread(result["runs"])}
 
 
+async def run_plan(plan: Callable[[Path], list[dict[str, Any]]], runs: int) -> dict[str, Any]:
+    """Each case `plan(folder)` lists, `runs` times, against one simulator process (its
+    transcripts written into a temporary folder): the report a module's table is made from."""
+    folder = Path(tempfile.mkdtemp(prefix="vocabot-bench-"))
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "runs_per_case": runs,
+        "machine": machine(),
+        "cases": {},
+    }
+    try:
+        async with sim_process() as sim:
+            for spec in plan(folder):
+                console.print(f"{spec['label']} …")
+                report["cases"][spec["name"]] = await run_case(sim, spec, runs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return report
+
+
 async def repeated(runs: int, measure: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     results = [await measure() for _ in range(runs)]
     return {"runs": results, **spread(results)}
