@@ -29,6 +29,12 @@ class Expression:
     level: str
 
     @property
+    def words(self) -> tuple[str, ...]:
+        """The words as written: a lemmatiser may take a base form for another word's
+        inflection ("lay" for a form of "lie"), so a token may match either."""
+        return tuple(self.text.lower().split())
+
+    @property
     def separable(self) -> bool:
         return len(self.lemmas) == 2 and self.lemmas[1] in PARTICLES
 
@@ -70,7 +76,8 @@ def expressions() -> dict[str, list[Expression]]:
         found[text.lower()] = Expression(text.lower(), _lemmas(text), level.upper() or "B1")
     by_first: dict[str, list[Expression]] = {}
     for expression in found.values():
-        by_first.setdefault(expression.lemmas[0], []).append(expression)
+        for first in {expression.lemmas[0], expression.words[0]}:
+            by_first.setdefault(first, []).append(expression)
     for group in by_first.values():  # the longest first: "get rid of" before "get over"
         group.sort(key=lambda e: -len(e.lemmas))
     return by_first
@@ -90,25 +97,26 @@ def expression_level(text: str) -> str | None:
 _CONTRACTED_BE = ("'re", "'s", "'m", "’re", "’s", "’m")
 
 
-def _fits(token: Token, lemma: str) -> bool:
+def _fits(token: Token, lemma: str, word: str) -> bool:
     if lemma == "one's":
         return token.lower in _POSSESSIVES
     if lemma == "be" and token.lower.endswith(_CONTRACTED_BE):
         return True
-    return token.lemma == lemma or token.lower == lemma
+    return bool({token.lemma, token.lower} & {lemma, word})
 
 
 def _match_at(tokens: Sequence[Token], i: int, expression: Expression) -> Match | None:
     first = tokens[i]
     positions = [i]
     at = i
-    for k, lemma in enumerate(expression.lemmas[1:], start=1):
+    pairs = zip(expression.lemmas[1:], expression.words[1:], strict=True)
+    for k, (lemma, word) in enumerate(pairs, start=1):
         gap = MAX_GAP if expression.separable and k == 1 else 0
         for step in range(1, gap + 2):
             j = at + step
             if j >= len(tokens) or tokens[j].sentence != first.sentence:
                 return None
-            if _fits(tokens[j], lemma):
+            if _fits(tokens[j], lemma, word):
                 positions.append(j)
                 at = j
                 break

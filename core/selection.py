@@ -22,14 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.expressions import Match, Token, find_expressions
-from core.grading import (
-    LEVELS,
-    adverb_base,
-    frequency_grade,
-    graded_words,
-    level_index,
-    listed_grade,
-)
+from core.grading import LEVELS, grade, graded_words, level_index
 from core.learners import prior_knowledge
 from core.models import Candidate, PhraseCandidate, Segment
 from core.ranking import phrase_score, word_score
@@ -207,13 +200,8 @@ def _own_adjective(stream: Sequence[Token], position: int, verb: str, lang: str)
 def _gate_level(lemma: str, frequency: float) -> tuple[str, str]:
     """`lemma`'s level before its part of speech is known, and its source: the easiest of
     its listed senses (a learner who knows "present" the noun has met the word)."""
-    listed = listed_grade(lemma)
-    if listed is not None:
-        return listed.level, "list"
-    base = adverb_base(lemma)
-    if base is not None:
-        return graded_words()[base]["adj"], "list"
-    return frequency_grade(lemma, frequency), "frequency"
+    found = grade(lemma, frequency)
+    return found.level, found.source
 
 
 def select(
@@ -278,7 +266,7 @@ def select(
         count = len(occurrences)
         word_level, source = _gate_level(lemma, frequency)
         if prior is not None:
-            word_level = prior.level(lemma, word_level)
+            word_level = prior.level(lemma, word_level, frequency)
         if frequency >= EVERYDAY_ZIPF and level_index(word_level) > EVERYDAY_INDEX:
             word_level = LEVELS[EVERYDAY_INDEX]
         why = _why_not(lemma, word_level, source, frequency, count, level, prior)

@@ -46,6 +46,30 @@ def test_a_rare_word_built_from_listed_ones_is_graded_by_what_it_is_built_from()
     assert grade("antimony", 2.5).level == "C2" and grade("lactate", 2.7).level == "C2"
 
 
+def test_how_often_english_uses_a_listed_word_moves_it_a_level_at_most() -> None:
+    # a B2 word plainly built from an A1-A2 one is learned at B1 (salt, listen, gentle)
+    for word in ("salty", "listener", "gently", "wealthy"):
+        assert grade(word, 3.8).level == "B1", word
+    assert grade("accumulate", 3.48).level == "B2", "built from nothing easy: as listed"
+    # a B2 word as frequent as A2's is learned a level earlier; a rarer one stays
+    assert grade("investment", 4.84).level == "B1" and grade("manufacturer", 4.21).level == "B2"
+    # an unlisted word rarer than A2's and built from nothing listed is B2 at least
+    assert grade("subscribe", 4.02).level == "B2" and grade("kidney", 4.03).level == "B2"
+    assert grade("wireless", 4.2).level == "B1", "built from a listed word: frequency's level"
+
+
+def test_korean_school_words_rarer_than_their_level_are_learned_a_level_later() -> None:
+    school = prior_knowledge("ko")
+    assert school.level("complain", "A2", 4.23) == "B1"
+    assert school.level("expensive", "A1", 4.69) == "A2"
+    assert school.level("ever", "A2", 5.66) == "A2", "as frequent as A2's words: as listed"
+    assert school.level("kitchen", "A1", 4.3) == "A1", "elementary school's: a beginner's"
+    assert prior_knowledge("es").level("complain", "A2", 4.23) == "A2", "no school list"
+    text = "People always complain when the bus is late, and compare it with the train."
+    assert {"complain", "compare"} <= lemmas(text, level="B1", learner="ko")
+    assert not {"complain", "compare"} & lemmas(text, level="B1", learner="es")
+
+
 def test_everyday_and_easy_concrete_words_are_no_cards_above_their_level() -> None:
     easy = lemmas(
         "The kitchen was expensive, somebody said, and the afternoon was long.",
@@ -99,6 +123,17 @@ def test_a_fixed_expression_is_the_card_and_its_pieces_are_not() -> None:
     phrases = {p.text for p in selection.phrases}
     assert {"get rid of", "vice versa", "on behalf of", "wrap up", "figure out"} <= phrases
     assert "et cetera" in phrases and "carbon dioxide" in phrases
+
+
+def test_a_phrasal_verb_matches_whatever_the_lemmatiser_makes_of_its_verb() -> None:
+    # simplemma reads "lay" as a form of "lie": "laying people off" is still "lay off"
+    selection = select(
+        segs("Companies are laying people off and prices keep creeping up."),
+        level="B1",
+        learner_language="ko",
+    )
+    assert {"lay off", "creep up"} <= {p.text for p in selection.phrases}
+    assert not {"lay", "creep"} & {c.lemma for c in selection.words}
 
 
 def test_everyday_frames_are_phrases_too_with_a_contracted_be() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.expressions import expression_level
-from core.grading import level_index, listed_grade
+from core.grading import grade, level_index, listed_grade
 from core.meanings import meaning_problem
 from core.models import Candidate, Chunk, Phrase, PhraseCandidate, Segment, Transcript, Word
 from core.prompts import ChunkOut, language_name
@@ -119,10 +119,10 @@ def cards(
 def sense_level(candidate: Candidate, pos: str) -> str:
     """The level of the sense the model found (a list's level for that part of speech),
     never below the level the candidate was chosen at."""
-    listed = listed_grade(candidate.lemma, pos) if candidate.source == "list" else None
-    if listed is None or level_index(listed.level) < level_index(candidate.level):
+    if candidate.source != "list" or listed_grade(candidate.lemma, pos) is None:
         return candidate.level
-    return listed.level
+    sense = grade(candidate.lemma, candidate.zipf, pos).level
+    return max(sense, candidate.level, key=level_index)
 
 
 def phrase_level(text: str, found: Mapping[str, PhraseCandidate], learner_level: str) -> str | None:
@@ -148,7 +148,7 @@ def _segment_with(segments: Sequence[Segment], phrase: str) -> Segment:
 
 def dedupe_phrases(phrases: list[Phrase]) -> tuple[Phrase, ...]:
     seen: dict[str, Phrase] = {}
-    for phrase in sorted(phrases, key=lambda p: p.start or 0.0):
+    for phrase in sorted(phrases, key=lambda p: (p.start or 0.0, p.text.lower())):
         key = " ".join(lemma_of(t.lower()) for t in tokens(phrase.text))
         seen.setdefault(key, phrase)
     return tuple(seen.values())

@@ -86,5 +86,5 @@ def ranked(
         level = phrase.level or learner_level
         return phrase_score(level=level, count=1, learner_level=learner_level)
 
-    ordered = sorted(phrases, key=lambda p: (-score(p), p.start or 0.0))
+    ordered = sorted(phrases, key=lambda p: (-score(p), p.start or 0.0, p.text.lower()))
     return tuple(kept), tuple(ordered)
