@@ -15,7 +15,7 @@ from procrastinate.schema import SchemaManager
 from psycopg import AsyncConnection
 
 from core.queue import UserLoad
-from storage.postgres import MIGRATION_LOCK, Pool, open_pool, outage_is_told
+from storage.postgres import MIGRATION_LOCK, QUEUE_EXISTS, Pool, open_pool, outage_is_told
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def apply_queue_schema(pool: Pool) -> bool:
     lock, so processes starting at once create them once); True when created now."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        cursor = await conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
+        cursor = await conn.execute(QUEUE_EXISTS)
         row = await cursor.fetchone()
         if row and row[0]:
             return False
