@@ -23,7 +23,8 @@ from importlib import resources
 from typing import Any, ClassVar, Protocol
 
 from core import errors
-from storage.rows import Row
+from core.store import User
+from storage.rows import Row, user_of
 
 Migration = tuple[int, str, str]  # (version, file name, SQL)
 
@@ -146,6 +147,11 @@ class Connection:
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
+
+    async def _users(self, where: str, *params: Any) -> list[User]:
+        """The users `where` picks, by id."""
+        rows = await self._all(f"SELECT * FROM users WHERE {where} ORDER BY id", params)
+        return [user_of(r) for r in rows]
 
     async def _write(
         self, sql: str, params: Iterable[Any] = (), *, background: bool = False

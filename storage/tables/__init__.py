@@ -14,7 +14,7 @@ from storage.tables.users import Users
 from storage.tables.web import WebTokens
 
 
-class Tables(Users, Cache, Decks, Reviews, Jobs, WebTokens, Operations):
+class Tables(Cache, Decks, Reviews, Jobs, WebTokens, Operations, Users):
     """core.store.Store but for opening and closing: each base holds one group's queries."""
 
 

@@ -8,7 +8,7 @@ from core.store import User
 from storage.dialect import Connection
 from storage.rows import user_of
 
-_FIND_USER = "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?"
+_BY_ACCOUNT = "platform = ? AND platform_user_id = ?"
 
 
 class Users(Connection):
@@ -30,16 +30,16 @@ class Users(Connection):
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
                 (*who, learner_language, level),
             )
-            created = await tx.all(_FIND_USER, who)
+            created = await tx.all(f"SELECT * FROM users WHERE {_BY_ACCOUNT}", who)
         return user_of(created[0])
 
     async def find_user(self, platform: str, platform_user_id: str) -> User | None:
-        row = await self._one(_FIND_USER, (platform, str(platform_user_id)))
-        return user_of(row) if row else None
+        found = await self._users(_BY_ACCOUNT, platform, str(platform_user_id))
+        return found[0] if found else None
 
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
-        return user_of(row) if row else None
+        found = await self._users("id = ?", user_id)
+        return found[0] if found else None
 
     async def update_user(
         self,
@@ -84,11 +84,10 @@ class Users(Connection):
         )
 
     async def user_for_api_key(self, key_hash: str) -> User | None:
-        row = await self._one(
-            "SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
-            (key_hash,),
+        found = await self._users(
+            "id = (SELECT user_id FROM api_keys WHERE key_hash = ?)", key_hash
         )
-        return user_of(row) if row else None
+        return found[0] if found else None
 
     # -- known words -----------------------------------------------------------------
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.store import User, WebTokenKind
-from storage.dialect import Connection
-from storage.rows import user_of
+from storage.tables.users import Users
 
 
-class WebTokens(Connection):
-    """Sign-in links (/web) and the sessions they start; expired rows are pruned on insert."""
+class WebTokens(Users):
+    """Sign-in links (/web) and the sessions they start; expired rows are pruned on insert.
+    (On Users: a used link reads its user.)"""
 
     async def add_web_token(
         self, user_id: int, token_hash: str, kind: WebTokenKind, expires_at: datetime
@@ -33,18 +33,16 @@ class WebTokens(Connection):
                 "AND used_at IS NULL AND expires_at > ? RETURNING user_id",
                 (at, token_hash, at),
             )
-            if not used:
-                return None
-            found = await tx.all("SELECT * FROM users WHERE id = ?", (used[0]["user_id"],))
-        return user_of(found[0]) if found else None
+        return await self.get_user(used[0]["user_id"]) if used else None
 
     async def user_for_session(self, token_hash: str, now: datetime) -> User | None:
-        row = await self._one(
-            "SELECT u.* FROM web_tokens t JOIN users u ON u.id = t.user_id "
-            "WHERE t.token_hash = ? AND t.kind = 'session' AND t.expires_at > ?",
-            (token_hash, self.dialect.time(now)),
+        found = await self._users(
+            "id = (SELECT user_id FROM web_tokens WHERE token_hash = ? AND kind = 'session' "
+            "AND expires_at > ?)",
+            token_hash,
+            self.dialect.time(now),
         )
-        return user_of(row) if row else None
+        return found[0] if found else None
 
     async def delete_web_token(self, token_hash: str) -> None:
         await self._write("DELETE FROM web_tokens WHERE token_hash = ?", (token_hash,))
