@@ -89,7 +89,6 @@ async def open_pool(url: str, *, min_size: int, max_size: int, name: str) -> Poo
 
 
 def migrations() -> list[Migration]:
-    """(version, name, sql) for every storage/postgres/migrations/NNNN_name.sql, in order."""
     return read_migrations("storage.postgres")
 
 

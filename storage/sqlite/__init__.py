@@ -1,14 +1,10 @@
-"""The SQLite store: one long-lived aiosqlite connection, WAL, foreign keys, migrations.
+"""The SQLite store: the queries of storage.tables on one long-lived aiosqlite connection
+(WAL, foreign keys), with SQLite's own migrations and transactions.
 
-This package (with storage/migrations/*.sql) is the only place with SQL. Statements are
-serialised through one lock so that a transaction of one coroutine never interleaves
-with another's statements on the shared connection. The lock has a fast lane: reads and
-the writes a user waits for go before queued bookkeeping (progress of running jobs,
-chunk answers), so a chat's immediate reply never waits behind a burst of those.
-
-Its queries are storage.tables', written once for both stores over the dialect seam
-(storage/dialect.py); this module holds what is SQLite's own: the connection, the lock,
-migrations and transactions.
+Statements are serialised through one lock so that a transaction of one coroutine never
+interleaves with another's statements on the shared connection. The lock has a fast lane:
+reads and the writes a user waits for go before queued bookkeeping (progress of running
+jobs, chunk answers), so a chat's immediate reply never waits behind a burst of those.
 """
 
 from __future__ import annotations
@@ -33,7 +29,6 @@ log = logging.getLogger(__name__)
 
 
 def migrations() -> list[Migration]:
-    """(version, name, sql) for every storage/migrations/NNNN_name.sql, in order."""
     return read_migrations("storage")
 
 
