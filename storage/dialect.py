@@ -132,6 +132,9 @@ class Connection:
     """
 
     dialect: ClassVar[Dialect]
+    # A write that stands alone commits by itself (PostgreSQL's autocommit: one round trip);
+    # without it (SQLite) it goes in a transaction of its own, BEGIN IMMEDIATE.
+    autocommit: ClassVar[bool] = False
 
     def _statement(self) -> AbstractAsyncContextManager[Tx]:
         """The connection for a statement that stands alone (reads; writes on PostgreSQL)."""
@@ -157,7 +160,8 @@ class Connection:
         self, sql: str, params: Iterable[Any] = (), *, background: bool = False
     ) -> int:
         """One statement that stands alone; how many rows it changed."""
-        async with self._tx(background=background) as tx:
+        alone = self._statement() if self.autocommit else self._tx(background=background)
+        async with alone as tx:
             return await tx.run(sql, params)
 
     async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:

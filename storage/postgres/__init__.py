@@ -157,6 +157,7 @@ class PostgresStore(Tables):
     """
 
     dialect = PostgresDialect()
+    autocommit = True
 
     def __init__(self, pool: Pool, url: str) -> None:
         self.pool = pool  # share it (e.g. with a job queue on the same database)
@@ -210,13 +211,6 @@ class PostgresStore(Tables):
         an error or a cancellation (psycopg cancels a running statement on the server)."""
         async with self._statement() as tx, tx.conn.transaction():
             yield tx
-
-    async def _write(
-        self, sql: str, params: Iterable[Any] = (), *, background: bool = False
-    ) -> int:
-        """One statement that stands alone (autocommit); how many rows it changed."""
-        async with self._statement() as statement:
-            return await statement.run(sql, params)
 
     async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:
         """The job queue's builds of these files: their arguments and locks hold the file's
