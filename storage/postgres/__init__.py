@@ -122,7 +122,7 @@ def percent(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _Tx:
+class Statements:
     """Statements on one pooled connection's cursor (storage.dialect.Tx)."""
 
     def __init__(self, conn: AsyncConnection[Any]) -> None:
@@ -178,7 +178,7 @@ class PostgresStore(Tables):
         async with conn:
             try:
                 await _migrate(conn, url=where)
-                (read_only,) = await _Tx(conn).all("SHOW transaction_read_only")
+                (read_only,) = await Statements(conn).all("SHOW transaction_read_only")
             except psycopg.Error as exc:
                 raise errors.StorageUnavailable(f"database {where} is unusable: {exc}") from exc
         if read_only["transaction_read_only"] == "on":
@@ -199,14 +199,14 @@ class PostgresStore(Tables):
         return int(row["version"]) if row else 0
 
     @asynccontextmanager
-    async def _statement(self) -> AsyncIterator[_Tx]:
+    async def _statement(self) -> AsyncIterator[Statements]:
         """A pooled connection in autocommit (one round trip a statement); an outage is
         told as DatabaseDown."""
         async with outage_is_told(self.url), self.pool.connection() as conn:
-            yield _Tx(conn)
+            yield Statements(conn)
 
     @asynccontextmanager
-    async def _tx(self, *, background: bool = False) -> AsyncIterator[_Tx]:
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[Statements]:
         """One transaction on a pooled connection: committed at the end, rolled back on
         an error or a cancellation (psycopg cancels a running statement on the server)."""
         async with self._statement() as tx, tx.conn.transaction():
@@ -235,7 +235,7 @@ async def _migrate(conn: AsyncConnection[Any], *, url: str) -> None:
     available = migrations()
     for migration in available:
         async with conn.transaction():
-            tx = _Tx(conn)
+            tx = Statements(conn)
             await tx.lock(MIGRATION_LOCK)
             await tx.run(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
