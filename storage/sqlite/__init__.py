@@ -23,6 +23,7 @@ import aiosqlite
 from core import errors
 from storage.dialect import Dialect, Migration, pending, read_migrations
 from storage.rows import Row
+from storage.sqlite.backup import INTEGRITY_CHECK
 from storage.tables import Tables
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class SQLiteStore(Tables):
             log.warning("the WAL of %s could not be emptied now (another process reads)", self.path)
 
     async def integrity_check(self) -> str:
-        row = await self._one("PRAGMA integrity_check")
+        row = await self._one(INTEGRITY_CHECK)
         return str(row["integrity_check"]) if row else "no answer"
 
 
