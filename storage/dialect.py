@@ -4,10 +4,11 @@ Every query is written once, in the SQL SQLite and PostgreSQL share, with `?`
 placeholders; what differs is asked of the store's `dialect` (Django's `connection.ops`
 is the model) or done by its connection class (storage/sqlite, storage/postgres):
 
-- placeholders: `?` as written for SQLite, `%s` for psycopg (`Dialect.sql`);
-- values: times and days as SQLite's ISO text or PostgreSQL's timestamptz and date,
-  text without U+0000 for PostgreSQL (`time`, `now`, `day`, `params`); booleans are
-  Python bools for both (SQLite stores 1 and 0; `TRUE` and `NOT told` read the same);
+- placeholders: `?` as written for SQLite; storage/postgres turns them into psycopg's `%s`
+  (and stores text without U+0000, which PostgreSQL's text cannot hold);
+- values: times and days as SQLite's ISO text or PostgreSQL's timestamptz and date
+  (`time`, `now`, `day`); booleans are Python bools for both (SQLite stores 1 and 0;
+  `TRUE` and `NOT told` read the same);
 - functions: the larger of two values, a JSON field read or set (`greatest`, `json_*`);
 - locking: `FOR UPDATE`/`FOR SHARE` and advisory locks on PostgreSQL, nothing on SQLite,
   whose write transactions (BEGIN IMMEDIATE) already hold its one writer lock.
@@ -18,29 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar, Protocol
 
 from core import errors
-from storage.rows import Row
+from core.store import User
+from storage.rows import Row, user_of
 
 Migration = tuple[int, str, str]  # (version, file name, SQL)
-
-
-def stamp(value: datetime) -> str:
-    """`value` as SQLite stores times: UTC, ISO 8601 with microseconds and a Z."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def nul_free(value: Any) -> Any:
-    """PostgreSQL text cannot hold U+0000, SQLite's can: a NUL a learner typed (or a file
-    carried) is stored as U+FFFD, everywhere the same way, so lookups still match."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
-    if isinstance(value, list | tuple):
-        return type(value)(nul_free(v) for v in value)
-    return value
 
 
 def marks(count: int) -> str:
@@ -82,14 +68,9 @@ class Dialect:
     for_update = ""  # a row lock: BEGIN IMMEDIATE already holds the only writer lock
     for_share = ""
 
-    def sql(self, text: str) -> str:
-        return text
-
-    def params(self, values: Iterable[Any]) -> tuple[Any, ...]:
-        return tuple(values)
-
     def time(self, value: datetime) -> Any:
-        return stamp(value)
+        """As SQLite stores times: UTC, ISO 8601 with microseconds and a Z."""
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def now(self) -> Any:
         return self.time(datetime.now(UTC))
@@ -107,17 +88,11 @@ class Dialect:
 
 
 class PostgresDialect(Dialect):
-    """PostgreSQL's: %s placeholders, timestamptz and date values, row locks."""
+    """PostgreSQL's: timestamptz and date values, row locks."""
 
     greatest = "GREATEST"
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
-
-    def sql(self, text: str) -> str:
-        return _percent(text)
-
-    def params(self, values: Iterable[Any]) -> tuple[Any, ...]:
-        return tuple(nul_free(v) for v in values)
 
     def time(self, value: datetime) -> Any:
         return value
@@ -130,11 +105,6 @@ class PostgresDialect(Dialect):
 
     def json_set(self, column: str, key: str, value: str) -> str:
         return f"jsonb_set({column}::jsonb, '{{{key}}}', to_jsonb({value}))::json"
-
-
-@lru_cache(maxsize=512)  # a few hundred distinct statements; IN lists vary in length
-def _percent(text: str) -> str:
-    return text.replace("%", "%%").replace("?", "%s")
 
 
 class Tx(Protocol):
@@ -162,6 +132,9 @@ class Connection:
     """
 
     dialect: ClassVar[Dialect]
+    # A write that stands alone commits by itself (PostgreSQL's autocommit: one round trip);
+    # without it (SQLite) it goes in a transaction of its own, BEGIN IMMEDIATE.
+    autocommit: ClassVar[bool] = False
 
     def _statement(self) -> AbstractAsyncContextManager[Tx]:
         """The connection for a statement that stands alone (reads; writes on PostgreSQL)."""
@@ -178,11 +151,17 @@ class Connection:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
+    async def _users(self, where: str, *params: Any) -> list[User]:
+        """The users `where` picks, by id."""
+        rows = await self._all(f"SELECT * FROM users WHERE {where} ORDER BY id", params)
+        return [user_of(r) for r in rows]
+
     async def _write(
         self, sql: str, params: Iterable[Any] = (), *, background: bool = False
     ) -> int:
         """One statement that stands alone; how many rows it changed."""
-        async with self._tx(background=background) as tx:
+        alone = self._statement() if self.autocommit else self._tx(background=background)
+        async with alone as tx:
             return await tx.run(sql, params)
 
     async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:

@@ -1,18 +1,20 @@
 """Rows to core values and back, the same for every store (no SQL here).
 
-SQLite hands back text for times and JSON; PostgreSQL hands back datetimes and parsed
-JSON. `read` takes either, so both stores build core's values in one way: each field of a
-dataclass from the column of its name, converted by the field's type.
+SQLite hands back text for times, days and JSON, and 1 or 0 for a boolean; PostgreSQL
+hands back its own types and parsed JSON. `read` takes either, so both stores build core's
+values in one way: each field of a dataclass from the column of its name, JSON text parsed,
+then validated (and converted) by pydantic as the field's type says.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
+from types import NoneType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, get_origin
 from typing import get_type_hints as type_hints
 
@@ -35,18 +37,6 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-def moment(value: str | datetime) -> datetime:
-    """A stored time (SQLite's ISO text, or PostgreSQL's timestamptz) as an aware UTC time."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def day_of(value: str | date) -> date:
-    """A stored day (SQLite's YYYY-MM-DD text, or PostgreSQL's date)."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def parsed(value: Any) -> Any:
     """A stored JSON value: SQLite keeps the text, PostgreSQL's json type is parsed already."""
     return json.loads(value) if isinstance(value, str | bytes) else value
@@ -57,46 +47,41 @@ def json_text(value: Any) -> str:
     return to_json(value).decode()
 
 
-_SCALARS: dict[Any, Callable[[Any], Any]] = {
-    datetime: moment,
-    date: day_of,
-    int: int,
-    str: str,
-    bool: bool,  # SQLite stores 1 and 0
-}
-
-
-def _converter(hint: Any) -> Callable[[Any], Any]:
-    """How a stored value becomes a field of type `hint` (NULL stays None)."""
+def _is_json(hint: Any) -> bool:
+    """Is a field of type `hint` (or `hint | None`) stored as JSON, not as a plain value?"""
     args = get_args(hint)
-    if type(None) in args:
-        (inner,) = (a for a in args if a is not type(None))
-        convert = _converter(inner)
-        return lambda value: None if value is None else convert(value)
-    if hint in _SCALARS:
-        return _SCALARS[hint]
-    adapter: TypeAdapter[Any] = TypeAdapter(hint)
-    if get_origin(hint) is Literal or (isinstance(hint, type) and issubclass(hint, Enum)):
-        return adapter.validate_python  # stored as its text
-    return lambda value: adapter.validate_python(parsed(value))  # stored as JSON
+    (inner,) = [a for a in args if a is not NoneType] if NoneType in args else [hint]
+    enum = isinstance(inner, type) and issubclass(inner, Enum)
+    return not (inner in (datetime, date, int, str, bool) or enum or get_origin(inner) is Literal)
 
 
 @cache
-def _fields(cls: type[Any]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+def _reader(cls: type[Any]) -> tuple[TypeAdapter[Any], tuple[tuple[str, bool], ...]]:
+    """pydantic's validator of `cls`, and its fields (is each one stored as JSON?)."""
     hints = type_hints(cls)
-    return tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
+    fields = tuple((f.name, _is_json(hints[f.name])) for f in dataclasses.fields(cls))
+    return TypeAdapter(cls), fields
+
+
+def _stored(value: Any, is_json: bool) -> Any:
+    """A column's value as pydantic reads it: JSON parsed, a time in UTC."""
+    if is_json:
+        return parsed(value)
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 def read(cls: type[T], row: Row, columns: Mapping[str, str] | None = None, **given: Any) -> T:
     """A `cls` from `row`: each field from the column of its name (or the one `columns`
     names for it), converted by its type; the fields in `given` are the caller's."""
+    adapter, fields = _reader(cls)
     named = columns or {}
     values = {
-        name: convert(row[named.get(name, name)])
-        for name, convert in _fields(cls)
+        name: _stored(row[named.get(name, name)], is_json)
+        for name, is_json in fields
         if name not in given
     }
-    return cls(**values, **given)
+    made: T = adapter.validate_python(values | given)
+    return made
 
 
 def user_of(row: Row) -> User:

@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from bot.cli import main
 from core import errors
@@ -102,21 +101,6 @@ async def test_connections_the_server_dropped_are_replaced_before_use(pg_url: st
         assert (await store.save_deck(user.id, deck())).words == 3
     finally:
         await store.close()
-
-
-async def test_a_store_on_a_pool_opened_elsewhere(pg_url: str) -> None:
-    """A job queue on the same database can share one pool with the store."""
-    async with AsyncConnectionPool(
-        pg_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=False
-    ) as pool:
-        store = await PostgresStore.on_pool(pool)
-        assert await store.schema_version() == LATEST
-        user = await store.get_or_create_user("t", "1", learner_language="ko", level="B1")
-        assert (await store.save_deck(user.id, deck())).words == 3
-        await store.close()  # leaves the pool to its owner
-        async with pool.connection() as conn:
-            cursor = await conn.execute("SELECT count(*) FROM cards")
-            assert await cursor.fetchone() == (4,)
 
 
 @pytest.mark.slow  # serve-api as a process

@@ -28,7 +28,7 @@ STORED_AS = {
     "boolean": "INTEGER",  # 1 and 0; TRUE, FALSE and `NOT column` read the same
     "text": "TEXT",
     "json": "TEXT",  # JSON text, read by SQLite's json_* functions
-    "timestamp with time zone": "TEXT",  # ISO 8601 in UTC with a Z (storage.dialect.stamp)
+    "timestamp with time zone": "TEXT",  # ISO 8601 in UTC with a Z (storage.dialect.Dialect.time)
     "date": "TEXT",  # YYYY-MM-DD
 }
 # Plain (not unique) indexes only one store has: (table, columns), and why.

@@ -6,12 +6,10 @@ concurrency: no process-wide lock, and a transaction wherever a write and the re
 it must agree. Its own numbered migrations live in storage/postgres/migrations.
 
 `PostgresStore.pool` is a plain psycopg_pool.AsyncConnectionPool (autocommit connections,
-no row factory set on them), so other parts on the same database, such as a job queue,
-can share it; `PostgresStore.on_pool(pool)` builds a store on a pool opened elsewhere.
-
-Its queries are storage.tables', written once for both stores over the dialect seam
-(storage/dialect.py); this module holds what is PostgreSQL's own: the pool, outages,
-migrations under an advisory lock, and the job queue's rows a forgotten learner leaves.
+no row factory set on them), so other parts on the same database, such as the job queue's
+schema (storage/postgres/queue.py), can share it. What is PostgreSQL's own lives here: the
+pool, outages, migrations under an advisory lock, and the job queue's rows a forgotten
+learner leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -28,7 +27,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from core import errors
-from storage.dialect import Migration, PostgresDialect, Tx, pending, read_migrations
+from storage.dialect import Migration, PostgresDialect, Tx, marks, pending, read_migrations
 from storage.rows import Row
 from storage.tables import Tables
 
@@ -38,6 +37,8 @@ Pool = AsyncConnectionPool[AsyncConnection[Any]]
 
 # pg_advisory_xact_lock key: processes starting at once apply each migration once.
 MIGRATION_LOCK = 0x766F6361626F74  # "vocabot"
+QUEUE_EXISTS = "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS queue"
+VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations"
 CONNECT_TIMEOUT = 10  # seconds, for the first connection at start-up
 # Once running: how long a request waits for a pooled connection, and for a new connection
 # to the server, before it is told the database is down (DatabaseDown: HTTP 503 with
@@ -88,7 +89,6 @@ async def open_pool(url: str, *, min_size: int, max_size: int, name: str) -> Poo
 
 
 def migrations() -> list[Migration]:
-    """(version, name, sql) for every storage/postgres/migrations/NNNN_name.sql, in order."""
     return read_migrations("storage.postgres")
 
 
@@ -106,7 +106,23 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, safe="/", quote_via=quote)))
 
 
-class _Tx:
+def nul_free(value: Any) -> Any:
+    """PostgreSQL text cannot hold U+0000, SQLite's can: a NUL a learner typed (or a file
+    carried) is stored as U+FFFD, everywhere the same way, so lookups still match."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return type(value)(nul_free(v) for v in value)
+    return value
+
+
+@lru_cache(maxsize=512)  # a few hundred distinct statements; IN lists vary in length
+def percent(sql: str) -> str:
+    """A query as written (`?` placeholders) in psycopg's placeholders."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Statements:
     """Statements on one pooled connection's cursor (storage.dialect.Tx)."""
 
     def __init__(self, conn: AsyncConnection[Any]) -> None:
@@ -118,23 +134,18 @@ class _Tx:
         return list(await self._cursor.fetchall())
 
     async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
-        await self._cursor.execute(DIALECT.sql(sql), DIALECT.params(params))
+        await self._cursor.execute(percent(sql), nul_free(tuple(params)))
         return self._cursor.rowcount
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """(psycopg pipelines them; rowcount is their sum.)"""
         if not rows:
             return 0
-        await self._cursor.executemany(DIALECT.sql(sql), [DIALECT.params(r) for r in rows])
+        await self._cursor.executemany(percent(sql), [nul_free(tuple(r)) for r in rows])
         return self._cursor.rowcount
 
     async def lock(self, *key: int) -> None:
-        await self._cursor.execute(
-            f"SELECT pg_advisory_xact_lock({', '.join(['%s'] * len(key))})", key
-        )
-
-
-DIALECT = PostgresDialect()
+        await self.run(f"SELECT pg_advisory_xact_lock({marks(len(key))})", key)
 
 
 class PostgresStore(Tables):
@@ -145,70 +156,69 @@ class PostgresStore(Tables):
     or a read that must see its own insert, goes in `_tx`.
     """
 
-    dialect = DIALECT
+    dialect = PostgresDialect()
+    autocommit = True
 
-    def __init__(self, pool: Pool, url: str = "", *, owns_pool: bool = True) -> None:
+    def __init__(self, pool: Pool, url: str) -> None:
         self.pool = pool  # share it (e.g. with a job queue on the same database)
-        self.url = shown(url)
-        self._owns_pool = owns_pool
+        self.url = url  # without its password (`shown`)
 
     @classmethod
-    async def open(cls, url: str, *, max_size: int = 10, migrate_to: int | None = None) -> Self:
-        """Connect (creating or upgrading the schema), or raise StorageUnavailable."""
-        await prepare(url, migrate_to=migrate_to)
+    async def open(cls, url: str, *, max_size: int = 10) -> Self:
+        """Connect (creating or upgrading the schema), or raise StorageUnavailable: one
+        connection before the pool, for a clear error when the server cannot be reached or
+        may not be written, brings the schema up to date."""
+        where = shown(url)
+        try:
+            conn = await AsyncConnection.connect(
+                url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.Error as exc:
+            raise errors.StorageUnavailable(f"cannot connect to {where}: {exc}") from exc
+        async with conn:
+            try:
+                await _migrate(conn, url=where)
+                (read_only,) = await Statements(conn).all("SHOW transaction_read_only")
+            except psycopg.Error as exc:
+                raise errors.StorageUnavailable(f"database {where} is unusable: {exc}") from exc
+        if read_only["transaction_read_only"] == "on":
+            raise errors.StorageUnavailable(f"database {where} is read-only")
         try:
             pool = await open_pool(
                 url, min_size=min(2, max_size), max_size=max_size, name="vocabot"
             )
         except (PoolTimeout, psycopg.Error) as exc:
-            raise errors.StorageUnavailable(f"cannot connect to {shown(url)}: {exc}") from exc
-        return cls(pool, url)
-
-    @classmethod
-    async def on_pool(cls, pool: Pool, *, migrate_to: int | None = None) -> Self:
-        """A store on a pool someone else opened (and closes); its connections must be
-        in autocommit mode, as the store's own are."""
-        async with pool.connection() as conn:
-            dsn = conn.info.dsn  # (libpq leaves the password out)
-            await _migrate(conn, migrate_to, url=dsn)
-        return cls(pool, dsn, owns_pool=False)
+            raise errors.StorageUnavailable(f"cannot connect to {where}: {exc}") from exc
+        return cls(pool, where)
 
     async def close(self) -> None:
-        if self._owns_pool:
-            await self.pool.close()
+        await self.pool.close()
 
     async def schema_version(self) -> int:
-        async with self.pool.connection() as conn:
-            return await _version(conn)
+        row = await self._one(VERSION)
+        return int(row["version"]) if row else 0
 
     @asynccontextmanager
-    async def _statement(self) -> AsyncIterator[_Tx]:
+    async def _statement(self) -> AsyncIterator[Statements]:
         """A pooled connection in autocommit (one round trip a statement); an outage is
         told as DatabaseDown."""
         async with outage_is_told(self.url), self.pool.connection() as conn:
-            yield _Tx(conn)
+            yield Statements(conn)
 
     @asynccontextmanager
-    async def _tx(self, *, background: bool = False) -> AsyncIterator[_Tx]:
+    async def _tx(self, *, background: bool = False) -> AsyncIterator[Statements]:
         """One transaction on a pooled connection: committed at the end, rolled back on
         an error or a cancellation (psycopg cancels a running statement on the server)."""
         async with self._statement() as tx, tx.conn.transaction():
             yield tx
-
-    async def _write(
-        self, sql: str, params: Iterable[Any] = (), *, background: bool = False
-    ) -> int:
-        """One statement that stands alone (autocommit); how many rows it changed."""
-        async with self._statement() as statement:
-            return await statement.run(sql, params)
 
     async def _forget_files(self, tx: Tx, keys: Sequence[str]) -> None:
         """The job queue's builds of these files: their arguments and locks hold the file's
         hash. Only this learner's jobs wanted them, so a waiting one has nothing to build; a
         running one is its worker's until it ends (and deletes it). Nothing to do without
         the queue's tables."""
-        found = await tx.all("SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS queue")
-        if found and found[0]["queue"]:
+        (found,) = await tx.all(QUEUE_EXISTS)
+        if found["queue"]:
             await tx.run(
                 "DELETE FROM procrastinate_jobs WHERE args ->> 'video_id' = ANY(?) "
                 "AND status <> 'doing'",
@@ -216,35 +226,7 @@ class PostgresStore(Tables):
             )
 
 
-async def prepare(url: str, *, migrate_to: int | None = None) -> None:
-    """One connection before the pool: a clear error when the server cannot be reached or
-    may not be written, and the schema brought up to date."""
-    try:
-        conn = await AsyncConnection.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
-    except psycopg.Error as exc:
-        raise errors.StorageUnavailable(f"cannot connect to {shown(url)}: {exc}") from exc
-    async with conn:
-        try:
-            await _migrate(conn, migrate_to, url=shown(url))
-            read_only = await conn.execute("SHOW transaction_read_only")
-            row = await read_only.fetchone()
-        except psycopg.Error as exc:
-            raise errors.StorageUnavailable(f"database {shown(url)} is unusable: {exc}") from exc
-        if row and row[0] == "on":
-            raise errors.StorageUnavailable(f"database {shown(url)} is read-only")
-
-
-async def _version(conn: AsyncConnection[Any]) -> int:
-    cursor = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-    exists = await cursor.fetchone()
-    if not exists or not exists[0]:
-        return 0
-    cursor = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-    row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def _migrate(conn: AsyncConnection[Any], target: int | None, *, url: str) -> None:
+async def _migrate(conn: AsyncConnection[Any], *, url: str) -> None:
     """Apply what is missing, each migration in its own transaction with its version row.
 
     DDL is transactional in PostgreSQL, and the advisory lock makes a second process that
@@ -252,19 +234,18 @@ async def _migrate(conn: AsyncConnection[Any], target: int | None, *, url: str) 
     """
     available = migrations()
     for migration in available:
-        if target is not None and migration[0] > target:
-            break
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            await conn.execute(
+            tx = Statements(conn)
+            await tx.lock(MIGRATION_LOCK)
+            await tx.run(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
             )
-            if migration in pending(available, await _version(conn), target, url):
+            (current,) = await tx.all(VERSION)
+            if migration in pending(available, current["version"], None, url):
                 version, name, sql = migration
                 log.info("applying migration %s", name)
                 await conn.execute(sql)  # no parameters: several statements in one go
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                    (version, name),
+                await tx.run(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
                 )

@@ -15,7 +15,15 @@ from procrastinate.schema import SchemaManager
 from psycopg import AsyncConnection
 
 from core.queue import UserLoad
-from storage.postgres import MIGRATION_LOCK, Pool, open_pool, outage_is_told
+from storage.postgres import (
+    MIGRATION_LOCK,
+    QUEUE_EXISTS,
+    Pool,
+    Statements,
+    open_pool,
+    outage_is_told,
+)
+from storage.tables.jobs import UNFINISHED
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +36,10 @@ async def apply_queue_schema(pool: Pool) -> bool:
     """Create procrastinate's tables and functions unless they exist (under the migration
     lock, so processes starting at once create them once); True when created now."""
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        cursor = await conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
-        row = await cursor.fetchone()
-        if row and row[0]:
+        tx = Statements(conn)
+        await tx.lock(MIGRATION_LOCK)
+        (found,) = await tx.all(QUEUE_EXISTS)
+        if found["queue"]:
             return False
         log.info("creating the job queue's tables (procrastinate)")
         await conn.execute(SchemaManager.get_schema())
@@ -61,15 +69,14 @@ class QueueTables:
             key = (USER_LOCK, user_id % 2**31)
             await conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
             try:
-                cursor = await conn.execute(
-                    "SELECT count(*) FILTER (WHERE status IN ('queued', 'running')), "
-                    "max(created_at) FROM jobs WHERE user_id = %s",
+                (load,) = await Statements(conn).all(
+                    f"SELECT count(*) FILTER (WHERE {UNFINISHED}) AS active, "
+                    "max(created_at) AS last FROM jobs WHERE user_id = ?",
                     (user_id,),
                 )
-                row = await cursor.fetchone()
-                active, last = (row[0], row[1]) if row else (0, None)
+                last = load["last"]
                 since = None if last is None else (datetime.now(UTC) - last).total_seconds()
-                yield UserLoad(int(active), since)
+                yield UserLoad(int(load["active"]), since)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 

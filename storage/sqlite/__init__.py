@@ -1,14 +1,10 @@
-"""The SQLite store: one long-lived aiosqlite connection, WAL, foreign keys, migrations.
+"""The SQLite store: the queries of storage.tables on one long-lived aiosqlite connection
+(WAL, foreign keys), with SQLite's own migrations and transactions.
 
-This package (with storage/migrations/*.sql) is the only place with SQL. Statements are
-serialised through one lock so that a transaction of one coroutine never interleaves
-with another's statements on the shared connection. The lock has a fast lane: reads and
-the writes a user waits for go before queued bookkeeping (progress of running jobs,
-chunk answers), so a chat's immediate reply never waits behind a burst of those.
-
-Its queries are storage.tables', written once for both stores over the dialect seam
-(storage/dialect.py); this module holds what is SQLite's own: the connection, the lock,
-migrations and transactions.
+Statements are serialised through one lock so that a transaction of one coroutine never
+interleaves with another's statements on the shared connection. The lock has a fast lane:
+reads and the writes a user waits for go before queued bookkeeping (progress of running
+jobs, chunk answers), so a chat's immediate reply never waits behind a burst of those.
 """
 
 from __future__ import annotations
@@ -27,13 +23,13 @@ import aiosqlite
 from core import errors
 from storage.dialect import Dialect, Migration, pending, read_migrations
 from storage.rows import Row
+from storage.sqlite.backup import INTEGRITY_CHECK
 from storage.tables import Tables
 
 log = logging.getLogger(__name__)
 
 
 def migrations() -> list[Migration]:
-    """(version, name, sql) for every storage/migrations/NNNN_name.sql, in order."""
     return read_migrations("storage")
 
 
@@ -199,7 +195,7 @@ class SQLiteStore(Tables):
             log.warning("the WAL of %s could not be emptied now (another process reads)", self.path)
 
     async def integrity_check(self) -> str:
-        row = await self._one("PRAGMA integrity_check")
+        row = await self._one(INTEGRITY_CHECK)
         return str(row["integrity_check"]) if row else "no answer"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from core import errors
 
 FAILED = "Backup failed:"
+INTEGRITY_CHECK = "PRAGMA integrity_check"  # "ok", or what is wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ def backup_sqlite(source: Path | str, target: Path, *, overwrite: bool = False) 
             contextlib.closing(sqlite3.connect(partial)) as copy,
         ):
             live.backup(copy)  # pages=-1: all of it in one step, one snapshot
-            integrity = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
+            integrity = str(copy.execute(INTEGRITY_CHECK).fetchone()[0])
             pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)

@@ -11,10 +11,9 @@ from storage.tables.jobs import Jobs
 from storage.tables.operations import Operations
 from storage.tables.reviews import Reviews
 from storage.tables.users import Users
-from storage.tables.web import WebTokens
 
 
-class Tables(Users, Cache, Decks, Reviews, Jobs, WebTokens, Operations):
+class Tables(Users, Cache, Decks, Reviews, Jobs, Operations):
     """core.store.Store but for opening and closing: each base holds one group's queries."""
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from core.models import Deck, Phrase, Word
 from core.store import Card, CardKind, DeckInfo
 from storage.dialect import Connection
-from storage.rows import Row, json_text, parsed, read
+from storage.rows import json_text, read
 
 _DECK_SELECT = (
     "SELECT d.*, "
@@ -19,20 +17,10 @@ _DECK_SELECT = (
     "FROM decks d WHERE d.user_id = ?{where} ORDER BY d.updated_at DESC, d.id DESC"
 )
 _COUNTS = {"words": "n_words", "phrases": "n_phrases"}  # DeckInfo's fields, in _DECK_SELECT
-_CARD_SELECT = (
+_CARD_SELECT = (  # a card's item is its payload: a word's or a phrase's fields
     "SELECT c.*, d.simulated FROM cards c JOIN decks d ON d.id = c.deck_id "
     "WHERE c.user_id = ?{where} ORDER BY c.deck_id, c.kind DESC, c.position"
 )
-
-
-WORD = TypeAdapter(Word)
-PHRASE = TypeAdapter(Phrase)
-
-
-def card_of(row: Row) -> Card:
-    """A card row with its deck's `simulated`."""
-    item = (WORD if row["kind"] == "word" else PHRASE).validate_python(parsed(row["payload"]))
-    return read(Card, row, item=item)
 
 
 def video_key(deck: Deck) -> str:
@@ -133,4 +121,4 @@ class Decks(Connection):
         """The user's cards (the first of `params`) that `where` picks, deck by deck, words
         first, each kind by position."""
         rows = await self._all(_CARD_SELECT.format(where=where), params)
-        return [card_of(r) for r in rows]
+        return [read(Card, r, {"item": "payload"}) for r in rows]

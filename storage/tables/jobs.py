@@ -9,7 +9,7 @@ from core.store import JobRecord, JobStatus, Notify
 from storage.dialect import Connection
 from storage.rows import Row, json_text, read
 
-_UNFINISHED = "status IN ('queued', 'running')"
+UNFINISHED = "status IN ('queued', 'running')"
 _BY_SOURCE = "user_id = ? AND source_key = ?"
 
 
@@ -87,7 +87,7 @@ class Jobs(Connection):
         # after the deck was delivered, leaves it as it ended (one statement: atomic).
         # Progress is bookkeeping; a job's end, and where its chat is, are not.
         await self._write(
-            f"UPDATE jobs SET {sets} WHERE id = ? AND {_UNFINISHED}",
+            f"UPDATE jobs SET {sets} WHERE id = ? AND {UNFINISHED}",
             (*changes.values(), job_id),
             background=notify is None and (status is None or not status.finished),
         )
@@ -101,14 +101,14 @@ class Jobs(Connection):
         return jobs[0] if jobs else None
 
     async def user_jobs(self, user_id: int, *, active_only: bool = False) -> list[JobRecord]:
-        where = f"user_id = ? AND {_UNFINISHED}" if active_only else "user_id = ?"
+        where = f"user_id = ? AND {UNFINISHED}" if active_only else "user_id = ?"
         return await self._jobs(where, user_id, newest_first=True)
 
     async def unfinished_jobs(self) -> list[JobRecord]:
-        return await self._jobs(_UNFINISHED)
+        return await self._jobs(UNFINISHED)
 
     async def untold_jobs(self) -> list[JobRecord]:
-        return await self._jobs(f"NOT told AND NOT ({_UNFINISHED})")
+        return await self._jobs(f"NOT told AND NOT ({UNFINISHED})")
 
     async def _jobs(self, where: str, *params: Any, newest_first: bool = False) -> list[JobRecord]:
         """The jobs `where` picks, oldest first (or newest)."""

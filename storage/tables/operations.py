@@ -81,10 +81,7 @@ class Operations(Connection):
         )
 
     async def active_users(self, since: datetime) -> list[User]:
-        rows = await self._all(
-            "SELECT * FROM users WHERE last_seen_at >= ? ORDER BY id", (self.dialect.time(since),)
-        )
-        return [user_of(r) for r in rows]
+        return await self._users("last_seen_at >= ?", self.dialect.time(since))
 
     async def count_active_users(self, since: datetime) -> int:
         row = await self._one(

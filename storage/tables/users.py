@@ -1,18 +1,20 @@
-"""Users: who they are, their settings, their API keys and the words they know."""
+"""Users: who they are, their settings, how they sign in (API keys, the study page's links
+and sessions, stored as hashes) and the words they know."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from core.store import User
+from core.store import User, WebTokenKind
 from storage.dialect import Connection
 from storage.rows import user_of
 
-_FIND_USER = "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?"
+_BY_ACCOUNT = "platform = ? AND platform_user_id = ?"
 
 
 class Users(Connection):
-    """The users table, with their API keys and the words they know."""
+    """The users table, with their API keys, sign-in tokens and the words they know."""
 
     async def get_or_create_user(
         self, platform: str, platform_user_id: str, *, learner_language: str, level: str
@@ -30,16 +32,16 @@ class Users(Connection):
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
                 (*who, learner_language, level),
             )
-            created = await tx.all(_FIND_USER, who)
+            created = await tx.all(f"SELECT * FROM users WHERE {_BY_ACCOUNT}", who)
         return user_of(created[0])
 
     async def find_user(self, platform: str, platform_user_id: str) -> User | None:
-        row = await self._one(_FIND_USER, (platform, str(platform_user_id)))
-        return user_of(row) if row else None
+        found = await self._users(_BY_ACCOUNT, platform, str(platform_user_id))
+        return found[0] if found else None
 
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
-        return user_of(row) if row else None
+        found = await self._users("id = ?", user_id)
+        return found[0] if found else None
 
     async def update_user(
         self,
@@ -84,11 +86,47 @@ class Users(Connection):
         )
 
     async def user_for_api_key(self, key_hash: str) -> User | None:
-        row = await self._one(
-            "SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
-            (key_hash,),
+        found = await self._users(
+            "id = (SELECT user_id FROM api_keys WHERE key_hash = ?)", key_hash
         )
-        return user_of(row) if row else None
+        return found[0] if found else None
+
+    # -- the study page's sign-in (/web): single-use links, sessions; expired rows go ---
+
+    async def add_web_token(
+        self, user_id: int, token_hash: str, kind: WebTokenKind, expires_at: datetime
+    ) -> None:
+        async with self._tx() as tx:
+            await tx.run("DELETE FROM web_tokens WHERE expires_at < ?", (self.dialect.now(),))
+            await tx.run(
+                "INSERT INTO web_tokens (token_hash, user_id, kind, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, user_id, kind, self.dialect.time(expires_at)),
+            )
+
+    async def use_sign_in_link(self, token_hash: str, now: datetime) -> User | None:
+        # Of two presses at once only one finds used_at still NULL: the second UPDATE
+        # waits for the first's row lock (PostgreSQL) or the writer lock (SQLite).
+        at = self.dialect.time(now)
+        async with self._tx() as tx:
+            used = await tx.all(
+                "UPDATE web_tokens SET used_at = ? WHERE token_hash = ? AND kind = 'link' "
+                "AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+                (at, token_hash, at),
+            )
+        return await self.get_user(used[0]["user_id"]) if used else None
+
+    async def user_for_session(self, token_hash: str, now: datetime) -> User | None:
+        found = await self._users(
+            "id = (SELECT user_id FROM web_tokens WHERE token_hash = ? AND kind = 'session' "
+            "AND expires_at > ?)",
+            token_hash,
+            self.dialect.time(now),
+        )
+        return found[0] if found else None
+
+    async def delete_web_token(self, token_hash: str) -> None:
+        await self._write("DELETE FROM web_tokens WHERE token_hash = ?", (token_hash,))
 
     # -- known words -----------------------------------------------------------------
 
