@@ -10,7 +10,9 @@ connections in all, each pool's bookkeeping bounded by its own size.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import httpx
 
@@ -31,7 +33,11 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
         pools = max(1, -(-connections // max(1, pool_size)))
         size = -(-connections // pools)  # spread evenly: 132 -> 9 pools of 15
         self.pool_size = size
-        self.pools = [(make_pool or _httpx_pool)(size) for _ in range(pools)]
+        if make_pool is None:
+            # One TLS context for every pool: httpx would load the CA bundle once per pool
+            # (~25 ms each, 0.2 s of every start with the default 9 pools).
+            make_pool = partial(_httpx_pool, httpx.create_ssl_context())
+        self.pools = [make_pool(size) for _ in range(pools)]
         self.in_flight = [0] * pools
         self.connections = size * pools  # the most connections open at once, in all
 
@@ -55,9 +61,9 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
             await pool.aclose()
 
 
-def _httpx_pool(size: int) -> httpx.AsyncBaseTransport:
+def _httpx_pool(tls: ssl.SSLContext, size: int) -> httpx.AsyncBaseTransport:
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    return httpx.AsyncHTTPTransport(limits=limits)
+    return httpx.AsyncHTTPTransport(verify=tls, limits=limits)
 
 
 class _Counted(httpx.AsyncByteStream):
