@@ -26,7 +26,7 @@ from devtools.simllm.dialects import refusal
 from devtools.simllm.faults import OVERFLOW, Attempt, Fault, pick_fault, strategy
 from devtools.simllm.prefix_cache import PrefixCache
 from devtools.simllm.replies import Reply, completion, error
-from devtools.simllm.timing import Engine, Grammars, _Seq
+from devtools.simllm.timing import Engine, Grammars, Stopped, _Seq
 
 
 class SimServer:
@@ -83,7 +83,11 @@ class SimServer:
         if refused := await fault.refuse(attempt):
             return refused
         reply = self._write(body["messages"], response_format, attempt, fault)
-        await self._decode(attempt, reply, response_format)
+        try:
+            await self._decode(attempt, reply, response_format)
+        except Stopped:
+            attempt.record.status = 503
+            return error(503, "The server is shutting down.", "ServiceUnavailableError")
         return JSONResponse(completion(self.config, attempt.record, reply))
 
     async def stats_route(self, request: Request) -> Response:
