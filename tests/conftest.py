@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from core.config import Settings
-from core.llm import LLMClient
+from core.llm import LLMClient, tls_context
 from core.pipeline import Pipeline
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
@@ -78,7 +78,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls_context()) as client:  # CA bundle loaded once
         yield client
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator, Callable
-from functools import partial
+from functools import cache, partial
 
 import httpx
 
@@ -34,9 +34,7 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
         size = -(-connections // pools)  # spread evenly: 132 -> 9 pools of 15
         self.pool_size = size
         if make_pool is None:
-            # One TLS context for every pool: httpx would load the CA bundle once per pool
-            # (~25 ms each, 0.2 s of every start with the default 9 pools).
-            make_pool = partial(_httpx_pool, httpx.create_ssl_context())
+            make_pool = partial(_httpx_pool, tls_context())
         self.pools = [make_pool(size) for _ in range(pools)]
         self.in_flight = [0] * pools
         self.connections = size * pools  # the most connections open at once, in all
@@ -59,6 +57,15 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in self.pools:
             await pool.aclose()
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default certificate checks (certifi's CA bundle, or SSL_CERT_FILE or
+    SSL_CERT_DIR as they were at the first call), made once per process. httpx loads the
+    bundle again for every client and pool it makes (~20-25 ms each: 0.2 s of every start
+    with the default 9 pools); every client of ours passes this one as `verify`."""
+    return httpx.create_ssl_context()
 
 
 def _httpx_pool(tls: ssl.SSLContext, size: int) -> httpx.AsyncBaseTransport:
