@@ -277,6 +277,7 @@ class FakeTelegram:
         if not self._updates and timeout > 0 and not self._closing:
             try:
                 async with self._changed:
+                    self._changed.notify_all()  # the bot is polling: visible while it waits
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self._updates) or self._closing),
                         timeout,
