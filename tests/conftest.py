@@ -31,10 +31,13 @@ FAST = 200.0  # simulated server speed-up for tests
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """How many workers `-n auto` (the default, pyproject.toml) starts: none when the run
+    """How many workers `-n auto` (the default, pyproject.toml) starts: none for the slow
+    tier (`-m slow`: its waits must not compete, as in .ci/tiers) and none when the run
     names single tests (`pytest tests/test_x.py::test_y`), as starting them costs ~3.5 s on
     two CPUs, more than such a run takes; else xdist's answer, one per CPU
     (PYTEST_XDIST_AUTO_NUM_WORKERS overrides it)."""
+    if (config.option.markexpr or "").strip() == "slow":
+        return 0
     if config.args and all("::" in arg for arg in config.args):
         return 0
     return None
