@@ -107,6 +107,7 @@ from core.learner import (
 )
 from core.llm import (
     LLMClient,
+    tls_context,
 )
 from core.llm_check import (
     check_llm,
@@ -262,5 +263,6 @@ __all__ = [
     "part_of_speech",
     "shown_counts",
     "stored_error_message",
+    "tls_context",
     "translator",
 ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.serving import InProcessServer, listening_socket
 from devtools.telegram_wire import (
     BOT_ID,
     BOT_USERNAME,
@@ -277,6 +277,7 @@ class FakeTelegram:
         if not self._updates and timeout > 0 and not self._closing:
             try:
                 async with self._changed:
+                    self._changed.notify_all()  # the bot is polling: visible while it waits
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self._updates) or self._closing),
                         timeout,
@@ -376,12 +377,8 @@ class FakeTelegram:
                 Route("/file/bot{token}/{path:path}", self.download, methods=["GET"]),
             ]
         )
-        sock = socket.socket()
-        # No Nagle: small responses on kept-alive connections must not wait for an ACK.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        server = uvicorn.Server(
+        sock = listening_socket("127.0.0.1", 0)
+        server = InProcessServer(
             uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         )
         task = asyncio.create_task(server.serve(sockets=[sock]), name="fake-telegram")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from core.config import Settings
-from core.llm import LLMClient
+from core.llm import LLMClient, tls_context
 from core.pipeline import Pipeline
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
@@ -28,6 +28,19 @@ pytest_plugins = [  # `tg`, `dc`, `api` and `study` everywhere
 ]
 
 FAST = 200.0  # simulated server speed-up for tests
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """How many workers `-n auto` (the default, pyproject.toml) starts: none for the slow
+    tier (`-m slow`: its waits must not compete, as in .ci/tiers) and none when the run
+    names single tests (`pytest tests/test_x.py::test_y`), as starting them costs ~3.5 s on
+    two CPUs, more than such a run takes; else xdist's answer, one per CPU
+    (PYTEST_XDIST_AUTO_NUM_WORKERS overrides it)."""
+    if (config.option.markexpr or "").strip() == "slow":
+        return 0
+    if config.args and all("::" in arg for arg in config.args):
+        return 0
+    return None
 
 
 @dataclass
@@ -78,7 +91,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls_context()) as client:  # CA bundle loaded once
         yield client
 
 

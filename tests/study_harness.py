@@ -32,6 +32,7 @@ from rich.console import Console
 from bot.app import App, open_app
 from bot.console.chat import ConsoleChat
 from bot.http.api import create_api
+from bot.serving import InProcessServer, listening_socket
 from core.config import Settings
 from core.transcripts import DirectorySource
 from devtools.samples import SAMPLES_DIR
@@ -111,7 +112,7 @@ class Study:
 
 @asynccontextmanager
 async def serving(app: App, sock: socket.socket) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(create_api(app), log_level="warning", lifespan="off"))
+    server = InProcessServer(uvicorn.Config(create_api(app), log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         yield
@@ -122,9 +123,7 @@ async def serving(app: App, sock: socket.socket) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def study(sim: Sim, tmp_path: Path) -> AsyncIterator[Study]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
+    sock = listening_socket("127.0.0.1", 0, 64)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(
         llm_base_url=sim.url,

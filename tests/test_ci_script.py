@@ -96,10 +96,12 @@ def run_tiers(tmp_path: Path, fast: int, slow: int, *args: str) -> tuple[int, st
     return result.returncode, result.stdout + result.stderr, calls.read_text().splitlines()
 
 
-def test_both_tiers_run_the_fast_one_on_two_workers(tmp_path: Path) -> None:
+def test_the_fast_tier_runs_on_a_worker_per_cpu_and_the_slow_one_in_one_process(
+    tmp_path: Path,
+) -> None:
     code, _, calls = run_tiers(tmp_path, 0, 0)
     assert code == 0
-    assert calls == ["pytest -q -m not slow -n 2", "pytest -q -m slow"]
+    assert calls == ["pytest -q -m not slow -n auto", "pytest -q -m slow -n 0"]
 
 
 def test_a_failing_test_fails_the_run(tmp_path: Path) -> None:
@@ -118,4 +120,4 @@ def test_no_tests_collected_fails_unless_arguments_narrowed_the_run(tmp_path: Pa
     narrowed.mkdir()
     code, said, calls = run_tiers(narrowed, 0, 5, "-k", "export")
     assert code == 0 and "no test of the slow tier matches" in said
-    assert calls[-1] == "pytest -q -m slow -k export"
+    assert calls[-1] == "pytest -q -m slow -n 0 -k export"

@@ -3,12 +3,14 @@
 
 import re
 
+import pytest
 from playwright.async_api import expect
 
 from tests.sample_decks import COFFEE_PHRASES, COFFEE_WORDS, shown
 from tests.study_harness import Study, need_chromium
 
 need_chromium()
+pytestmark = pytest.mark.slow  # a real browser, as the study page's other browser tests
 
 
 async def test_a_deck_opens_on_its_first_cards_and_more_words_shows_the_rest(

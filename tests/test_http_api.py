@@ -4,7 +4,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import sqlite3
 import zipfile
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from websockets.typing import Subprotocol
 from bot.app import open_app
 from bot.http.api import create_api
 from bot.http.limits import RateLimiter
+from bot.serving import InProcessServer, listening_socket
 from core import errors
 from core.api_keys import new_api_key
 from core.config import Settings
@@ -188,11 +188,8 @@ async def served(api: Api) -> AsyncIterator[str]:
 @asynccontextmanager
 async def served_on(fastapi: FastAPI) -> AsyncIterator[str]:
     """`fastapi` on a real uvicorn server on a free port of 127.0.0.1: its address."""
-    sock = socket.socket()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(
+    sock = listening_socket("127.0.0.1", 0, 64)
+    server = InProcessServer(
         uvicorn.Config(fastapi, log_level="warning", lifespan="off", ws="websockets-sansio")
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))

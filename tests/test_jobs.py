@@ -15,7 +15,7 @@ from bot.app import open_app
 from core import errors
 from core.config import Settings
 from core.i18n import translator
-from core.jobs import JobRunner, JobUpdate
+from core.jobs import Drain, JobRunner, JobUpdate
 from core.llm import LLMClient
 from core.models import Progress, Stage
 from core.pipeline import Pipeline
@@ -85,6 +85,7 @@ class RunnerOptions(TypedDict, total=False):
     user_max_running_jobs: int
     user_cooldown_seconds: float
     clock: Callable[[], float]
+    drain: Drain
 
 
 def make_runner(
@@ -451,7 +452,8 @@ async def test_an_end_never_told_is_told_at_the_next_start(
     llm: LLMClient, target: StoreTarget, videos: Path
 ) -> None:
     store = await target.open()
-    first = make_runner(llm, store, videos)
+    # no grace for the last update: the process dies at once, it waits out no 5 s
+    first = make_runner(llm, store, videos, drain=Drain(last_update_grace=0))
     never = asyncio.Event()
 
     async def stuck(target: Notify, update: JobUpdate) -> None:

@@ -205,14 +205,21 @@ async def test_an_unexpected_error_stops_the_sibling_calls(
     sim: Sim, http: httpx.AsyncClient
 ) -> None:
     pipeline = patient_pipeline(sim, http)
-    sim.config.fault_queue[:] = ["hang"] * 5  # five calls hang, one answers
+    request = DeckRequest("vocabDemo02")
+    chunks = pipeline.plan(await pipeline.fetch_transcript(request), request)
+    assert len(chunks) >= 3, "siblings to stop"
+    # every call hangs but the last to arrive, which answers while the others wait (a fixed
+    # count of hangs waited out a whole timeout once the video had fewer chunks than that)
+    sim.config.fault_queue[:] = ["hang"] * (len(chunks) - 1)
 
     async def broken_progress(p: Progress) -> None:
         if p.stage == Stage.EXTRACTING and p.done:
             raise RuntimeError("a bug in a progress callback")
 
     with pytest.raises(RuntimeError, match="a bug"):
-        await pipeline.build(DeckRequest("vocabDemo02"), broken_progress)
+        await pipeline.build(request, broken_progress)
+    assert [c.status for c in sim.server.calls].count(0) == len(chunks) - 1, "they were hung"
+    assert sim.ok_calls() == 1
     assert pipeline.llm.limiter.in_use == 0, "no sibling call is left running"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from devtools.answers import seed_words
 from devtools.glosses import MEANING_TOKENS, count_tokens, simulated_meaning
-from devtools.simllm import CallRecord, Engine, PrefixCache, SimConfig, _Seq
+from devtools.simllm import CallRecord, Engine, PrefixCache, SimConfig, Stopped, _Seq
 
 SPEEDUP = 40.0
 
@@ -47,6 +47,20 @@ async def test_past_max_num_seqs_requests_queue_instead_of_failing() -> None:
     admitted_late = [r for r in records if r.admitted > r.arrival + 1.0]
     assert len(admitted_late) == 2
     assert all(r.finished > 0 for r in records)
+
+
+async def test_stopping_the_engine_ends_the_calls_still_in_it() -> None:
+    """The server going away answers its calls in flight at once (503 over HTTP): they
+    no longer held their connections until uvicorn gave up on them a second later."""
+    engine = Engine(SimConfig(speedup=1.0, max_num_seqs=2))  # each call takes seconds
+    running = [asyncio.ensure_future(engine.run(seq(i))) for i in range(3)]
+    await asyncio.sleep(0)  # each call enters the engine
+    assert (engine.running, engine.queued) == (2, 1)
+    await engine.stop()
+    for call in running:
+        with pytest.raises(Stopped):
+            await call
+    assert (engine.running, engine.queued) == (0, 0)
 
 
 def test_prefix_cache_counts_shared_leading_blocks() -> None:

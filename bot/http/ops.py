@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.logs import adopt_uvicorn_loggers
+from bot.serving import InProcessServer, listening_socket
 from core import CONTENT_TYPE, Health, Metrics
 
 log = logging.getLogger(__name__)
@@ -48,24 +48,13 @@ def ops_routes(metrics: Metrics, health: Health) -> list[Route]:
     ]
 
 
-class _Server(uvicorn.Server):
-    """uvicorn inside a process that handles its own signals (`vocabot run`)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serve_ops(
     metrics: Metrics, health: Health, port: int, host: str = "127.0.0.1"
 ) -> AsyncIterator[int]:
     """Serve /metrics, /healthz and /readyz on `port` (0: any free one) while the block
     runs; yields the port."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(64)
+    sock = listening_socket(host, port, 64)
     adopt_uvicorn_loggers()
     config = uvicorn.Config(
         Starlette(routes=ops_routes(metrics, health)),
@@ -75,7 +64,7 @@ async def serve_ops(
         lifespan="off",
         timeout_graceful_shutdown=1,
     )
-    server = _Server(config)
+    server = InProcessServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="ops-http")
     bound = int(sock.getsockname()[1])
     log.info("metrics and health on port %d (/metrics, /healthz, /readyz)", bound)

@@ -95,10 +95,7 @@ class TelegramAdapter:
             .token(token)
             .rate_limiter(rate_limiter or RetryingRateLimiter())
             .concurrent_updates(True)
-            .connect_timeout(10)
-            .read_timeout(30)
-            .write_timeout(30)
-            .pool_timeout(10)
+            .request(ops.bot_request())
             .get_updates_request(self.polling)
         )
         if base_url:

@@ -16,6 +16,7 @@ from bot.admin_commands import parse_admin, run_admin
 from bot.telegram.callback_data import encode
 from bot.telegram.context import Context, learner_tr, reply, services
 from bot.telegram.render import esc
+from core import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,28 @@ class Sender:
         return True
 
 
+def bot_request() -> HTTPXRequest:
+    """The connections of every Bot API call but getUpdates: PTB's default pool, our
+    timeouts, the process's one TLS context (PTB would load the CA bundle per client)."""
+    return HTTPXRequest(
+        connection_pool_size=256,
+        connect_timeout=10,
+        read_timeout=30,
+        write_timeout=30,
+        pool_timeout=10,
+        httpx_kwargs={"verify": tls_context()},
+    )
+
+
 class PollingRequest(HTTPXRequest):
     """The getUpdates connection, remembering when Telegram last answered it (readiness)."""
 
     def __init__(self, read_timeout: float) -> None:
-        super().__init__(connection_pool_size=1, read_timeout=read_timeout)
+        super().__init__(
+            connection_pool_size=1,
+            read_timeout=read_timeout,
+            httpx_kwargs={"verify": tls_context()},
+        )
         self.answered_at: float | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:

@@ -14,7 +14,6 @@ import asyncio
 import hmac
 import json
 import logging
-import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -88,17 +87,12 @@ class WebhookServer:
     async def start(self) -> None:
         """Listen now (OSError when the address is taken): connections wait in the backlog
         until uvicorn accepts them, so updates sent right after setWebhook are not lost."""
-        sock = socket.socket(socket.AF_INET6 if ":" in self.webhook.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.webhook.host, self.webhook.port))
-            sock.listen(128)
-        except OSError:
-            sock.close()
-            raise
-        self.port = sock.getsockname()[1]
         import uvicorn
 
+        from bot.serving import InProcessServer, listening_socket
+
+        sock = listening_socket(self.webhook.host, self.webhook.port)
+        self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app(),
             log_config=None,  # our logging (and its redaction) as it is
@@ -107,7 +101,7 @@ class WebhookServer:
             access_log=False,
             timeout_graceful_shutdown=5,
         )
-        self._server = uvicorn.Server(config)
+        self._server = InProcessServer(config)  # `vocabot run` handles the signals
         self._task = asyncio.create_task(
             self._server.serve(sockets=[sock]), name="telegram-webhook"
         )

@@ -29,7 +29,7 @@ from core.llm._probe import SIMULATOR_FINGERPRINT
 from core.llm._replies import extract_json
 from core.llm._retries import parse_retry_after
 from core.llm._servers import Server, ServerPool
-from core.llm._transport import SplitPoolTransport
+from core.llm._transport import SplitPoolTransport, tls_context
 from core.llm._values import Completion, LLMStats, TextReply
 
 __all__ = [
@@ -47,4 +47,5 @@ __all__ = [
     "extract_json",
     "parse_retry_after",
     "server_label",
+    "tls_context",
 ]

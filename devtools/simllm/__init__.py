@@ -27,7 +27,7 @@ from devtools.simllm.config import DEFAULT_MODEL, CallRecord, SimConfig
 from devtools.simllm.dialects import DIALECTS
 from devtools.simllm.faults import FAULTS
 from devtools.simllm.prefix_cache import PrefixCache
-from devtools.simllm.timing import Engine, _Seq
+from devtools.simllm.timing import Engine, Stopped, _Seq
 
 if TYPE_CHECKING:
     from devtools.simllm.server import SimServer, serve_forever
@@ -52,6 +52,7 @@ __all__ = [
     "PrefixCache",
     "SimConfig",
     "SimServer",
+    "Stopped",
     "_Seq",
     "count_tokens",
     "serve_forever",

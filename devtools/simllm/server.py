@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import random
-import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
@@ -19,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.serving import InProcessServer, listening_socket
 from core.llm import SIMULATOR_FINGERPRINT
 from devtools.answers import answer_for, warm_up
 from devtools.glosses import count_tokens
@@ -27,7 +26,7 @@ from devtools.simllm.dialects import refusal
 from devtools.simllm.faults import OVERFLOW, Attempt, Fault, pick_fault, strategy
 from devtools.simllm.prefix_cache import PrefixCache
 from devtools.simllm.replies import Reply, completion, error
-from devtools.simllm.timing import Engine, Grammars, _Seq
+from devtools.simllm.timing import Engine, Grammars, Stopped, _Seq
 
 
 class SimServer:
@@ -84,7 +83,11 @@ class SimServer:
         if refused := await fault.refuse(attempt):
             return refused
         reply = self._write(body["messages"], response_format, attempt, fault)
-        await self._decode(attempt, reply, response_format)
+        try:
+            await self._decode(attempt, reply, response_format)
+        except Stopped:
+            attempt.record.status = 503
+            return error(503, "The server is shutting down.", "ServiceUnavailableError")
         return JSONResponse(completion(self.config, attempt.record, reply))
 
     async def stats_route(self, request: Request) -> Response:
@@ -199,8 +202,11 @@ class SimServer:
     @asynccontextmanager
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
         """Serve on a loopback port in this event loop; yields the base URL (…/v1)."""
-        sock = _listening_socket(host, port)
-        server = _InProcessServer(
+        # connections wait in the backlog until uvicorn accepts them
+        sock = listening_socket(host, port, 1024)
+        # Ctrl-C stays the host's to handle: uvicorn's own handler would stop the simulator
+        # first, failing the host's LLM calls mid-build with a page of tracebacks.
+        server = InProcessServer(
             uvicorn.Config(
                 self.app,
                 log_config=None,  # in-process: leave the host process's logging as it is
@@ -223,26 +229,6 @@ class SimServer:
             except TimeoutError:
                 task.cancel()
             sock.close()
-
-
-class _InProcessServer(uvicorn.Server):
-    """uvicorn inside its host's event loop: Ctrl-C stays the host's to handle. (uvicorn's
-    own handler would stop the simulator first, failing the host's LLM calls mid-build
-    with a page of tracebacks; the host closes it in its turn.)"""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None]:
-        yield
-
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # No Nagle: small responses on kept-alive connections must not wait for an ACK.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(1024)  # connections wait in the backlog until uvicorn accepts them
-    return sock
 
 
 async def _chat_body(request: Request) -> dict[str, Any] | None:

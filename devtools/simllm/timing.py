@@ -21,6 +21,10 @@ from typing import Any
 from devtools.simllm.config import CallRecord, SimConfig
 
 
+class Stopped(Exception):
+    """The engine stopped before this call's answer was done."""
+
+
 @dataclass(eq=False)
 class _Seq:
     record: CallRecord
@@ -83,11 +87,18 @@ class Engine:
             self._task = asyncio.create_task(self._loop(), name="sim-engine")
 
     async def stop(self) -> None:
+        """Stop the clock. Calls still in the engine end now with `Stopped` (the server is
+        going away), instead of holding their connections until the server gives up."""
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for seq in (*self._waiting, *self._prefilling, *(seq for _, _, seq in self._decoding)):
+            if not seq.done.done():
+                seq.done.set_exception(Stopped())
+        self._waiting, self._prefilling, self._decoding = [], [], []
+        self._kv = self._constrained = 0
 
     async def run(self, seq: _Seq) -> None:
         self.start()
