@@ -9,7 +9,7 @@ COFFEE_WORDS, COFFEE_PHRASES = 51, 4  # at B1, the default level
 COFFEE_CARDS = COFFEE_WORDS + COFFEE_PHRASES
 COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 18, 1
 # LLM calls (chunks) of each sample's deck at B1 for a Korean learner
-CHUNKS = {"vocabDemo01": 11, "vocabDemo02": 5}
+CHUNKS = {"vocabDemo01": 13, "vocabDemo02": 6}
 
 
 def shown(size: int, words: int = COFFEE_WORDS, phrases: int = COFFEE_PHRASES) -> tuple[int, int]:
