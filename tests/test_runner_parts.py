@@ -15,7 +15,7 @@ from bot.app import App
 from bot.fronts import open_front
 from core import errors
 from core.config import Settings
-from core.jobs import Drain, JobRunner, JobUpdate, UserLimits
+from core.jobs import Drain, JobRunner, JobUpdate, UserLimits, cancel_chores
 from core.models import Progress, Stage
 from core.queue import QueueFront
 from devtools.samples import SAMPLES_DIR
@@ -171,3 +171,34 @@ async def test_a_drain_waits_only_for_mailboxes_that_have_a_last_update() -> Non
     drain.close()
     with pytest.raises(errors.ShuttingDown):
         drain.admit()
+
+
+async def test_a_stop_does_not_hang_on_a_chore_that_loses_its_cancellation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A loop waiting for a pooled connection can swallow its cancellation (psycopg_pool,
+    under load): the runners' stops cancel their chores through cancel_chores, which
+    waits a bounded time and says which one was left behind."""
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def stubborn() -> None:
+        started.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # as if the cancellation were lost
+
+    async def polite() -> None:
+        await asyncio.Event().wait()
+
+    left = asyncio.create_task(stubborn(), name="stubborn-chore")
+    ended = asyncio.create_task(polite(), name="polite-chore")
+    await started.wait()
+    await cancel_chores((left, ended), patience=0.05)
+    assert ended.cancelled(), "a chore that takes its cancellation ends"
+    assert not left.done()
+    assert "stubborn-chore did not end when cancelled" in caplog.text
+    release.set()
+    await left

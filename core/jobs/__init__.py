@@ -27,7 +27,7 @@ built from the same Tracker, UserLimits and Drain; `_interface` is the Runner pr
 both offer.
 """
 
-from core.jobs._drain import LAST_UPDATE_GRACE_DEFAULT, Drain
+from core.jobs._drain import LAST_UPDATE_GRACE_DEFAULT, Drain, cancel_chores
 from core.jobs._flights import Flights, without_known
 from core.jobs._interface import Runner
 from core.jobs._limits import RETRY_IN_DEFAULT, UserLimits
@@ -50,6 +50,7 @@ __all__ = [
     "Runner",
     "Tracker",
     "UserLimits",
+    "cancel_chores",
     "new_record",
     "without_known",
 ]

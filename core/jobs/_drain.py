@@ -10,13 +10,35 @@ still delivering are counted here, and the grace a last update gets is a setting
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from core import errors
 from core.jobs._mailbox import Mailbox
 from core.jobs._updates import Listener
 
 LAST_UPDATE_GRACE_DEFAULT = 5.0  # seconds
+# How long a stop waits for a cancelled chore (a loop that polls the database) to end.
+CANCEL_PATIENCE = 5.0
+
+log = logging.getLogger(__name__)
+
+
+async def cancel_chores(
+    tasks: Iterable[asyncio.Task[Any]], *, patience: float = CANCEL_PATIENCE
+) -> None:
+    """Cancel `tasks` and wait for them to end, `patience` seconds at most: a task waiting
+    for a pooled connection can lose its cancellation (psycopg_pool's getconn, under load:
+    psycopg/psycopg#1345), and a stop must not hang on it. One left behind is logged."""
+    chores = list(tasks)
+    for task in chores:
+        task.cancel()
+    if not chores:
+        return
+    _, pending = await asyncio.wait(chores, timeout=patience)
+    for task in pending:
+        log.warning("%s did not end when cancelled; the stop goes on without it", task.get_name())
 
 
 class Drain:

@@ -22,6 +22,7 @@ from core.jobs import (
     Listener,
     Tracker,
     UserLimits,
+    cancel_chores,
     new_record,
 )
 from core.metrics import Metrics
@@ -300,9 +301,7 @@ class QueueFront:
         and jobs that ended get the drain's last-update grace for their last update (a deck
         page) before the store closes."""
         self.drain.close()
-        for chore in list(self._chores):
-            chore.cancel()
-        await asyncio.gather(*self._chores, return_exceptions=True)
+        await cancel_chores(self._chores)
         await self._stack.aclose()
         await self.drain.finish(self.tracker.mailboxes())
 

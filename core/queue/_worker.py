@@ -24,7 +24,7 @@ import procrastinate
 from procrastinate import exceptions, jobs, retry
 from procrastinate.worker import Worker
 
-from core.jobs import Job, JobRunner, JobUpdate
+from core.jobs import Job, JobRunner, JobUpdate, cancel_chores
 from core.queue._builds import BUILD_TASK, QUEUE, BuildKey
 from core.queue._front import build_of
 from core.queue._wire import Bus, Event
@@ -101,9 +101,7 @@ class BuildWorker:
             log.info("worker stopping: running builds finish or go back to the queue")
             halt: Callable[[], None] = self.worker.stop  # (untyped)
             halt()
-            for task in (recovering, stopping):
-                task.cancel()
-            await asyncio.gather(recovering, stopping, return_exceptions=True)
+            await cancel_chores((recovering, stopping))
             await working
         await self.runner.shutdown(grace=0)
         return asked
