@@ -83,8 +83,9 @@ async def test_the_seed_loses_a_call_past_its_timeout_and_never_asks_again(
 ) -> None:
     # 20 calls at a time, not the seed's 100: client and simulator share one process, so a
     # call waits for the CPU time of the calls in flight with it. With 100 of them answers
-    # took up to ~1 s and two lost calls too many came on a busy machine; with 20, < 0.2 s.
-    llm = seed_client(http, sim.url, sim.config.model, limit=20, timeout=0.5)
+    # took up to ~1 s and two lost calls too many came on a busy machine; with 20, < 0.2 s,
+    # and a timeout of 2 s (not 0.5) leaves room for a machine four times as busy.
+    llm = seed_client(http, sim.url, sim.config.model, limit=20, timeout=2.0)
     sim.config.fault_queue[:] = ["hang"]  # the first call never answers
     talk = load_transcript_file(SLEEP_TALK)
     result = await seed_build(llm, talk, enrich=True, chunks_wanted=WRITEUP_CHUNKS)
