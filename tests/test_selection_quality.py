@@ -29,6 +29,12 @@ def lemmas(*texts: str, level: str = "B1", learner: str = "ko", **kw: object) ->
     return {c.lemma for c in found.words}
 
 
+def chosen(*texts: str) -> tuple[set[str], set[str]]:
+    """The word cards' lemmas and the phrases a Korean learner at B1 gets from `texts`."""
+    selection = select(segs(*texts), level="B1", learner_language="ko")
+    return {c.lemma for c in selection.words}, {p.text for p in selection.phrases}
+
+
 def test_a_graded_list_decides_the_level_where_it_lists_the_word() -> None:
     assert listed_grade("kettle") is not None and listed_grade("kettle").level == "B1"  # type: ignore[union-attr]
     assert grade("kitchen", 4.3).source == "list" and grade("kitchen", 4.3).level == "A1"
@@ -109,46 +115,30 @@ def test_names_numbers_and_code_are_never_cards() -> None:
 
 
 def test_a_fixed_expression_is_the_card_and_its_pieces_are_not() -> None:
-    selection = select(
-        segs(
-            "You need to get rid of old files and vice versa, et cetera.",
-            "She spoke on behalf of the committee about carbon dioxide levels.",
-            "Let's wrap up this lesson before we figure it out completely.",
-        ),
-        level="B1",
-        learner_language="ko",
+    words, phrases = chosen(
+        "You need to get rid of old files and vice versa, et cetera.",
+        "She spoke on behalf of the committee about carbon dioxide levels.",
+        "Let's wrap up this lesson before we figure it out completely.",
     )
-    words = {c.lemma for c in selection.words}
     assert not words & {"rid", "versa", "cetera", "behalf", "dioxide", "carbon", "wrap"}
-    phrases = {p.text for p in selection.phrases}
     assert {"get rid of", "vice versa", "on behalf of", "wrap up", "figure out"} <= phrases
     assert "et cetera" in phrases and "carbon dioxide" in phrases
 
 
 def test_a_phrasal_verb_matches_whatever_the_lemmatiser_makes_of_its_verb() -> None:
     # simplemma reads "lay" as a form of "lie": "laying people off" is still "lay off"
-    selection = select(
-        segs("Companies are laying people off and prices keep creeping up."),
-        level="B1",
-        learner_language="ko",
-    )
-    assert {"lay off", "creep up"} <= {p.text for p in selection.phrases}
-    assert not {"lay", "creep"} & {c.lemma for c in selection.words}
+    words, phrases = chosen("Companies are laying people off and prices keep creeping up.")
+    assert {"lay off", "creep up"} <= phrases
+    assert not {"lay", "creep"} & words
 
 
 def test_everyday_frames_are_phrases_too_with_a_contracted_be() -> None:
-    selection = select(
-        segs(
-            "You're supposed to sprinkle the sugar, and it's based on an old recipe.",
-            "She sent me a bunch of places, but the square is a tourist trap.",
-            "We spent a fortune on a loaf of bread, so give it a thumbs up.",
-        ),
-        level="B1",
-        learner_language="ko",
+    words, phrases = chosen(
+        "You're supposed to sprinkle the sugar, and it's based on an old recipe.",
+        "She sent me a bunch of places, but the square is a tourist trap.",
+        "We spent a fortune on a loaf of bread, so give it a thumbs up.",
     )
-    words = {c.lemma for c in selection.words}
     assert not words & {"suppose", "base", "bunch", "trap", "fortune", "loaf", "thumb"}
-    phrases = {p.text for p in selection.phrases}
     assert {"be supposed to", "a bunch of", "tourist trap", "spend a fortune"} <= phrases
 
 
