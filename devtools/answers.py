@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import simplemma
@@ -88,10 +90,31 @@ _FOUND = re.compile(r"([^;\[\]]+?) \[(\d+)\]")
 _MISHEARD_ZIPF = 2.0
 
 
-def _set_aside(lemma: str, lang: str, generated: bool) -> str | None:
+@cache
+def _loan_senses() -> dict[str, frozenset[str]]:
+    """Words Korean borrowed in one narrower sense, each with the cue words of that sense
+    (devtools/loan_senses.txt)."""
+    text = (resources.files("devtools") / "loan_senses.txt").read_text(encoding="utf-8")
+    entries = (line.partition(":") for line in text.splitlines() if not line.startswith("#"))
+    return {word.strip(): frozenset(cues.split()) for word, _, cues in entries if cues}
+
+
+def _in_loan_sense(lemma: str, lang: str, sentence: str) -> bool:
+    """Does `sentence` use `lemma` in the one sense Korean borrowed it in? A model reads
+    the sentence; the simulated one looks for a cue word of that sense."""
+    cues = _loan_senses().get(lemma) if lang.split("-")[0] == "ko" else None
+    if not cues:
+        return False
+    words = {w.lower() for w in _WORD.findall(sentence)}
+    lemmas = {simplemma.lemmatize(w, lang="en", low_memory=True) for w in words}
+    return not cues.isdisjoint(words | lemmas)
+
+
+def _set_aside(lemma: str, lang: str, generated: bool, sentence: str = "") -> str | None:
     """Why the simulated model says a candidate is no card: a loanword of the learner's
-    language, a name, or (auto-generated captions only) a likely mishearing."""
-    if is_loanword(lemma, lang):
+    language (or a word used in the one sense it borrowed), a name, or (auto-generated
+    captions only) a likely mishearing."""
+    if is_loanword(lemma, lang) or _in_loan_sense(lemma, lang, sentence):
         return "loan"
     if simplemma.lemmatize(lemma, lang="en", low_memory=True)[:1].isupper():
         return "name"
@@ -113,9 +136,10 @@ def vocab_chunk(last: str, scale: float = 1.0) -> dict[str, Any]:
     candidates_line = re.search(r"^Candidates: (.*)$", last, re.M)
     candidates = _CANDIDATE.findall(candidates_line.group(1)) if candidates_line else []
     segments = [(int(i), text) for i, text in _SEGMENT.findall(last)]
+    texts = dict(segments)
     words, skipped = [], []
-    for lemma, _ in candidates:
-        reason = _set_aside(lemma, lang, generated)
+    for lemma, index in candidates:
+        reason = _set_aside(lemma, lang, generated, texts.get(int(index), ""))
         if reason:
             skipped.append({"l": lemma, "r": reason})
         else:

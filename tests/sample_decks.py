@@ -5,7 +5,7 @@ numbers of its own."""
 
 from core.models import shown_counts
 
-COFFEE_WORDS, COFFEE_PHRASES = 51, 4  # at B1, the default level
+COFFEE_WORDS, COFFEE_PHRASES = 52, 4  # at B1, the default level
 COFFEE_CARDS = COFFEE_WORDS + COFFEE_PHRASES
 COFFEE_B2_WORDS, COFFEE_B2_PHRASES = 18, 1
 # LLM calls (chunks) of each sample's deck at B1 for a Korean learner

@@ -212,6 +212,28 @@ async def test_the_model_sets_aside_mishearings_only_in_generated_captions(
     assert not looks_generated(written.segments[:2])
 
 
+async def test_a_word_korean_borrowed_in_one_sense_is_a_card_in_its_others(
+    pipeline: Pipeline,
+) -> None:
+    async def words(*lines: str) -> set[str]:
+        transcript = Transcript(None, "en", tuple(segs(*lines)))
+        request = DeckRequest(None, learner_language="ko", level="B1", transcript=transcript)
+        return {w.lemma for w in (await pipeline.build(request)).words}
+
+    # 펜션 is a holiday cottage and 스케일 a size: the English senses are new to a learner
+    other_senses = await words(
+        "after forty years at the factory she retired and now lives on a modest pension",
+        "weigh the beans on a kitchen scale before you grind them for the morning",
+    )
+    assert {"pension", "scale"} <= other_senses
+    loan_senses = await words(
+        "we booked a pension with a pool for our summer holiday by the sea",
+        "the scale of the project was huge and it took the company years",
+    )
+    assert not {"pension", "scale"} & loan_senses
+    assert "menu" not in await words("the waiter brought the menu and recommended the soup")
+
+
 async def test_a_deck_is_ranked_best_first_with_levels_and_sources(pipeline: Pipeline) -> None:
     transcript_path, _ = labelled(DATA)[0]
     from core.transcripts import load_transcript_file
