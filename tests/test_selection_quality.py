@@ -62,6 +62,10 @@ def test_how_often_english_uses_a_listed_word_moves_it_a_level_at_most() -> None
     # an unlisted word rarer than A2's and built from nothing listed is B2 at least
     assert grade("subscribe", 4.02).level == "B2" and grade("kidney", 4.03).level == "B2"
     assert grade("wireless", 4.2).level == "B1", "built from a listed word: frequency's level"
+    # a rare B1 word is learned at B2, unless it is built from another word (polite, shop)
+    assert grade("deprive", 3.19).level == "B2" and grade("ache", 3.43).level == "B2"
+    assert grade("politely", 3.47).level == "B1" and grade("shopper", 3.19).level == "B1"
+    assert grade("dynasty", 3.87).level == "B1", "not rarer than the line: as listed"
 
 
 def test_korean_school_words_rarer_than_their_level_are_learned_a_level_later() -> None:
