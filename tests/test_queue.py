@@ -213,9 +213,13 @@ async def test_a_worker_stopping_hands_its_build_to_another(pg_url: str, sim: Si
     async with a_front(config) as front:
         alice = await user(front, "alice")
         seen = Recorder()
+        # the first worker's calls get no answer: its build cannot end before it stops
+        sim.config.fault_rules.append(("vocabulary tutor", "hang"))
         async with worker(config) as first:
             handle = await front.actions.builds.submit(alice, "vocabDemo01", listener=seen)
             await seen.reach(Stage.EXTRACTING)
+        sim.config.fault_rules.clear()
+        assert sim.ok_calls() == 0 and sim.server.calls, "its calls went out, none came back"
         # stopped with a grace of 0: its build went back to the queue, the job is running
         assert not handle.done.done()
         record = await front.store.get_job(alice.id, handle.id)
