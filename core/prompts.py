@@ -57,11 +57,12 @@ followed by the number of the segment where it is used.
 - "m": the meaning in the learner's language that fits how it is used in that segment. \
 At most 6 words. No examples, no explanations.
 - "x": each candidate that is no card, with no meaning, and why: "loan" when the \
-learner's language uses this English word every day as a loanword with this meaning \
-(Korean 메뉴 for menu, 세션 for session); "name" for a name of a person, place, brand \
-or product, or a piece of code; "err" only when the captions are auto-generated, for a \
-word that does not fit its sentence (a mishearing); "part" for a word that is a piece \
-of a phrase you give in "p" for that segment.
+learner's language uses this English word every day as a loanword in the sense of that \
+segment (Korean 메뉴 for menu, 세션 for session; not 데이트 for "the date of the exam"); \
+"name" for a name of a person, place, brand or product, or a piece of code; "err" only \
+when the captions are auto-generated, for a word that does not fit its sentence (a \
+mishearing); "part" for a word that is a piece of a phrase you give in "p" for that \
+segment.
 - "p" (top level): first every phrase under "Phrases found", then idioms, phrasal verbs \
 and fixed collocations used in these segments that a learner at this level may not \
 know, up to the number asked. "t": the phrase in its dictionary form; "s": the segment \
